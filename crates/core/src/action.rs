@@ -1,0 +1,305 @@
+//! The transaction vocabulary (PROTOCOL.md §10): the same names and fields in the API, the CLI
+//! and the scenario runner. Accounts are addresses, assets and strategies are symbols, sets are
+//! `"<service>/<set_id>"`, amounts are decimal strings, share amounts may be `"all"`.
+
+use crate::bank::{self, AssetKind};
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{Address, AssetId, SetRef, SlashId, WithdrawalId, fmt_address};
+use crate::num::{Amount, Bps, ShareAmount, Shares, Wad};
+use crate::params::ParamsPatch;
+use crate::restaking::{self, Admission, Commitments, Receive, RegisterService, SlashArgs};
+use crate::state::{ParamsTable, State};
+use crate::time::{Duration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Every action a transaction can carry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "tx", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(missing_docs)]
+pub enum Action {
+    // --- bank ---
+    /// Move tokens to another account.
+    Transfer { to: Address, asset: String, amount: Amount },
+    /// Create tokens of an external asset (its issuer only).
+    Mint { to: Address, asset: String, amount: Amount },
+    /// Destroy tokens of an external asset held by its issuer (the issuer only).
+    Burn { asset: String, amount: Amount },
+    // --- restaking ---
+    /// Deposit tokens into the asset's strategy.
+    Deposit {
+        asset: String,
+        amount: Amount,
+        #[serde(default)]
+        min_shares_out: Option<Shares>,
+    },
+    /// Become an operator.
+    RegisterOperator {
+        #[serde(default)]
+        metadata_uri: String,
+        #[serde(default)]
+        allocation_delay_s: Duration,
+        #[serde(default)]
+        default_commission_bps: Option<Bps>,
+        #[serde(default)]
+        signing_key: Option<Address>,
+    },
+    /// Publish binding risk commitments (loosening waits `config_delay_s`).
+    SetOperatorCommitments(Commitments),
+    /// Become a service.
+    RegisterService(RegisterService),
+    /// Change the slasher and resolver (after `config_delay_s`).
+    SetServiceSlasher {
+        slasher: Address,
+        #[serde(default)]
+        resolver: Option<Address>,
+    },
+    /// Create an operator set.
+    CreateOperatorSet {
+        set_id: u32,
+        strategies: Vec<String>,
+        #[serde(default)]
+        admission: Admission,
+    },
+    /// Approve an operator for a set that requires approval.
+    ApproveOperator { operator: Address, set: SetRef },
+    /// Join an operator set.
+    RegisterForSet { set: SetRef },
+    /// Leave an operator set (operator), or remove an operator (service).
+    DeregisterFromSet {
+        set: SetRef,
+        #[serde(default)]
+        operator: Option<Address>,
+    },
+    /// Delegate deposit shares to an operator.
+    Delegate { operator: Address, strategy: String, shares: ShareAmount },
+    /// Set the magnitude allocated to a set for a strategy.
+    Allocate { set: SetRef, strategy: String, magnitude: Wad },
+    /// Queue a withdrawal from a position (or of undelegated shares without `operator`).
+    QueueWithdrawal {
+        #[serde(default)]
+        operator: Option<Address>,
+        strategy: String,
+        shares: ShareAmount,
+    },
+    /// Complete a queued withdrawal.
+    CompleteWithdrawal {
+        id: WithdrawalId,
+        #[serde(default)]
+        receive: Receive,
+    },
+    /// Move a position to another operator at once.
+    Redelegate {
+        from_operator: Address,
+        to_operator: Address,
+        strategy: String,
+        shares: ShareAmount,
+    },
+    /// Slash an operator's allocation to a set.
+    Slash(SlashArgs),
+    /// Veto a pending slash request (the service's resolver).
+    VetoSlash { id: SlashId },
+    /// Execute a pending slash request after its veto window.
+    ExecuteSlash { id: SlashId },
+    // --- governance ---
+    /// Register an external asset (and its strategy unless `restakable` is false).
+    RegisterAsset {
+        symbol: String,
+        decimals: u8,
+        #[serde(default)]
+        issuer: Option<Address>,
+        #[serde(default = "yes")]
+        restakable: bool,
+    },
+    /// Change parameters.
+    SetParams(ParamsPatch),
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a successful action produced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Nothing to report beyond its events.
+    Done,
+    /// Shares minted, moved or paid.
+    Shares(Shares),
+    /// A withdrawal was queued.
+    Withdrawal(WithdrawalId),
+    /// A slash request was made (executed at once when the service has no resolver).
+    Slash(SlashId),
+    /// An operator set was created.
+    Set(SetRef),
+    /// An asset was registered.
+    Asset(AssetId),
+    /// A delayed change was scheduled for this time.
+    EffectAt(Timestamp),
+}
+
+impl Outcome {
+    /// The id this outcome created, as a scenario `as` binding or API reference would write it.
+    pub fn created_id(&self) -> Option<serde_json::Value> {
+        match self {
+            Self::Withdrawal(id) => Some(id.0.into()),
+            Self::Slash(id) => Some(id.0.into()),
+            Self::Set(set) => Some(set.to_string().into()),
+            Self::Asset(id) => Some(id.0.into()),
+            Self::Done | Self::Shares(_) | Self::EffectAt(_) => None,
+        }
+    }
+}
+
+impl Action {
+    /// The action's name in the vocabulary.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Transfer { .. } => "transfer",
+            Self::Mint { .. } => "mint",
+            Self::Burn { .. } => "burn",
+            Self::Deposit { .. } => "deposit",
+            Self::RegisterOperator { .. } => "register_operator",
+            Self::SetOperatorCommitments(_) => "set_operator_commitments",
+            Self::RegisterService(_) => "register_service",
+            Self::SetServiceSlasher { .. } => "set_service_slasher",
+            Self::CreateOperatorSet { .. } => "create_operator_set",
+            Self::ApproveOperator { .. } => "approve_operator",
+            Self::RegisterForSet { .. } => "register_for_set",
+            Self::DeregisterFromSet { .. } => "deregister_from_set",
+            Self::Delegate { .. } => "delegate",
+            Self::Allocate { .. } => "allocate",
+            Self::QueueWithdrawal { .. } => "queue_withdrawal",
+            Self::CompleteWithdrawal { .. } => "complete_withdrawal",
+            Self::Redelegate { .. } => "redelegate",
+            Self::Slash(_) => "slash",
+            Self::VetoSlash { .. } => "veto_slash",
+            Self::ExecuteSlash { .. } => "execute_slash",
+            Self::RegisterAsset { .. } => "register_asset",
+            Self::SetParams(_) => "set_params",
+        }
+    }
+
+    /// Runs the action for `ctx.signer`. Authority is checked inside each handler; on error the
+    /// caller rolls the state back.
+    pub fn execute(self, state: &mut State, ctx: &mut Ctx) -> Result<Outcome> {
+        use restaking as r;
+        match self {
+            Self::Transfer { to, asset, amount } => transfer(state, ctx, to, &asset, amount),
+            Self::Mint { to, asset, amount } => {
+                let id = issuer_asset(state, ctx, "mint", &asset)?;
+                bank::mint(state, &mut ctx.events, to, id, amount)?;
+                Ok(Outcome::Done)
+            }
+            Self::Burn { asset, amount } => {
+                let id = issuer_asset(state, ctx, "burn", &asset)?;
+                bank::burn(state, &mut ctx.events, ctx.signer, id, amount)?;
+                Ok(Outcome::Done)
+            }
+            Self::Deposit { asset, amount, min_shares_out } => {
+                r::deposit(state, ctx, &asset, amount, min_shares_out).map(Outcome::Shares)
+            }
+            Self::RegisterOperator { metadata_uri, allocation_delay_s, default_commission_bps, signing_key } => {
+                let commission = default_commission_bps.unwrap_or(state.params().default_commission_bps);
+                r::register_operator(state, ctx, metadata_uri, allocation_delay_s, commission, signing_key)?;
+                Ok(Outcome::Done)
+            }
+            Self::SetOperatorCommitments(c) => {
+                r::set_operator_commitments(state, ctx, c)?;
+                Ok(Outcome::Done)
+            }
+            Self::RegisterService(args) => {
+                r::register_service(state, ctx, args)?;
+                Ok(Outcome::Done)
+            }
+            Self::SetServiceSlasher { slasher, resolver } => {
+                r::set_service_slasher(state, ctx, slasher, resolver)?;
+                Ok(Outcome::Done)
+            }
+            Self::CreateOperatorSet { set_id, strategies, admission } => {
+                r::create_operator_set(state, ctx, set_id, &strategies, admission).map(Outcome::Set)
+            }
+            Self::ApproveOperator { operator, set } => {
+                r::approve_operator(state, ctx, operator, set)?;
+                Ok(Outcome::Done)
+            }
+            Self::RegisterForSet { set } => {
+                r::register_for_set(state, ctx, set)?;
+                Ok(Outcome::Done)
+            }
+            Self::DeregisterFromSet { set, operator } => {
+                r::deregister_from_set(state, ctx, set, operator).map(Outcome::EffectAt)
+            }
+            Self::Delegate { operator, strategy, shares } => {
+                r::delegate(state, ctx, operator, &strategy, shares).map(Outcome::Shares)
+            }
+            Self::Allocate { set, strategy, magnitude } => {
+                r::allocate(state, ctx, set, &strategy, magnitude).map(Outcome::EffectAt)
+            }
+            Self::QueueWithdrawal { operator, strategy, shares } => {
+                r::queue_withdrawal(state, ctx, operator, &strategy, shares).map(Outcome::Withdrawal)
+            }
+            Self::CompleteWithdrawal { id, receive } => {
+                r::complete_withdrawal(state, ctx, id, receive).map(Outcome::Shares)
+            }
+            Self::Redelegate { from_operator, to_operator, strategy, shares } => {
+                r::redelegate(state, ctx, from_operator, to_operator, &strategy, shares).map(Outcome::Shares)
+            }
+            Self::Slash(args) => r::request_slash(state, ctx, args).map(Outcome::Slash),
+            Self::VetoSlash { id } => {
+                r::veto_slash(state, ctx, id)?;
+                Ok(Outcome::Done)
+            }
+            Self::ExecuteSlash { id } => {
+                r::execute_slash(state, ctx, id)?;
+                Ok(Outcome::Done)
+            }
+            Self::RegisterAsset { symbol, decimals, issuer, restakable } => {
+                require_governance(state, ctx, "register_asset")?;
+                let id = bank::register_asset(state, &symbol, decimals, issuer, AssetKind::External)?;
+                if restakable {
+                    r::create_strategy(state, id)?;
+                }
+                ctx.emit(Event::AssetRegistered { asset: id, symbol });
+                Ok(Outcome::Asset(id))
+            }
+            Self::SetParams(patch) => {
+                require_governance(state, ctx, "set_params")?;
+                let params = patch.apply(state.params());
+                params.validate()?;
+                state.put::<ParamsTable>((), params);
+                ctx.emit(Event::ParamsChanged);
+                Ok(Outcome::Done)
+            }
+        }
+    }
+}
+
+fn transfer(state: &mut State, ctx: &mut Ctx, to: Address, asset: &str, amount: Amount) -> Result<Outcome> {
+    let id = bank::asset_id(state, asset)?;
+    if amount.is_zero() {
+        return Err(Error::invalid("amount", "must be positive"));
+    }
+    bank::transfer(state, ctx.signer, to, id, amount)?;
+    ctx.emit(Event::Transferred { from: ctx.signer, to, asset: id, amount });
+    Ok(Outcome::Done)
+}
+
+fn issuer_asset(state: &State, ctx: &Ctx, action: &'static str, asset: &str) -> Result<AssetId> {
+    let id = bank::asset_id(state, asset)?;
+    let issuer = bank::issuer_of(state, id)?;
+    if ctx.signer != issuer {
+        return Err(Error::unauthorized(action, &ctx.signer, format!("the issuer of {asset}")));
+    }
+    Ok(id)
+}
+
+fn require_governance(state: &State, ctx: &Ctx, action: &'static str) -> Result<()> {
+    let governance = state.meta().governance;
+    if ctx.signer != governance {
+        return Err(Error::unauthorized(action, &ctx.signer, format!("governance ({})", fmt_address(&governance))));
+    }
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! Events: what a transaction or a block did, for receipts, the event stream and accounting.
+//!
+//! Every change of supply, every fee and every slash emits one, so off-chain accounting (fee
+//! stacks, slash history) never has to diff state.
+
+use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
+use crate::num::{Amount, Shares, Wad};
+use crate::restaking::Destination;
+use crate::time::Timestamp;
+use serde::Serialize;
+
+/// Something that happened in a transaction or at a block boundary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Event {
+    AssetRegistered { asset: AssetId, symbol: String },
+    ParamsChanged,
+    Minted { to: Address, asset: AssetId, amount: Amount },
+    Burned { from: Address, asset: AssetId, amount: Amount },
+    Transferred { from: Address, to: Address, asset: AssetId, amount: Amount },
+    FeePaid { payer: Address, fee: Amount, priority_tip: Amount },
+    Deposited { staker: Address, strategy: AssetId, amount: Amount, shares: Shares },
+    Delegated { staker: Address, operator: Address, strategy: AssetId, shares: Shares },
+    OperatorRegistered { operator: Address },
+    CommitmentsChanged { operator: Address, effect_at: Timestamp },
+    ServiceRegistered { service: Address },
+    SlasherChanged { service: Address, slasher: Address, resolver: Option<Address>, effect_at: Timestamp },
+    OperatorSetCreated { set: SetRef },
+    OperatorApproved { operator: Address, set: SetRef },
+    RegisteredForSet { operator: Address, set: SetRef },
+    DeregisteredFromSet { operator: Address, set: SetRef, slashable_until: Timestamp },
+    AllocationQueued { operator: Address, set: SetRef, strategy: AssetId, magnitude: Wad, effect_at: Timestamp },
+    AllocationApplied { operator: Address, set: SetRef, strategy: AssetId, magnitude: Wad },
+    WithdrawalQueued {
+        id: WithdrawalId,
+        staker: Address,
+        operator: Option<Address>,
+        strategy: AssetId,
+        shares: Shares,
+        completable_at: Timestamp,
+    },
+    WithdrawalCompleted { id: WithdrawalId, staker: Address, shares: Shares, amount: Option<Amount> },
+    Redelegated {
+        staker: Address,
+        from: Address,
+        to: Address,
+        strategy: AssetId,
+        shares: Shares,
+        slashable_by_old_until: Timestamp,
+    },
+    SlashRequested { id: SlashId, operator: Address, set: SetRef, wad: Wad, executable_at: Timestamp },
+    SlashVetoed { id: SlashId },
+    Slashed {
+        id: SlashId,
+        operator: Address,
+        set: SetRef,
+        strategy: AssetId,
+        magnitude: Wad,
+        shares: Shares,
+        amount: Amount,
+        escrow: Option<EscrowId>,
+    },
+    EscrowReleased { id: EscrowId, asset: AssetId, amount: Amount, destination: Destination },
+}

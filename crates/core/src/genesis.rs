@@ -1,0 +1,118 @@
+//! Genesis: the state before the first block.
+
+use crate::bank::{self, AssetKind};
+use crate::block::Meta;
+use crate::error::{Error, Result};
+use crate::ids::{Address, AssetId};
+use crate::num::Amount;
+use crate::params::ParamsPatch;
+use crate::restaking;
+use crate::state::{MetaTable, ParamsTable, State};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Symbol of the native coin.
+pub const NATIVE_SYMBOL: &str = "RAM";
+
+/// What the chain starts with.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// EIP-712 chain id.
+    #[serde(default)]
+    pub chain_id: u64,
+    /// Unix time of the first block.
+    #[serde(default)]
+    pub time: Timestamp,
+    /// The governance account (default: the zero address, i.e. no governance).
+    #[serde(default)]
+    pub governance: Option<Address>,
+    /// Parameters that differ from the defaults.
+    #[serde(default)]
+    pub params: ParamsPatch,
+    /// External assets, each with a strategy unless `restakable` is false.
+    #[serde(default)]
+    pub assets: Vec<GenesisAsset>,
+    /// Opening balances.
+    #[serde(default)]
+    pub accounts: Vec<GenesisAccount>,
+}
+
+/// An external asset at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisAsset {
+    /// Unique symbol.
+    pub symbol: String,
+    /// Display decimals.
+    #[serde(default = "eighteen")]
+    pub decimals: u8,
+    /// The account that may mint and burn it.
+    #[serde(default)]
+    pub issuer: Option<Address>,
+    /// Whether it gets a restaking strategy.
+    #[serde(default = "yes")]
+    pub restakable: bool,
+}
+
+fn eighteen() -> u8 {
+    18
+}
+fn yes() -> bool {
+    true
+}
+
+/// An account's opening balances, by asset symbol.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisAccount {
+    /// The account.
+    pub address: Address,
+    /// Balances by symbol.
+    #[serde(default)]
+    pub balances: BTreeMap<String, Amount>,
+}
+
+impl Genesis {
+    /// Builds the genesis state. The first block is height 1 at `time`.
+    pub fn build(&self) -> Result<State> {
+        let mut state = State::default();
+        let params = self.params.apply(&Default::default());
+        params.validate()?;
+        state.put::<ParamsTable>((), params);
+        state.put::<MetaTable>(
+            (),
+            Meta {
+                chain_id: self.chain_id,
+                time: self.time,
+                genesis_time: self.time,
+                governance: self.governance.unwrap_or(Address::ZERO),
+                ..Meta::default()
+            },
+        );
+        let native = bank::register_asset(&mut state, NATIVE_SYMBOL, 18, None, AssetKind::Native)?;
+        debug_assert_eq!(native, AssetId::NATIVE);
+        for a in &self.assets {
+            let id = bank::register_asset(&mut state, &a.symbol, a.decimals, a.issuer, AssetKind::External)?;
+            if a.restakable {
+                restaking::create_strategy(&mut state, id)?;
+            }
+        }
+        let mut sink = Vec::new();
+        for account in &self.accounts {
+            for (symbol, amount) in &account.balances {
+                let id = bank::asset_id(&state, symbol)?;
+                if amount.is_zero() {
+                    continue;
+                }
+                bank::mint(&mut state, &mut sink, account.address, id, *amount)?;
+            }
+        }
+        if self.accounts.iter().any(|a| a.address == Address::ZERO) {
+            return Err(Error::invalid("accounts", "the zero address cannot hold funds"));
+        }
+        state.discard_journal();
+        Ok(state)
+    }
+}

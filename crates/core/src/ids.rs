@@ -1,0 +1,200 @@
+//! Identifiers: accounts, assets, operator sets, queue entries, module accounts.
+
+pub use alloy_primitives::Address;
+use alloy_primitives::keccak256;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// An asset in the registry (`RAM`, the LST, LRTs, external assets). Small and dense so it keys
+/// tables cheaply; the API names assets by their unique symbol.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    BorshSerialize,
+    BorshDeserialize,
+)]
+#[serde(transparent)]
+pub struct AssetId(pub u32);
+
+impl AssetId {
+    /// The native coin, `RAM`, registered at genesis.
+    pub const NATIVE: Self = Self(0);
+}
+
+macro_rules! counter_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize,
+            BorshSerialize, BorshDeserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub u64);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                deserialize_u64(d).map(Self)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+counter_id! {
+    /// A queued restaking withdrawal.
+    WithdrawalId
+}
+counter_id! {
+    /// A slash request (pending, vetoed or executed).
+    SlashId
+}
+counter_id! {
+    /// A slash escrow entry awaiting release.
+    EscrowId
+}
+
+fn deserialize_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an id (integer or decimal string)")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+            v.parse().map_err(|_| E::custom(format!("`{v}` is not an id")))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// An operator set: a service's numbered group of operators, named `"<service>/<set_id>"`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize,
+)]
+pub struct SetRef {
+    /// The service account that owns the set.
+    pub service: Address,
+    /// The set's number within the service.
+    pub id: u32,
+}
+
+impl fmt::Display for SetRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", fmt_address(&self.service), self.id)
+    }
+}
+
+/// A set name was not `"<service address>/<number>"`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an operator set name of the form <service>/<set_id>")]
+pub struct ParseSetError(pub String);
+
+impl FromStr for SetRef {
+    type Err = ParseSetError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || ParseSetError(s.to_owned());
+        let (service, id) = s.rsplit_once('/').ok_or_else(bad)?;
+        Ok(Self {
+            service: Address::from_str(service).map_err(|_| bad())?,
+            id: id.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+impl Serialize for SetRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SetRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as Deserialize>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The canonical text form of an address: `0x` and 40 lowercase hex digits.
+pub fn fmt_address(a: &Address) -> String {
+    format!("{a:#x}")
+}
+
+/// Protocol-owned accounts. Their balances are ordinary balances so that conservation of every
+/// asset can be checked by summing balances; nobody holds their keys (the address is a hash).
+pub mod module {
+    use super::*;
+
+    /// Address of the module account with this name.
+    pub fn account(name: &str) -> Address {
+        let digest = keccak256(format!("rampart/module/{name}"));
+        Address::from_slice(&digest[12..])
+    }
+
+    /// Holds the tokens of the strategy for `asset`.
+    pub fn strategy(asset: AssetId) -> Address {
+        account(&format!("strategy/{}", asset.0))
+    }
+
+    /// Holds executed slashes until their resolution delay ends.
+    pub fn slash_escrow() -> Address {
+        account("slash-escrow")
+    }
+
+    /// Collects base transaction fees for the epoch's validators.
+    pub fn fee_pool() -> Address {
+        account("fee-pool")
+    }
+
+    /// Receives protocol fees.
+    pub fn treasury() -> Address {
+        account("treasury")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_names_round_trip() {
+        let set = SetRef { service: module::account("svc"), id: 7 };
+        let text = set.to_string();
+        assert!(text.ends_with("/7"));
+        assert_eq!(text.parse::<SetRef>(), Ok(set));
+        assert!("nonsense".parse::<SetRef>().is_err());
+        assert!("0x12/1".parse::<SetRef>().is_err());
+    }
+
+    #[test]
+    fn addresses_render_as_lowercase_hex() {
+        let a = module::account("x");
+        let s = fmt_address(&a);
+        assert_eq!(s.len(), 42);
+        assert_eq!(s, s.to_lowercase());
+        assert_eq!(serde_json::to_value(a).unwrap(), serde_json::Value::String(s));
+    }
+
+    #[test]
+    fn module_accounts_are_distinct() {
+        assert_ne!(module::strategy(AssetId(1)), module::strategy(AssetId(2)));
+        assert_ne!(module::slash_escrow(), module::fee_pool());
+    }
+}

@@ -1,0 +1,42 @@
+//! Rampart's deterministic protocol state machine.
+//!
+//! Everything here is a pure function of (state, block header, transaction): no I/O, no clock,
+//! no randomness, no floats, no hash-map iteration (see `clippy.toml`). The node, the scenario
+//! runner and the tests drive it through [`genesis::Genesis::build`], [`block::begin_block`],
+//! [`tx::execute_tx`] and [`query::Query::run`], and check [`invariants::check`] after every
+//! transaction in tests and debug builds.
+//!
+//! The protocol is specified in `PROTOCOL.md`; module docs cite its sections and state their
+//! invariants and arithmetic.
+
+#![deny(clippy::float_arithmetic)]
+#![warn(missing_docs)]
+
+pub mod action;
+pub mod bank;
+pub mod block;
+pub mod ctx;
+pub mod error;
+pub mod events;
+pub mod genesis;
+pub mod ids;
+pub mod invariants;
+pub mod num;
+pub mod params;
+pub mod query;
+pub mod restaking;
+pub mod state;
+pub mod time;
+pub mod tx;
+
+pub use action::{Action, Outcome};
+pub use block::{BlockHeader, begin_block};
+pub use error::{Error, Result};
+pub use events::Event;
+pub use genesis::Genesis;
+pub use ids::{Address, AssetId, SetRef};
+pub use num::{Amount, Bps, Shares, Wad, WAD};
+pub use query::Query;
+pub use state::State;
+pub use time::{Duration, Epoch, Height, Timestamp};
+pub use tx::{Receipt, Tx, execute_tx};

@@ -1,0 +1,192 @@
+//! Protocol parameters and limits (PROTOCOL.md §13), set at genesis and by governance.
+//!
+//! Every limit a user can grow against is a parameter here, enforced with
+//! [`crate::Error::LimitExceeded`]. [`ParamsPatch`] is the partial form used by genesis files and
+//! `set_params`: unknown names are rejected, omitted names keep their value.
+
+use crate::error::{Error, Result};
+use crate::num::{Amount, Bps, Wad};
+use crate::time::Duration;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+macro_rules! params {
+    ($( $(#[$doc:meta])* $name:ident : $ty:ty = $default:expr ),* $(,)?) => {
+        /// The protocol's parameters.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Params {
+            $( $(#[$doc])* pub $name: $ty, )*
+        }
+
+        impl Default for Params {
+            fn default() -> Self {
+                Self { $( $name: $default, )* }
+            }
+        }
+
+        /// A partial set of parameters: the fields given replace the current ones.
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct ParamsPatch {
+            $(
+                #[allow(missing_docs)]
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $name: Option<$ty>,
+            )*
+        }
+
+        impl ParamsPatch {
+            /// `base` with this patch applied.
+            pub fn apply(&self, base: &Params) -> Params {
+                let mut p = base.clone();
+                $( if let Some(v) = &self.$name { p.$name = v.clone(); } )*
+                p
+            }
+        }
+    };
+}
+
+params! {
+    /// Seconds between blocks of the single-node producer.
+    block_time_s: Duration = Duration::new(2),
+    /// Length of an epoch.
+    epoch_length_s: Duration = Duration::new(3_600),
+    /// Size of the active validator set.
+    max_validators: u32 = 100,
+    /// Epochs before new base stake earns.
+    bonding_epochs: u32 = 1,
+    /// Base-layer unbonding period.
+    unbonding_period_s: Duration = Duration::days(21),
+    /// Yearly issuance as a fraction of bonded stake.
+    inflation_bps: Bps = Bps::new(300),
+    /// Base slash for a double sign.
+    double_sign_slash_bps: Bps = Bps::new(500),
+    /// Base slash for downtime.
+    downtime_slash_bps: Bps = Bps::new(1),
+    /// Blocks in the uptime window.
+    downtime_window_blocks: u64 = 1_000,
+    /// Missed fraction of the window that jails.
+    downtime_max_missed_bps: Bps = Bps::new(5_000),
+    /// Time in jail before `unjail`.
+    jail_period_s: Duration = Duration::new(600),
+    /// Minimum self bond to join the active set.
+    min_self_bond: Amount = Amount::new(1_000_000_000_000_000_000),
+    /// Largest commission change per epoch.
+    commission_max_change_bps: Bps = Bps::new(100),
+    /// Largest validator commission.
+    commission_max_bps: Bps = Bps::new(5_000),
+    /// Restaking withdrawal delay; queued withdrawals stay slashable throughout.
+    withdrawal_delay_s: Duration = Duration::days(14),
+    /// Delay before a decrease of slashable magnitude (or a deregistration) takes effect.
+    deallocation_delay_s: Duration = Duration::days(14),
+    /// Delay before loosened operator commitments or a new slasher/resolver take effect.
+    config_delay_s: Duration = Duration::new(1_512_000),
+    /// Time executed slashes stay in escrow before burn or redistribution.
+    resolution_delay_s: Duration = Duration::days(7),
+    /// Delay before a service commission change takes effect.
+    commission_delay_s: Duration = Duration::days(7),
+    /// Operator commission on a service's rewards when none is set.
+    default_commission_bps: Bps = Bps::new(1_000),
+    /// Protocol fee on restaking rewards.
+    protocol_fee_bps: Bps = Bps::ZERO,
+    /// LST pool fee on rewards.
+    lst_fee_bps: Bps = Bps::new(1_000),
+    /// Virtual shares and assets of every share pool (inflation guard).
+    virtual_shares: u128 = 1_000,
+    /// Operator sets one operator may join.
+    max_sets_per_operator: u32 = 64,
+    /// Strategies in one operator set.
+    max_strategies_per_set: u32 = 32,
+    /// Positions one staker may hold.
+    max_positions_per_staker: u32 = 64,
+    /// Length of metadata URIs and evidence strings, in bytes.
+    max_metadata_len: u32 = 1_024,
+    /// Withdrawals one staker may have queued at once.
+    max_withdrawals_per_staker: u32 = 256,
+    /// Redelegated tranches a position may hold while their old operator can still slash them.
+    max_redelegations_per_position: u32 = 8,
+    /// Operator sets one service may create.
+    max_sets_per_service: u32 = 256,
+    /// Services an operator may list in its allowed-services commitment.
+    max_allowed_services: u32 = 256,
+    /// Base fee of every action, in the native coin, unless `base_fees` names the action.
+    base_fee: Amount = Amount::ZERO,
+    /// Base fee per action name (PROTOCOL.md §10 names).
+    base_fees: BTreeMap<String, Amount> = BTreeMap::new(),
+    /// Governance price table: value of one whole unit of an external asset in RAM base units,
+    /// by symbol (PROTOCOL.md §1). Used for cross-asset values, never for accounting.
+    prices: BTreeMap<String, Wad> = BTreeMap::new(),
+}
+
+impl Params {
+    /// Rejects parameters that would break the protocol's arithmetic or timing.
+    pub fn validate(&self) -> Result<()> {
+        let positive = [
+            ("block_time_s", self.block_time_s.get()),
+            ("epoch_length_s", self.epoch_length_s.get()),
+            ("downtime_window_blocks", self.downtime_window_blocks),
+        ];
+        for (field, value) in positive {
+            if value == 0 {
+                return Err(Error::invalid(field, "must be positive"));
+            }
+        }
+        if self.virtual_shares == 0 {
+            return Err(Error::invalid("virtual_shares", "must be positive"));
+        }
+        let bps = [
+            ("inflation_bps", self.inflation_bps),
+            ("double_sign_slash_bps", self.double_sign_slash_bps),
+            ("downtime_slash_bps", self.downtime_slash_bps),
+            ("downtime_max_missed_bps", self.downtime_max_missed_bps),
+            ("commission_max_change_bps", self.commission_max_change_bps),
+            ("commission_max_bps", self.commission_max_bps),
+            ("default_commission_bps", self.default_commission_bps),
+            ("protocol_fee_bps", self.protocol_fee_bps),
+            ("lst_fee_bps", self.lst_fee_bps),
+        ];
+        for (field, value) in bps {
+            if value > Bps::ONE {
+                return Err(Error::invalid(field, "must be at most 10000 bps"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The base fee of the action named `action`.
+    pub fn base_fee_of(&self, action: &str) -> Amount {
+        self.base_fees.get(action).copied().unwrap_or(self.base_fee)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_protocol_table() {
+        let p = Params::default();
+        assert_eq!(p.withdrawal_delay_s, Duration::new(1_209_600));
+        assert_eq!(p.config_delay_s, Duration::new(1_512_000));
+        assert_eq!(p.virtual_shares, 1_000);
+        assert_eq!(p.max_positions_per_staker, 64);
+        assert!(p.validate().is_ok());
+    }
+
+    #[test]
+    fn patches_reject_unknown_names_and_keep_omitted_values() {
+        let patch: ParamsPatch = serde_json::from_str(r#"{"withdrawal_delay_s": 60}"#).unwrap();
+        let p = patch.apply(&Params::default());
+        assert_eq!(p.withdrawal_delay_s, Duration::new(60));
+        assert_eq!(p.epoch_length_s, Duration::new(3_600));
+        assert!(serde_json::from_str::<ParamsPatch>(r#"{"no_such": 1}"#).is_err());
+    }
+
+    #[test]
+    fn zero_epoch_length_is_rejected() {
+        let p = Params { epoch_length_s: Duration::ZERO, ..Params::default() };
+        assert_eq!(p.validate().map_err(|e| e.code()), Err("invalid_input"));
+    }
+}

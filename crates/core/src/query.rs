@@ -1,0 +1,769 @@
+//! Read-only queries (PROTOCOL.md §11): the same names in the API, the CLI and scenarios.
+//!
+//! Amounts are token base units (decimal strings in JSON), shares are strategy shares, times are
+//! unix seconds. Every view is computed from state alone; nothing here writes.
+
+use crate::bank;
+use crate::error::{Error, Result};
+use crate::ids::{Address, AssetId, SetRef, SlashId, WithdrawalId};
+use crate::invariants;
+use crate::num::{Amount, Bps, Shares, WAD, Wad, mul_div_ceil};
+use crate::restaking::{
+    self, Admission, Commitments, Destination, Membership, Position, SlashOutcome, SlashStatus,
+    bridge_value, scaled_value_floor, settled_position, tokens_for_shares_floor,
+};
+use crate::state::{
+    Allocations, Deposits, Memberships, OperatorSets, Pools, Positions, ServiceSlashes, SetMembers,
+    SlashRequests, StakerWithdrawals, State, Strategies, Withdrawals,
+};
+use crate::time::{Duration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// A read request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(missing_docs)]
+pub enum Query {
+    Balance { account: Address, asset: String },
+    Strategy { strategy: String },
+    Operator { operator: Address },
+    Service { service: Address },
+    OperatorSet { set: SetRef },
+    Position { staker: Address },
+    Withdrawals { staker: Address },
+    SlashRequests { service: Address },
+    Params,
+    Invariants,
+}
+
+impl Query {
+    /// The query's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Balance { .. } => "balance",
+            Self::Strategy { .. } => "strategy",
+            Self::Operator { .. } => "operator",
+            Self::Service { .. } => "service",
+            Self::OperatorSet { .. } => "operator_set",
+            Self::Position { .. } => "position",
+            Self::Withdrawals { .. } => "withdrawals",
+            Self::SlashRequests { .. } => "slash_requests",
+            Self::Params => "params",
+            Self::Invariants => "invariants",
+        }
+    }
+
+    /// Answers the query as JSON.
+    pub fn run(&self, state: &State) -> Result<serde_json::Value> {
+        let value = match self {
+            Self::Balance { account, asset } => to_json(balance(state, *account, asset)?),
+            Self::Strategy { strategy } => to_json(strategy_view(state, strategy)?),
+            Self::Operator { operator } => to_json(operator_view(state, *operator)?),
+            Self::Service { service } => to_json(service_view(state, *service)?),
+            Self::OperatorSet { set } => to_json(operator_set_view(state, *set)?),
+            Self::Position { staker } => to_json(position_view(state, *staker)?),
+            Self::Withdrawals { staker } => to_json(withdrawals_view(state, *staker)?),
+            Self::SlashRequests { service } => to_json(slash_requests_view(state, *service)?),
+            Self::Params => to_json(state.params()),
+            Self::Invariants => to_json(InvariantsView::of(state)),
+        };
+        Ok(value)
+    }
+}
+
+fn to_json<T: Serialize>(v: T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// `balance {account, asset}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct BalanceView {
+    /// The account.
+    pub account: Address,
+    /// The asset symbol.
+    pub asset: String,
+    /// Its balance.
+    pub amount: Amount,
+}
+
+/// `balance {account, asset}`.
+pub fn balance(state: &State, account: Address, asset: &str) -> Result<BalanceView> {
+    let id = bank::asset_id(state, asset)?;
+    Ok(BalanceView { account, asset: asset.to_owned(), amount: bank::balance(state, account, id) })
+}
+
+/// Tokens `shares` of `strategy` are worth now.
+pub fn shares_value(state: &State, strategy: AssetId, shares: Shares) -> Result<Amount> {
+    let s = state.get::<Strategies>(&strategy).cloned().unwrap_or_default();
+    tokens_for_shares_floor(&s, shares, state.params().virtual_shares)
+}
+
+/// `strategy {strategy}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct StrategyView {
+    /// The strategy's name.
+    pub strategy: String,
+    /// Every share in existence.
+    pub total_shares: Shares,
+    /// Tokens accounted for.
+    pub tokens: Amount,
+    /// Tokens in the module account (≥ `tokens`; the excess is donated surplus).
+    pub balance: Amount,
+    /// Tokens per share, scaled by 1e18, including the virtual offset.
+    pub rate_wad: Wad,
+}
+
+/// `strategy {strategy}`.
+pub fn strategy_view(state: &State, name: &str) -> Result<StrategyView> {
+    let id = restaking::strategy_id(state, name)?;
+    let s = state.get::<Strategies>(&id).cloned().unwrap_or_default();
+    let v = state.params().virtual_shares;
+    let rate = crate::num::mul_div_floor(
+        s.tokens.get().saturating_add(v),
+        WAD,
+        s.total_shares.get().saturating_add(v),
+    )?;
+    Ok(StrategyView {
+        strategy: name.to_owned(),
+        total_shares: s.total_shares,
+        tokens: s.tokens,
+        balance: bank::balance(state, crate::ids::module::strategy(id), id),
+        rate_wad: Wad::new(rate),
+    })
+}
+
+/// One strategy of an operator.
+#[derive(Clone, Debug, Serialize)]
+pub struct OperatorStrategyView {
+    /// The strategy.
+    pub strategy: String,
+    /// Current max magnitude.
+    pub max_magnitude: Wad,
+    /// Σ allocations and pending increases.
+    pub encumbered: Wad,
+    /// Tokens delegated (positions, including redelegated tranches).
+    pub delegated: Amount,
+    /// The same in strategy shares.
+    pub delegated_shares: Shares,
+    /// Tokens in queued withdrawals still slashable.
+    pub queued: Amount,
+}
+
+/// One allocation of an operator.
+#[derive(Clone, Debug, Serialize)]
+pub struct AllocationView {
+    /// The set.
+    pub set: SetRef,
+    /// The strategy.
+    pub strategy: String,
+    /// Current (slashable) magnitude.
+    pub magnitude: Wad,
+    /// Magnitude after the pending change, if any.
+    pub pending_magnitude: Option<Wad>,
+    /// When the pending change takes effect.
+    pub effect_at: Option<Timestamp>,
+    /// Whether the set can slash it now.
+    pub slashable: bool,
+    /// Tokens the set can slash now: delegated and queued stake × magnitude / max magnitude.
+    pub slashable_amount: Amount,
+}
+
+/// One set membership of an operator.
+#[derive(Clone, Debug, Serialize)]
+pub struct MembershipView {
+    /// The set.
+    pub set: SetRef,
+    /// `registered` or `deregistered`.
+    pub status: &'static str,
+    /// End of slashability after deregistration.
+    pub slashable_until: Option<Timestamp>,
+}
+
+/// `operator {operator}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct OperatorView {
+    /// The operator.
+    pub operator: Address,
+    /// Metadata URI.
+    pub metadata_uri: String,
+    /// Allocation delay.
+    pub allocation_delay_s: Duration,
+    /// Default commission.
+    pub default_commission_bps: Bps,
+    /// Double-sign key.
+    pub signing_key: Address,
+    /// Commitments in force.
+    pub commitments: Commitments,
+    /// Looser commitments in waiting and when they apply.
+    pub pending_commitments: Option<(Commitments, Timestamp)>,
+    /// Per strategy.
+    pub strategies: Vec<OperatorStrategyView>,
+    /// Allocations.
+    pub allocations: Vec<AllocationView>,
+    /// Set memberships.
+    pub sets: Vec<MembershipView>,
+}
+
+/// Real shares in the operator's direct term (positions, queue) and its inbound bridges.
+fn operator_stake(state: &State, operator: Address, strategy: AssetId) -> Result<(Shares, Shares)> {
+    let pool = restaking::pool(state, operator, strategy);
+    let mut delegated = scaled_value_floor(pool.position_scaled, pool.max_magnitude)?;
+    let queued = scaled_value_floor(pool.queued_scaled, pool.max_magnitude)?;
+    for ((_, _, from), ()) in state
+        .range::<crate::state::BridgesIn, _>((operator, strategy, Address::ZERO)..)
+        .take_while(|((to, s, _), _)| *to == operator && *s == strategy)
+    {
+        if let Some(b) = state.get::<crate::state::Bridges>(&(*from, strategy, operator)) {
+            let m_from = restaking::pool(state, *from, strategy).max_magnitude;
+            delegated = delegated.checked_add(bridge_value(b.scaled, m_from, pool.max_magnitude)?)?;
+        }
+    }
+    Ok((delegated, queued))
+}
+
+/// `operator {operator}`.
+pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
+    let op = restaking::operator(state, operator)?.clone();
+    let now = state.now();
+    let mut strategies = Vec::new();
+    for ((_, strategy), pool) in state
+        .range::<Pools, _>((operator, AssetId(0))..)
+        .take_while(|((o, _), _)| *o == operator)
+    {
+        let (delegated_shares, queued_shares) = operator_stake(state, operator, *strategy)?;
+        strategies.push(OperatorStrategyView {
+            strategy: restaking::strategy_name(state, *strategy),
+            max_magnitude: pool.max_magnitude,
+            encumbered: pool.encumbered,
+            delegated: shares_value(state, *strategy, delegated_shares)?,
+            delegated_shares,
+            queued: shares_value(state, *strategy, queued_shares)?,
+        });
+    }
+    let mut allocations = Vec::new();
+    for ((_, set, strategy), a) in state
+        .range::<Allocations, _>((operator, SetRef { service: Address::ZERO, id: 0 }, AssetId(0))..)
+        .take_while(|((o, _, _), _)| *o == operator)
+    {
+        let slashable_mag = restaking::slashable_magnitude(state, operator, *set, *strategy, now);
+        allocations.push(AllocationView {
+            set: *set,
+            strategy: restaking::strategy_name(state, *strategy),
+            magnitude: a.current,
+            pending_magnitude: a.pending.map(|p| p.target),
+            effect_at: a.pending.map(|p| p.effect_at),
+            slashable: !slashable_mag.is_zero(),
+            slashable_amount: slashable_amount(state, operator, *strategy, slashable_mag)?,
+        });
+    }
+    let sets = state
+        .range::<Memberships, _>((operator, SetRef { service: Address::ZERO, id: 0 })..)
+        .take_while(|((o, _), _)| *o == operator)
+        .map(|((_, set), m)| match m {
+            Membership::Registered => MembershipView { set: *set, status: "registered", slashable_until: None },
+            Membership::Deregistered { slashable_until } => MembershipView {
+                set: *set,
+                status: "deregistered",
+                slashable_until: Some(*slashable_until),
+            },
+        })
+        .collect();
+    Ok(OperatorView {
+        operator,
+        metadata_uri: op.metadata_uri,
+        allocation_delay_s: op.allocation_delay,
+        default_commission_bps: op.default_commission,
+        signing_key: op.signing_key,
+        commitments: op.commitments,
+        pending_commitments: op.pending_commitments,
+        strategies,
+        allocations,
+        sets,
+    })
+}
+
+/// Tokens a set slashing `magnitude` fully would take from the operator's stake in `strategy`.
+fn slashable_amount(state: &State, operator: Address, strategy: AssetId, magnitude: Wad) -> Result<Amount> {
+    let pool = restaking::pool(state, operator, strategy);
+    if magnitude.is_zero() || pool.max_magnitude.is_zero() {
+        return Ok(Amount::ZERO);
+    }
+    let (delegated, queued) = operator_stake(state, operator, strategy)?;
+    let exposed = delegated.checked_add(queued)?;
+    let shares = crate::num::mul_div_floor(exposed.get(), magnitude.get(), pool.max_magnitude.get())?;
+    shares_value(state, strategy, Shares::new(shares))
+}
+
+/// `service {service}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceView {
+    /// The service.
+    pub service: Address,
+    /// Metadata URI.
+    pub metadata_uri: String,
+    /// Slasher in force.
+    pub slasher: Address,
+    /// Resolver in force.
+    pub resolver: Option<Address>,
+    /// Veto window.
+    pub veto_window_s: Duration,
+    /// Per-event cap.
+    pub max_slash_per_event_wad: Wad,
+    /// Slash destination.
+    pub destination: Destination,
+    /// Escrow time of executed slashes.
+    pub resolution_delay_s: Duration,
+    /// Objective double-sign slash.
+    pub double_sign_wad: Option<Wad>,
+    /// Slasher change in waiting: (slasher, resolver, effect_at).
+    pub pending_slasher: Option<(Address, Option<Address>, Timestamp)>,
+    /// Its operator sets.
+    pub sets: Vec<SetRef>,
+}
+
+/// `service {service}`.
+pub fn service_view(state: &State, service: Address) -> Result<ServiceView> {
+    let s = restaking::service(state, service)?.clone();
+    let sets = state
+        .range::<OperatorSets, _>(SetRef { service, id: 0 }..)
+        .take_while(|(set, _)| set.service == service)
+        .map(|(set, _)| *set)
+        .collect();
+    Ok(ServiceView {
+        service,
+        metadata_uri: s.metadata_uri,
+        slasher: s.slasher,
+        resolver: s.resolver,
+        veto_window_s: s.veto_window,
+        max_slash_per_event_wad: s.max_slash_per_event,
+        destination: s.destination,
+        resolution_delay_s: s.resolution_delay,
+        double_sign_wad: s.double_sign_wad,
+        pending_slasher: s.pending_slasher.map(|p| (p.slasher, p.resolver, p.effect_at)),
+        sets,
+    })
+}
+
+/// One member of an operator set.
+#[derive(Clone, Debug, Serialize)]
+pub struct SetMemberView {
+    /// The operator.
+    pub operator: Address,
+    /// Per strategy of the set: magnitude and slashable tokens.
+    pub allocations: Vec<SetAllocationView>,
+}
+
+/// A member's allocation for one strategy of the set.
+#[derive(Clone, Debug, Serialize)]
+pub struct SetAllocationView {
+    /// The strategy.
+    pub strategy: String,
+    /// Current magnitude.
+    pub magnitude: Wad,
+    /// Tokens the set can slash.
+    pub slashable: Amount,
+}
+
+/// `operator_set {set}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct OperatorSetView {
+    /// The set.
+    pub set: SetRef,
+    /// Its strategies.
+    pub strategies: Vec<String>,
+    /// Admission rule.
+    pub admission: Admission,
+    /// Registered operators.
+    pub operators: Vec<SetMemberView>,
+    /// Σ slashable tokens per strategy (registered operators).
+    pub total_slashable: Vec<(String, Amount)>,
+}
+
+/// `operator_set {set}`.
+pub fn operator_set_view(state: &State, set: SetRef) -> Result<OperatorSetView> {
+    let os = restaking::operator_set(state, set)?.clone();
+    let now = state.now();
+    let mut totals = vec![Amount::ZERO; os.strategies.len()];
+    let mut operators = Vec::new();
+    for ((_, operator), ()) in state
+        .range::<SetMembers, _>((set, Address::ZERO)..)
+        .take_while(|((s, _), _)| *s == set)
+    {
+        let mut allocations = Vec::with_capacity(os.strategies.len());
+        for (i, strategy) in os.strategies.iter().enumerate() {
+            let magnitude = restaking::slashable_magnitude(state, *operator, set, *strategy, now);
+            let slashable = slashable_amount(state, *operator, *strategy, magnitude)?;
+            totals[i] = totals[i].checked_add(slashable)?;
+            allocations.push(SetAllocationView {
+                strategy: restaking::strategy_name(state, *strategy),
+                magnitude,
+                slashable,
+            });
+        }
+        operators.push(SetMemberView { operator: *operator, allocations });
+    }
+    let names: Vec<String> = os.strategies.iter().map(|s| restaking::strategy_name(state, *s)).collect();
+    Ok(OperatorSetView {
+        set,
+        total_slashable: names.iter().cloned().zip(totals).collect(),
+        strategies: names,
+        admission: os.admission,
+        operators,
+    })
+}
+
+/// An undelegated deposit.
+#[derive(Clone, Debug, Serialize)]
+pub struct DepositView {
+    /// The strategy.
+    pub strategy: String,
+    /// Deposit shares.
+    pub shares: Shares,
+    /// Their value in tokens.
+    pub value: Amount,
+}
+
+/// A set's reach into a position.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExposureView {
+    /// The set.
+    pub set: SetRef,
+    /// The operator whose allocation the set slashes.
+    pub operator: Address,
+    /// Tokens this position loses if the set slashes its whole allocation now.
+    pub slashable: Amount,
+    /// Tokens it loses in the largest single event the set's cap allows.
+    pub worst_event: Amount,
+}
+
+/// Stake redelegated into a position, still slashable by its old operator.
+#[derive(Clone, Debug, Serialize)]
+pub struct LockedView {
+    /// The old operator.
+    pub from: Address,
+    /// Deposit shares.
+    pub shares: Shares,
+    /// Value in tokens.
+    pub value: Amount,
+    /// When it is free.
+    pub matures_at: Timestamp,
+}
+
+/// A delegation position.
+#[derive(Clone, Debug, Serialize)]
+pub struct PositionEntryView {
+    /// The operator.
+    pub operator: Address,
+    /// The strategy.
+    pub strategy: String,
+    /// Deposit shares (direct and redelegated).
+    pub shares: Shares,
+    /// Tokens it could withdraw now.
+    pub withdrawable: Amount,
+    /// The same in strategy shares.
+    pub withdrawable_shares: Shares,
+    /// Redelegated parts still slashable by their old operator.
+    pub locked: Vec<LockedView>,
+    /// Unclaimed rewards per asset (restaking rewards arrive with reward programs).
+    pub pending_rewards: Vec<RewardView>,
+    /// Per set that can slash it.
+    pub exposure: Vec<ExposureView>,
+}
+
+/// Unclaimed rewards of one asset.
+#[derive(Clone, Debug, Serialize)]
+pub struct RewardView {
+    /// The reward asset.
+    pub asset: String,
+    /// Amount claimable.
+    pub amount: Amount,
+}
+
+/// `position {staker}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PositionView {
+    /// The staker.
+    pub staker: Address,
+    /// Undelegated deposits.
+    pub deposits: Vec<DepositView>,
+    /// Delegation positions.
+    pub positions: Vec<PositionEntryView>,
+    /// Σ values of deposits and positions, per strategy.
+    pub total_value: Vec<(String, Amount)>,
+    /// Σ worst single events over all sets, bounded by each position's value, per strategy.
+    pub worst_case_loss: Vec<(String, Amount)>,
+}
+
+/// `position {staker}`.
+pub fn position_view(state: &State, staker: Address) -> Result<PositionView> {
+    let now = state.now();
+    let mut totals: std::collections::BTreeMap<AssetId, (Amount, Amount)> = Default::default();
+    let mut deposits = Vec::new();
+    for ((_, strategy), shares) in state
+        .range::<Deposits, _>((staker, AssetId(0))..)
+        .take_while(|((s, _), _)| *s == staker)
+    {
+        let value = shares_value(state, *strategy, *shares)?;
+        let t = totals.entry(*strategy).or_default();
+        t.0 = t.0.checked_add(value)?;
+        deposits.push(DepositView { strategy: restaking::strategy_name(state, *strategy), shares: *shares, value });
+    }
+    let mut positions = Vec::new();
+    let keys: Vec<(Address, AssetId)> = state
+        .range::<Positions, _>((staker, Address::ZERO, AssetId(0))..)
+        .take_while(|((s, _, _), _)| *s == staker)
+        .map(|((_, o, st), _)| (*o, *st))
+        .collect();
+    for (operator, strategy) in keys {
+        let Some(p) = settled_position(state, staker, operator, strategy, now)? else { continue };
+        let entry = position_entry(state, operator, strategy, &p, now)?;
+        let worst: Amount = entry.exposure.iter().try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.worst_event))?;
+        let t = totals.entry(strategy).or_default();
+        t.0 = t.0.checked_add(entry.withdrawable)?;
+        t.1 = t.1.checked_add(worst.min(entry.withdrawable))?;
+        positions.push(entry);
+    }
+    let name = |id: &AssetId| restaking::strategy_name(state, *id);
+    Ok(PositionView {
+        staker,
+        deposits,
+        positions,
+        total_value: totals.iter().map(|(id, t)| (name(id), t.0)).collect(),
+        worst_case_loss: totals.iter().map(|(id, t)| (name(id), t.1)).collect(),
+    })
+}
+
+fn position_entry(
+    state: &State,
+    operator: Address,
+    strategy: AssetId,
+    p: &Position,
+    now: Timestamp,
+) -> Result<PositionEntryView> {
+    let value = restaking::position_value(state, operator, strategy, p)?;
+    let locked = value
+        .locked
+        .iter()
+        .map(|(shares, v, from, matures_at)| {
+            Ok(LockedView { from: *from, shares: *shares, value: shares_value(state, strategy, *v)?, matures_at: *matures_at })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut exposure = set_exposures(state, operator, strategy, now, |m, cut| {
+        position_value_at(state, strategy, p, m, cut)
+    })?;
+    for t in &p.tranches {
+        let m_to = restaking::pool(state, operator, strategy).max_magnitude;
+        exposure.extend(set_exposures(state, t.from, strategy, now, |m_from, cut| {
+            let before = bridge_value(t.scaled, m_from, m_to)?;
+            let after = bridge_value(t.scaled, m_from.checked_sub(cut)?, m_to)?;
+            Ok((before, after))
+        })?);
+    }
+    let exposure = exposure
+        .into_iter()
+        .map(|(set, op, slashable, worst)| {
+            Ok(ExposureView {
+                set,
+                operator: op,
+                slashable: shares_value(state, strategy, slashable)?,
+                worst_event: shares_value(state, strategy, worst)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PositionEntryView {
+        operator,
+        strategy: restaking::strategy_name(state, strategy),
+        shares: value.shares,
+        withdrawable: shares_value(state, strategy, value.withdrawable)?,
+        withdrawable_shares: value.withdrawable,
+        locked,
+        pending_rewards: Vec::new(),
+        exposure,
+    })
+}
+
+/// The value of a position before and after its operator's magnitude drops by `cut`.
+fn position_value_at(
+    state: &State,
+    strategy: AssetId,
+    p: &Position,
+    m: Wad,
+    cut: Wad,
+) -> Result<(Shares, Shares)> {
+    let after_m = m.checked_sub(cut)?;
+    let mut before = scaled_value_floor(p.scaled, m)?;
+    let mut after = scaled_value_floor(p.scaled, after_m)?;
+    for t in &p.tranches {
+        let m_from = restaking::pool(state, t.from, strategy).max_magnitude;
+        before = before.checked_add(bridge_value(t.scaled, m_from, m)?)?;
+        after = after.checked_add(bridge_value(t.scaled, m_from, after_m)?)?;
+    }
+    Ok((before, after))
+}
+
+/// For every set that can slash `operator` in `strategy` now: the exact shares lost if the set
+/// slashed its whole allocation, and if it slashed the most one event allows.
+fn set_exposures(
+    state: &State,
+    operator: Address,
+    strategy: AssetId,
+    now: Timestamp,
+    loss_at: impl Fn(Wad, Wad) -> Result<(Shares, Shares)>,
+) -> Result<Vec<(SetRef, Address, Shares, Shares)>> {
+    let m = restaking::pool(state, operator, strategy).max_magnitude;
+    let mut out = Vec::new();
+    for ((_, set, st), _) in state
+        .range::<Allocations, _>((operator, SetRef { service: Address::ZERO, id: 0 }, AssetId(0))..)
+        .take_while(|((o, _, _), _)| *o == operator)
+    {
+        if *st != strategy {
+            continue;
+        }
+        let allocated = restaking::slashable_magnitude(state, operator, *set, strategy, now);
+        if allocated.is_zero() {
+            continue;
+        }
+        let cap = restaking::service(state, set.service)?.max_slash_per_event;
+        let loss = |wad: Wad| -> Result<Shares> {
+            let cut = Wad::new(mul_div_ceil(allocated.get(), wad.get(), WAD)?);
+            let (before, after) = loss_at(m, cut)?;
+            Ok(before.checked_sub(after)?)
+        };
+        out.push((*set, operator, loss(Wad::ONE)?, loss(cap)?));
+    }
+    Ok(out)
+}
+
+/// A queued withdrawal.
+#[derive(Clone, Debug, Serialize)]
+pub struct WithdrawalView {
+    /// Its id.
+    pub id: WithdrawalId,
+    /// The operator it left (absent for undelegated shares).
+    pub operator: Option<Address>,
+    /// The strategy.
+    pub strategy: String,
+    /// Deposit shares withdrawn.
+    pub shares: Shares,
+    /// When it was queued.
+    pub queued_at: Timestamp,
+    /// When it can be completed.
+    pub completable_at: Timestamp,
+    /// Tokens it would pay now (slashes so far applied).
+    pub payout: Amount,
+    /// The same in strategy shares.
+    pub payout_shares: Shares,
+}
+
+/// `withdrawals {staker}`.
+pub fn withdrawals_view(state: &State, staker: Address) -> Result<Vec<WithdrawalView>> {
+    let mut out = Vec::new();
+    for ((_, id), ()) in state
+        .range::<StakerWithdrawals, _>((staker, WithdrawalId(0))..)
+        .take_while(|((s, _), _)| *s == staker)
+    {
+        let w = state.get::<Withdrawals>(id).ok_or(Error::UnknownWithdrawal(*id))?;
+        let payout_shares = restaking::withdrawal_payout_shares(state, w)?;
+        out.push(WithdrawalView {
+            id: *id,
+            operator: w.operator,
+            strategy: restaking::strategy_name(state, w.strategy),
+            shares: w.shares,
+            queued_at: w.queued_at,
+            completable_at: w.completable_at,
+            payout: shares_value(state, w.strategy, payout_shares)?,
+            payout_shares,
+        });
+    }
+    Ok(out)
+}
+
+/// A slash request.
+#[derive(Clone, Debug, Serialize)]
+pub struct SlashRequestView {
+    /// Its id.
+    pub id: SlashId,
+    /// The operator.
+    pub operator: Address,
+    /// The set.
+    pub set: SetRef,
+    /// Strategies named.
+    pub strategies: Vec<String>,
+    /// Fraction requested.
+    pub wad: Wad,
+    /// Status.
+    pub status: SlashStatus,
+    /// The service's reason.
+    pub evidence: String,
+    /// When requested.
+    pub requested_at: Timestamp,
+    /// When executable.
+    pub executable_at: Timestamp,
+    /// What it took, once executed.
+    pub outcome: Vec<SlashOutcomeView>,
+}
+
+/// What an executed slash took from one strategy.
+#[derive(Clone, Debug, Serialize)]
+pub struct SlashOutcomeView {
+    /// The strategy.
+    pub strategy: String,
+    /// Magnitude removed.
+    pub magnitude: Wad,
+    /// Shares removed.
+    pub shares: Shares,
+    /// Tokens moved to escrow.
+    pub amount: Amount,
+}
+
+/// `slash_requests {service}`.
+pub fn slash_requests_view(state: &State, service: Address) -> Result<Vec<SlashRequestView>> {
+    restaking::service(state, service)?;
+    let mut out = Vec::new();
+    for ((_, id), ()) in state
+        .range::<ServiceSlashes, _>((service, SlashId(0))..)
+        .take_while(|((s, _), _)| *s == service)
+    {
+        let r = state.get::<SlashRequests>(id).ok_or(Error::UnknownSlash(*id))?;
+        let outcome = r
+            .outcome
+            .iter()
+            .map(|o: &SlashOutcome| SlashOutcomeView {
+                strategy: restaking::strategy_name(state, o.strategy),
+                magnitude: o.magnitude,
+                shares: o.shares,
+                amount: o.amount,
+            })
+            .collect();
+        out.push(SlashRequestView {
+            id: *id,
+            operator: r.operator,
+            set: r.set,
+            strategies: r.strategies.iter().map(|s| restaking::strategy_name(state, *s)).collect(),
+            wad: r.wad,
+            status: r.status,
+            evidence: r.evidence.clone(),
+            requested_at: r.requested_at,
+            executable_at: r.executable_at,
+            outcome,
+        });
+    }
+    Ok(out)
+}
+
+/// `invariants`.
+#[derive(Clone, Debug, Serialize)]
+pub struct InvariantsView {
+    /// Whether every invariant holds.
+    pub ok: bool,
+    /// What does not hold.
+    pub violations: Vec<String>,
+}
+
+impl InvariantsView {
+    /// Checks the state.
+    pub fn of(state: &State) -> Self {
+        let violations = invariants::check(state);
+        Self { ok: violations.is_empty(), violations }
+    }
+}

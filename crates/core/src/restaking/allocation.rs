@@ -1,0 +1,122 @@
+//! Allocation of unique stake (§6.5).
+//!
+//! Per (operator, strategy) the operator has `max_magnitude` and allocates parts of it to sets.
+//! The slashable stake of the operator in a set is `delegated · allocated / max_magnitude`, so
+//! the sum of allocations never exceeds the magnitude and no stake backs two sets.
+//!
+//! `allocate {set, strategy, magnitude}` names the new target. An increase reserves magnitude at
+//! once and becomes slashable after the operator's `allocation_delay_s`; a decrease of slashable
+//! magnitude takes `deallocation_delay_s` and stays slashable until then; a decrease of
+//! magnitude the set can no longer slash is immediate. One pending change per (operator, set,
+//! strategy).
+
+use super::operator::check_commitments;
+use super::{Allocation, Membership, PendingAllocation};
+use crate::block::{Timer, schedule};
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{Address, AssetId, SetRef, fmt_address};
+use crate::num::Wad;
+use crate::state::{Allocations, Memberships, Pools, State};
+use crate::time::Timestamp;
+
+/// `allocate {set, strategy, magnitude}`, signed by the operator. Returns when the change takes
+/// effect.
+pub fn allocate(
+    state: &mut State,
+    ctx: &mut Ctx,
+    set: SetRef,
+    strategy_name: &str,
+    magnitude: Wad,
+) -> Result<Timestamp> {
+    let operator = ctx.signer;
+    let op = super::operator(state, operator)?.clone();
+    let strategy = super::strategy_id(state, strategy_name)?;
+    let os = super::operator_set(state, set)?;
+    if !os.strategies.contains(&strategy) {
+        return Err(Error::StrategyNotInSet { set: set.to_string(), strategy: strategy_name.to_owned() });
+    }
+    if magnitude > Wad::ONE {
+        return Err(Error::invalid("magnitude", "must be at most 1e18"));
+    }
+    let key = (operator, set, strategy);
+    let mut alloc = state.get::<Allocations>(&key).cloned().unwrap_or_default();
+    if let Some(p) = alloc.pending {
+        return Err(Error::AllocationPending { set: set.to_string(), effect_at: p.effect_at });
+    }
+    if magnitude == alloc.current {
+        return Err(Error::invalid("magnitude", "equals the current allocation"));
+    }
+    let membership = state.get::<Memberships>(&(operator, set)).copied();
+    let mut pool = super::pool(state, operator, strategy);
+    let effect_at = if magnitude > alloc.current {
+        if membership != Some(Membership::Registered) {
+            return Err(Error::NotRegistered { operator: fmt_address(&operator), set: set.to_string() });
+        }
+        let increase = magnitude.checked_sub(alloc.current)?;
+        let encumbered = pool.encumbered.checked_add(increase)?;
+        if encumbered > pool.max_magnitude {
+            return Err(Error::InsufficientMagnitude {
+                available: pool.max_magnitude.saturating_sub(pool.encumbered),
+                requested: increase,
+            });
+        }
+        check_commitments(operator, &op.commitments, set.service, magnitude, encumbered, pool.max_magnitude)?;
+        pool.encumbered = encumbered;
+        ctx.now.checked_add(op.allocation_delay)?
+    } else {
+        let slashable = membership.is_some_and(|m| m.slashable_at(ctx.now));
+        if slashable {
+            ctx.now.checked_add(state.params().deallocation_delay_s)?
+        } else {
+            pool.encumbered = pool.encumbered.checked_sub(alloc.current.checked_sub(magnitude)?)?;
+            ctx.now
+        }
+    };
+    state.put::<Pools>((operator, strategy), pool);
+    if effect_at <= ctx.now {
+        alloc.current = magnitude;
+        store_allocation(state, key, alloc);
+        ctx.emit(Event::AllocationApplied { operator, set, strategy, magnitude });
+    } else {
+        alloc.pending = Some(PendingAllocation { target: magnitude, effect_at });
+        state.put::<Allocations>(key, alloc);
+        schedule(state, effect_at, Timer::AllocationEffect { operator, set, strategy })?;
+        ctx.emit(Event::AllocationQueued { operator, set, strategy, magnitude, effect_at });
+    }
+    Ok(effect_at)
+}
+
+fn store_allocation(state: &mut State, key: (Address, SetRef, AssetId), alloc: Allocation) {
+    if alloc.current.is_zero() && alloc.pending.is_none() {
+        state.delete::<Allocations>(&key);
+    } else {
+        state.put::<Allocations>(key, alloc);
+    }
+}
+
+/// Timer: a pending allocation change reaches its effect time. A decrease frees its magnitude;
+/// an increase was reserved when it was queued.
+pub fn apply_allocation_effect(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    operator: Address,
+    set: SetRef,
+    strategy: AssetId,
+    now: Timestamp,
+) -> Result<()> {
+    let key = (operator, set, strategy);
+    let Some(mut alloc) = state.get::<Allocations>(&key).cloned() else { return Ok(()) };
+    let Some(pending) = alloc.pending.filter(|p| p.effect_at <= now) else { return Ok(()) };
+    if pending.target < alloc.current {
+        let mut pool = super::pool(state, operator, strategy);
+        pool.encumbered = pool.encumbered.checked_sub(alloc.current.checked_sub(pending.target)?)?;
+        state.put::<Pools>((operator, strategy), pool);
+    }
+    alloc.current = pending.target;
+    alloc.pending = None;
+    store_allocation(state, key, alloc);
+    events.push(Event::AllocationApplied { operator, set, strategy, magnitude: pending.target });
+    Ok(())
+}

@@ -1,0 +1,355 @@
+//! Slashing (§6.6): instant or through a veto window, capped per event, into escrow, then burnt
+//! or redistributed after the resolution delay.
+//!
+//! # The cost of a slash
+//!
+//! A slash of `wad` on operator `o`'s allocation `a` to a set removes
+//! `ceil(a · wad / WAD)` magnitude from the allocation and from `m_o`. Every term `o` belongs to
+//! (its direct term and the bridges of stake redelegated to or from it) then keeps
+//! `floor(scaled · factors')` real shares and gives up the rest. That is O(1) per term plus
+//! O(live bridges of `o`), independent of the number of delegators; each delegator's value falls
+//! by `m_o' / m_o` the next time it is read.
+//!
+//! # Invariants
+//!
+//! - A slash never takes more magnitude than `ceil(a · max_slash_per_event / WAD)`.
+//! - It only reaches current allocations of operators still slashable by the set: pending
+//!   increases, other sets' allocations, undelegated deposits and withdrawals past their delay are
+//!   untouched.
+//! - Stake that arrives after a slash is scaled in at the new magnitude and is never reduced by
+//!   it.
+
+use super::delegation::{bridge_value, scaled_value_floor};
+use super::strategy::redeem_shares;
+use super::{Allocation, Escrow, Membership, PendingAllocation, SlashOutcome, SlashRequest, SlashStatus};
+use crate::bank;
+use crate::block::{Timer, schedule, next_id, IdKind};
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, module};
+use crate::num::{Shares, WAD, Wad, mul_div_ceil};
+use crate::state::{
+    Allocations, Bridges, BridgesIn, Escrows, MagnitudeHistory, Memberships, Pools, ServiceSlashes,
+    SlashRequests, State,
+};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Arguments of `slash`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlashArgs {
+    /// The operator.
+    pub operator: Address,
+    /// The set whose allocation is slashed.
+    pub set: SetRef,
+    /// Strategies to slash (each must be in the set).
+    pub strategies: Vec<String>,
+    /// Fraction of the allocation to slash, in `(0, max_slash_per_event]`.
+    pub wad: Wad,
+    /// The service's stated reason (bounded by `max_metadata_len`).
+    #[serde(default)]
+    pub evidence: String,
+}
+
+/// The magnitude a set can slash now: the current allocation if the operator is still
+/// slashable by the set, zero otherwise.
+pub fn slashable_magnitude(
+    state: &State,
+    operator: Address,
+    set: SetRef,
+    strategy: AssetId,
+    now: Timestamp,
+) -> Wad {
+    let member = state.get::<Memberships>(&(operator, set)).is_some_and(|m| m.slashable_at(now));
+    if !member {
+        return Wad::ZERO;
+    }
+    state.get::<Allocations>(&(operator, set, strategy)).map_or(Wad::ZERO, |a| a.current)
+}
+
+/// `slash {operator, set, strategies, wad, evidence}`, signed by the set's service slasher.
+/// Without a resolver the slash executes at once; with one it becomes a request that can be
+/// vetoed until `veto_window_s` has passed.
+pub fn request_slash(state: &mut State, ctx: &mut Ctx, args: SlashArgs) -> Result<SlashId> {
+    let service = super::service(state, args.set.service)?.clone();
+    if ctx.signer != service.slasher {
+        return Err(Error::unauthorized("slash", &ctx.signer, format!("the slasher of {}", args.set)));
+    }
+    if args.wad.is_zero() || args.wad > Wad::ONE {
+        return Err(Error::invalid("wad", "must be in (0, 1e18]"));
+    }
+    if args.wad > service.max_slash_per_event {
+        return Err(Error::SlashExceedsCap { requested: args.wad, cap: service.max_slash_per_event });
+    }
+    super::check_metadata(state, "evidence", &args.evidence)?;
+    let strategies = resolve_strategies(state, args.set, &args.strategies)?;
+    let slashable = strategies
+        .iter()
+        .any(|s| !slashable_magnitude(state, args.operator, args.set, *s, ctx.now).is_zero());
+    if !slashable {
+        return Err(Error::not_slashable(&args.operator, &args.set));
+    }
+    let id = SlashId(next_id(state, IdKind::Slash)?);
+    let mut request = SlashRequest {
+        service: args.set.service,
+        operator: args.operator,
+        set: args.set,
+        strategies,
+        wad: args.wad,
+        evidence: args.evidence,
+        requested_at: ctx.now,
+        executable_at: ctx.now.checked_add(service.veto_window)?,
+        status: SlashStatus::Pending,
+        outcome: Vec::new(),
+    };
+    if service.resolver.is_none() {
+        request.outcome = apply_slash(state, &mut ctx.events, id, &request, ctx.now)?;
+        request.status = SlashStatus::Executed;
+    } else {
+        ctx.emit(Event::SlashRequested {
+            id,
+            operator: request.operator,
+            set: request.set,
+            wad: request.wad,
+            executable_at: request.executable_at,
+        });
+    }
+    state.put::<SlashRequests>(id, request);
+    state.put::<ServiceSlashes>((args.set.service, id), ());
+    Ok(id)
+}
+
+fn resolve_strategies(state: &State, set: SetRef, names: &[String]) -> Result<Vec<AssetId>> {
+    let os = super::operator_set(state, set)?;
+    if names.is_empty() {
+        return Err(Error::invalid("strategies", "name at least one strategy"));
+    }
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let id = super::strategy_id(state, name)?;
+        if !os.strategies.contains(&id) {
+            return Err(Error::StrategyNotInSet { set: set.to_string(), strategy: name.clone() });
+        }
+        if ids.contains(&id) {
+            return Err(Error::invalid("strategies", format!("`{name}` is listed twice")));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+fn pending_request(state: &State, id: SlashId) -> Result<SlashRequest> {
+    let request = state.get::<SlashRequests>(&id).cloned().ok_or(Error::UnknownSlash(id))?;
+    if request.status != SlashStatus::Pending {
+        return Err(Error::SlashNotPending { id, status: request.status.name() });
+    }
+    Ok(request)
+}
+
+/// `veto_slash {id}`, signed by the service's resolver before the window closes.
+pub fn veto_slash(state: &mut State, ctx: &mut Ctx, id: SlashId) -> Result<()> {
+    let mut request = pending_request(state, id)?;
+    let service = super::service(state, request.service)?;
+    if service.resolver != Some(ctx.signer) {
+        return Err(Error::unauthorized("veto_slash", &ctx.signer, "the service's resolver"));
+    }
+    if ctx.now >= request.executable_at {
+        return Err(Error::VetoWindowClosed { id, closed_at: request.executable_at });
+    }
+    request.status = SlashStatus::Vetoed;
+    state.put::<SlashRequests>(id, request);
+    ctx.emit(Event::SlashVetoed { id });
+    Ok(())
+}
+
+/// `execute_slash {id}`, by anyone once the veto window has passed.
+pub fn execute_slash(state: &mut State, ctx: &mut Ctx, id: SlashId) -> Result<()> {
+    let mut request = pending_request(state, id)?;
+    if ctx.now < request.executable_at {
+        return Err(Error::VetoWindowOpen { id, executable_at: request.executable_at });
+    }
+    let member = state.get::<Memberships>(&(request.operator, request.set)).copied();
+    if !member.is_some_and(|m: Membership| m.slashable_at(ctx.now)) {
+        return Err(Error::not_slashable(&request.operator, &request.set));
+    }
+    request.outcome = apply_slash(state, &mut ctx.events, id, &request, ctx.now)?;
+    request.status = SlashStatus::Executed;
+    state.put::<SlashRequests>(id, request);
+    Ok(())
+}
+
+/// Applies a slash to every strategy it names.
+fn apply_slash(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    id: SlashId,
+    request: &SlashRequest,
+    now: Timestamp,
+) -> Result<Vec<SlashOutcome>> {
+    let service = super::service(state, request.service)?.clone();
+    let mut outcomes = Vec::with_capacity(request.strategies.len());
+    for &strategy in &request.strategies {
+        let key = (request.operator, request.set, strategy);
+        let Some(alloc) = state.get::<Allocations>(&key).cloned().filter(|a| !a.current.is_zero()) else {
+            outcomes.push(SlashOutcome { strategy, magnitude: Wad::ZERO, shares: Shares::ZERO, amount: crate::num::Amount::ZERO });
+            continue;
+        };
+        let magnitude = Wad::new(mul_div_ceil(alloc.current.get(), request.wad.get(), WAD)?);
+        debug_assert!(
+            magnitude.get() <= mul_div_ceil(alloc.current.get(), service.max_slash_per_event.get(), WAD)?,
+            "a slash never exceeds the per-event cap"
+        );
+        let shares = cut_magnitude(state, request.operator, strategy, magnitude)?;
+        state.put::<Allocations>(key, slashed_allocation(&alloc, magnitude, request.wad)?);
+        state.put::<MagnitudeHistory>(
+            (request.operator, strategy, now, id),
+            super::pool(state, request.operator, strategy).max_magnitude,
+        );
+        let amount = redeem_shares(state, strategy, shares)?;
+        let escrow = escrow_tokens(state, id, strategy, amount, now.checked_add(service.resolution_delay)?, service.destination)?;
+        events.push(Event::Slashed {
+            id,
+            operator: request.operator,
+            set: request.set,
+            strategy,
+            magnitude,
+            shares,
+            amount,
+            escrow,
+        });
+        outcomes.push(SlashOutcome { strategy, magnitude, shares, amount });
+    }
+    Ok(outcomes)
+}
+
+/// Lowers `max_magnitude` of (operator, strategy) by `cut` and takes from every term the
+/// operator belongs to what it no longer covers. Returns the real shares taken.
+fn cut_magnitude(state: &mut State, operator: Address, strategy: AssetId, cut: Wad) -> Result<Shares> {
+    let mut pool = super::pool(state, operator, strategy);
+    let m = pool.max_magnitude.checked_sub(cut)?;
+    let keep = scaled_value_floor(pool.exposed_scaled()?, m)?;
+    let mut taken = pool.shares.checked_sub(keep)?;
+    pool.shares = keep;
+    pool.max_magnitude = m;
+    pool.encumbered = pool.encumbered.checked_sub(cut)?;
+    state.put::<Pools>((operator, strategy), pool);
+
+    let outgoing: Vec<Address> = state
+        .range::<Bridges, _>((operator, strategy, Address::ZERO)..)
+        .take_while(|((from, s, _), _)| *from == operator && *s == strategy)
+        .map(|((_, _, to), _)| *to)
+        .collect();
+    for to in outgoing {
+        let m_to = super::pool(state, to, strategy).max_magnitude;
+        taken = taken.checked_add(cut_bridge(state, (operator, strategy, to), m, m_to)?)?;
+    }
+    let incoming: Vec<Address> = state
+        .range::<BridgesIn, _>((operator, strategy, Address::ZERO)..)
+        .take_while(|((to, s, _), _)| *to == operator && *s == strategy)
+        .map(|((_, _, from), _)| *from)
+        .collect();
+    for from in incoming {
+        let m_from = super::pool(state, from, strategy).max_magnitude;
+        taken = taken.checked_add(cut_bridge(state, (from, strategy, operator), m_from, m)?)?;
+    }
+    Ok(taken)
+}
+
+fn cut_bridge(state: &mut State, key: (Address, AssetId, Address), m_from: Wad, m_to: Wad) -> Result<Shares> {
+    let Some(mut bridge) = state.get::<Bridges>(&key).cloned() else { return Ok(Shares::ZERO) };
+    let keep = bridge_value(bridge.scaled, m_from, m_to)?;
+    let taken = bridge.shares.checked_sub(keep)?;
+    bridge.shares = keep;
+    state.put::<Bridges>(key, bridge);
+    Ok(taken)
+}
+
+/// The allocation after losing `cut` magnitude to a slash of `wad`: a pending decrease shrinks
+/// by `ceil(decrease · wad / WAD)` (less is freed, so less escapes), a pending increase keeps its
+/// size.
+fn slashed_allocation(alloc: &Allocation, cut: Wad, wad: Wad) -> Result<Allocation> {
+    let current = alloc.current.checked_sub(cut)?;
+    let pending = match alloc.pending {
+        None => None,
+        Some(p) if p.target < alloc.current => {
+            let decrease = alloc.current.checked_sub(p.target)?;
+            let shrink = Wad::new(mul_div_ceil(decrease.get(), wad.get(), WAD)?);
+            let decrease = decrease.checked_sub(shrink)?;
+            Some(PendingAllocation { target: current.checked_sub(decrease)?, ..p })
+        }
+        Some(p) => {
+            let increase = p.target.checked_sub(alloc.current)?;
+            Some(PendingAllocation { target: current.checked_add(increase)?, ..p })
+        }
+    };
+    Ok(Allocation { current, pending })
+}
+
+/// Moves slashed tokens from the strategy into escrow until `release_at`.
+fn escrow_tokens(
+    state: &mut State,
+    slash: SlashId,
+    asset: AssetId,
+    amount: crate::num::Amount,
+    release_at: Timestamp,
+    destination: super::Destination,
+) -> Result<Option<EscrowId>> {
+    if amount.is_zero() {
+        return Ok(None);
+    }
+    bank::transfer(state, module::strategy(asset), module::slash_escrow(), asset, amount)?;
+    let id = EscrowId(next_id(state, IdKind::Escrow)?);
+    state.put::<Escrows>(id, Escrow { slash, asset, amount, release_at, destination });
+    schedule(state, release_at, Timer::EscrowRelease { escrow: id })?;
+    Ok(Some(id))
+}
+
+/// Timer: an escrow's resolution delay has passed; burn or redistribute it.
+pub fn release_escrow(state: &mut State, events: &mut Vec<Event>, id: EscrowId) -> Result<()> {
+    let Some(escrow) = state.delete::<Escrows>(&id) else { return Ok(()) };
+    match escrow.destination {
+        super::Destination::Burn => {
+            bank::burn(state, events, module::slash_escrow(), escrow.asset, escrow.amount)?;
+        }
+        super::Destination::Redistribute(to) => {
+            bank::transfer(state, module::slash_escrow(), to, escrow.asset, escrow.amount)?;
+        }
+    }
+    events.push(Event::EscrowReleased {
+        id,
+        asset: escrow.asset,
+        amount: escrow.amount,
+        destination: escrow.destination,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slash_shrinks_a_pending_decrease_in_proportion_rounding_up() {
+        let alloc = Allocation {
+            current: Wad::new(1_000),
+            pending: Some(PendingAllocation { target: Wad::new(400), effect_at: Timestamp::new(9) }),
+        };
+        // 10% of 1000 = 100 removed; the pending decrease of 600 shrinks by ceil(60) to 540.
+        let after = slashed_allocation(&alloc, Wad::new(100), Wad::new(WAD / 10)).unwrap();
+        assert_eq!(after.current, Wad::new(900));
+        assert_eq!(after.pending.unwrap().target, Wad::new(360));
+    }
+
+    #[test]
+    fn a_slash_leaves_a_pending_increase_whole() {
+        let alloc = Allocation {
+            current: Wad::new(1_000),
+            pending: Some(PendingAllocation { target: Wad::new(1_500), effect_at: Timestamp::new(9) }),
+        };
+        let after = slashed_allocation(&alloc, Wad::new(250), Wad::new(WAD / 4)).unwrap();
+        assert_eq!(after.current, Wad::new(750));
+        assert_eq!(after.pending.unwrap().target, Wad::new(1_250));
+    }
+}

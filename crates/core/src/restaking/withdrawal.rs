@@ -1,0 +1,337 @@
+//! Withdrawals and redelegation (§6.7).
+//!
+//! `queue_withdrawal` takes deposit shares out of a position at once and keeps their scaled
+//! amount in the operator's direct term until `withdrawal_delay_s` passes, so every slash in that
+//! window reaches them; the payout is computed at completion with the operator's magnitude at the
+//! end of the delay. Undelegated deposit shares are not slashable and can be completed at once.
+//!
+//! `redelegate` moves stake to another operator at once: it is delegated there (slashable by the
+//! new operator's sets, counted in its stake) and, through a bridge term, stays slashable by the
+//! old operator until `withdrawal_delay_s` passes. Until then that tranche can neither be
+//! redelegated again (no hopping) nor queued for withdrawal; the rest of the position can.
+
+use super::delegation::{
+    bridge_scale_in_floor, convert_bridged, load_position, magnitude_at, scale_in_floor,
+    scaled_value_floor, store_position,
+};
+use super::strategy::{deposit_shares, insufficient_shares, redeem_shares, set_deposit_shares};
+use super::{Position, Tranche, Withdrawal};
+use crate::bank;
+use crate::block::{IdKind, Timer, next_id, schedule};
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{Address, AssetId, WithdrawalId, fmt_address, module};
+use crate::num::{MathError, ShareAmount, Shares, mul_div_floor};
+use crate::state::{
+    BridgeChunks, Bridges, BridgesIn, Pools, QueueBuckets, StakerWithdrawals, State, Withdrawals,
+};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// How a completed withdrawal is received.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Receive {
+    /// As the strategy's tokens.
+    #[default]
+    Tokens,
+    /// As undelegated deposit shares, ready to delegate again.
+    Shares,
+}
+
+/// Takes `amount` deposit shares from the direct part of a settled position: returns
+/// `(shares, scaled)` removed. Fails if they are not there, naming locked tranches if those are
+/// why.
+fn take_direct(staker: Address, p: &mut Position, amount: ShareAmount) -> Result<(Shares, u128)> {
+    let shares = amount.resolve(p.shares);
+    if shares.is_zero() {
+        if let Some(t) = p.tranches.iter().min_by_key(|t| t.matures_at) {
+            return Err(Error::RedelegationPending { shares: t.shares, matures_at: t.matures_at });
+        }
+        return Err(Error::invalid("shares", "nothing to take"));
+    }
+    if shares > p.shares {
+        let locked = p.tranches.iter().try_fold(Shares::ZERO, |acc, t| acc.checked_add(t.shares))?;
+        if let Some(t) = p.tranches.iter().max_by_key(|t| t.matures_at)
+            && shares <= p.shares.checked_add(locked)?
+        {
+            return Err(Error::RedelegationPending { shares: locked, matures_at: t.matures_at });
+        }
+        return Err(insufficient_shares(staker, p.shares, shares));
+    }
+    let scaled = if shares == p.shares {
+        p.scaled
+    } else {
+        mul_div_floor(p.scaled, shares.get(), p.shares.get())?
+    };
+    p.shares = p.shares.checked_sub(shares)?;
+    p.scaled = p.scaled.checked_sub(scaled).ok_or(MathError::Underflow)?;
+    Ok((shares, scaled))
+}
+
+fn check_withdrawal_limit(state: &State, staker: Address) -> Result<()> {
+    let max = state.params().max_withdrawals_per_staker;
+    let queued = state
+        .range::<StakerWithdrawals, _>((staker, WithdrawalId(0))..)
+        .take_while(|((s, _), _)| *s == staker)
+        .count();
+    if queued >= max as usize {
+        return Err(Error::LimitExceeded { limit: "max_withdrawals_per_staker", max: u64::from(max) });
+    }
+    Ok(())
+}
+
+/// `queue_withdrawal {operator?, strategy, shares}`, signed by the staker.
+pub fn queue_withdrawal(
+    state: &mut State,
+    ctx: &mut Ctx,
+    operator: Option<Address>,
+    strategy_name: &str,
+    amount: ShareAmount,
+) -> Result<WithdrawalId> {
+    let staker = ctx.signer;
+    let strategy = super::strategy_id(state, strategy_name)?;
+    check_withdrawal_limit(state, staker)?;
+    let (shares, scaled, completable_at) = match operator {
+        None => {
+            let available = deposit_shares(state, staker, strategy);
+            let shares = amount.resolve(available);
+            if shares.is_zero() || shares > available {
+                return Err(insufficient_shares(staker, available, shares));
+            }
+            set_deposit_shares(state, staker, strategy, available.checked_sub(shares)?);
+            (shares, shares.get(), ctx.now)
+        }
+        Some(operator) => {
+            let mut p = super::delegation::settled_position(state, staker, operator, strategy, ctx.now)?
+                .ok_or_else(|| no_position(staker, operator, strategy_name))?;
+            let (shares, scaled) = take_direct(staker, &mut p, amount)?;
+            store_position(state, staker, operator, strategy, p);
+            let completable_at = ctx.now.checked_add(state.params().withdrawal_delay_s)?;
+            enqueue(state, operator, strategy, scaled, completable_at, ctx.now)?;
+            (shares, scaled, completable_at)
+        }
+    };
+    let id = WithdrawalId(next_id(state, IdKind::Withdrawal)?);
+    let w = Withdrawal {
+        staker,
+        operator,
+        strategy,
+        shares,
+        scaled,
+        queued_at: ctx.now,
+        completable_at,
+    };
+    state.put::<Withdrawals>(id, w);
+    state.put::<StakerWithdrawals>((staker, id), ());
+    ctx.emit(Event::WithdrawalQueued { id, staker, operator, strategy, shares, completable_at });
+    Ok(id)
+}
+
+fn no_position(staker: Address, operator: Address, strategy: &str) -> Error {
+    Error::NoPosition {
+        staker: fmt_address(&staker),
+        operator: fmt_address(&operator),
+        strategy: strategy.to_owned(),
+    }
+}
+
+/// Moves `scaled` from the operator's positions to its queue, slashable until `completable_at`.
+fn enqueue(
+    state: &mut State,
+    operator: Address,
+    strategy: AssetId,
+    scaled: u128,
+    completable_at: Timestamp,
+    now: Timestamp,
+) -> Result<()> {
+    let mut pool = super::pool(state, operator, strategy);
+    pool.position_scaled = pool.position_scaled.checked_sub(scaled).ok_or(MathError::Underflow)?;
+    pool.queued_scaled = pool.queued_scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
+    state.put::<Pools>((operator, strategy), pool);
+    let key = (operator, strategy, completable_at);
+    let bucket = state.get::<QueueBuckets>(&key).copied();
+    state.put::<QueueBuckets>(key, bucket.unwrap_or(0).checked_add(scaled).ok_or(MathError::Overflow)?);
+    if completable_at <= now {
+        mature_queue_bucket(state, operator, strategy, completable_at)?;
+    } else if bucket.is_none() {
+        schedule(state, completable_at, Timer::QueueMature { operator, strategy, at: completable_at })?;
+    }
+    Ok(())
+}
+
+/// Timer: queued withdrawals of (operator, strategy) reach the end of their delay. They leave the
+/// operator's term with the real shares they are worth; the withdrawals are paid from those.
+pub fn mature_queue_bucket(state: &mut State, operator: Address, strategy: AssetId, at: Timestamp) -> Result<()> {
+    let Some(scaled) = state.delete::<QueueBuckets>(&(operator, strategy, at)) else { return Ok(()) };
+    let mut pool = super::pool(state, operator, strategy);
+    let released = scaled_value_floor(scaled, pool.max_magnitude)?;
+    pool.queued_scaled = pool.queued_scaled.checked_sub(scaled).ok_or(MathError::Underflow)?;
+    pool.shares = pool.shares.checked_sub(released)?;
+    state.put::<Pools>((operator, strategy), pool);
+    Ok(())
+}
+
+/// The real shares a withdrawal pays: its scaled amount at the operator's magnitude when the
+/// delay ended (or will end).
+pub fn withdrawal_payout_shares(state: &State, w: &Withdrawal) -> Result<Shares> {
+    match w.operator {
+        None => Ok(Shares::new(w.scaled)),
+        Some(operator) => {
+            let m = magnitude_at(state, operator, w.strategy, w.completable_at);
+            Ok(scaled_value_floor(w.scaled, m)?)
+        }
+    }
+}
+
+/// `complete_withdrawal {id, receive}`, signed by the staker after the delay.
+pub fn complete_withdrawal(state: &mut State, ctx: &mut Ctx, id: WithdrawalId, receive: Receive) -> Result<Shares> {
+    let w = state.get::<Withdrawals>(&id).cloned().ok_or(Error::UnknownWithdrawal(id))?;
+    if w.staker != ctx.signer {
+        return Err(Error::unauthorized("complete_withdrawal", &ctx.signer, "the staker who queued it"));
+    }
+    if ctx.now < w.completable_at {
+        return Err(Error::WithdrawalNotReady { id, completable_at: w.completable_at });
+    }
+    let shares = withdrawal_payout_shares(state, &w)?;
+    let amount = match receive {
+        Receive::Tokens => {
+            let amount = redeem_shares(state, w.strategy, shares)?;
+            bank::transfer(state, module::strategy(w.strategy), w.staker, w.strategy, amount)?;
+            Some(amount)
+        }
+        Receive::Shares => {
+            let held = deposit_shares(state, w.staker, w.strategy).checked_add(shares)?;
+            set_deposit_shares(state, w.staker, w.strategy, held);
+            None
+        }
+    };
+    state.delete::<Withdrawals>(&id);
+    state.delete::<StakerWithdrawals>(&(w.staker, id));
+    ctx.emit(Event::WithdrawalCompleted { id, staker: w.staker, shares, amount });
+    Ok(shares)
+}
+
+/// `redelegate {from_operator, to_operator, strategy, shares}`, signed by the staker.
+pub fn redelegate(
+    state: &mut State,
+    ctx: &mut Ctx,
+    from: Address,
+    to: Address,
+    strategy_name: &str,
+    amount: ShareAmount,
+) -> Result<Shares> {
+    let staker = ctx.signer;
+    if from == to {
+        return Err(Error::invalid("to_operator", "is the same operator"));
+    }
+    super::operator(state, to)?;
+    let strategy = super::strategy_id(state, strategy_name)?;
+    let mut source = super::delegation::settled_position(state, staker, from, strategy, ctx.now)?
+        .ok_or_else(|| no_position(staker, from, strategy_name))?;
+    let (shares, scaled) = take_direct(staker, &mut source, amount)?;
+    let mut pool_from = super::pool(state, from, strategy);
+    let mut pool_to = super::pool(state, to, strategy);
+    if pool_to.max_magnitude.is_zero() {
+        return Err(Error::FullySlashed { operator: fmt_address(&to), strategy: strategy_name.to_owned() });
+    }
+    let real = scaled_value_floor(scaled, pool_from.max_magnitude)?;
+    if real.is_zero() {
+        return Err(Error::invalid("shares", "the stake has no value left to move"));
+    }
+    pool_from.position_scaled = pool_from.position_scaled.checked_sub(scaled).ok_or(MathError::Underflow)?;
+    pool_from.shares = pool_from.shares.checked_sub(real)?;
+    let mut target = load_position(state, staker, to, strategy, ctx.now)?;
+    let window_end = ctx.now.checked_add(state.params().withdrawal_delay_s)?;
+    if window_end <= ctx.now {
+        let s = scale_in_floor(real, pool_to.max_magnitude)?;
+        pool_to.position_scaled = pool_to.position_scaled.checked_add(s).ok_or(MathError::Overflow)?;
+        pool_to.shares = pool_to.shares.checked_add(real)?;
+        target.shares = target.shares.checked_add(shares)?;
+        target.scaled = target.scaled.checked_add(s).ok_or(MathError::Overflow)?;
+    } else {
+        let x = bridge_scale_in_floor(real, pool_from.max_magnitude, pool_to.max_magnitude)?;
+        add_tranche(state, &mut target, Tranche { from, shares, scaled: x, matures_at: window_end })?;
+        add_to_bridge(state, (from, strategy, to), x, real, window_end)?;
+    }
+    state.put::<Pools>((from, strategy), pool_from);
+    state.put::<Pools>((to, strategy), pool_to);
+    store_position(state, staker, from, strategy, source);
+    store_position(state, staker, to, strategy, target);
+    ctx.emit(Event::Redelegated {
+        staker,
+        from,
+        to,
+        strategy,
+        shares,
+        slashable_by_old_until: window_end,
+    });
+    Ok(shares)
+}
+
+fn add_tranche(state: &State, p: &mut Position, t: Tranche) -> Result<()> {
+    if let Some(same) = p.tranches.iter_mut().find(|x| x.from == t.from && x.matures_at == t.matures_at) {
+        same.shares = same.shares.checked_add(t.shares)?;
+        same.scaled = same.scaled.checked_add(t.scaled).ok_or(MathError::Overflow)?;
+        return Ok(());
+    }
+    let max = state.params().max_redelegations_per_position;
+    if p.tranches.len() >= max as usize {
+        return Err(Error::LimitExceeded { limit: "max_redelegations_per_position", max: u64::from(max) });
+    }
+    p.tranches.push(t);
+    Ok(())
+}
+
+fn add_to_bridge(
+    state: &mut State,
+    key: (Address, AssetId, Address),
+    scaled: u128,
+    real: Shares,
+    matures_at: Timestamp,
+) -> Result<()> {
+    let (from, strategy, to) = key;
+    let mut bridge = state.get::<Bridges>(&key).cloned().unwrap_or_default();
+    bridge.scaled = bridge.scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
+    bridge.shares = bridge.shares.checked_add(real)?;
+    state.put::<Bridges>(key, bridge);
+    state.put::<BridgesIn>((to, strategy, from), ());
+    let chunk_key = (from, strategy, to, matures_at);
+    let chunk = state.get::<BridgeChunks>(&chunk_key).copied();
+    state.put::<BridgeChunks>(chunk_key, chunk.unwrap_or(0).checked_add(scaled).ok_or(MathError::Overflow)?);
+    if chunk.is_none() {
+        schedule(state, matures_at, Timer::BridgeMature { from, strategy, to, at: matures_at })?;
+    }
+    Ok(())
+}
+
+/// Timer: redelegated stake leaves its old operator's reach and joins the new operator's direct
+/// term (positions fold their tranche in when next touched, with the same magnitudes).
+pub fn mature_bridge_chunk(
+    state: &mut State,
+    from: Address,
+    strategy: AssetId,
+    to: Address,
+    at: Timestamp,
+) -> Result<()> {
+    let key = (from, strategy, to);
+    let Some(chunk) = state.delete::<BridgeChunks>(&(from, strategy, to, at)) else { return Ok(()) };
+    let Some(mut bridge) = state.get::<Bridges>(&key).cloned() else { return Ok(()) };
+    let m_from = super::pool(state, from, strategy).max_magnitude;
+    let mut pool_to = super::pool(state, to, strategy);
+    let (real, scaled) = convert_bridged(chunk, m_from, pool_to.max_magnitude)?;
+    bridge.scaled = bridge.scaled.checked_sub(chunk).ok_or(MathError::Underflow)?;
+    bridge.shares = bridge.shares.checked_sub(real)?;
+    pool_to.position_scaled = pool_to.position_scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
+    pool_to.shares = pool_to.shares.checked_add(real)?;
+    state.put::<Pools>((to, strategy), pool_to);
+    if bridge.scaled == 0 {
+        // Any dust left in `bridge.shares` belongs to nobody and stays in the strategy.
+        state.delete::<Bridges>(&key);
+        state.delete::<BridgesIn>(&(to, strategy, from));
+    } else {
+        state.put::<Bridges>(key, bridge);
+    }
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! The state schema: every table, its stable id, key and value. Ids are versioned public API:
+//! never reuse or renumber one (the state root and storage depend on them).
+
+use super::{Table, encode_full_key, encode_value};
+use crate::bank::{Account, Asset};
+use crate::block::{Meta, Timer};
+use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
+use crate::num::{Amount, Shares, Wad};
+use crate::params::Params;
+use crate::restaking::{
+    Allocation, Bridge, Escrow, Membership, Operator, OperatorSet, Pool, Position, Service, SlashRequest,
+    Strategy, Withdrawal,
+};
+use crate::time::Timestamp;
+use std::collections::BTreeMap;
+
+macro_rules! tables {
+    ($( $(#[$doc:meta])* $id:literal $field:ident : $tbl:ident ($k:ty => $v:ty) ),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug)]
+            pub struct $tbl;
+
+            impl Table for $tbl {
+                const ID: u8 = $id;
+                const NAME: &'static str = stringify!($field);
+                type Key = $k;
+                type Value = $v;
+                fn map(t: &Tables) -> &BTreeMap<$k, $v> {
+                    &t.$field
+                }
+                fn map_mut(t: &mut Tables) -> &mut BTreeMap<$k, $v> {
+                    &mut t.$field
+                }
+                fn undo(key: $k, old: Option<$v>) -> Undo {
+                    Undo::$tbl(key, old)
+                }
+            }
+        )*
+
+        /// Every table's map.
+        #[derive(Clone, Debug, Default)]
+        pub struct Tables {
+            $( $field: BTreeMap<$k, $v>, )*
+        }
+
+        /// A journal entry: a key and the value it held before a write.
+        #[derive(Clone, Debug)]
+        pub enum Undo {
+            $(
+                #[allow(missing_docs)]
+                $tbl($k, Option<$v>),
+            )*
+        }
+
+        impl Undo {
+            pub(super) fn revert(self, t: &mut Tables) {
+                match self {
+                    $(
+                        Undo::$tbl(key, old) => match old {
+                            Some(v) => {
+                                t.$field.insert(key, v);
+                            }
+                            None => {
+                                t.$field.remove(&key);
+                            }
+                        },
+                    )*
+                }
+            }
+
+            pub(super) fn encoded_key(&self) -> Vec<u8> {
+                match self {
+                    $( Undo::$tbl(key, _) => encode_full_key::<$tbl>(key), )*
+                }
+            }
+
+            pub(super) fn current_value(&self, t: &Tables) -> Option<Vec<u8>> {
+                match self {
+                    $( Undo::$tbl(key, _) => t.$field.get(key).map(encode_value::<$tbl>), )*
+                }
+            }
+        }
+
+        impl Tables {
+            pub(super) fn encode_all(&self, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
+                $(
+                    for (k, v) in &self.$field {
+                        out.push((encode_full_key::<$tbl>(k), encode_value::<$tbl>(v)));
+                    }
+                )*
+            }
+        }
+
+        /// `(id, name)` of every table, for storage and diagnostics.
+        pub const TABLES: &[(u8, &str)] = &[ $( ($id, stringify!($field)), )* ];
+    };
+}
+
+tables! {
+    /// Protocol parameters (PROTOCOL.md §13).
+    1 params: ParamsTable(() => Params),
+    /// Chain position and id counters.
+    2 meta: MetaTable(() => Meta),
+    /// Accounts that have signed: their next nonce.
+    3 accounts: Accounts(Address => Account),
+    /// The asset registry.
+    4 assets: Assets(AssetId => Asset),
+    /// Asset symbol → id (symbols are unique).
+    5 asset_symbols: AssetSymbols(String => AssetId),
+    /// Balances per (account, asset), module accounts included.
+    6 balances: Balances((Address, AssetId) => Amount),
+    /// Delayed effects keyed by due time and a sequence number.
+    7 timers: Timers((Timestamp, u64) => Timer),
+
+    /// A strategy per restakable asset.
+    20 strategies: Strategies(AssetId => Strategy),
+    /// Deposited, undelegated shares per (staker, strategy).
+    21 deposits: Deposits((Address, AssetId) => Shares),
+    /// Registered operators.
+    22 operators: Operators(Address => Operator),
+    /// Per (operator, strategy): magnitude and the scaled totals of everything delegated.
+    23 pools: Pools((Address, AssetId) => Pool),
+    /// Per (operator, strategy): max magnitude after each slash, keyed by slash time.
+    24 magnitude_history: MagnitudeHistory((Address, AssetId, Timestamp, SlashId) => Wad),
+    /// Delegation positions per (staker, operator, strategy).
+    25 positions: Positions((Address, Address, AssetId) => Position),
+    /// Scaled shares of queued withdrawals still slashable, per (operator, strategy, completion).
+    26 queue_buckets: QueueBuckets((Address, AssetId, Timestamp) => u128),
+    /// Queued withdrawals.
+    27 withdrawals: Withdrawals(WithdrawalId => Withdrawal),
+    /// Index: withdrawals per staker.
+    28 staker_withdrawals: StakerWithdrawals((Address, WithdrawalId) => ()),
+    /// Registered services.
+    29 services: Services(Address => Service),
+    /// Operator sets.
+    30 operator_sets: OperatorSets(SetRef => OperatorSet),
+    /// A service's approvals of operators for a set that requires them.
+    31 set_approvals: SetApprovals((SetRef, Address) => ()),
+    /// Operator membership in sets, keyed by operator first.
+    32 memberships: Memberships((Address, SetRef) => Membership),
+    /// Index: members per set.
+    33 set_members: SetMembers((SetRef, Address) => ()),
+    /// Allocations per (operator, set, strategy).
+    34 allocations: Allocations((Address, SetRef, AssetId) => Allocation),
+    /// Slash requests.
+    35 slash_requests: SlashRequests(SlashId => SlashRequest),
+    /// Index: slash requests per service.
+    36 service_slashes: ServiceSlashes((Address, SlashId) => ()),
+    /// Executed slashes held until their resolution delay ends.
+    37 escrows: Escrows(EscrowId => Escrow),
+    /// Redelegated stake still slashable by its old operator, per (from, strategy, to), in units
+    /// scaled by both operators' magnitudes.
+    38 bridges: Bridges((Address, AssetId, Address) => Bridge),
+    /// The same, split by when each part stops being slashable by the old operator.
+    39 bridge_chunks: BridgeChunks((Address, AssetId, Address, Timestamp) => u128),
+    /// Index: bridges per destination operator.
+    40 bridges_in: BridgesIn((Address, AssetId, Address) => ()),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::KeyCodec;
+
+    #[test]
+    fn table_ids_are_unique() {
+        let mut ids: Vec<u8> = TABLES.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), TABLES.len());
+    }
+
+    #[test]
+    fn full_keys_start_with_the_table_id() {
+        let key = encode_full_key::<Balances>(&(Address::ZERO, AssetId(1)));
+        assert_eq!(key[0], Balances::ID);
+        let mut rest = &key[1..];
+        assert_eq!(<(Address, AssetId)>::decode_key(&mut rest), Some((Address::ZERO, AssetId(1))));
+    }
+}
