@@ -15,6 +15,7 @@
 pub mod action;
 pub mod bank;
 pub mod block;
+pub mod commitment;
 pub mod ctx;
 pub mod error;
 pub mod events;

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 #[allow(missing_docs)]
 pub enum Query {
     Balance { account: Address, asset: String },
+    Asset { asset: String },
     Strategy { strategy: String },
     Operator { operator: Address },
     Service { service: Address },
@@ -41,6 +42,7 @@ impl Query {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Balance { .. } => "balance",
+            Self::Asset { .. } => "asset",
             Self::Strategy { .. } => "strategy",
             Self::Operator { .. } => "operator",
             Self::Service { .. } => "service",
@@ -57,6 +59,7 @@ impl Query {
     pub fn run(&self, state: &State) -> Result<serde_json::Value> {
         let value = match self {
             Self::Balance { account, asset } => to_json(balance(state, *account, asset)?),
+            Self::Asset { asset } => to_json(bank::asset(state, bank::asset_id(state, asset)?)?),
             Self::Strategy { strategy } => to_json(strategy_view(state, strategy)?),
             Self::Operator { operator } => to_json(operator_view(state, *operator)?),
             Self::Service { service } => to_json(service_view(state, *service)?),

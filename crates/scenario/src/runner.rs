@@ -1,0 +1,435 @@
+//! Runs a scenario step by step on an in-memory chain.
+
+use crate::names::Names;
+use rampart_core::commitment::{Commitment, DEFAULT_DEPTH};
+use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset};
+use rampart_core::ids::module;
+use rampart_core::params::ParamsPatch;
+use rampart_core::state::Strategies;
+use rampart_core::{
+    Action, Amount, BlockHeader, Height, Query, State, Timestamp, Tx, begin_block, execute_tx,
+    invariants, tx::next_nonce,
+};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// Fields whose string values name accounts.
+const ACCOUNT_FIELDS: &[&str] = &[
+    "from", "to", "operator", "slasher", "resolver", "recipient", "staker", "account", "service",
+    "curator", "validator", "issuer", "signing_key", "from_operator", "to_operator", "owner",
+    "governance", "redistribute", "proposer", "payer",
+];
+/// Fields whose values are lists of account names.
+const ACCOUNT_LIST_FIELDS: &[&str] = &["allowed_services", "allowed_operators", "operators"];
+
+/// A scenario that could not run at all (as opposed to a step that failed).
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// Not JSON, or not the shape of a scenario.
+    #[error("malformed scenario: {0}")]
+    Malformed(String),
+    /// Genesis was rejected by the protocol.
+    #[error("invalid genesis: {0}")]
+    Genesis(#[from] rampart_core::Error),
+}
+
+impl ScenarioError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed_scenario",
+            Self::Genesis(e) => e.code(),
+        }
+    }
+}
+
+/// The result of a run: one JSON object per step, then the final summary.
+#[derive(Debug)]
+pub struct Report {
+    /// Step outputs, then the final object.
+    pub lines: Vec<Value>,
+    /// False if a step failed unexpectedly or an invariant broke.
+    pub ok: bool,
+}
+
+/// Runs `text` (a scenario file's contents), calling `emit` with each output line as it is
+/// produced. Invariants are checked after every step.
+pub fn run(text: &str, emit: &mut dyn FnMut(&Value)) -> Result<Report, ScenarioError> {
+    let scenario: Value = serde_json::from_str(text).map_err(|e| ScenarioError::Malformed(e.to_string()))?;
+    let obj = scenario.as_object().ok_or_else(|| ScenarioError::Malformed("the top level must be an object".into()))?;
+    for key in obj.keys() {
+        if !["params", "genesis", "steps", "description", "name"].contains(&key.as_str()) {
+            return Err(ScenarioError::Malformed(format!("unknown top-level field `{key}`")));
+        }
+    }
+    let mut runner = Runner::new(obj)?;
+    let steps = match obj.get("steps") {
+        Some(Value::Array(steps)) => steps.clone(),
+        None => Vec::new(),
+        Some(_) => return Err(ScenarioError::Malformed("`steps` must be an array".into())),
+    };
+    let mut lines = Vec::with_capacity(steps.len() + 1);
+    let mut failed = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let n = i + 1;
+        let mut line = runner.step(n, step);
+        let violations = invariants::check(&runner.state);
+        if !violations.is_empty() {
+            line["ok"] = Value::Bool(false);
+            line["invariant_violations"] = json!(violations);
+        }
+        if line["ok"] != Value::Bool(true) {
+            failed.push(n);
+        }
+        runner.names.label_json(&mut line);
+        emit(&line);
+        lines.push(line);
+    }
+    let final_line = runner.finish(&failed);
+    emit(&final_line);
+    let ok = final_line["ok"] == Value::Bool(true);
+    lines.push(final_line);
+    Ok(Report { lines, ok })
+}
+
+struct Runner {
+    state: State,
+    names: Names,
+    bindings: BTreeMap<String, Value>,
+    header: BlockHeader,
+}
+
+impl Runner {
+    fn new(obj: &Map<String, Value>) -> Result<Self, ScenarioError> {
+        let mut names = Names::with_modules();
+        let params: ParamsPatch = match obj.get("params") {
+            Some(p) => serde_json::from_value(p.clone()).map_err(|e| ScenarioError::Malformed(format!("params: {e}")))?,
+            None => ParamsPatch::default(),
+        };
+        let genesis = build_genesis(obj.get("genesis"), params, &mut names)?;
+        let mut state = genesis.build()?;
+        for (id, _) in state.iter::<Strategies>() {
+            let label = format!("module:strategy/{}", rampart_core::restaking::strategy_name(&state, *id));
+            names.label(module::strategy(*id), label);
+        }
+        let header = BlockHeader { height: Height::new(1), time: genesis.time, proposer: None };
+        begin_block(&mut state, &header)?;
+        state.discard_journal();
+        Ok(Self { state, names, bindings: BTreeMap::new(), header })
+    }
+
+    fn step(&mut self, n: usize, step: &Value) -> Value {
+        let Some(obj) = step.as_object() else {
+            return step_error(n, "malformed_step", "a step must be an object".into());
+        };
+        let expected = obj.get("expect_error").map(|v| v.as_str().unwrap_or("*").to_owned());
+        let outcome = if obj.contains_key("tx") {
+            self.tx(obj)
+        } else if obj.contains_key("query") {
+            self.query(obj)
+        } else if let Some(a) = obj.get("advance") {
+            self.advance(a)
+        } else if obj.contains_key("fault") {
+            Err(("unsupported_fault".to_owned(), "faults need the base proof-of-stake layer, which this build does not have yet".to_owned()))
+        } else {
+            Err(("unknown_step".to_owned(), "a step needs one of tx, query, advance, fault".to_owned()))
+        };
+        let mut line = Map::new();
+        line.insert("step".into(), json!(n));
+        for key in ["tx", "query"] {
+            if let Some(kind) = obj.get(key) {
+                line.insert(key.into(), kind.clone());
+            }
+        }
+        if obj.contains_key("advance") {
+            line.insert("advance".into(), obj["advance"].clone());
+        }
+        let (ok, body) = match (outcome, expected) {
+            (Ok(result), None) => match obj.get("expect").map(|want| self.matches(want, &result)) {
+                Some(Err(mismatch)) => (false, json!({"result": result,
+                    "error": {"code": "expectation_failed", "message": mismatch}})),
+                _ => (true, json!({"result": result})),
+            },
+            (Ok(result), Some(code)) => (false, json!({"result": result,
+                "error": {"code": "expected_error_missing", "message": format!("expected error `{code}`, but the step succeeded")}})),
+            (Err((code, message)), Some(want)) if want == "*" || want == code => {
+                (true, json!({"expected_error": want, "error": {"code": code, "message": message}}))
+            }
+            (Err((code, message)), _) => (false, json!({"error": {"code": code, "message": message}})),
+        };
+        line.insert("ok".into(), Value::Bool(ok));
+        if let Value::Object(body) = body {
+            line.extend(body);
+        }
+        Value::Object(line)
+    }
+
+    /// Checks a step's `expect`: every field given must equal the result's (recursively; arrays
+    /// element by element), with names and `$bindings` in `want` resolved first.
+    fn matches(&mut self, want: &Value, got: &Value) -> Result<(), String> {
+        let mut got = got.clone();
+        self.names.label_json(&mut got);
+        let mut want = want.clone();
+        self.bind_vars(&mut want).map_err(|(_, m)| m)?;
+        partial_match(&want, &got, "result")
+    }
+
+    fn tx(&mut self, obj: &Map<String, Value>) -> Result<Value, (String, String)> {
+        let mut body = obj.clone();
+        let from = body.remove("from").and_then(|v| v.as_str().map(str::to_owned));
+        let bind = body.remove("as").and_then(|v| v.as_str().map(str::to_owned));
+        body.remove("expect_error");
+        body.remove("expect");
+        let Some(from) = from else {
+            return Err(("invalid_input".into(), "a tx step needs `from`".into()));
+        };
+        let signer = self.names.resolve(&from).map_err(|m| ("invalid_input".to_owned(), m))?;
+        let mut body = Value::Object(body);
+        self.substitute(&mut body)?;
+        let action = parse_action(&body)?;
+        let fee = self.state.params().base_fee_of(action.name());
+        let tx = Tx { signer, nonce: next_nonce(&self.state, signer), fee, priority_tip: Amount::ZERO, action };
+        let receipt = execute_tx(&mut self.state, &self.header, tx).map_err(core_error)?;
+        self.state.discard_journal();
+        let outcome = receipt.result.map_err(core_error)?;
+        if let Some(name) = bind {
+            let id = outcome.created_id().ok_or_else(|| {
+                ("invalid_input".to_owned(), format!("`as: {name}`: this transaction creates no id"))
+            })?;
+            self.bindings.insert(name, id);
+        }
+        self.label_strategies();
+        Ok(json!({"outcome": outcome, "events": rampart_core::events::render(&self.state, &receipt.events)}))
+    }
+
+    fn query(&mut self, obj: &Map<String, Value>) -> Result<Value, (String, String)> {
+        let mut body = obj.clone();
+        body.remove("expect_error");
+        body.remove("expect");
+        let name = body.get("query").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if name == "state_root" {
+            return Ok(json!({"state_root": state_root(&self.state), "height": self.header.height, "time": self.header.time}));
+        }
+        let mut body = Value::Object(body);
+        self.substitute(&mut body)?;
+        let query: Query = serde_json::from_value(body).map_err(|e| {
+            let code = if e.to_string().contains("unknown variant") { "unknown_query" } else { "invalid_input" };
+            (code.to_owned(), format!("query `{name}`: {e}"))
+        })?;
+        query.run(&self.state).map_err(core_error)
+    }
+
+    fn advance(&mut self, spec: &Value) -> Result<Value, (String, String)> {
+        let now = self.header.time.get();
+        let target = match (spec.get("seconds").and_then(Value::as_u64), spec.get("to").and_then(Value::as_u64)) {
+            (Some(s), None) => now.checked_add(s).ok_or_else(|| bad("advance: time overflows"))?,
+            (None, Some(t)) if t >= now => t,
+            (None, Some(t)) => return Err(bad(&format!("advance: {t} is before the current time {now}"))),
+            _ => return Err(bad("advance needs exactly one of `seconds` or `to` (a non-negative integer)")),
+        };
+        let block_time = self.state.params().block_time_s.get().max(1);
+        let blocks = ((target - now) / block_time).max(1);
+        let header = BlockHeader {
+            height: Height::new(self.header.height.get().saturating_add(blocks)),
+            time: Timestamp::new(target),
+            proposer: None,
+        };
+        let events = begin_block(&mut self.state, &header).map_err(core_error)?;
+        self.state.discard_journal();
+        self.header = header;
+        let events = rampart_core::events::render(&self.state, &events);
+        Ok(json!({"height": self.header.height, "time": self.header.time, "events": events}))
+    }
+
+    /// Replaces `$name` bindings and account names by their values and addresses.
+    fn substitute(&mut self, v: &mut Value) -> Result<(), (String, String)> {
+        let Value::Object(map) = v else { return Ok(()) };
+        for (key, value) in map.iter_mut() {
+            self.bind_vars(value)?;
+            if ACCOUNT_FIELDS.contains(&key.as_str()) {
+                self.account(value)?;
+            } else if ACCOUNT_LIST_FIELDS.contains(&key.as_str()) {
+                if let Value::Array(items) = value {
+                    for item in items {
+                        self.account(item)?;
+                    }
+                }
+            } else if key == "set" {
+                self.set_name(value)?;
+            } else if key == "destination" {
+                self.substitute(value)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn bind_vars(&self, v: &mut Value) -> Result<(), (String, String)> {
+        match v {
+            Value::String(s) if s.starts_with('$') => {
+                let bound = self.bindings.get(&s[1..]).ok_or_else(|| bad(&format!("`{s}` is not bound by an earlier `as`")))?;
+                *v = bound.clone();
+            }
+            Value::Array(items) => {
+                for item in items {
+                    self.bind_vars(item)?;
+                }
+            }
+            Value::Object(map) => {
+                for item in map.values_mut() {
+                    self.bind_vars(item)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn account(&mut self, v: &mut Value) -> Result<(), (String, String)> {
+        if let Value::String(s) = v {
+            let a = self.names.resolve(s).map_err(|m| ("invalid_input".to_owned(), m))?;
+            *s = Names::text(&a);
+        }
+        Ok(())
+    }
+
+    fn set_name(&mut self, v: &mut Value) -> Result<(), (String, String)> {
+        if let Value::String(s) = v {
+            let (service, id) = s.rsplit_once('/').ok_or_else(|| bad(&format!("`{s}` is not a set name <service>/<set_id>")))?;
+            let a = self.names.resolve(service).map_err(|m| ("invalid_input".to_owned(), m))?;
+            *s = format!("{}/{id}", Names::text(&a));
+        }
+        Ok(())
+    }
+
+    fn label_strategies(&mut self) {
+        for (id, _) in self.state.iter::<Strategies>() {
+            let label = format!("module:strategy/{}", rampart_core::restaking::strategy_name(&self.state, *id));
+            self.names.label(module::strategy(*id), label);
+        }
+    }
+
+    fn finish(&mut self, failed: &[usize]) -> Value {
+        let violations = invariants::check(&self.state);
+        let ok = failed.is_empty() && violations.is_empty();
+        let mut line = json!({
+            "final": true,
+            "ok": ok,
+            "state_root": state_root(&self.state),
+            "height": self.header.height,
+            "time": self.header.time,
+            "invariants": {"ok": violations.is_empty(), "violations": violations},
+            "failed_steps": failed,
+        });
+        self.names.label_json(&mut line["invariants"]);
+        line
+    }
+}
+
+/// The state root of `state`, as `0x`-prefixed hex.
+pub fn state_root(state: &State) -> String {
+    let entries = state.encoded_entries();
+    let mut c = Commitment::from_entries(DEFAULT_DEPTH, entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice())));
+    format!("{:#x}", c.root())
+}
+
+fn parse_action(body: &Value) -> Result<Action, (String, String)> {
+    let name = body.get("tx").and_then(Value::as_str).unwrap_or_default().to_owned();
+    serde_json::from_value::<Action>(body.clone()).map_err(|e| {
+        let msg = e.to_string();
+        let code = if msg.contains("unknown variant") && msg.contains("expected one of") && !msg.contains("field") {
+            "unknown_action"
+        } else {
+            "invalid_input"
+        };
+        (code.to_owned(), format!("tx `{name}`: {msg}"))
+    })
+}
+
+fn partial_match(want: &Value, got: &Value, path: &str) -> Result<(), String> {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (k, wv) in w {
+                let gv = g.get(k).ok_or_else(|| format!("{path}.{k} is missing"))?;
+                partial_match(wv, gv, &format!("{path}.{k}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(w), Value::Array(g)) => {
+            if w.len() != g.len() {
+                return Err(format!("{path} has {} items, expected {}", g.len(), w.len()));
+            }
+            w.iter().zip(g).enumerate().try_for_each(|(i, (wv, gv))| partial_match(wv, gv, &format!("{path}[{i}]")))
+        }
+        // Numbers may be written as strings or integers.
+        (Value::String(w), Value::Number(g)) | (Value::Number(g), Value::String(w)) if *w == g.to_string() => Ok(()),
+        (w, g) if w == g => Ok(()),
+        (w, g) => Err(format!("{path} is {g}, expected {w}")),
+    }
+}
+
+fn core_error(e: rampart_core::Error) -> (String, String) {
+    (e.code().to_owned(), e.to_string())
+}
+
+fn bad(msg: &str) -> (String, String) {
+    ("invalid_input".to_owned(), msg.to_owned())
+}
+
+fn step_error(n: usize, code: &str, message: String) -> Value {
+    json!({"step": n, "ok": false, "error": {"code": code, "message": message}})
+}
+
+fn build_genesis(spec: Option<&Value>, params: ParamsPatch, names: &mut Names) -> Result<Genesis, ScenarioError> {
+    let malformed = |m: String| ScenarioError::Malformed(m);
+    let empty = Map::new();
+    let spec = match spec {
+        Some(Value::Object(o)) => o,
+        None => &empty,
+        Some(_) => return Err(malformed("`genesis` must be an object".into())),
+    };
+    for key in spec.keys() {
+        if !["time", "assets", "accounts", "governance", "chain_id"].contains(&key.as_str()) {
+            return Err(malformed(format!("unknown genesis field `{key}`")));
+        }
+    }
+    let time = match spec.get("time") {
+        None => 0,
+        Some(v) => v.as_u64().ok_or_else(|| malformed("genesis.time must be a non-negative integer".into()))?,
+    };
+    let governance_name = spec.get("governance").and_then(Value::as_str).unwrap_or("governance");
+    let governance = names.resolve(governance_name).map_err(malformed)?;
+    let mut assets = Vec::new();
+    for a in spec.get("assets").and_then(Value::as_array).into_iter().flatten() {
+        let symbol = a.get("symbol").and_then(Value::as_str).ok_or_else(|| malformed("asset needs a symbol".into()))?;
+        let issuer = match a.get("issuer").and_then(Value::as_str) {
+            Some(n) => Some(names.resolve(n).map_err(malformed)?),
+            None => None,
+        };
+        let decimals = a.get("decimals").map_or(Some(18), |d| d.as_u64().and_then(|d| u8::try_from(d).ok()));
+        assets.push(GenesisAsset {
+            symbol: symbol.to_owned(),
+            decimals: decimals.ok_or_else(|| malformed(format!("asset {symbol}: bad decimals")))?,
+            issuer,
+            restakable: a.get("restakable").and_then(Value::as_bool).unwrap_or(true),
+        });
+    }
+    let mut accounts = Vec::new();
+    for a in spec.get("accounts").and_then(Value::as_array).into_iter().flatten() {
+        let name = a.get("name").and_then(Value::as_str).ok_or_else(|| malformed("account needs a name".into()))?;
+        let address = names.resolve(name).map_err(malformed)?;
+        let balances: BTreeMap<String, Amount> = match a.get("balances") {
+            Some(b) => serde_json::from_value(b.clone()).map_err(|e| malformed(format!("account {name}: {e}")))?,
+            None => BTreeMap::new(),
+        };
+        accounts.push(GenesisAccount { address, balances });
+    }
+    let chain_id = spec.get("chain_id").and_then(Value::as_u64).unwrap_or(31_337);
+    Ok(Genesis {
+        chain_id,
+        time: Timestamp::new(time),
+        governance: Some(governance),
+        params,
+        assets,
+        accounts,
+    })
+}
