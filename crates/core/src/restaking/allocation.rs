@@ -88,7 +88,7 @@ pub fn allocate(
     Ok(effect_at)
 }
 
-fn store_allocation(state: &mut State, key: (Address, SetRef, AssetId), alloc: Allocation) {
+pub(super) fn store_allocation(state: &mut State, key: (Address, SetRef, AssetId), alloc: Allocation) {
     if alloc.current.is_zero() && alloc.pending.is_none() {
         state.delete::<Allocations>(&key);
     } else {

@@ -17,7 +17,7 @@ use super::{Pool, Position, Tranche};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::ids::{Address, AssetId, SlashId, fmt_address};
+use crate::ids::{Address, AssetId, fmt_address};
 use crate::num::{MathError, ShareAmount, Shares, WAD, Wad, mul_div_floor, mul_mul_div_floor};
 use crate::state::{MagnitudeHistory, Pools, Positions, State};
 use crate::time::Timestamp;
@@ -50,9 +50,7 @@ pub(super) fn bridge_scale_in_floor(real: Shares, m_from: Wad, m_to: Wad) -> Res
 /// The magnitude of (operator, strategy) after every slash strictly before `t`.
 pub fn magnitude_at(state: &State, operator: Address, strategy: AssetId, t: Timestamp) -> Wad {
     state
-        .range::<MagnitudeHistory, _>(
-            (operator, strategy, Timestamp::new(0), SlashId(0))..(operator, strategy, t, SlashId(0)),
-        )
+        .range::<MagnitudeHistory, _>((operator, strategy, Timestamp::new(0))..(operator, strategy, t))
         .next_back()
         .map_or(Wad::ONE, |(_, m)| *m)
 }

@@ -202,11 +202,10 @@ fn apply_slash(
             "a slash never exceeds the per-event cap"
         );
         let shares = cut_magnitude(state, request.operator, strategy, magnitude)?;
-        state.put::<Allocations>(key, slashed_allocation(&alloc, magnitude, request.wad)?);
-        state.put::<MagnitudeHistory>(
-            (request.operator, strategy, now, id),
-            super::pool(state, request.operator, strategy).max_magnitude,
-        );
+        super::allocation::store_allocation(state, key, slashed_allocation(&alloc, magnitude, request.wad)?);
+        // Several slashes in one block leave the last magnitude: reads ask for the magnitude
+        // after every slash strictly before some later time.
+        state.put::<MagnitudeHistory>((request.operator, strategy, now), super::pool(state, request.operator, strategy).max_magnitude);
         let amount = redeem_shares(state, strategy, shares)?;
         let escrow = escrow_tokens(state, id, strategy, amount, now.checked_add(service.resolution_delay)?, service.destination)?;
         events.push(Event::Slashed {

@@ -22,7 +22,7 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, WithdrawalId, fmt_address, module};
-use crate::num::{MathError, ShareAmount, Shares, mul_div_floor};
+use crate::num::{MathError, ShareAmount, Shares, mul_div_ceil, mul_div_floor};
 use crate::state::{
     BridgeChunks, Bridges, BridgesIn, Pools, QueueBuckets, StakerWithdrawals, State, Withdrawals,
 };
@@ -41,8 +41,15 @@ pub enum Receive {
 }
 
 /// Takes `amount` deposit shares from the direct part of a settled position: returns
-/// `(shares, scaled)` removed. Fails if they are not there, naming locked tranches if those are
+/// `(shares, scaled)` that leave. Fails if they are not there, naming locked tranches if those are
 /// why.
+///
+/// # Arithmetic
+///
+/// A partial take rounds both sides down: the leaving part gets `floor(scaled · shares / held)`,
+/// the position keeps `scaled − ceil(scaled · shares / held)`. The unit between (if any) stays in
+/// the operator's term, owned by nobody, so neither part is ever worth more than its exact share
+/// however the two are slashed afterwards.
 fn take_direct(staker: Address, p: &mut Position, amount: ShareAmount) -> Result<(Shares, u128)> {
     let shares = amount.resolve(p.shares);
     if shares.is_zero() {
@@ -60,14 +67,17 @@ fn take_direct(staker: Address, p: &mut Position, amount: ShareAmount) -> Result
         }
         return Err(insufficient_shares(staker, p.shares, shares));
     }
-    let scaled = if shares == p.shares {
-        p.scaled
+    let (leaving, removed) = if shares == p.shares {
+        (p.scaled, p.scaled)
     } else {
-        mul_div_floor(p.scaled, shares.get(), p.shares.get())?
+        (
+            mul_div_floor(p.scaled, shares.get(), p.shares.get())?,
+            mul_div_ceil(p.scaled, shares.get(), p.shares.get())?,
+        )
     };
     p.shares = p.shares.checked_sub(shares)?;
-    p.scaled = p.scaled.checked_sub(scaled).ok_or(MathError::Underflow)?;
-    Ok((shares, scaled))
+    p.scaled = p.scaled.checked_sub(removed).ok_or(MathError::Underflow)?;
+    Ok((shares, leaving))
 }
 
 fn check_withdrawal_limit(state: &State, staker: Address) -> Result<()> {

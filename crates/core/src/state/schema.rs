@@ -121,8 +121,8 @@ tables! {
     22 operators: Operators(Address => Operator),
     /// Per (operator, strategy): magnitude and the scaled totals of everything delegated.
     23 pools: Pools((Address, AssetId) => Pool),
-    /// Per (operator, strategy): max magnitude after each slash, keyed by slash time.
-    24 magnitude_history: MagnitudeHistory((Address, AssetId, Timestamp, SlashId) => Wad),
+    /// Per (operator, strategy): max magnitude after the last slash at each slash time.
+    24 magnitude_history: MagnitudeHistory((Address, AssetId, Timestamp) => Wad),
     /// Delegation positions per (staker, operator, strategy).
     25 positions: Positions((Address, Address, AssetId) => Position),
     /// Scaled shares of queued withdrawals still slashable, per (operator, strategy, completion).
