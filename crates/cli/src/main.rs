@@ -46,7 +46,9 @@ const DEMO: &str = include_str!("../../../examples/demo.json");
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scenario { command: ScenarioCommand::Run { file, pretty } } => run_scenario_file(&file, pretty),
+        Command::Scenario {
+            command: ScenarioCommand::Run { file, pretty },
+        } => run_scenario_file(&file, pretty),
         Command::Dev { scenario } => dev(scenario),
     };
     match result {
@@ -59,7 +61,8 @@ fn main() -> ExitCode {
 }
 
 fn run_scenario_file(file: &PathBuf, pretty: bool) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     run_scenario_text(&text, pretty)
 }
 
@@ -68,15 +71,23 @@ fn run_scenario_text(text: &str, pretty: bool) -> anyhow::Result<ExitCode> {
     let mut out = stdout.lock();
     let mut write_err = None;
     let report = rampart_scenario::run(text, &mut |line| {
-        let rendered = if pretty { serde_json::to_string_pretty(line) } else { serde_json::to_string(line) };
-        let res = rendered.map_err(anyhow::Error::from).and_then(|s| writeln!(out, "{s}").map_err(anyhow::Error::from));
+        let rendered = if pretty {
+            serde_json::to_string_pretty(line)
+        } else {
+            serde_json::to_string(line)
+        };
+        let res = rendered
+            .map_err(anyhow::Error::from)
+            .and_then(|s| writeln!(out, "{s}").map_err(anyhow::Error::from));
         if let Err(e) = res {
             write_err.get_or_insert(e);
         }
     });
     if let Some(e) = write_err {
         // A closed pipe (`| head`) is the reader's choice, not an error.
-        let closed = e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
+        let closed = e
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
         if !closed {
             return Err(e);
         }

@@ -4,7 +4,10 @@
 use std::process::Command;
 
 fn rampart(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn write(name: &str, text: &str) -> std::path::PathBuf {
@@ -17,8 +20,11 @@ fn write(name: &str, text: &str) -> std::path::PathBuf {
 
 #[test]
 fn a_passing_scenario_prints_one_json_object_per_step_and_exits_zero() {
-    let path = write("ok.json", r#"{"genesis": {"accounts": [{"name": "alice", "balances": {"RAM": "5"}}]},
-        "steps": [{"query": "balance", "account": "alice", "asset": "RAM"}, {"advance": {"seconds": 10}}]}"#);
+    let path = write(
+        "ok.json",
+        r#"{"genesis": {"accounts": [{"name": "alice", "balances": {"RAM": "5"}}]},
+        "steps": [{"query": "balance", "account": "alice", "asset": "RAM"}, {"advance": {"seconds": 10}}]}"#,
+    );
     let out = rampart(&["scenario", "run", path.to_str().expect("utf8")]);
     assert_eq!(out.status.code(), Some(0));
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
@@ -32,7 +38,10 @@ fn a_passing_scenario_prints_one_json_object_per_step_and_exits_zero() {
 
 #[test]
 fn an_unexpected_error_exits_one() {
-    let path = write("fail.json", r#"{"steps": [{"tx": "teleport", "from": "alice"}]}"#);
+    let path = write(
+        "fail.json",
+        r#"{"steps": [{"tx": "teleport", "from": "alice"}]}"#,
+    );
     let out = rampart(&["scenario", "run", path.to_str().expect("utf8")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("unknown_action"));

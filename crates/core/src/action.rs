@@ -21,9 +21,17 @@ use serde::{Deserialize, Serialize};
 pub enum Action {
     // --- bank ---
     /// Move tokens to another account.
-    Transfer { to: Address, asset: String, amount: Amount },
+    Transfer {
+        to: Address,
+        asset: String,
+        amount: Amount,
+    },
     /// Create tokens of an external asset (its issuer only).
-    Mint { to: Address, asset: String, amount: Amount },
+    Mint {
+        to: Address,
+        asset: String,
+        amount: Amount,
+    },
     /// Destroy tokens of an external asset held by its issuer (the issuer only).
     Burn { asset: String, amount: Amount },
     // --- restaking ---
@@ -73,9 +81,17 @@ pub enum Action {
         operator: Option<Address>,
     },
     /// Delegate deposit shares to an operator.
-    Delegate { operator: Address, strategy: String, shares: ShareAmount },
+    Delegate {
+        operator: Address,
+        strategy: String,
+        shares: ShareAmount,
+    },
     /// Set the magnitude allocated to a set for a strategy.
-    Allocate { set: SetRef, strategy: String, magnitude: Wad },
+    Allocate {
+        set: SetRef,
+        strategy: String,
+        magnitude: Wad,
+    },
     /// Queue a withdrawal from a position (or of undelegated shares without `operator`).
     QueueWithdrawal {
         #[serde(default)]
@@ -113,7 +129,7 @@ pub enum Action {
         restakable: bool,
     },
     /// Change parameters.
-    SetParams(ParamsPatch),
+    SetParams(Box<ParamsPatch>),
 }
 
 fn yes() -> bool {
@@ -198,12 +214,27 @@ impl Action {
                 bank::burn(state, &mut ctx.events, ctx.signer, id, amount)?;
                 Ok(Outcome::Done)
             }
-            Self::Deposit { asset, amount, min_shares_out } => {
-                r::deposit(state, ctx, &asset, amount, min_shares_out).map(Outcome::Shares)
-            }
-            Self::RegisterOperator { metadata_uri, allocation_delay_s, default_commission_bps, signing_key } => {
-                let commission = default_commission_bps.unwrap_or(state.params().default_commission_bps);
-                r::register_operator(state, ctx, metadata_uri, allocation_delay_s, commission, signing_key)?;
+            Self::Deposit {
+                asset,
+                amount,
+                min_shares_out,
+            } => r::deposit(state, ctx, &asset, amount, min_shares_out).map(Outcome::Shares),
+            Self::RegisterOperator {
+                metadata_uri,
+                allocation_delay_s,
+                default_commission_bps,
+                signing_key,
+            } => {
+                let commission =
+                    default_commission_bps.unwrap_or(state.params().default_commission_bps);
+                r::register_operator(
+                    state,
+                    ctx,
+                    metadata_uri,
+                    allocation_delay_s,
+                    commission,
+                    signing_key,
+                )?;
                 Ok(Outcome::Done)
             }
             Self::SetOperatorCommitments(c) => {
@@ -218,7 +249,11 @@ impl Action {
                 r::set_service_slasher(state, ctx, slasher, resolver)?;
                 Ok(Outcome::Done)
             }
-            Self::CreateOperatorSet { set_id, strategies, admission } => {
+            Self::CreateOperatorSet {
+                set_id,
+                strategies,
+                admission,
+            } => {
                 r::create_operator_set(state, ctx, set_id, &strategies, admission).map(Outcome::Set)
             }
             Self::ApproveOperator { operator, set } => {
@@ -232,21 +267,32 @@ impl Action {
             Self::DeregisterFromSet { set, operator } => {
                 r::deregister_from_set(state, ctx, set, operator).map(Outcome::EffectAt)
             }
-            Self::Delegate { operator, strategy, shares } => {
-                r::delegate(state, ctx, operator, &strategy, shares).map(Outcome::Shares)
-            }
-            Self::Allocate { set, strategy, magnitude } => {
-                r::allocate(state, ctx, set, &strategy, magnitude).map(Outcome::EffectAt)
-            }
-            Self::QueueWithdrawal { operator, strategy, shares } => {
-                r::queue_withdrawal(state, ctx, operator, &strategy, shares).map(Outcome::Withdrawal)
-            }
+            Self::Delegate {
+                operator,
+                strategy,
+                shares,
+            } => r::delegate(state, ctx, operator, &strategy, shares).map(Outcome::Shares),
+            Self::Allocate {
+                set,
+                strategy,
+                magnitude,
+            } => r::allocate(state, ctx, set, &strategy, magnitude).map(Outcome::EffectAt),
+            Self::QueueWithdrawal {
+                operator,
+                strategy,
+                shares,
+            } => r::queue_withdrawal(state, ctx, operator, &strategy, shares)
+                .map(Outcome::Withdrawal),
             Self::CompleteWithdrawal { id, receive } => {
                 r::complete_withdrawal(state, ctx, id, receive).map(Outcome::Shares)
             }
-            Self::Redelegate { from_operator, to_operator, strategy, shares } => {
-                r::redelegate(state, ctx, from_operator, to_operator, &strategy, shares).map(Outcome::Shares)
-            }
+            Self::Redelegate {
+                from_operator,
+                to_operator,
+                strategy,
+                shares,
+            } => r::redelegate(state, ctx, from_operator, to_operator, &strategy, shares)
+                .map(Outcome::Shares),
             Self::Slash(args) => r::request_slash(state, ctx, args).map(Outcome::Slash),
             Self::VetoSlash { id } => {
                 r::veto_slash(state, ctx, id)?;
@@ -256,9 +302,15 @@ impl Action {
                 r::execute_slash(state, ctx, id)?;
                 Ok(Outcome::Done)
             }
-            Self::RegisterAsset { symbol, decimals, issuer, restakable } => {
+            Self::RegisterAsset {
+                symbol,
+                decimals,
+                issuer,
+                restakable,
+            } => {
                 require_governance(state, ctx, "register_asset")?;
-                let id = bank::register_asset(state, &symbol, decimals, issuer, AssetKind::External)?;
+                let id =
+                    bank::register_asset(state, &symbol, decimals, issuer, AssetKind::External)?;
                 if restakable {
                     r::create_strategy(state, id)?;
                 }
@@ -277,13 +329,24 @@ impl Action {
     }
 }
 
-fn transfer(state: &mut State, ctx: &mut Ctx, to: Address, asset: &str, amount: Amount) -> Result<Outcome> {
+fn transfer(
+    state: &mut State,
+    ctx: &mut Ctx,
+    to: Address,
+    asset: &str,
+    amount: Amount,
+) -> Result<Outcome> {
     let id = bank::asset_id(state, asset)?;
     if amount.is_zero() {
         return Err(Error::invalid("amount", "must be positive"));
     }
     bank::transfer(state, ctx.signer, to, id, amount)?;
-    ctx.emit(Event::Transferred { from: ctx.signer, to, asset: id, amount });
+    ctx.emit(Event::Transferred {
+        from: ctx.signer,
+        to,
+        asset: id,
+        amount,
+    });
     Ok(Outcome::Done)
 }
 
@@ -291,7 +354,11 @@ fn issuer_asset(state: &State, ctx: &Ctx, action: &'static str, asset: &str) -> 
     let id = bank::asset_id(state, asset)?;
     let issuer = bank::issuer_of(state, id)?;
     if ctx.signer != issuer {
-        return Err(Error::unauthorized(action, &ctx.signer, format!("the issuer of {asset}")));
+        return Err(Error::unauthorized(
+            action,
+            &ctx.signer,
+            format!("the issuer of {asset}"),
+        ));
     }
     Ok(id)
 }
@@ -299,7 +366,11 @@ fn issuer_asset(state: &State, ctx: &Ctx, action: &'static str, asset: &str) -> 
 fn require_governance(state: &State, ctx: &Ctx, action: &'static str) -> Result<()> {
     let governance = state.meta().governance;
     if ctx.signer != governance {
-        return Err(Error::unauthorized(action, &ctx.signer, format!("governance ({})", fmt_address(&governance))));
+        return Err(Error::unauthorized(
+            action,
+            &ctx.signer,
+            format!("governance ({})", fmt_address(&governance)),
+        ));
     }
     Ok(())
 }

@@ -68,7 +68,7 @@ pub fn register_asset(
     kind: AssetKind,
 ) -> Result<AssetId> {
     validate_symbol(symbol)?;
-    if state.contains::<AssetSymbols>(&symbol.to_owned()) {
+    if state.lookup::<AssetSymbols, str>(symbol).is_some() {
         return Err(Error::AssetExists(symbol.to_owned()));
     }
     let id = match state.iter::<Assets>().next_back() {
@@ -78,7 +78,13 @@ pub fn register_asset(
         })?),
         None => AssetId::NATIVE,
     };
-    let asset = Asset { symbol: symbol.to_owned(), decimals, issuer, kind, supply: Amount::ZERO };
+    let asset = Asset {
+        symbol: symbol.to_owned(),
+        decimals,
+        issuer,
+        kind,
+        supply: Amount::ZERO,
+    };
     state.put::<Assets>(id, asset);
     state.put::<AssetSymbols>(symbol.to_owned(), id);
     Ok(id)
@@ -87,7 +93,9 @@ pub fn register_asset(
 fn validate_symbol(symbol: &str) -> Result<()> {
     let ok = !symbol.is_empty()
         && symbol.len() <= MAX_SYMBOL_LEN
-        && symbol.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && symbol
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
         && !symbol.starts_with("0x");
     if ok {
         Ok(())
@@ -102,24 +110,31 @@ fn validate_symbol(symbol: &str) -> Result<()> {
 /// The id of the asset with this symbol.
 pub fn asset_id(state: &State, symbol: &str) -> Result<AssetId> {
     state
-        .get::<AssetSymbols>(&symbol.to_owned())
+        .lookup::<AssetSymbols, str>(symbol)
         .copied()
         .ok_or_else(|| Error::UnknownAsset(symbol.to_owned()))
 }
 
 /// The registry entry of an asset.
 pub fn asset(state: &State, id: AssetId) -> Result<&Asset> {
-    state.get::<Assets>(&id).ok_or_else(|| Error::UnknownAsset(format!("#{}", id.0)))
+    state
+        .get::<Assets>(&id)
+        .ok_or_else(|| Error::UnknownAsset(format!("#{}", id.0)))
 }
 
 /// The symbol of an asset, or `#id` if unknown.
 pub fn symbol(state: &State, id: AssetId) -> String {
-    state.get::<Assets>(&id).map_or_else(|| format!("#{}", id.0), |a| a.symbol.clone())
+    state
+        .get::<Assets>(&id)
+        .map_or_else(|| format!("#{}", id.0), |a| a.symbol.clone())
 }
 
 /// An account's balance.
 pub fn balance(state: &State, account: Address, asset: AssetId) -> Amount {
-    state.get::<Balances>(&(account, asset)).copied().unwrap_or(Amount::ZERO)
+    state
+        .get::<Balances>(&(account, asset))
+        .copied()
+        .unwrap_or(Amount::ZERO)
 }
 
 fn set_balance(state: &mut State, account: Address, asset: AssetId, amount: Amount) {
@@ -140,12 +155,14 @@ fn credit(state: &mut State, account: Address, asset: AssetId, amount: Amount) -
 /// Removes `amount` from a balance, failing if it is not there.
 fn debit(state: &mut State, account: Address, asset: AssetId, amount: Amount) -> Result<()> {
     let have = balance(state, account, asset);
-    let new = have.checked_sub(amount).map_err(|_| Error::InsufficientBalance {
-        account: fmt_address(&account),
-        asset: symbol(state, asset),
-        available: have,
-        required: amount,
-    })?;
+    let new = have
+        .checked_sub(amount)
+        .map_err(|_| Error::InsufficientBalance {
+            account: fmt_address(&account),
+            asset: symbol(state, asset),
+            available: have,
+            required: amount,
+        })?;
     set_balance(state, account, asset, new);
     Ok(())
 }
@@ -190,14 +207,20 @@ pub fn burn(
     let mut entry = self::asset(state, asset)?.clone();
     entry.supply = entry.supply.checked_sub(amount)?;
     state.put::<Assets>(asset, entry);
-    events.push(Event::Burned { from, asset, amount });
+    events.push(Event::Burned {
+        from,
+        asset,
+        amount,
+    });
     Ok(())
 }
 
 /// The issuer of an asset that accounts may mint and burn.
 pub fn issuer_of(state: &State, asset: AssetId) -> Result<Address> {
     let entry = self::asset(state, asset)?;
-    entry.issuer.ok_or_else(|| Error::NotIssuable(entry.symbol.clone()))
+    entry
+        .issuer
+        .ok_or_else(|| Error::NotIssuable(entry.symbol.clone()))
 }
 
 #[cfg(test)]
@@ -207,8 +230,14 @@ mod tests {
     fn state_with_asset() -> (State, AssetId) {
         let mut s = State::default();
         register_asset(&mut s, "RAM", 18, None, AssetKind::Native).unwrap();
-        let id = register_asset(&mut s, "stETH", 18, Some(Address::repeat_byte(9)), AssetKind::External)
-            .unwrap();
+        let id = register_asset(
+            &mut s,
+            "stETH",
+            18,
+            Some(Address::repeat_byte(9)),
+            AssetKind::External,
+        )
+        .unwrap();
         (s, id)
     }
 
@@ -236,7 +265,9 @@ mod tests {
     fn symbols_are_unique_and_validated() {
         let (mut s, _) = state_with_asset();
         assert_eq!(
-            register_asset(&mut s, "stETH", 18, None, AssetKind::External).unwrap_err().code(),
+            register_asset(&mut s, "stETH", 18, None, AssetKind::External)
+                .unwrap_err()
+                .code(),
             "asset_exists"
         );
         assert!(register_asset(&mut s, "bad symbol", 18, None, AssetKind::External).is_err());

@@ -166,10 +166,20 @@ pub fn begin_block(state: &mut State, header: &BlockHeader) -> Result<Vec<Event>
     // Consensus produces consecutive heights; simulators may elide empty blocks, so a gap is
     // allowed, a step back is not.
     if header.height < meta.height.next()? {
-        return Err(Error::invalid("height", format!("expected at least {}, got {}", meta.height.next()?, header.height)));
+        return Err(Error::invalid(
+            "height",
+            format!(
+                "expected at least {}, got {}",
+                meta.height.next()?,
+                header.height
+            ),
+        ));
     }
     if header.time < meta.time {
-        return Err(Error::invalid("time", format!("{} is before the last block's {}", header.time, meta.time)));
+        return Err(Error::invalid(
+            "time",
+            format!("{} is before the last block's {}", header.time, meta.time),
+        ));
     }
     meta.height = header.height;
     meta.time = header.time;
@@ -186,7 +196,9 @@ fn run_due_timers(state: &mut State, ctx: &mut Ctx) -> Result<()> {
             .next()
             .filter(|((at, _), _)| *at <= ctx.now)
             .map(|(key, timer)| (*key, timer.clone()));
-        let Some((key, timer)) = due else { return Ok(()) };
+        let Some((key, timer)) = due else {
+            return Ok(());
+        };
         state.delete::<Timers>(&key);
         run_timer(state, ctx, timer)?;
     }
@@ -194,16 +206,32 @@ fn run_due_timers(state: &mut State, ctx: &mut Ctx) -> Result<()> {
 
 fn run_timer(state: &mut State, ctx: &mut Ctx, timer: Timer) -> Result<()> {
     match timer {
-        Timer::AllocationEffect { operator, set, strategy } => {
-            restaking::apply_allocation_effect(state, &mut ctx.events, operator, set, strategy, ctx.now)
+        Timer::AllocationEffect {
+            operator,
+            set,
+            strategy,
+        } => restaking::apply_allocation_effect(
+            state,
+            &mut ctx.events,
+            operator,
+            set,
+            strategy,
+            ctx.now,
+        ),
+        Timer::QueueMature {
+            operator,
+            strategy,
+            at,
+        } => restaking::mature_queue_bucket(state, operator, strategy, at),
+        Timer::BridgeMature {
+            from,
+            strategy,
+            to,
+            at,
+        } => restaking::mature_bridge_chunk(state, from, strategy, to, at),
+        Timer::EscrowRelease { escrow } => {
+            restaking::release_escrow(state, &mut ctx.events, escrow)
         }
-        Timer::QueueMature { operator, strategy, at } => {
-            restaking::mature_queue_bucket(state, operator, strategy, at)
-        }
-        Timer::BridgeMature { from, strategy, to, at } => {
-            restaking::mature_bridge_chunk(state, from, strategy, to, at)
-        }
-        Timer::EscrowRelease { escrow } => restaking::release_escrow(state, &mut ctx.events, escrow),
         Timer::CommitmentsEffect { operator } => {
             restaking::apply_commitments_effect(state, operator, ctx.now);
             Ok(())

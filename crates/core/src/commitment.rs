@@ -50,13 +50,21 @@ fn bucket_hash<'a>(leaves: impl Iterator<Item = &'a B256>) -> B256 {
     for l in leaves {
         buf.extend_from_slice(l.as_slice());
     }
-    if buf.len() == 1 { ZERO } else { keccak256(&buf) }
+    if buf.len() == 1 {
+        ZERO
+    } else {
+        keccak256(&buf)
+    }
 }
 
 fn bucket_of(key: &[u8], depth: u8) -> usize {
     let h = keccak256(key);
     let top = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
-    if depth == 0 { 0 } else { (top >> (32 - u32::from(depth))) as usize }
+    if depth == 0 {
+        0
+    } else {
+        (top >> (32 - u32::from(depth))) as usize
+    }
 }
 
 /// The commitment over a state, updated incrementally.
@@ -76,11 +84,19 @@ impl Commitment {
     pub fn new(depth: u8) -> Self {
         let depth = depth.min(24);
         let n = 1usize << depth;
-        Self { depth, buckets: vec![BTreeMap::new(); n], nodes: vec![ZERO; 2 * n], dirty: Vec::new() }
+        Self {
+            depth,
+            buckets: vec![BTreeMap::new(); n],
+            nodes: vec![ZERO; 2 * n],
+            dirty: Vec::new(),
+        }
     }
 
     /// A commitment over `entries`.
-    pub fn from_entries<'a>(depth: u8, entries: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Self {
+    pub fn from_entries<'a>(
+        depth: u8,
+        entries: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    ) -> Self {
         let mut c = Self::new(depth);
         for (k, v) in entries {
             c.set(k, Some(v));
@@ -149,7 +165,10 @@ impl Commitment {
         Proof {
             depth: self.depth,
             bucket: b as u32,
-            entries: self.buckets[b].iter().map(|(k, l)| (k.clone(), *l)).collect(),
+            entries: self.buckets[b]
+                .iter()
+                .map(|(k, l)| (k.clone(), *l))
+                .collect(),
             siblings,
         }
     }
@@ -181,13 +200,19 @@ pub struct Proof {
 impl Proof {
     /// Whether this proves that `key` holds `value` (`None`: is absent) under `root`.
     pub fn verify(&self, root: &B256, key: &[u8], value: Option<&[u8]>) -> bool {
-        if self.siblings.len() != self.depth as usize || bucket_of(key, self.depth) != self.bucket as usize {
+        if self.siblings.len() != self.depth as usize
+            || bucket_of(key, self.depth) != self.bucket as usize
+        {
             return false;
         }
         if !self.entries.windows(2).all(|w| w[0].0 < w[1].0) {
             return false;
         }
-        if self.entries.iter().any(|(k, _)| bucket_of(k, self.depth) != self.bucket as usize) {
+        if self
+            .entries
+            .iter()
+            .any(|(k, _)| bucket_of(k, self.depth) != self.bucket as usize)
+        {
             return false;
         }
         let found = self.entries.iter().find(|(k, _)| k.as_slice() == key);
@@ -199,7 +224,11 @@ impl Proof {
         let mut h = bucket_hash(self.entries.iter().map(|(_, l)| l));
         let mut i = (1usize << self.depth) + self.bucket as usize;
         for s in &self.siblings {
-            h = if i % 2 == 0 { node_hash(&h, s) } else { node_hash(s, &h) };
+            h = if i.is_multiple_of(2) {
+                node_hash(&h, s)
+            } else {
+                node_hash(s, &h)
+            };
             i /= 2;
         }
         h == *root
@@ -247,7 +276,7 @@ mod tests {
                 incremental.set(&key, v.map(|b| [b]).as_ref().map(|x| &x[..]));
                 match v {
                     Some(b) => { model.insert(key.to_vec(), vec![*b]); }
-                    None => { model.remove(&key.to_vec()); }
+                    None => { model.remove(key.as_slice()); }
                 }
                 if i % 17 == 0 {
                     incremental.root();

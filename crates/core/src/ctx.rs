@@ -21,7 +21,12 @@ pub struct Ctx {
 impl Ctx {
     /// A context for `signer` at (`height`, `now`).
     pub fn new(signer: Address, height: Height, now: Timestamp) -> Self {
-        Self { signer, now, height, events: Vec::new() }
+        Self {
+            signer,
+            now,
+            height,
+            events: Vec::new(),
+        }
     }
 
     /// Records an event.

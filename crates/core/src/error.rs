@@ -325,18 +325,32 @@ impl Error {
     }
 
     /// An `Unauthorized` error for `signer`.
-    pub fn unauthorized(action: &'static str, signer: &Address, required: impl Into<String>) -> Self {
-        Self::Unauthorized { action, signer: fmt_address(signer), required: required.into() }
+    pub fn unauthorized(
+        action: &'static str,
+        signer: &Address,
+        required: impl Into<String>,
+    ) -> Self {
+        Self::Unauthorized {
+            action,
+            signer: fmt_address(signer),
+            required: required.into(),
+        }
     }
 
     /// An `InvalidInput` error.
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::InvalidInput { field, reason: reason.into() }
+        Self::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
     }
 
     /// A `NotSlashable` error.
     pub fn not_slashable(operator: &Address, set: &SetRef) -> Self {
-        Self::NotSlashable { operator: fmt_address(operator), set: set.to_string() }
+        Self::NotSlashable {
+            operator: fmt_address(operator),
+            set: set.to_string(),
+        }
     }
 }
 

@@ -14,24 +14,89 @@ use serde::Serialize;
 #[serde(tag = "event", rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum Event {
-    AssetRegistered { asset: AssetId, symbol: String },
+    AssetRegistered {
+        asset: AssetId,
+        symbol: String,
+    },
     ParamsChanged,
-    Minted { to: Address, asset: AssetId, amount: Amount },
-    Burned { from: Address, asset: AssetId, amount: Amount },
-    Transferred { from: Address, to: Address, asset: AssetId, amount: Amount },
-    FeePaid { payer: Address, fee: Amount, priority_tip: Amount },
-    Deposited { staker: Address, strategy: AssetId, amount: Amount, shares: Shares },
-    Delegated { staker: Address, operator: Address, strategy: AssetId, shares: Shares },
-    OperatorRegistered { operator: Address },
-    CommitmentsChanged { operator: Address, effect_at: Timestamp },
-    ServiceRegistered { service: Address },
-    SlasherChanged { service: Address, slasher: Address, resolver: Option<Address>, effect_at: Timestamp },
-    OperatorSetCreated { set: SetRef },
-    OperatorApproved { operator: Address, set: SetRef },
-    RegisteredForSet { operator: Address, set: SetRef },
-    DeregisteredFromSet { operator: Address, set: SetRef, slashable_until: Timestamp },
-    AllocationQueued { operator: Address, set: SetRef, strategy: AssetId, magnitude: Wad, effect_at: Timestamp },
-    AllocationApplied { operator: Address, set: SetRef, strategy: AssetId, magnitude: Wad },
+    Minted {
+        to: Address,
+        asset: AssetId,
+        amount: Amount,
+    },
+    Burned {
+        from: Address,
+        asset: AssetId,
+        amount: Amount,
+    },
+    Transferred {
+        from: Address,
+        to: Address,
+        asset: AssetId,
+        amount: Amount,
+    },
+    FeePaid {
+        payer: Address,
+        fee: Amount,
+        priority_tip: Amount,
+    },
+    Deposited {
+        staker: Address,
+        strategy: AssetId,
+        amount: Amount,
+        shares: Shares,
+    },
+    Delegated {
+        staker: Address,
+        operator: Address,
+        strategy: AssetId,
+        shares: Shares,
+    },
+    OperatorRegistered {
+        operator: Address,
+    },
+    CommitmentsChanged {
+        operator: Address,
+        effect_at: Timestamp,
+    },
+    ServiceRegistered {
+        service: Address,
+    },
+    SlasherChanged {
+        service: Address,
+        slasher: Address,
+        resolver: Option<Address>,
+        effect_at: Timestamp,
+    },
+    OperatorSetCreated {
+        set: SetRef,
+    },
+    OperatorApproved {
+        operator: Address,
+        set: SetRef,
+    },
+    RegisteredForSet {
+        operator: Address,
+        set: SetRef,
+    },
+    DeregisteredFromSet {
+        operator: Address,
+        set: SetRef,
+        slashable_until: Timestamp,
+    },
+    AllocationQueued {
+        operator: Address,
+        set: SetRef,
+        strategy: AssetId,
+        magnitude: Wad,
+        effect_at: Timestamp,
+    },
+    AllocationApplied {
+        operator: Address,
+        set: SetRef,
+        strategy: AssetId,
+        magnitude: Wad,
+    },
     WithdrawalQueued {
         id: WithdrawalId,
         staker: Address,
@@ -40,7 +105,12 @@ pub enum Event {
         shares: Shares,
         completable_at: Timestamp,
     },
-    WithdrawalCompleted { id: WithdrawalId, staker: Address, shares: Shares, amount: Option<Amount> },
+    WithdrawalCompleted {
+        id: WithdrawalId,
+        staker: Address,
+        shares: Shares,
+        amount: Option<Amount>,
+    },
     Redelegated {
         staker: Address,
         from: Address,
@@ -49,8 +119,16 @@ pub enum Event {
         shares: Shares,
         slashable_by_old_until: Timestamp,
     },
-    SlashRequested { id: SlashId, operator: Address, set: SetRef, wad: Wad, executable_at: Timestamp },
-    SlashVetoed { id: SlashId },
+    SlashRequested {
+        id: SlashId,
+        operator: Address,
+        set: SetRef,
+        wad: Wad,
+        executable_at: Timestamp,
+    },
+    SlashVetoed {
+        id: SlashId,
+    },
     Slashed {
         id: SlashId,
         operator: Address,
@@ -61,16 +139,26 @@ pub enum Event {
         amount: Amount,
         escrow: Option<EscrowId>,
     },
-    EscrowReleased { id: EscrowId, asset: AssetId, amount: Amount, destination: Destination },
+    EscrowReleased {
+        id: EscrowId,
+        asset: AssetId,
+        amount: Amount,
+        destination: Destination,
+    },
 }
 
 /// Events as JSON with asset and strategy ids replaced by their names, for receipts and streams.
 pub fn render(state: &crate::state::State, events: &[Event]) -> serde_json::Value {
     let mut out = serde_json::to_value(events).unwrap_or(serde_json::Value::Null);
     if let serde_json::Value::Array(items) = &mut out {
-        for item in items.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+        for item in items
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
             for (key, value) in item.iter_mut() {
-                let Some(id) = value.as_u64().and_then(|n| u32::try_from(n).ok()) else { continue };
+                let Some(id) = value.as_u64().and_then(|n| u32::try_from(n).ok()) else {
+                    continue;
+                };
                 let id = AssetId(id);
                 match key.as_str() {
                     "asset" => *value = crate::bank::symbol(state, id).into(),

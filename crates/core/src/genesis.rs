@@ -94,7 +94,13 @@ impl Genesis {
         let native = bank::register_asset(&mut state, NATIVE_SYMBOL, 18, None, AssetKind::Native)?;
         debug_assert_eq!(native, AssetId::NATIVE);
         for a in &self.assets {
-            let id = bank::register_asset(&mut state, &a.symbol, a.decimals, a.issuer, AssetKind::External)?;
+            let id = bank::register_asset(
+                &mut state,
+                &a.symbol,
+                a.decimals,
+                a.issuer,
+                AssetKind::External,
+            )?;
             if a.restakable {
                 restaking::create_strategy(&mut state, id)?;
             }
@@ -110,7 +116,10 @@ impl Genesis {
             }
         }
         if self.accounts.iter().any(|a| a.address == Address::ZERO) {
-            return Err(Error::invalid("accounts", "the zero address cannot hold funds"));
+            return Err(Error::invalid(
+                "accounts",
+                "the zero address cannot hold funds",
+            ));
         }
         state.discard_journal();
         Ok(state)

@@ -1,7 +1,6 @@
 //! Identifiers: accounts, assets, operator sets, queue entries, module accounts.
 
 pub use alloy_primitives::Address;
-use alloy_primitives::keccak256;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -79,7 +78,8 @@ fn deserialize_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
             Ok(v)
         }
         fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
-            v.parse().map_err(|_| E::custom(format!("`{v}` is not an id")))
+            v.parse()
+                .map_err(|_| E::custom(format!("`{v}` is not an id")))
         }
     }
     d.deserialize_any(V)
@@ -138,34 +138,54 @@ pub fn fmt_address(a: &Address) -> String {
 }
 
 /// Protocol-owned accounts. Their balances are ordinary balances so that conservation of every
-/// asset can be checked by summing balances; nobody holds their keys (the address is a hash).
+/// asset can be checked by summing balances. Their addresses are structured, not derived from a
+/// key: `"rampart\0"` (8 bytes), a kind byte, seven zero bytes, a 32-bit big-endian index; no one
+/// can hold a key for them (finding a secp256k1 key for a chosen 72-bit prefix is infeasible).
 pub mod module {
     use super::*;
 
-    /// Address of the module account with this name.
-    pub fn account(name: &str) -> Address {
-        let digest = keccak256(format!("rampart/module/{name}"));
-        Address::from_slice(&digest[12..])
+    const TAG: &[u8; 8] = b"rampart\0";
+
+    /// The module account of `kind` and `index`.
+    pub const fn account(kind: u8, index: u32) -> Address {
+        let mut b = [0u8; 20];
+        let mut i = 0;
+        while i < 8 {
+            b[i] = TAG[i];
+            i += 1;
+        }
+        b[8] = kind;
+        let idx = index.to_be_bytes();
+        b[16] = idx[0];
+        b[17] = idx[1];
+        b[18] = idx[2];
+        b[19] = idx[3];
+        Address::new(b)
+    }
+
+    /// Whether `address` is a module account.
+    pub fn is_module(address: &Address) -> bool {
+        address.as_slice().starts_with(TAG)
     }
 
     /// Holds the tokens of the strategy for `asset`.
-    pub fn strategy(asset: AssetId) -> Address {
-        account(&format!("strategy/{}", asset.0))
+    pub const fn strategy(asset: AssetId) -> Address {
+        account(1, asset.0)
     }
 
     /// Holds executed slashes until their resolution delay ends.
-    pub fn slash_escrow() -> Address {
-        account("slash-escrow")
+    pub const fn slash_escrow() -> Address {
+        account(2, 0)
     }
 
     /// Collects base transaction fees for the epoch's validators.
-    pub fn fee_pool() -> Address {
-        account("fee-pool")
+    pub const fn fee_pool() -> Address {
+        account(3, 0)
     }
 
     /// Receives protocol fees.
-    pub fn treasury() -> Address {
-        account("treasury")
+    pub const fn treasury() -> Address {
+        account(4, 0)
     }
 }
 
@@ -175,7 +195,10 @@ mod tests {
 
     #[test]
     fn set_names_round_trip() {
-        let set = SetRef { service: module::account("svc"), id: 7 };
+        let set = SetRef {
+            service: module::account(9, 3),
+            id: 7,
+        };
         let text = set.to_string();
         assert!(text.ends_with("/7"));
         assert_eq!(text.parse::<SetRef>(), Ok(set));
@@ -185,16 +208,21 @@ mod tests {
 
     #[test]
     fn addresses_render_as_lowercase_hex() {
-        let a = module::account("x");
+        let a = module::account(9, 1);
         let s = fmt_address(&a);
         assert_eq!(s.len(), 42);
         assert_eq!(s, s.to_lowercase());
-        assert_eq!(serde_json::to_value(a).unwrap(), serde_json::Value::String(s));
+        assert_eq!(
+            serde_json::to_value(a).unwrap(),
+            serde_json::Value::String(s)
+        );
     }
 
     #[test]
     fn module_accounts_are_distinct() {
         assert_ne!(module::strategy(AssetId(1)), module::strategy(AssetId(2)));
         assert_ne!(module::slash_escrow(), module::fee_pool());
+        assert!(module::is_module(&module::treasury()));
+        assert!(fmt_address(&module::strategy(AssetId(5))).starts_with("0x72616d7061727400"));
     }
 }

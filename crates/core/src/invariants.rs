@@ -52,7 +52,10 @@ fn conservation(state: &State, v: &mut Vec<String>) {
     for (id, asset) in state.iter::<Assets>() {
         let sum = sums.remove(id).unwrap_or(0);
         if sum != asset.supply.get() {
-            v.push(format!("conservation: {} balances sum to {sum}, supply is {}", asset.symbol, asset.supply));
+            v.push(format!(
+                "conservation: {} balances sum to {sum}, supply is {}",
+                asset.symbol, asset.supply
+            ));
         }
     }
     for id in sums.keys() {
@@ -68,7 +71,10 @@ fn escrow(state: &State, v: &mut Vec<String>) {
     for (asset, amount) in owed {
         let held = crate::bank::balance(state, module::slash_escrow(), asset).get();
         if held < amount {
-            v.push(format!("escrow holds {held} of asset {}, owes {amount}", asset.0));
+            v.push(format!(
+                "escrow holds {held} of asset {}, owes {amount}",
+                asset.0
+            ));
         }
     }
 }
@@ -98,18 +104,30 @@ fn strategies(state: &State, v: &mut Vec<String>) -> crate::error::Result<()> {
         let t = tally.remove(id).unwrap_or_default();
         let name = restaking::strategy_name(state, *id);
         if t.claims > t.held {
-            v.push(format!("{name}: claims {} exceed held shares {}", t.claims, t.held));
+            v.push(format!(
+                "{name}: claims {} exceed held shares {}",
+                t.claims, t.held
+            ));
         }
         if t.held > s.total_shares.get() {
-            v.push(format!("{name}: held shares {} exceed total shares {}", t.held, s.total_shares));
+            v.push(format!(
+                "{name}: held shares {} exceed total shares {}",
+                t.held, s.total_shares
+            ));
         }
         let claims_value = tokens_for_shares_floor(s, Shares::new(t.claims), virtual_offset)?;
         if claims_value > s.tokens {
-            v.push(format!("{name}: claims worth {claims_value} exceed tokens {}", s.tokens));
+            v.push(format!(
+                "{name}: claims worth {claims_value} exceed tokens {}",
+                s.tokens
+            ));
         }
         let balance = crate::bank::balance(state, module::strategy(*id), *id);
         if balance < s.tokens {
-            v.push(format!("{name}: module account holds {balance}, strategy accounts {}", s.tokens));
+            v.push(format!(
+                "{name}: module account holds {balance}, strategy accounts {}",
+                s.tokens
+            ));
         }
     }
     for id in tally.keys() {
@@ -119,7 +137,11 @@ fn strategies(state: &State, v: &mut Vec<String>) -> crate::error::Result<()> {
 }
 
 /// Terms: their holdings, magnitude bookkeeping and queue/bridge aggregates.
-fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally>) -> crate::error::Result<()> {
+fn terms(
+    state: &State,
+    v: &mut Vec<String>,
+    tally: &mut BTreeMap<AssetId, Tally>,
+) -> crate::error::Result<()> {
     let mut encumbered: BTreeMap<(Address, AssetId), Wad> = BTreeMap::new();
     for ((op, _, strategy), a) in state.iter::<Allocations>() {
         let e = encumbered.entry((*op, *strategy)).or_insert(Wad::ZERO);
@@ -133,14 +155,23 @@ fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally
         let key = format!("pool {op:#x}/{}", strategy.0);
         let enc = encumbered.remove(&(*op, *strategy)).unwrap_or(Wad::ZERO);
         if enc != pool.encumbered {
-            v.push(format!("{key}: allocations encumber {enc}, pool records {}", pool.encumbered));
+            v.push(format!(
+                "{key}: allocations encumber {enc}, pool records {}",
+                pool.encumbered
+            ));
         }
         if pool.encumbered > pool.max_magnitude || pool.max_magnitude > Wad::ONE {
-            v.push(format!("{key}: encumbered {} ≤ max {} ≤ 1e18 fails", pool.encumbered, pool.max_magnitude));
+            v.push(format!(
+                "{key}: encumbered {} ≤ max {} ≤ 1e18 fails",
+                pool.encumbered, pool.max_magnitude
+            ));
         }
         let queued = buckets.remove(&(*op, *strategy)).unwrap_or(0);
         if queued != pool.queued_scaled {
-            v.push(format!("{key}: queue buckets hold {queued}, pool records {}", pool.queued_scaled));
+            v.push(format!(
+                "{key}: queue buckets hold {queued}, pool records {}",
+                pool.queued_scaled
+            ));
         }
         let value = scaled_value_floor(pool.exposed_scaled()?, pool.max_magnitude)?;
         if value > pool.shares {
@@ -152,7 +183,10 @@ fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally
         v.push(format!("allocations without a pool: {:#x}/{}", k.0, k.1.0));
     }
     for (k, q) in buckets {
-        v.push(format!("queue bucket of {:#x}/{} without a pool holds {q}", k.0, k.1.0));
+        v.push(format!(
+            "queue bucket of {:#x}/{} without a pool holds {q}",
+            k.0, k.1.0
+        ));
     }
     let mut chunks: BTreeMap<(Address, AssetId, Address), u128> = BTreeMap::new();
     for ((from, strategy, to, _), x) in state.iter::<BridgeChunks>() {
@@ -162,18 +196,27 @@ fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally
         let (from, strategy, to) = *key;
         let sum = chunks.remove(key).unwrap_or(0);
         if sum != bridge.scaled {
-            v.push(format!("bridge {from:#x}->{to:#x}: chunks {sum}, bridge {}", bridge.scaled));
+            v.push(format!(
+                "bridge {from:#x}->{to:#x}: chunks {sum}, bridge {}",
+                bridge.scaled
+            ));
         }
         let m_from = restaking::pool(state, from, strategy).max_magnitude;
         let m_to = restaking::pool(state, to, strategy).max_magnitude;
         let value = bridge_value(bridge.scaled, m_from, m_to)?;
         if value > bridge.shares {
-            v.push(format!("bridge {from:#x}->{to:#x}: worth {value} but holds {}", bridge.shares));
+            v.push(format!(
+                "bridge {from:#x}->{to:#x}: worth {value} but holds {}",
+                bridge.shares
+            ));
         }
         tally.entry(strategy).or_default().held += bridge.shares.get();
     }
     for (k, x) in chunks {
-        v.push(format!("bridge chunks without a bridge: {:#x}->{:#x} hold {x}", k.0, k.2));
+        v.push(format!(
+            "bridge chunks without a bridge: {:#x}->{:#x} hold {x}",
+            k.0, k.2
+        ));
     }
     Ok(())
 }
@@ -188,7 +231,9 @@ fn positions(
     let mut direct: BTreeMap<(Address, AssetId), u128> = BTreeMap::new();
     let mut bridged: BTreeMap<(Address, AssetId, Address), u128> = BTreeMap::new();
     for ((staker, op, strategy), _) in state.iter::<Positions>() {
-        let Some(p) = settled_position(state, *staker, *op, *strategy, now)? else { continue };
+        let Some(p) = settled_position(state, *staker, *op, *strategy, now)? else {
+            continue;
+        };
         *direct.entry((*op, *strategy)).or_default() += p.scaled;
         for t in &p.tranches {
             *bridged.entry((t.from, *strategy, *op)).or_default() += t.scaled;
@@ -202,16 +247,25 @@ fn positions(
     for ((op, strategy), pool) in state.iter::<Pools>() {
         let members = direct.remove(&(*op, *strategy)).unwrap_or(0);
         if members > pool.position_scaled {
-            v.push(format!("pool {op:#x}/{}: positions hold {members}, pool {}", strategy.0, pool.position_scaled));
+            v.push(format!(
+                "pool {op:#x}/{}: positions hold {members}, pool {}",
+                strategy.0, pool.position_scaled
+            ));
         }
     }
     for (k, members) in direct.into_iter().filter(|(_, m)| *m > 0) {
-        v.push(format!("positions with {:#x}/{} hold {members} without a pool", k.0, k.1.0));
+        v.push(format!(
+            "positions with {:#x}/{} hold {members} without a pool",
+            k.0, k.1.0
+        ));
     }
     for (key, x) in bridged {
         let recorded = state.get::<Bridges>(&key).map_or(0, |b| b.scaled);
         if x != recorded {
-            v.push(format!("bridge {:#x}->{:#x}: tranches {x}, bridge {recorded}", key.0, key.2));
+            v.push(format!(
+                "bridge {:#x}->{:#x}: tranches {x}, bridge {recorded}",
+                key.0, key.2
+            ));
         }
     }
     Ok(())
@@ -240,11 +294,17 @@ fn withdrawals(
     for (key, q) in state.iter::<QueueBuckets>() {
         let sum = live.remove(key).unwrap_or(0);
         if sum != *q {
-            v.push(format!("queue bucket {:#x}/{}@{}: withdrawals {sum}, bucket {q}", key.0, key.1.0, key.2));
+            v.push(format!(
+                "queue bucket {:#x}/{}@{}: withdrawals {sum}, bucket {q}",
+                key.0, key.1.0, key.2
+            ));
         }
     }
     for (key, sum) in live {
-        v.push(format!("withdrawals {:#x}/{}@{} hold {sum} outside any bucket", key.0, key.1.0, key.2));
+        v.push(format!(
+            "withdrawals {:#x}/{}@{} hold {sum} outside any bucket",
+            key.0, key.1.0, key.2
+        ));
     }
     Ok(())
 }

@@ -36,7 +36,7 @@ pub use error::{Error, Result};
 pub use events::Event;
 pub use genesis::Genesis;
 pub use ids::{Address, AssetId, SetRef};
-pub use num::{Amount, Bps, Shares, Wad, WAD};
+pub use num::{Amount, Bps, Shares, WAD, Wad};
 pub use query::Query;
 pub use state::State;
 pub use time::{Duration, Epoch, Height, Timestamp};

@@ -184,7 +184,8 @@ pub fn parse_u128(s: &str) -> Result<u128, ParseAmountError> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ParseAmountError::NotAnInteger(s.to_owned()));
     }
-    s.parse::<u128>().map_err(|_| ParseAmountError::Overflow(s.to_owned()))
+    s.parse::<u128>()
+        .map_err(|_| ParseAmountError::Overflow(s.to_owned()))
 }
 
 fn deserialize_u128<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
@@ -288,7 +289,10 @@ mod tests {
             parse_u128("340282366920938463463374607431768211456"),
             Err(ParseAmountError::Overflow(_))
         ));
-        assert_eq!(parse_u128("340282366920938463463374607431768211455"), Ok(u128::MAX));
+        assert_eq!(
+            parse_u128("340282366920938463463374607431768211455"),
+            Ok(u128::MAX)
+        );
     }
 
     #[test]
@@ -297,7 +301,10 @@ mod tests {
         let s = serde_json::to_string(&a).unwrap();
         assert_eq!(s, "\"12345678901234567890123\"");
         assert_eq!(serde_json::from_str::<Amount>(&s).unwrap(), a);
-        assert_eq!(serde_json::from_str::<Amount>("42").unwrap(), Amount::new(42));
+        assert_eq!(
+            serde_json::from_str::<Amount>("42").unwrap(),
+            Amount::new(42)
+        );
         assert!(serde_json::from_str::<Amount>("\"1e18\"").is_err());
     }
 
@@ -398,7 +405,9 @@ impl<'de> Deserialize<'de> for ShareAmount {
                 if v == "all" {
                     return Ok(ShareAmount::All);
                 }
-                parse_u128(v).map(|n| ShareAmount::Exact(Shares::new(n))).map_err(E::custom)
+                parse_u128(v)
+                    .map(|n| ShareAmount::Exact(Shares::new(n)))
+                    .map_err(E::custom)
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ShareAmount, E> {
                 Ok(ShareAmount::Exact(Shares::new(u128::from(v))))

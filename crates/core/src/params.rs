@@ -186,7 +186,10 @@ mod tests {
 
     #[test]
     fn zero_epoch_length_is_rejected() {
-        let p = Params { epoch_length_s: Duration::ZERO, ..Params::default() };
+        let p = Params {
+            epoch_length_s: Duration::ZERO,
+            ..Params::default()
+        };
         assert_eq!(p.validate().map_err(|e| e.code()), Err("invalid_input"));
     }
 }

@@ -92,12 +92,19 @@ pub struct BalanceView {
 /// `balance {account, asset}`.
 pub fn balance(state: &State, account: Address, asset: &str) -> Result<BalanceView> {
     let id = bank::asset_id(state, asset)?;
-    Ok(BalanceView { account, asset: asset.to_owned(), amount: bank::balance(state, account, id) })
+    Ok(BalanceView {
+        account,
+        asset: asset.to_owned(),
+        amount: bank::balance(state, account, id),
+    })
 }
 
 /// Tokens `shares` of `strategy` are worth now.
 pub fn shares_value(state: &State, strategy: AssetId, shares: Shares) -> Result<Amount> {
-    let s = state.get::<Strategies>(&strategy).cloned().unwrap_or_default();
+    let s = state
+        .get::<Strategies>(&strategy)
+        .cloned()
+        .unwrap_or_default();
     tokens_for_shares_floor(&s, shares, state.params().virtual_shares)
 }
 
@@ -218,7 +225,8 @@ fn operator_stake(state: &State, operator: Address, strategy: AssetId) -> Result
     {
         if let Some(b) = state.get::<crate::state::Bridges>(&(*from, strategy, operator)) {
             let m_from = restaking::pool(state, *from, strategy).max_magnitude;
-            delegated = delegated.checked_add(bridge_value(b.scaled, m_from, pool.max_magnitude)?)?;
+            delegated =
+                delegated.checked_add(bridge_value(b.scaled, m_from, pool.max_magnitude)?)?;
         }
     }
     Ok((delegated, queued))
@@ -245,7 +253,16 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
     }
     let mut allocations = Vec::new();
     for ((_, set, strategy), a) in state
-        .range::<Allocations, _>((operator, SetRef { service: Address::ZERO, id: 0 }, AssetId(0))..)
+        .range::<Allocations, _>(
+            (
+                operator,
+                SetRef {
+                    service: Address::ZERO,
+                    id: 0,
+                },
+                AssetId(0),
+            )..,
+        )
         .take_while(|((o, _, _), _)| *o == operator)
     {
         let slashable_mag = restaking::slashable_magnitude(state, operator, *set, *strategy, now);
@@ -260,10 +277,22 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
         });
     }
     let sets = state
-        .range::<Memberships, _>((operator, SetRef { service: Address::ZERO, id: 0 })..)
+        .range::<Memberships, _>(
+            (
+                operator,
+                SetRef {
+                    service: Address::ZERO,
+                    id: 0,
+                },
+            )..,
+        )
         .take_while(|((o, _), _)| *o == operator)
         .map(|((_, set), m)| match m {
-            Membership::Registered => MembershipView { set: *set, status: "registered", slashable_until: None },
+            Membership::Registered => MembershipView {
+                set: *set,
+                status: "registered",
+                slashable_until: None,
+            },
             Membership::Deregistered { slashable_until } => MembershipView {
                 set: *set,
                 status: "deregistered",
@@ -286,14 +315,20 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
 }
 
 /// Tokens a set slashing `magnitude` fully would take from the operator's stake in `strategy`.
-fn slashable_amount(state: &State, operator: Address, strategy: AssetId, magnitude: Wad) -> Result<Amount> {
+fn slashable_amount(
+    state: &State,
+    operator: Address,
+    strategy: AssetId,
+    magnitude: Wad,
+) -> Result<Amount> {
     let pool = restaking::pool(state, operator, strategy);
     if magnitude.is_zero() || pool.max_magnitude.is_zero() {
         return Ok(Amount::ZERO);
     }
     let (delegated, queued) = operator_stake(state, operator, strategy)?;
     let exposed = delegated.checked_add(queued)?;
-    let shares = crate::num::mul_div_floor(exposed.get(), magnitude.get(), pool.max_magnitude.get())?;
+    let shares =
+        crate::num::mul_div_floor(exposed.get(), magnitude.get(), pool.max_magnitude.get())?;
     shares_value(state, strategy, Shares::new(shares))
 }
 
@@ -342,7 +377,9 @@ pub fn service_view(state: &State, service: Address) -> Result<ServiceView> {
         destination: s.destination,
         resolution_delay_s: s.resolution_delay,
         double_sign_wad: s.double_sign_wad,
-        pending_slasher: s.pending_slasher.map(|p| (p.slasher, p.resolver, p.effect_at)),
+        pending_slasher: s
+            .pending_slasher
+            .map(|p| (p.slasher, p.resolver, p.effect_at)),
         sets,
     })
 }
@@ -403,9 +440,16 @@ pub fn operator_set_view(state: &State, set: SetRef) -> Result<OperatorSetView> 
                 slashable,
             });
         }
-        operators.push(SetMemberView { operator: *operator, allocations });
+        operators.push(SetMemberView {
+            operator: *operator,
+            allocations,
+        });
     }
-    let names: Vec<String> = os.strategies.iter().map(|s| restaking::strategy_name(state, *s)).collect();
+    let names: Vec<String> = os
+        .strategies
+        .iter()
+        .map(|s| restaking::strategy_name(state, *s))
+        .collect();
     Ok(OperatorSetView {
         set,
         total_slashable: names.iter().cloned().zip(totals).collect(),
@@ -509,7 +553,11 @@ pub fn position_view(state: &State, staker: Address) -> Result<PositionView> {
         let value = shares_value(state, *strategy, *shares)?;
         let t = totals.entry(*strategy).or_default();
         t.0 = t.0.checked_add(value)?;
-        deposits.push(DepositView { strategy: restaking::strategy_name(state, *strategy), shares: *shares, value });
+        deposits.push(DepositView {
+            strategy: restaking::strategy_name(state, *strategy),
+            shares: *shares,
+            value,
+        });
     }
     let mut positions = Vec::new();
     let keys: Vec<(Address, AssetId)> = state
@@ -518,9 +566,14 @@ pub fn position_view(state: &State, staker: Address) -> Result<PositionView> {
         .map(|((_, o, st), _)| (*o, *st))
         .collect();
     for (operator, strategy) in keys {
-        let Some(p) = settled_position(state, staker, operator, strategy, now)? else { continue };
+        let Some(p) = settled_position(state, staker, operator, strategy, now)? else {
+            continue;
+        };
         let entry = position_entry(state, operator, strategy, &p, now)?;
-        let worst: Amount = entry.exposure.iter().try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.worst_event))?;
+        let worst: Amount = entry
+            .exposure
+            .iter()
+            .try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.worst_event))?;
         let t = totals.entry(strategy).or_default();
         t.0 = t.0.checked_add(entry.withdrawable)?;
         t.1 = t.1.checked_add(worst.min(entry.withdrawable))?;
@@ -548,7 +601,12 @@ fn position_entry(
         .locked
         .iter()
         .map(|(shares, v, from, matures_at)| {
-            Ok(LockedView { from: *from, shares: *shares, value: shares_value(state, strategy, *v)?, matures_at: *matures_at })
+            Ok(LockedView {
+                from: *from,
+                shares: *shares,
+                value: shares_value(state, strategy, *v)?,
+                matures_at: *matures_at,
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let mut exposure = set_exposures(state, operator, strategy, now, |m, cut| {
@@ -556,11 +614,17 @@ fn position_entry(
     })?;
     for t in &p.tranches {
         let m_to = restaking::pool(state, operator, strategy).max_magnitude;
-        exposure.extend(set_exposures(state, t.from, strategy, now, |m_from, cut| {
-            let before = bridge_value(t.scaled, m_from, m_to)?;
-            let after = bridge_value(t.scaled, m_from.checked_sub(cut)?, m_to)?;
-            Ok((before, after))
-        })?);
+        exposure.extend(set_exposures(
+            state,
+            t.from,
+            strategy,
+            now,
+            |m_from, cut| {
+                let before = bridge_value(t.scaled, m_from, m_to)?;
+                let after = bridge_value(t.scaled, m_from.checked_sub(cut)?, m_to)?;
+                Ok((before, after))
+            },
+        )?);
     }
     let exposure = exposure
         .into_iter()
@@ -616,7 +680,16 @@ fn set_exposures(
     let m = restaking::pool(state, operator, strategy).max_magnitude;
     let mut out = Vec::new();
     for ((_, set, st), _) in state
-        .range::<Allocations, _>((operator, SetRef { service: Address::ZERO, id: 0 }, AssetId(0))..)
+        .range::<Allocations, _>(
+            (
+                operator,
+                SetRef {
+                    service: Address::ZERO,
+                    id: 0,
+                },
+                AssetId(0),
+            )..,
+        )
         .take_while(|((o, _, _), _)| *o == operator)
     {
         if *st != strategy {
@@ -665,7 +738,9 @@ pub fn withdrawals_view(state: &State, staker: Address) -> Result<Vec<Withdrawal
         .range::<StakerWithdrawals, _>((staker, WithdrawalId(0))..)
         .take_while(|((s, _), _)| *s == staker)
     {
-        let w = state.get::<Withdrawals>(id).ok_or(Error::UnknownWithdrawal(*id))?;
+        let w = state
+            .get::<Withdrawals>(id)
+            .ok_or(Error::UnknownWithdrawal(*id))?;
         let payout_shares = restaking::withdrawal_payout_shares(state, w)?;
         out.push(WithdrawalView {
             id: *id,
@@ -727,7 +802,9 @@ pub fn slash_requests_view(state: &State, service: Address) -> Result<Vec<SlashR
         .range::<ServiceSlashes, _>((service, SlashId(0))..)
         .take_while(|((s, _), _)| *s == service)
     {
-        let r = state.get::<SlashRequests>(id).ok_or(Error::UnknownSlash(*id))?;
+        let r = state
+            .get::<SlashRequests>(id)
+            .ok_or(Error::UnknownSlash(*id))?;
         let outcome = r
             .outcome
             .iter()
@@ -742,7 +819,11 @@ pub fn slash_requests_view(state: &State, service: Address) -> Result<Vec<SlashR
             id: *id,
             operator: r.operator,
             set: r.set,
-            strategies: r.strategies.iter().map(|s| restaking::strategy_name(state, *s)).collect(),
+            strategies: r
+                .strategies
+                .iter()
+                .map(|s| restaking::strategy_name(state, *s))
+                .collect(),
             wad: r.wad,
             status: r.status,
             evidence: r.evidence.clone(),
@@ -767,6 +848,9 @@ impl InvariantsView {
     /// Checks the state.
     pub fn of(state: &State) -> Self {
         let violations = invariants::check(state);
-        Self { ok: violations.is_empty(), violations }
+        Self {
+            ok: violations.is_empty(),
+            violations,
+        }
     }
 }

@@ -112,14 +112,27 @@ mod tests {
     fn epochs_partition_time_from_genesis() {
         let g = Timestamp::new(1_000);
         let len = Duration::new(3_600);
-        assert_eq!(Epoch::containing(Timestamp::new(1_000), g, len), Epoch::new(0));
-        assert_eq!(Epoch::containing(Timestamp::new(4_599), g, len), Epoch::new(0));
-        assert_eq!(Epoch::containing(Timestamp::new(4_600), g, len), Epoch::new(1));
+        assert_eq!(
+            Epoch::containing(Timestamp::new(1_000), g, len),
+            Epoch::new(0)
+        );
+        assert_eq!(
+            Epoch::containing(Timestamp::new(4_599), g, len),
+            Epoch::new(0)
+        );
+        assert_eq!(
+            Epoch::containing(Timestamp::new(4_600), g, len),
+            Epoch::new(1)
+        );
         assert_eq!(Epoch::new(2).start(g, len), Ok(Timestamp::new(8_200)));
     }
 
     #[test]
     fn timestamp_addition_is_checked() {
-        assert!(Timestamp::new(u64::MAX).checked_add(Duration::new(1)).is_err());
+        assert!(
+            Timestamp::new(u64::MAX)
+                .checked_add(Duration::new(1))
+                .is_err()
+        );
     }
 }

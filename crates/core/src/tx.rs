@@ -49,11 +49,19 @@ pub fn next_nonce(state: &State, account: Address) -> u64 {
 pub fn check_tx(state: &State, tx: &Tx) -> Result<()> {
     let expected = next_nonce(state, tx.signer);
     if tx.nonce != expected {
-        return Err(Error::BadNonce { account: fmt_address(&tx.signer), expected, got: tx.nonce });
+        return Err(Error::BadNonce {
+            account: fmt_address(&tx.signer),
+            expected,
+            got: tx.nonce,
+        });
     }
     let required = state.params().base_fee_of(tx.action.name());
     if tx.fee < required {
-        return Err(Error::FeeTooLow { action: tx.action.name(), offered: tx.fee, required });
+        return Err(Error::FeeTooLow {
+            action: tx.action.name(),
+            offered: tx.fee,
+            required,
+        });
     }
     let total = tx.fee.checked_add(tx.priority_tip)?;
     let available = bank::balance(state, tx.signer, AssetId::NATIVE);
@@ -73,7 +81,12 @@ pub fn check_tx(state: &State, tx: &Tx) -> Result<()> {
 pub fn execute_tx(state: &mut State, header: &BlockHeader, tx: Tx) -> Result<Receipt> {
     check_tx(state, &tx)?;
     let mut events = Vec::new();
-    state.put::<Accounts>(tx.signer, bank::Account { nonce: tx.nonce + 1 });
+    state.put::<Accounts>(
+        tx.signer,
+        bank::Account {
+            nonce: tx.nonce + 1,
+        },
+    );
     pay_fee(state, &tx, header.proposer, &mut events)?;
     state.begin_tx();
     let mut ctx = Ctx::new(tx.signer, header.height, header.time);
@@ -88,13 +101,28 @@ pub fn execute_tx(state: &mut State, header: &BlockHeader, tx: Tx) -> Result<Rec
     Ok(Receipt { result, events })
 }
 
-fn pay_fee(state: &mut State, tx: &Tx, proposer: Option<Address>, events: &mut Vec<Event>) -> Result<()> {
+fn pay_fee(
+    state: &mut State,
+    tx: &Tx,
+    proposer: Option<Address>,
+    events: &mut Vec<Event>,
+) -> Result<()> {
     if tx.fee.is_zero() && tx.priority_tip.is_zero() {
         return Ok(());
     }
-    bank::transfer(state, tx.signer, module::fee_pool(), AssetId::NATIVE, tx.fee)?;
+    bank::transfer(
+        state,
+        tx.signer,
+        module::fee_pool(),
+        AssetId::NATIVE,
+        tx.fee,
+    )?;
     let tip_to = proposer.unwrap_or(module::fee_pool());
     bank::transfer(state, tx.signer, tip_to, AssetId::NATIVE, tx.priority_tip)?;
-    events.push(Event::FeePaid { payer: tx.signer, fee: tx.fee, priority_tip: tx.priority_tip });
+    events.push(Event::FeePaid {
+        payer: tx.signer,
+        fee: tx.fee,
+        priority_tip: tx.priority_tip,
+    });
     Ok(())
 }

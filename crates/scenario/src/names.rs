@@ -63,7 +63,9 @@ impl Names {
     /// The address for `text`: a `0x` address as is, otherwise a name (created on first use).
     pub fn resolve(&mut self, text: &str) -> Result<Address, String> {
         if text.starts_with("0x") {
-            return text.parse().map_err(|_| format!("`{text}` is not a valid address"));
+            return text
+                .parse()
+                .map_err(|_| format!("`{text}` is not a valid address"));
         }
         if let Some(a) = self.by_name.get(text) {
             return Ok(*a);
@@ -139,7 +141,10 @@ mod tests {
         let a = n.resolve("oracle").unwrap();
         let mut v = serde_json::json!({"x": fmt_address(&a), "set": format!("{}/3", fmt_address(&a)), "n": 1});
         n.label_json(&mut v);
-        assert_eq!(v, serde_json::json!({"x": "oracle", "set": "oracle/3", "n": 1}));
+        assert_eq!(
+            v,
+            serde_json::json!({"x": "oracle", "set": "oracle/3", "n": 1})
+        );
     }
 
     #[test]

@@ -15,9 +15,26 @@ use std::collections::BTreeMap;
 
 /// Fields whose string values name accounts.
 const ACCOUNT_FIELDS: &[&str] = &[
-    "from", "to", "operator", "slasher", "resolver", "recipient", "staker", "account", "service",
-    "curator", "validator", "issuer", "signing_key", "from_operator", "to_operator", "owner",
-    "governance", "redistribute", "proposer", "payer",
+    "from",
+    "to",
+    "operator",
+    "slasher",
+    "resolver",
+    "recipient",
+    "staker",
+    "account",
+    "service",
+    "curator",
+    "validator",
+    "issuer",
+    "signing_key",
+    "from_operator",
+    "to_operator",
+    "owner",
+    "governance",
+    "redistribute",
+    "proposer",
+    "payer",
 ];
 /// Fields whose values are lists of account names.
 const ACCOUNT_LIST_FIELDS: &[&str] = &["allowed_services", "allowed_operators", "operators"];
@@ -55,11 +72,16 @@ pub struct Report {
 /// Runs `text` (a scenario file's contents), calling `emit` with each output line as it is
 /// produced. Invariants are checked after every step.
 pub fn run(text: &str, emit: &mut dyn FnMut(&Value)) -> Result<Report, ScenarioError> {
-    let scenario: Value = serde_json::from_str(text).map_err(|e| ScenarioError::Malformed(e.to_string()))?;
-    let obj = scenario.as_object().ok_or_else(|| ScenarioError::Malformed("the top level must be an object".into()))?;
+    let scenario: Value =
+        serde_json::from_str(text).map_err(|e| ScenarioError::Malformed(e.to_string()))?;
+    let obj = scenario
+        .as_object()
+        .ok_or_else(|| ScenarioError::Malformed("the top level must be an object".into()))?;
     for key in obj.keys() {
         if !["params", "genesis", "steps", "description", "name"].contains(&key.as_str()) {
-            return Err(ScenarioError::Malformed(format!("unknown top-level field `{key}`")));
+            return Err(ScenarioError::Malformed(format!(
+                "unknown top-level field `{key}`"
+            )));
         }
     }
     let mut runner = Runner::new(obj)?;
@@ -103,26 +125,41 @@ impl Runner {
     fn new(obj: &Map<String, Value>) -> Result<Self, ScenarioError> {
         let mut names = Names::with_modules();
         let params: ParamsPatch = match obj.get("params") {
-            Some(p) => serde_json::from_value(p.clone()).map_err(|e| ScenarioError::Malformed(format!("params: {e}")))?,
+            Some(p) => serde_json::from_value(p.clone())
+                .map_err(|e| ScenarioError::Malformed(format!("params: {e}")))?,
             None => ParamsPatch::default(),
         };
         let genesis = build_genesis(obj.get("genesis"), params, &mut names)?;
         let mut state = genesis.build()?;
         for (id, _) in state.iter::<Strategies>() {
-            let label = format!("module:strategy/{}", rampart_core::restaking::strategy_name(&state, *id));
+            let label = format!(
+                "module:strategy/{}",
+                rampart_core::restaking::strategy_name(&state, *id)
+            );
             names.label(module::strategy(*id), label);
         }
-        let header = BlockHeader { height: Height::new(1), time: genesis.time, proposer: None };
+        let header = BlockHeader {
+            height: Height::new(1),
+            time: genesis.time,
+            proposer: None,
+        };
         begin_block(&mut state, &header)?;
         state.discard_journal();
-        Ok(Self { state, names, bindings: BTreeMap::new(), header })
+        Ok(Self {
+            state,
+            names,
+            bindings: BTreeMap::new(),
+            header,
+        })
     }
 
     fn step(&mut self, n: usize, step: &Value) -> Value {
         let Some(obj) = step.as_object() else {
             return step_error(n, "malformed_step", "a step must be an object".into());
         };
-        let expected = obj.get("expect_error").map(|v| v.as_str().unwrap_or("*").to_owned());
+        let expected = obj
+            .get("expect_error")
+            .map(|v| v.as_str().unwrap_or("*").to_owned());
         let outcome = if obj.contains_key("tx") {
             self.tx(obj)
         } else if obj.contains_key("query") {
@@ -130,9 +167,16 @@ impl Runner {
         } else if let Some(a) = obj.get("advance") {
             self.advance(a)
         } else if obj.contains_key("fault") {
-            Err(("unsupported_fault".to_owned(), "faults need the base proof-of-stake layer, which this build does not have yet".to_owned()))
+            Err((
+                "unsupported_fault".to_owned(),
+                "faults need the base proof-of-stake layer, which this build does not have yet"
+                    .to_owned(),
+            ))
         } else {
-            Err(("unknown_step".to_owned(), "a step needs one of tx, query, advance, fault".to_owned()))
+            Err((
+                "unknown_step".to_owned(),
+                "a step needs one of tx, query, advance, fault".to_owned(),
+            ))
         };
         let mut line = Map::new();
         line.insert("step".into(), json!(n));
@@ -146,16 +190,25 @@ impl Runner {
         }
         let (ok, body) = match (outcome, expected) {
             (Ok(result), None) => match obj.get("expect").map(|want| self.matches(want, &result)) {
-                Some(Err(mismatch)) => (false, json!({"result": result,
-                    "error": {"code": "expectation_failed", "message": mismatch}})),
+                Some(Err(mismatch)) => (
+                    false,
+                    json!({"result": result,
+                    "error": {"code": "expectation_failed", "message": mismatch}}),
+                ),
                 _ => (true, json!({"result": result})),
             },
-            (Ok(result), Some(code)) => (false, json!({"result": result,
-                "error": {"code": "expected_error_missing", "message": format!("expected error `{code}`, but the step succeeded")}})),
-            (Err((code, message)), Some(want)) if want == "*" || want == code => {
-                (true, json!({"expected_error": want, "error": {"code": code, "message": message}}))
+            (Ok(result), Some(code)) => (
+                false,
+                json!({"result": result,
+                "error": {"code": "expected_error_missing", "message": format!("expected error `{code}`, but the step succeeded")}}),
+            ),
+            (Err((code, message)), Some(want)) if want == "*" || want == code => (
+                true,
+                json!({"expected_error": want, "error": {"code": code, "message": message}}),
+            ),
+            (Err((code, message)), _) => {
+                (false, json!({"error": {"code": code, "message": message}}))
             }
-            (Err((code, message)), _) => (false, json!({"error": {"code": code, "message": message}})),
         };
         line.insert("ok".into(), Value::Bool(ok));
         if let Value::Object(body) = body {
@@ -176,44 +229,72 @@ impl Runner {
 
     fn tx(&mut self, obj: &Map<String, Value>) -> Result<Value, (String, String)> {
         let mut body = obj.clone();
-        let from = body.remove("from").and_then(|v| v.as_str().map(str::to_owned));
-        let bind = body.remove("as").and_then(|v| v.as_str().map(str::to_owned));
+        let from = body
+            .remove("from")
+            .and_then(|v| v.as_str().map(str::to_owned));
+        let bind = body
+            .remove("as")
+            .and_then(|v| v.as_str().map(str::to_owned));
         body.remove("expect_error");
         body.remove("expect");
         let Some(from) = from else {
             return Err(("invalid_input".into(), "a tx step needs `from`".into()));
         };
-        let signer = self.names.resolve(&from).map_err(|m| ("invalid_input".to_owned(), m))?;
+        let signer = self
+            .names
+            .resolve(&from)
+            .map_err(|m| ("invalid_input".to_owned(), m))?;
         let mut body = Value::Object(body);
         self.substitute(&mut body)?;
         let action = parse_action(&body)?;
         let fee = self.state.params().base_fee_of(action.name());
-        let tx = Tx { signer, nonce: next_nonce(&self.state, signer), fee, priority_tip: Amount::ZERO, action };
+        let tx = Tx {
+            signer,
+            nonce: next_nonce(&self.state, signer),
+            fee,
+            priority_tip: Amount::ZERO,
+            action,
+        };
         let receipt = execute_tx(&mut self.state, &self.header, tx).map_err(core_error)?;
         self.state.discard_journal();
         let outcome = receipt.result.map_err(core_error)?;
         if let Some(name) = bind {
             let id = outcome.created_id().ok_or_else(|| {
-                ("invalid_input".to_owned(), format!("`as: {name}`: this transaction creates no id"))
+                (
+                    "invalid_input".to_owned(),
+                    format!("`as: {name}`: this transaction creates no id"),
+                )
             })?;
             self.bindings.insert(name, id);
         }
         self.label_strategies();
-        Ok(json!({"outcome": outcome, "events": rampart_core::events::render(&self.state, &receipt.events)}))
+        Ok(
+            json!({"outcome": outcome, "events": rampart_core::events::render(&self.state, &receipt.events)}),
+        )
     }
 
     fn query(&mut self, obj: &Map<String, Value>) -> Result<Value, (String, String)> {
         let mut body = obj.clone();
         body.remove("expect_error");
         body.remove("expect");
-        let name = body.get("query").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let name = body
+            .get("query")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         if name == "state_root" {
-            return Ok(json!({"state_root": state_root(&self.state), "height": self.header.height, "time": self.header.time}));
+            return Ok(
+                json!({"state_root": state_root(&self.state), "height": self.header.height, "time": self.header.time}),
+            );
         }
         let mut body = Value::Object(body);
         self.substitute(&mut body)?;
         let query: Query = serde_json::from_value(body).map_err(|e| {
-            let code = if e.to_string().contains("unknown variant") { "unknown_query" } else { "invalid_input" };
+            let code = if e.to_string().contains("unknown variant") {
+                "unknown_query"
+            } else {
+                "invalid_input"
+            };
             (code.to_owned(), format!("query `{name}`: {e}"))
         })?;
         query.run(&self.state).map_err(core_error)
@@ -221,11 +302,24 @@ impl Runner {
 
     fn advance(&mut self, spec: &Value) -> Result<Value, (String, String)> {
         let now = self.header.time.get();
-        let target = match (spec.get("seconds").and_then(Value::as_u64), spec.get("to").and_then(Value::as_u64)) {
-            (Some(s), None) => now.checked_add(s).ok_or_else(|| bad("advance: time overflows"))?,
+        let target = match (
+            spec.get("seconds").and_then(Value::as_u64),
+            spec.get("to").and_then(Value::as_u64),
+        ) {
+            (Some(s), None) => now
+                .checked_add(s)
+                .ok_or_else(|| bad("advance: time overflows"))?,
             (None, Some(t)) if t >= now => t,
-            (None, Some(t)) => return Err(bad(&format!("advance: {t} is before the current time {now}"))),
-            _ => return Err(bad("advance needs exactly one of `seconds` or `to` (a non-negative integer)")),
+            (None, Some(t)) => {
+                return Err(bad(&format!(
+                    "advance: {t} is before the current time {now}"
+                )));
+            }
+            _ => {
+                return Err(bad(
+                    "advance needs exactly one of `seconds` or `to` (a non-negative integer)",
+                ));
+            }
         };
         let block_time = self.state.params().block_time_s.get().max(1);
         let blocks = ((target - now) / block_time).max(1);
@@ -266,7 +360,10 @@ impl Runner {
     fn bind_vars(&self, v: &mut Value) -> Result<(), (String, String)> {
         match v {
             Value::String(s) if s.starts_with('$') => {
-                let bound = self.bindings.get(&s[1..]).ok_or_else(|| bad(&format!("`{s}` is not bound by an earlier `as`")))?;
+                let bound = self
+                    .bindings
+                    .get(&s[1..])
+                    .ok_or_else(|| bad(&format!("`{s}` is not bound by an earlier `as`")))?;
                 *v = bound.clone();
             }
             Value::Array(items) => {
@@ -286,7 +383,10 @@ impl Runner {
 
     fn account(&mut self, v: &mut Value) -> Result<(), (String, String)> {
         if let Value::String(s) = v {
-            let a = self.names.resolve(s).map_err(|m| ("invalid_input".to_owned(), m))?;
+            let a = self
+                .names
+                .resolve(s)
+                .map_err(|m| ("invalid_input".to_owned(), m))?;
             *s = Names::text(&a);
         }
         Ok(())
@@ -294,8 +394,13 @@ impl Runner {
 
     fn set_name(&mut self, v: &mut Value) -> Result<(), (String, String)> {
         if let Value::String(s) = v {
-            let (service, id) = s.rsplit_once('/').ok_or_else(|| bad(&format!("`{s}` is not a set name <service>/<set_id>")))?;
-            let a = self.names.resolve(service).map_err(|m| ("invalid_input".to_owned(), m))?;
+            let (service, id) = s
+                .rsplit_once('/')
+                .ok_or_else(|| bad(&format!("`{s}` is not a set name <service>/<set_id>")))?;
+            let a = self
+                .names
+                .resolve(service)
+                .map_err(|m| ("invalid_input".to_owned(), m))?;
             *s = format!("{}/{id}", Names::text(&a));
         }
         Ok(())
@@ -303,7 +408,10 @@ impl Runner {
 
     fn label_strategies(&mut self) {
         for (id, _) in self.state.iter::<Strategies>() {
-            let label = format!("module:strategy/{}", rampart_core::restaking::strategy_name(&self.state, *id));
+            let label = format!(
+                "module:strategy/{}",
+                rampart_core::restaking::strategy_name(&self.state, *id)
+            );
             self.names.label(module::strategy(*id), label);
         }
     }
@@ -328,15 +436,25 @@ impl Runner {
 /// The state root of `state`, as `0x`-prefixed hex.
 pub fn state_root(state: &State) -> String {
     let entries = state.encoded_entries();
-    let mut c = Commitment::from_entries(DEFAULT_DEPTH, entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice())));
+    let mut c = Commitment::from_entries(
+        DEFAULT_DEPTH,
+        entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
+    );
     format!("{:#x}", c.root())
 }
 
 fn parse_action(body: &Value) -> Result<Action, (String, String)> {
-    let name = body.get("tx").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let name = body
+        .get("tx")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     serde_json::from_value::<Action>(body.clone()).map_err(|e| {
         let msg = e.to_string();
-        let code = if msg.contains("unknown variant") && msg.contains("expected one of") && !msg.contains("field") {
+        let code = if msg.contains("unknown variant")
+            && msg.contains("expected one of")
+            && !msg.contains("field")
+        {
             "unknown_action"
         } else {
             "invalid_input"
@@ -356,12 +474,23 @@ fn partial_match(want: &Value, got: &Value, path: &str) -> Result<(), String> {
         }
         (Value::Array(w), Value::Array(g)) => {
             if w.len() != g.len() {
-                return Err(format!("{path} has {} items, expected {}", g.len(), w.len()));
+                return Err(format!(
+                    "{path} has {} items, expected {}",
+                    g.len(),
+                    w.len()
+                ));
             }
-            w.iter().zip(g).enumerate().try_for_each(|(i, (wv, gv))| partial_match(wv, gv, &format!("{path}[{i}]")))
+            w.iter()
+                .zip(g)
+                .enumerate()
+                .try_for_each(|(i, (wv, gv))| partial_match(wv, gv, &format!("{path}[{i}]")))
         }
         // Numbers may be written as strings or integers.
-        (Value::String(w), Value::Number(g)) | (Value::Number(g), Value::String(w)) if *w == g.to_string() => Ok(()),
+        (Value::String(w), Value::Number(g)) | (Value::Number(g), Value::String(w))
+            if *w == g.to_string() =>
+        {
+            Ok(())
+        }
         (w, g) if w == g => Ok(()),
         (w, g) => Err(format!("{path} is {g}, expected {w}")),
     }
@@ -379,7 +508,11 @@ fn step_error(n: usize, code: &str, message: String) -> Value {
     json!({"step": n, "ok": false, "error": {"code": code, "message": message}})
 }
 
-fn build_genesis(spec: Option<&Value>, params: ParamsPatch, names: &mut Names) -> Result<Genesis, ScenarioError> {
+fn build_genesis(
+    spec: Option<&Value>,
+    params: ParamsPatch,
+    names: &mut Names,
+) -> Result<Genesis, ScenarioError> {
     let malformed = |m: String| ScenarioError::Malformed(m);
     let empty = Map::new();
     let spec = match spec {
@@ -394,18 +527,33 @@ fn build_genesis(spec: Option<&Value>, params: ParamsPatch, names: &mut Names) -
     }
     let time = match spec.get("time") {
         None => 0,
-        Some(v) => v.as_u64().ok_or_else(|| malformed("genesis.time must be a non-negative integer".into()))?,
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| malformed("genesis.time must be a non-negative integer".into()))?,
     };
-    let governance_name = spec.get("governance").and_then(Value::as_str).unwrap_or("governance");
+    let governance_name = spec
+        .get("governance")
+        .and_then(Value::as_str)
+        .unwrap_or("governance");
     let governance = names.resolve(governance_name).map_err(malformed)?;
     let mut assets = Vec::new();
-    for a in spec.get("assets").and_then(Value::as_array).into_iter().flatten() {
-        let symbol = a.get("symbol").and_then(Value::as_str).ok_or_else(|| malformed("asset needs a symbol".into()))?;
+    for a in spec
+        .get("assets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let symbol = a
+            .get("symbol")
+            .and_then(Value::as_str)
+            .ok_or_else(|| malformed("asset needs a symbol".into()))?;
         let issuer = match a.get("issuer").and_then(Value::as_str) {
             Some(n) => Some(names.resolve(n).map_err(malformed)?),
             None => None,
         };
-        let decimals = a.get("decimals").map_or(Some(18), |d| d.as_u64().and_then(|d| u8::try_from(d).ok()));
+        let decimals = a
+            .get("decimals")
+            .map_or(Some(18), |d| d.as_u64().and_then(|d| u8::try_from(d).ok()));
         assets.push(GenesisAsset {
             symbol: symbol.to_owned(),
             decimals: decimals.ok_or_else(|| malformed(format!("asset {symbol}: bad decimals")))?,
@@ -414,16 +562,28 @@ fn build_genesis(spec: Option<&Value>, params: ParamsPatch, names: &mut Names) -
         });
     }
     let mut accounts = Vec::new();
-    for a in spec.get("accounts").and_then(Value::as_array).into_iter().flatten() {
-        let name = a.get("name").and_then(Value::as_str).ok_or_else(|| malformed("account needs a name".into()))?;
+    for a in spec
+        .get("accounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = a
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| malformed("account needs a name".into()))?;
         let address = names.resolve(name).map_err(malformed)?;
         let balances: BTreeMap<String, Amount> = match a.get("balances") {
-            Some(b) => serde_json::from_value(b.clone()).map_err(|e| malformed(format!("account {name}: {e}")))?,
+            Some(b) => serde_json::from_value(b.clone())
+                .map_err(|e| malformed(format!("account {name}: {e}")))?,
             None => BTreeMap::new(),
         };
         accounts.push(GenesisAccount { address, balances });
     }
-    let chain_id = spec.get("chain_id").and_then(Value::as_u64).unwrap_or(31_337);
+    let chain_id = spec
+        .get("chain_id")
+        .and_then(Value::as_u64)
+        .unwrap_or(31_337);
     Ok(Genesis {
         chain_id,
         time: Timestamp::new(time),

@@ -10,7 +10,8 @@ fn repo_root() -> PathBuf {
 
 fn run_file(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let report = rampart_scenario::run(&text, &mut |_| {}).map_err(|e| format!("{}: {e}", path.display()))?;
+    let report = rampart_scenario::run(&text, &mut |_| {})
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     if report.ok {
         return Ok(());
     }
@@ -32,9 +33,19 @@ fn every_scenario_file_passes_with_invariants_after_every_step() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 15, "expected the §6 story scenarios, found {}", files.len());
+    assert!(
+        files.len() >= 15,
+        "expected the §6 story scenarios, found {}",
+        files.len()
+    );
     let failures: Vec<String> = files.iter().filter_map(|f| run_file(f).err()).collect();
-    assert!(failures.is_empty(), "{} of {} scenarios failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -47,20 +58,30 @@ fn the_product_spec_example_ends_with_38_steth() {
     };
     let report = rampart_scenario::run(&text, &mut |_| {}).expect("the example is well formed");
     assert!(report.ok, "{:#?}", report.lines);
-    let balance = report.lines.iter().rev().find(|l| l["query"] == "balance").expect("a balance query");
+    let balance = report
+        .lines
+        .iter()
+        .rev()
+        .find(|l| l["query"] == "balance")
+        .expect("a balance query");
     assert_eq!(balance["result"]["amount"], "38000000000000000000");
 }
 
 #[test]
 fn the_same_scenario_gives_the_same_state_root_every_time() {
-    let path = repo_root().join("tests/scenarios/redelegation-stays-slashable-by-old-operator.json");
+    let path =
+        repo_root().join("tests/scenarios/redelegation-stays-slashable-by-old-operator.json");
     let text = std::fs::read_to_string(path).expect("scenario exists");
     let root = |t: &str| {
         let report = rampart_scenario::run(t, &mut |_| {}).expect("runs");
         report.lines.last().expect("final line")["state_root"].clone()
     };
     let first = root(&text);
-    assert!(first.as_str().is_some_and(|r| r.starts_with("0x") && r.len() == 66));
+    assert!(
+        first
+            .as_str()
+            .is_some_and(|r| r.starts_with("0x") && r.len() == 66)
+    );
     assert_eq!(first, root(&text));
 }
 
@@ -90,9 +111,21 @@ fn a_failed_transaction_changes_nothing_but_the_nonce() {
 
 #[test]
 fn malformed_scenarios_are_rejected_with_a_code_not_a_panic() {
-    for bad in ["", "{", "[]", r#"{"steps": 3}"#, r#"{"genesis": {"accounts": [{"balances": {}}]}}"#, r#"{"wat": 1}"#,
-        r#"{"params": {"nope": 1}}"#, r#"{"genesis": {"accounts": [{"name": "a", "balances": {"NOPE": "1"}}]}}"#] {
+    for bad in [
+        "",
+        "{",
+        "[]",
+        r#"{"steps": 3}"#,
+        r#"{"genesis": {"accounts": [{"balances": {}}]}}"#,
+        r#"{"wat": 1}"#,
+        r#"{"params": {"nope": 1}}"#,
+        r#"{"genesis": {"accounts": [{"name": "a", "balances": {"NOPE": "1"}}]}}"#,
+    ] {
         let err = rampart_scenario::run(bad, &mut |_| {}).expect_err(bad);
-        assert!(["malformed_scenario", "unknown_asset"].contains(&err.code()), "{bad}: {}", err.code());
+        assert!(
+            ["malformed_scenario", "unknown_asset"].contains(&err.code()),
+            "{bad}: {}",
+            err.code()
+        );
     }
 }

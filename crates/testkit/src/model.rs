@@ -71,7 +71,9 @@ pub struct Position {
 impl Position {
     /// Exact total value.
     pub fn total(&self) -> Q {
-        self.tranches.iter().fold(self.value.clone(), |acc, t| acc + &t.value)
+        self.tranches
+            .iter()
+            .fold(self.value.clone(), |acc, t| acc + &t.value)
     }
     /// Total deposit shares.
     pub fn nominal_total(&self) -> u128 {
@@ -160,7 +162,11 @@ impl Model {
 
     /// Σ encumbered magnitude of (operator, strategy).
     pub fn encumbered(&self, op: usize, asset: usize) -> u128 {
-        self.alloc.iter().filter(|((o, _, a), _)| *o == op && *a == asset).map(|(_, x)| x.encumbered()).sum()
+        self.alloc
+            .iter()
+            .filter(|((o, _, a), _)| *o == op && *a == asset)
+            .map(|(_, x)| x.encumbered())
+            .sum()
     }
 
     /// Whether the set can slash the operator now.
@@ -189,7 +195,8 @@ impl Model {
             }
         }
         for p in self.positions.values_mut() {
-            let (matured, live): (Vec<Tranche>, Vec<Tranche>) = p.tranches.drain(..).partition(|t| t.at <= now);
+            let (matured, live): (Vec<Tranche>, Vec<Tranche>) =
+                p.tranches.drain(..).partition(|t| t.at <= now);
             for t in matured {
                 p.nominal += t.nominal;
                 p.value += t.value;
@@ -197,13 +204,16 @@ impl Model {
             }
             p.tranches = live;
         }
-        self.alloc.retain(|_, a| a.current > 0 || a.pending.is_some());
+        self.alloc
+            .retain(|_, a| a.current > 0 || a.pending.is_some());
     }
 
     /// Applies one slash of `wad` to (operator, set, strategy): the protocol's magnitude rule,
     /// then every exposed position, tranche and withdrawal scaled exactly.
     pub fn slash(&mut self, op: usize, set: usize, asset: usize, wad: u128) {
-        let Some(mut a) = self.alloc.get(&(op, set, asset)).cloned() else { return };
+        let Some(mut a) = self.alloc.get(&(op, set, asset)).cloned() else {
+            return;
+        };
         if a.current == 0 {
             return;
         }

@@ -41,7 +41,15 @@ fn wad() -> impl Strategy<Value = u128> {
 }
 
 fn magnitude() -> impl Strategy<Value = u128> {
-    prop_oneof![Just(0u128), Just(WAD / 4), Just(WAD / 3), Just(WAD / 2), Just(WAD), 1u128..=WAD, Just(WAD + 1)]
+    prop_oneof![
+        Just(0u128),
+        Just(WAD / 4),
+        Just(WAD / 3),
+        Just(WAD / 2),
+        Just(WAD),
+        1u128..=WAD,
+        Just(WAD + 1)
+    ]
 }
 
 pub fn step() -> impl Strategy<Value = Step> {
@@ -73,7 +81,8 @@ fn run(steps: &[Step]) -> Result<Harness, TestCaseError> {
     let mut h = Harness::new();
     h.check().map_err(TestCaseError::fail)?;
     for (i, s) in steps.iter().enumerate() {
-        h.apply(s).map_err(|e| TestCaseError::fail(format!("step {i}: {e}")))?;
+        h.apply(s)
+            .map_err(|e| TestCaseError::fail(format!("step {i}: {e}")))?;
     }
     Ok(h)
 }
@@ -91,12 +100,23 @@ proptest! {
 /// repeated slashes compound.
 #[test]
 fn a_long_seeded_history_of_five_thousand_steps_stays_exact() {
-    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+    );
     let steps = prop::collection::vec(step(), 5_000..=5_000)
         .new_tree(&mut runner)
         .expect("a value tree")
         .current();
     let h = run(&steps).unwrap_or_else(|e| panic!("{e}"));
-    assert!(h.accepted > 1_000, "too few accepted steps to mean much: {}", h.accepted);
-    assert!(h.rejected > 100, "invalid steps should be exercised too: {}", h.rejected);
+    assert!(
+        h.accepted > 1_000,
+        "too few accepted steps to mean much: {}",
+        h.accepted
+    );
+    assert!(
+        h.rejected > 100,
+        "invalid steps should be exercised too: {}",
+        h.rejected
+    );
 }

@@ -35,7 +35,10 @@ pub fn allocate(
     let strategy = super::strategy_id(state, strategy_name)?;
     let os = super::operator_set(state, set)?;
     if !os.strategies.contains(&strategy) {
-        return Err(Error::StrategyNotInSet { set: set.to_string(), strategy: strategy_name.to_owned() });
+        return Err(Error::StrategyNotInSet {
+            set: set.to_string(),
+            strategy: strategy_name.to_owned(),
+        });
     }
     if magnitude > Wad::ONE {
         return Err(Error::invalid("magnitude", "must be at most 1e18"));
@@ -43,7 +46,10 @@ pub fn allocate(
     let key = (operator, set, strategy);
     let mut alloc = state.get::<Allocations>(&key).cloned().unwrap_or_default();
     if let Some(p) = alloc.pending {
-        return Err(Error::AllocationPending { set: set.to_string(), effect_at: p.effect_at });
+        return Err(Error::AllocationPending {
+            set: set.to_string(),
+            effect_at: p.effect_at,
+        });
     }
     if magnitude == alloc.current {
         return Err(Error::invalid("magnitude", "equals the current allocation"));
@@ -52,7 +58,10 @@ pub fn allocate(
     let mut pool = super::pool(state, operator, strategy);
     let effect_at = if magnitude > alloc.current {
         if membership != Some(Membership::Registered) {
-            return Err(Error::NotRegistered { operator: fmt_address(&operator), set: set.to_string() });
+            return Err(Error::NotRegistered {
+                operator: fmt_address(&operator),
+                set: set.to_string(),
+            });
         }
         let increase = magnitude.checked_sub(alloc.current)?;
         let encumbered = pool.encumbered.checked_add(increase)?;
@@ -62,7 +71,14 @@ pub fn allocate(
                 requested: increase,
             });
         }
-        check_commitments(operator, &op.commitments, set.service, magnitude, encumbered, pool.max_magnitude)?;
+        check_commitments(
+            operator,
+            &op.commitments,
+            set.service,
+            magnitude,
+            encumbered,
+            pool.max_magnitude,
+        )?;
         pool.encumbered = encumbered;
         ctx.now.checked_add(op.allocation_delay)?
     } else {
@@ -70,7 +86,9 @@ pub fn allocate(
         if slashable {
             ctx.now.checked_add(state.params().deallocation_delay_s)?
         } else {
-            pool.encumbered = pool.encumbered.checked_sub(alloc.current.checked_sub(magnitude)?)?;
+            pool.encumbered = pool
+                .encumbered
+                .checked_sub(alloc.current.checked_sub(magnitude)?)?;
             ctx.now
         }
     };
@@ -78,17 +96,43 @@ pub fn allocate(
     if effect_at <= ctx.now {
         alloc.current = magnitude;
         store_allocation(state, key, alloc);
-        ctx.emit(Event::AllocationApplied { operator, set, strategy, magnitude });
+        ctx.emit(Event::AllocationApplied {
+            operator,
+            set,
+            strategy,
+            magnitude,
+        });
     } else {
-        alloc.pending = Some(PendingAllocation { target: magnitude, effect_at });
+        alloc.pending = Some(PendingAllocation {
+            target: magnitude,
+            effect_at,
+        });
         state.put::<Allocations>(key, alloc);
-        schedule(state, effect_at, Timer::AllocationEffect { operator, set, strategy })?;
-        ctx.emit(Event::AllocationQueued { operator, set, strategy, magnitude, effect_at });
+        schedule(
+            state,
+            effect_at,
+            Timer::AllocationEffect {
+                operator,
+                set,
+                strategy,
+            },
+        )?;
+        ctx.emit(Event::AllocationQueued {
+            operator,
+            set,
+            strategy,
+            magnitude,
+            effect_at,
+        });
     }
     Ok(effect_at)
 }
 
-pub(super) fn store_allocation(state: &mut State, key: (Address, SetRef, AssetId), alloc: Allocation) {
+pub(super) fn store_allocation(
+    state: &mut State,
+    key: (Address, SetRef, AssetId),
+    alloc: Allocation,
+) {
     if alloc.current.is_zero() && alloc.pending.is_none() {
         state.delete::<Allocations>(&key);
     } else {
@@ -107,16 +151,27 @@ pub fn apply_allocation_effect(
     now: Timestamp,
 ) -> Result<()> {
     let key = (operator, set, strategy);
-    let Some(mut alloc) = state.get::<Allocations>(&key).cloned() else { return Ok(()) };
-    let Some(pending) = alloc.pending.filter(|p| p.effect_at <= now) else { return Ok(()) };
+    let Some(mut alloc) = state.get::<Allocations>(&key).cloned() else {
+        return Ok(());
+    };
+    let Some(pending) = alloc.pending.filter(|p| p.effect_at <= now) else {
+        return Ok(());
+    };
     if pending.target < alloc.current {
         let mut pool = super::pool(state, operator, strategy);
-        pool.encumbered = pool.encumbered.checked_sub(alloc.current.checked_sub(pending.target)?)?;
+        pool.encumbered = pool
+            .encumbered
+            .checked_sub(alloc.current.checked_sub(pending.target)?)?;
         state.put::<Pools>((operator, strategy), pool);
     }
     alloc.current = pending.target;
     alloc.pending = None;
     store_allocation(state, key, alloc);
-    events.push(Event::AllocationApplied { operator, set, strategy, magnitude: pending.target });
+    events.push(Event::AllocationApplied {
+        operator,
+        set,
+        strategy,
+        magnitude: pending.target,
+    });
     Ok(())
 }

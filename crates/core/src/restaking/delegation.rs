@@ -39,7 +39,11 @@ pub fn bridge_value(x: u128, m_from: Wad, m_to: Wad) -> Result<Shares, MathError
 
 /// `floor(real · WAD² / (m_from · m_to))`: real shares scaled into a bridge; zero if either
 /// magnitude is zero (nothing can be scaled into a fully slashed term).
-pub(super) fn bridge_scale_in_floor(real: Shares, m_from: Wad, m_to: Wad) -> Result<u128, MathError> {
+pub(super) fn bridge_scale_in_floor(
+    real: Shares,
+    m_from: Wad,
+    m_to: Wad,
+) -> Result<u128, MathError> {
     if m_from.is_zero() || m_to.is_zero() {
         return Ok(0);
     }
@@ -50,7 +54,9 @@ pub(super) fn bridge_scale_in_floor(real: Shares, m_from: Wad, m_to: Wad) -> Res
 /// The magnitude of (operator, strategy) after every slash strictly before `t`.
 pub fn magnitude_at(state: &State, operator: Address, strategy: AssetId, t: Timestamp) -> Wad {
     state
-        .range::<MagnitudeHistory, _>((operator, strategy, Timestamp::new(0))..(operator, strategy, t))
+        .range::<MagnitudeHistory, _>(
+            (operator, strategy, Timestamp::new(0))..(operator, strategy, t),
+        )
         .next_back()
         .map_or(Wad::ONE, |(_, m)| *m)
 }
@@ -73,7 +79,11 @@ pub(super) fn tranche_conversion(
 /// Bridge units → (real shares, direct scaled units of the new operator), both floored.
 pub(super) fn convert_bridged(x: u128, m_from: Wad, m_to: Wad) -> Result<(Shares, u128)> {
     let real = bridge_value(x, m_from, m_to)?;
-    let scaled = if real.is_zero() { 0 } else { scale_in_floor(real, m_to)? };
+    let scaled = if real.is_zero() {
+        0
+    } else {
+        scale_in_floor(real, m_to)?
+    };
     Ok((real, scaled))
 }
 
@@ -86,7 +96,10 @@ pub fn settled_position(
     strategy: AssetId,
     now: Timestamp,
 ) -> Result<Option<Position>> {
-    let Some(mut p) = state.get::<Positions>(&(staker, operator, strategy)).cloned() else {
+    let Some(mut p) = state
+        .get::<Positions>(&(staker, operator, strategy))
+        .cloned()
+    else {
         return Ok(None);
     };
     if p.tranches.iter().any(|t| t.matures_at <= now) {
@@ -114,7 +127,12 @@ pub struct PositionValue {
 }
 
 /// The value of a settled position of `operator` in `strategy`.
-pub fn position_value(state: &State, operator: Address, strategy: AssetId, p: &Position) -> Result<PositionValue> {
+pub fn position_value(
+    state: &State,
+    operator: Address,
+    strategy: AssetId,
+    p: &Position,
+) -> Result<PositionValue> {
     let m = super::pool(state, operator, strategy).max_magnitude;
     let mut withdrawable = scaled_value_floor(p.scaled, m)?;
     let mut shares = p.shares;
@@ -126,7 +144,11 @@ pub fn position_value(state: &State, operator: Address, strategy: AssetId, p: &P
         shares = shares.checked_add(t.shares)?;
         locked.push((t.shares, value, t.from, t.matures_at));
     }
-    Ok(PositionValue { shares, withdrawable, locked })
+    Ok(PositionValue {
+        shares,
+        withdrawable,
+        locked,
+    })
 }
 
 /// Loads a position for writing, settling matured tranches; a new one if absent, subject to
@@ -147,7 +169,10 @@ pub(super) fn load_position(
         .count();
     let max = state.params().max_positions_per_staker;
     if held >= max as usize {
-        return Err(Error::LimitExceeded { limit: "max_positions_per_staker", max: u64::from(max) });
+        return Err(Error::LimitExceeded {
+            limit: "max_positions_per_staker",
+            max: u64::from(max),
+        });
     }
     Ok(Position::default())
 }
@@ -198,13 +223,24 @@ pub fn delegate(
     let scaled = scale_in_floor(shares, pool.max_magnitude)?;
     let mut position = load_position(state, staker, operator, strategy, ctx.now)?;
     position.shares = position.shares.checked_add(shares)?;
-    position.scaled = position.scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
-    pool.position_scaled = pool.position_scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
+    position.scaled = position
+        .scaled
+        .checked_add(scaled)
+        .ok_or(MathError::Overflow)?;
+    pool.position_scaled = pool
+        .position_scaled
+        .checked_add(scaled)
+        .ok_or(MathError::Overflow)?;
     pool.shares = pool.shares.checked_add(shares)?;
     state.put::<Pools>((operator, strategy), pool);
     store_position(state, staker, operator, strategy, position);
     set_deposit_shares(state, staker, strategy, available.checked_sub(shares)?);
-    ctx.emit(Event::Delegated { staker, operator, strategy, shares });
+    ctx.emit(Event::Delegated {
+        staker,
+        operator,
+        strategy,
+        shares,
+    });
     Ok(shares)
 }
 
@@ -221,9 +257,15 @@ mod tests {
         let e18 = 10u128.pow(18);
         let first = scale_in_floor(Shares::new(100 * e18), Wad::ONE).unwrap();
         let half = Wad::new(e18 / 2);
-        assert_eq!(scaled_value_floor(first, half).unwrap(), Shares::new(50 * e18));
+        assert_eq!(
+            scaled_value_floor(first, half).unwrap(),
+            Shares::new(50 * e18)
+        );
         let second = scale_in_floor(Shares::new(50 * e18), half).unwrap();
-        assert_eq!(scaled_value_floor(first + second, half).unwrap(), Shares::new(100 * e18));
+        assert_eq!(
+            scaled_value_floor(first + second, half).unwrap(),
+            Shares::new(100 * e18)
+        );
     }
 
     proptest! {

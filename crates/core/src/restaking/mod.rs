@@ -45,16 +45,16 @@ mod withdrawal;
 
 pub use allocation::{allocate, apply_allocation_effect};
 pub use delegation::{
-    bridge_value, delegate, magnitude_at, position_value, scale_in_floor, scaled_value_floor,
-    settled_position, PositionValue,
+    PositionValue, bridge_value, delegate, magnitude_at, position_value, scale_in_floor,
+    scaled_value_floor, settled_position,
 };
 pub use operator::{apply_commitments_effect, register_operator, set_operator_commitments};
 pub use service::{
-    apply_slasher_effect, approve_operator, create_operator_set, deregister_from_set,
-    register_for_set, register_service, set_service_slasher, RegisterService,
+    RegisterService, apply_slasher_effect, approve_operator, create_operator_set,
+    deregister_from_set, register_for_set, register_service, set_service_slasher,
 };
 pub use slashing::{
-    execute_slash, release_escrow, request_slash, slashable_magnitude, veto_slash, SlashArgs,
+    SlashArgs, execute_slash, release_escrow, request_slash, slashable_magnitude, veto_slash,
 };
 pub use strategy::{
     create_strategy, deposit, shares_for_deposit_floor, strategy_id, strategy_name,
@@ -62,8 +62,8 @@ pub use strategy::{
 };
 pub use types::*;
 pub use withdrawal::{
-    complete_withdrawal, mature_bridge_chunk, mature_queue_bucket, queue_withdrawal, redelegate,
-    withdrawal_payout_shares, Receive,
+    Receive, complete_withdrawal, mature_bridge_chunk, mature_queue_bucket, queue_withdrawal,
+    redelegate, withdrawal_payout_shares,
 };
 
 use crate::error::{Error, Result};
@@ -72,28 +72,40 @@ use crate::state::{OperatorSets, Operators, Pools, Services, State};
 
 /// The operator registered at `account`.
 pub fn operator(state: &State, account: Address) -> Result<&Operator> {
-    state.get::<Operators>(&account).ok_or_else(|| Error::UnknownOperator(fmt_address(&account)))
+    state
+        .get::<Operators>(&account)
+        .ok_or_else(|| Error::UnknownOperator(fmt_address(&account)))
 }
 
 /// The service registered at `account`.
 pub fn service(state: &State, account: Address) -> Result<&Service> {
-    state.get::<Services>(&account).ok_or_else(|| Error::UnknownService(fmt_address(&account)))
+    state
+        .get::<Services>(&account)
+        .ok_or_else(|| Error::UnknownService(fmt_address(&account)))
 }
 
 /// An operator set.
 pub fn operator_set(state: &State, set: SetRef) -> Result<&OperatorSet> {
-    state.get::<OperatorSets>(&set).ok_or_else(|| Error::UnknownSet(set.to_string()))
+    state
+        .get::<OperatorSets>(&set)
+        .ok_or_else(|| Error::UnknownSet(set.to_string()))
 }
 
 /// The pool of (operator, strategy), or a fresh one.
 pub fn pool(state: &State, operator: Address, strategy: AssetId) -> Pool {
-    state.get::<Pools>(&(operator, strategy)).cloned().unwrap_or_default()
+    state
+        .get::<Pools>(&(operator, strategy))
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn check_metadata(state: &State, field: &'static str, text: &str) -> Result<()> {
     let max = state.params().max_metadata_len;
     if text.len() > max as usize {
-        return Err(Error::invalid(field, format!("longer than max_metadata_len ({max} bytes)")));
+        return Err(Error::invalid(
+            field,
+            format!("longer than max_metadata_len ({max} bytes)"),
+        ));
     }
     Ok(())
 }

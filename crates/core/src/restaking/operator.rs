@@ -29,7 +29,10 @@ pub fn register_operator(
     }
     check_metadata(state, "metadata_uri", &metadata_uri)?;
     if default_commission > Bps::ONE {
-        return Err(Error::invalid("default_commission_bps", "must be at most 10000"));
+        return Err(Error::invalid(
+            "default_commission_bps",
+            "must be at most 10000",
+        ));
     }
     let operator = Operator {
         metadata_uri,
@@ -41,7 +44,9 @@ pub fn register_operator(
         registered_at: ctx.now,
     };
     state.put::<Operators>(ctx.signer, operator);
-    ctx.emit(Event::OperatorRegistered { operator: ctx.signer });
+    ctx.emit(Event::OperatorRegistered {
+        operator: ctx.signer,
+    });
     Ok(())
 }
 
@@ -53,7 +58,13 @@ pub fn set_operator_commitments(state: &mut State, ctx: &mut Ctx, new: Commitmen
     let effect_at = if loosens(&operator.commitments, &new) {
         let at = ctx.now.checked_add(state.params().config_delay_s)?;
         operator.pending_commitments = Some((new, at));
-        schedule(state, at, Timer::CommitmentsEffect { operator: ctx.signer })?;
+        schedule(
+            state,
+            at,
+            Timer::CommitmentsEffect {
+                operator: ctx.signer,
+            },
+        )?;
         at
     } else {
         operator.commitments = new;
@@ -61,12 +72,18 @@ pub fn set_operator_commitments(state: &mut State, ctx: &mut Ctx, new: Commitmen
         ctx.now
     };
     state.put::<Operators>(ctx.signer, operator);
-    ctx.emit(Event::CommitmentsChanged { operator: ctx.signer, effect_at });
+    ctx.emit(Event::CommitmentsChanged {
+        operator: ctx.signer,
+        effect_at,
+    });
     Ok(())
 }
 
 fn normalize(state: &State, mut c: Commitments) -> Result<Commitments> {
-    for (field, wad) in [("max_total_wad", c.max_total_wad), ("max_per_set_wad", c.max_per_set_wad)] {
+    for (field, wad) in [
+        ("max_total_wad", c.max_total_wad),
+        ("max_per_set_wad", c.max_per_set_wad),
+    ] {
         if wad.is_some_and(|w| w > Wad::ONE) {
             return Err(Error::invalid(field, "must be at most 1e18"));
         }
@@ -76,7 +93,10 @@ fn normalize(state: &State, mut c: Commitments) -> Result<Commitments> {
         list.dedup();
         let max = state.params().max_allowed_services;
         if list.len() > max as usize {
-            return Err(Error::LimitExceeded { limit: "max_allowed_services", max: u64::from(max) });
+            return Err(Error::LimitExceeded {
+                limit: "max_allowed_services",
+                max: u64::from(max),
+            });
         }
     }
     Ok(c)
@@ -94,12 +114,16 @@ fn loosens(old: &Commitments, new: &Commitments) -> bool {
         (Some(_), None) => true,
         (Some(o), Some(n)) => n > o,
     };
-    services || cap(old.max_total_wad, new.max_total_wad) || cap(old.max_per_set_wad, new.max_per_set_wad)
+    services
+        || cap(old.max_total_wad, new.max_total_wad)
+        || cap(old.max_per_set_wad, new.max_per_set_wad)
 }
 
 /// Timer: a loosening reaches its effect time.
 pub fn apply_commitments_effect(state: &mut State, operator: Address, now: crate::time::Timestamp) {
-    let Some(mut op) = state.get::<Operators>(&operator).cloned() else { return };
+    let Some(mut op) = state.get::<Operators>(&operator).cloned() else {
+        return;
+    };
     match op.pending_commitments.take() {
         Some((c, at)) if at <= now => {
             op.commitments = c;
@@ -119,22 +143,34 @@ pub(super) fn check_commitments(
     total_encumbered: Wad,
     max_magnitude: Wad,
 ) -> Result<()> {
-    let violated = |rule: String| Error::CommitmentViolated { operator: fmt_address(&operator), rule };
+    let violated = |rule: String| Error::CommitmentViolated {
+        operator: fmt_address(&operator),
+        rule,
+    };
     if let Some(allowed) = &commitments.allowed_services
         && allowed.binary_search(&service).is_err()
     {
-        return Err(violated(format!("service {} is not allowed", fmt_address(&service))));
+        return Err(violated(format!(
+            "service {} is not allowed",
+            fmt_address(&service)
+        )));
     }
-    let cap_of = |w: Wad| crate::num::mul_div_floor(w.get(), max_magnitude.get(), crate::num::WAD).map(Wad::new);
+    let cap_of = |w: Wad| {
+        crate::num::mul_div_floor(w.get(), max_magnitude.get(), crate::num::WAD).map(Wad::new)
+    };
     if let Some(cap) = commitments.max_total_wad
         && total_encumbered > cap_of(cap)?
     {
-        return Err(violated(format!("total allocation above {cap} of magnitude")));
+        return Err(violated(format!(
+            "total allocation above {cap} of magnitude"
+        )));
     }
     if let Some(cap) = commitments.max_per_set_wad
         && set_magnitude > cap_of(cap)?
     {
-        return Err(violated(format!("allocation to one set above {cap} of magnitude")));
+        return Err(violated(format!(
+            "allocation to one set above {cap} of magnitude"
+        )));
     }
     Ok(())
 }
@@ -153,10 +189,34 @@ mod tests {
             max_per_set_wad: None,
         };
         assert!(!loosens(&strict, &strict));
-        assert!(loosens(&strict, &Commitments { allowed_services: Some(vec![a, b]), ..strict.clone() }));
-        assert!(loosens(&strict, &Commitments { max_total_wad: Some(Wad::new(6)), ..strict.clone() }));
-        assert!(loosens(&strict, &Commitments { max_total_wad: None, ..strict.clone() }));
-        assert!(!loosens(&strict, &Commitments { max_per_set_wad: Some(Wad::new(1)), ..strict.clone() }));
+        assert!(loosens(
+            &strict,
+            &Commitments {
+                allowed_services: Some(vec![a, b]),
+                ..strict.clone()
+            }
+        ));
+        assert!(loosens(
+            &strict,
+            &Commitments {
+                max_total_wad: Some(Wad::new(6)),
+                ..strict.clone()
+            }
+        ));
+        assert!(loosens(
+            &strict,
+            &Commitments {
+                max_total_wad: None,
+                ..strict.clone()
+            }
+        ));
+        assert!(!loosens(
+            &strict,
+            &Commitments {
+                max_per_set_wad: Some(Wad::new(1)),
+                ..strict.clone()
+            }
+        ));
         assert!(!loosens(&Commitments::default(), &strict));
     }
 }

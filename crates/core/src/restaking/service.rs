@@ -5,7 +5,9 @@
 //! join sets with the service's consent (open sets, or an approval) and stay slashable by a set
 //! they leave for `deallocation_delay_s`.
 
-use super::{Admission, Destination, Membership, OperatorSet, PendingSlasher, Service, check_metadata};
+use super::{
+    Admission, Destination, Membership, OperatorSet, PendingSlasher, Service, check_metadata,
+};
 use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
@@ -51,10 +53,16 @@ pub fn register_service(state: &mut State, ctx: &mut Ctx, args: RegisterService)
     check_metadata(state, "metadata_uri", &args.metadata_uri)?;
     let cap = args.max_slash_per_event_wad;
     if cap.is_zero() || cap > Wad::ONE {
-        return Err(Error::invalid("max_slash_per_event_wad", "must be in (0, 1e18]"));
+        return Err(Error::invalid(
+            "max_slash_per_event_wad",
+            "must be in (0, 1e18]",
+        ));
     }
     if args.double_sign_wad.is_some_and(|w| w.is_zero() || w > cap) {
-        return Err(Error::invalid("double_sign_wad", "must be in (0, max_slash_per_event_wad]"));
+        return Err(Error::invalid(
+            "double_sign_wad",
+            "must be in (0, max_slash_per_event_wad]",
+        ));
     }
     let veto_window = match args.resolver {
         Some(_) => {
@@ -70,14 +78,18 @@ pub fn register_service(state: &mut State, ctx: &mut Ctx, args: RegisterService)
         veto_window,
         max_slash_per_event: cap,
         destination: args.destination,
-        resolution_delay: args.resolution_delay_s.unwrap_or(state.params().resolution_delay_s),
+        resolution_delay: args
+            .resolution_delay_s
+            .unwrap_or(state.params().resolution_delay_s),
         double_sign_wad: args.double_sign_wad,
         pending_slasher: None,
         sets: 0,
         registered_at: ctx.now,
     };
     state.put::<Services>(ctx.signer, service);
-    ctx.emit(Event::ServiceRegistered { service: ctx.signer });
+    ctx.emit(Event::ServiceRegistered {
+        service: ctx.signer,
+    });
     Ok(())
 }
 
@@ -89,7 +101,9 @@ fn check_veto_window(state: &State, window: Duration) -> Result<()> {
     if window.get() == 0 || window >= bound {
         return Err(Error::invalid(
             "veto_window_s",
-            format!("with a resolver it must be in (0, {bound}) seconds: shorter than the deallocation and withdrawal delays"),
+            format!(
+                "with a resolver it must be in (0, {bound}) seconds: shorter than the deallocation and withdrawal delays"
+            ),
         ));
     }
     Ok(())
@@ -108,16 +122,33 @@ pub fn set_service_slasher(
         check_veto_window(state, service.veto_window)?;
     }
     let effect_at = ctx.now.checked_add(state.params().config_delay_s)?;
-    service.pending_slasher = Some(PendingSlasher { slasher, resolver, effect_at });
+    service.pending_slasher = Some(PendingSlasher {
+        slasher,
+        resolver,
+        effect_at,
+    });
     state.put::<Services>(ctx.signer, service);
-    schedule(state, effect_at, Timer::SlasherEffect { service: ctx.signer })?;
-    ctx.emit(Event::SlasherChanged { service: ctx.signer, slasher, resolver, effect_at });
+    schedule(
+        state,
+        effect_at,
+        Timer::SlasherEffect {
+            service: ctx.signer,
+        },
+    )?;
+    ctx.emit(Event::SlasherChanged {
+        service: ctx.signer,
+        slasher,
+        resolver,
+        effect_at,
+    });
     Ok(())
 }
 
 /// Timer: a slasher change reaches its effect time.
 pub fn apply_slasher_effect(state: &mut State, service: Address, now: Timestamp) {
-    let Some(mut s) = state.get::<Services>(&service).cloned() else { return };
+    let Some(mut s) = state.get::<Services>(&service).cloned() else {
+        return;
+    };
     match s.pending_slasher.take() {
         Some(p) if p.effect_at <= now => {
             s.slasher = p.slasher;
@@ -138,16 +169,25 @@ pub fn create_operator_set(
     admission: Admission,
 ) -> Result<SetRef> {
     let mut service = super::service(state, ctx.signer)?.clone();
-    let set = SetRef { service: ctx.signer, id: set_id };
+    let set = SetRef {
+        service: ctx.signer,
+        id: set_id,
+    };
     if state.contains::<OperatorSets>(&set) {
         return Err(Error::SetExists(set.to_string()));
     }
     let p = state.params();
     if service.sets >= p.max_sets_per_service {
-        return Err(Error::LimitExceeded { limit: "max_sets_per_service", max: u64::from(p.max_sets_per_service) });
+        return Err(Error::LimitExceeded {
+            limit: "max_sets_per_service",
+            max: u64::from(p.max_sets_per_service),
+        });
     }
     if strategies.is_empty() {
-        return Err(Error::invalid("strategies", "a set needs at least one strategy"));
+        return Err(Error::invalid(
+            "strategies",
+            "a set needs at least one strategy",
+        ));
     }
     if strategies.len() > p.max_strategies_per_set as usize {
         return Err(Error::LimitExceeded {
@@ -159,22 +199,44 @@ pub fn create_operator_set(
     for name in strategies {
         let id = super::strategy_id(state, name)?;
         if ids.contains(&id) {
-            return Err(Error::invalid("strategies", format!("`{name}` is listed twice")));
+            return Err(Error::invalid(
+                "strategies",
+                format!("`{name}` is listed twice"),
+            ));
         }
         ids.push(id);
     }
-    service.sets = service.sets.checked_add(1).ok_or(crate::num::MathError::Overflow)?;
+    service.sets = service
+        .sets
+        .checked_add(1)
+        .ok_or(crate::num::MathError::Overflow)?;
     state.put::<Services>(ctx.signer, service);
-    state.put::<OperatorSets>(set, OperatorSet { strategies: ids, admission, members: 0 });
+    state.put::<OperatorSets>(
+        set,
+        OperatorSet {
+            strategies: ids,
+            admission,
+            members: 0,
+        },
+    );
     ctx.emit(Event::OperatorSetCreated { set });
     Ok(set)
 }
 
 /// `approve_operator {operator, set}`, signed by the set's service.
-pub fn approve_operator(state: &mut State, ctx: &mut Ctx, operator: Address, set: SetRef) -> Result<()> {
+pub fn approve_operator(
+    state: &mut State,
+    ctx: &mut Ctx,
+    operator: Address,
+    set: SetRef,
+) -> Result<()> {
     super::operator_set(state, set)?;
     if ctx.signer != set.service {
-        return Err(Error::unauthorized("approve_operator", &ctx.signer, format!("the service of {set}")));
+        return Err(Error::unauthorized(
+            "approve_operator",
+            &ctx.signer,
+            format!("the service of {set}"),
+        ));
     }
     state.put::<SetApprovals>((set, operator), ());
     ctx.emit(Event::OperatorApproved { operator, set });
@@ -194,16 +256,25 @@ pub fn register_for_set(state: &mut State, ctx: &mut Ctx, set: SetRef) -> Result
     }
     let mut os = super::operator_set(state, set)?.clone();
     if os.admission == Admission::Approval && !state.contains::<SetApprovals>(&(set, operator)) {
-        return Err(Error::ApprovalRequired { operator: fmt_address(&operator), set: set.to_string() });
+        return Err(Error::ApprovalRequired {
+            operator: fmt_address(&operator),
+            set: set.to_string(),
+        });
     }
     let previous = state.get::<Memberships>(&(operator, set)).copied();
     if previous == Some(Membership::Registered) {
-        return Err(Error::AlreadyRegistered { operator: fmt_address(&operator), set: set.to_string() });
+        return Err(Error::AlreadyRegistered {
+            operator: fmt_address(&operator),
+            set: set.to_string(),
+        });
     }
     if previous.is_none() {
         check_set_limit(state, operator, ctx.now)?;
     }
-    os.members = os.members.checked_add(1).ok_or(crate::num::MathError::Overflow)?;
+    os.members = os
+        .members
+        .checked_add(1)
+        .ok_or(crate::num::MathError::Overflow)?;
     state.put::<OperatorSets>(set, os);
     state.put::<Memberships>((operator, set), Membership::Registered);
     state.put::<SetMembers>((set, operator), ());
@@ -214,7 +285,15 @@ pub fn register_for_set(state: &mut State, ctx: &mut Ctx, set: SetRef) -> Result
 /// Sets an operator is in or still slashable by; stale memberships are dropped first.
 fn check_set_limit(state: &mut State, operator: Address, now: Timestamp) -> Result<()> {
     let stale: Vec<SetRef> = state
-        .range::<Memberships, _>((operator, SetRef { service: Address::ZERO, id: 0 })..)
+        .range::<Memberships, _>(
+            (
+                operator,
+                SetRef {
+                    service: Address::ZERO,
+                    id: 0,
+                },
+            )..,
+        )
         .take_while(|((op, _), _)| *op == operator)
         .filter(|(_, m)| !m.slashable_at(now))
         .map(|((_, set), _)| *set)
@@ -223,12 +302,23 @@ fn check_set_limit(state: &mut State, operator: Address, now: Timestamp) -> Resu
         state.delete::<Memberships>(&(operator, set));
     }
     let count = state
-        .range::<Memberships, _>((operator, SetRef { service: Address::ZERO, id: 0 })..)
+        .range::<Memberships, _>(
+            (
+                operator,
+                SetRef {
+                    service: Address::ZERO,
+                    id: 0,
+                },
+            )..,
+        )
         .take_while(|((op, _), _)| *op == operator)
         .count();
     let max = state.params().max_sets_per_operator;
     if count >= max as usize {
-        return Err(Error::LimitExceeded { limit: "max_sets_per_operator", max: u64::from(max) });
+        return Err(Error::LimitExceeded {
+            limit: "max_sets_per_operator",
+            max: u64::from(max),
+        });
     }
     Ok(())
 }
@@ -251,13 +341,23 @@ pub fn deregister_from_set(
     }
     let mut os = super::operator_set(state, set)?.clone();
     if state.get::<Memberships>(&(operator, set)) != Some(&Membership::Registered) {
-        return Err(Error::NotRegistered { operator: fmt_address(&operator), set: set.to_string() });
+        return Err(Error::NotRegistered {
+            operator: fmt_address(&operator),
+            set: set.to_string(),
+        });
     }
     let slashable_until = ctx.now.checked_add(state.params().deallocation_delay_s)?;
     os.members = os.members.saturating_sub(1);
     state.put::<OperatorSets>(set, os);
-    state.put::<Memberships>((operator, set), Membership::Deregistered { slashable_until });
+    state.put::<Memberships>(
+        (operator, set),
+        Membership::Deregistered { slashable_until },
+    );
     state.delete::<SetMembers>(&(set, operator));
-    ctx.emit(Event::DeregisteredFromSet { operator, set, slashable_until });
+    ctx.emit(Event::DeregisteredFromSet {
+        operator,
+        set,
+        slashable_until,
+    });
     Ok(slashable_until)
 }

@@ -21,9 +21,11 @@
 
 use super::delegation::{bridge_value, scaled_value_floor};
 use super::strategy::redeem_shares;
-use super::{Allocation, Escrow, Membership, PendingAllocation, SlashOutcome, SlashRequest, SlashStatus};
+use super::{
+    Allocation, Escrow, Membership, PendingAllocation, SlashOutcome, SlashRequest, SlashStatus,
+};
 use crate::bank;
-use crate::block::{Timer, schedule, next_id, IdKind};
+use crate::block::{IdKind, Timer, next_id, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -62,11 +64,15 @@ pub fn slashable_magnitude(
     strategy: AssetId,
     now: Timestamp,
 ) -> Wad {
-    let member = state.get::<Memberships>(&(operator, set)).is_some_and(|m| m.slashable_at(now));
+    let member = state
+        .get::<Memberships>(&(operator, set))
+        .is_some_and(|m| m.slashable_at(now));
     if !member {
         return Wad::ZERO;
     }
-    state.get::<Allocations>(&(operator, set, strategy)).map_or(Wad::ZERO, |a| a.current)
+    state
+        .get::<Allocations>(&(operator, set, strategy))
+        .map_or(Wad::ZERO, |a| a.current)
 }
 
 /// `slash {operator, set, strategies, wad, evidence}`, signed by the set's service slasher.
@@ -75,13 +81,20 @@ pub fn slashable_magnitude(
 pub fn request_slash(state: &mut State, ctx: &mut Ctx, args: SlashArgs) -> Result<SlashId> {
     let service = super::service(state, args.set.service)?.clone();
     if ctx.signer != service.slasher {
-        return Err(Error::unauthorized("slash", &ctx.signer, format!("the slasher of {}", args.set)));
+        return Err(Error::unauthorized(
+            "slash",
+            &ctx.signer,
+            format!("the slasher of {}", args.set),
+        ));
     }
     if args.wad.is_zero() || args.wad > Wad::ONE {
         return Err(Error::invalid("wad", "must be in (0, 1e18]"));
     }
     if args.wad > service.max_slash_per_event {
-        return Err(Error::SlashExceedsCap { requested: args.wad, cap: service.max_slash_per_event });
+        return Err(Error::SlashExceedsCap {
+            requested: args.wad,
+            cap: service.max_slash_per_event,
+        });
     }
     super::check_metadata(state, "evidence", &args.evidence)?;
     let strategies = resolve_strategies(state, args.set, &args.strategies)?;
@@ -130,10 +143,16 @@ fn resolve_strategies(state: &State, set: SetRef, names: &[String]) -> Result<Ve
     for name in names {
         let id = super::strategy_id(state, name)?;
         if !os.strategies.contains(&id) {
-            return Err(Error::StrategyNotInSet { set: set.to_string(), strategy: name.clone() });
+            return Err(Error::StrategyNotInSet {
+                set: set.to_string(),
+                strategy: name.clone(),
+            });
         }
         if ids.contains(&id) {
-            return Err(Error::invalid("strategies", format!("`{name}` is listed twice")));
+            return Err(Error::invalid(
+                "strategies",
+                format!("`{name}` is listed twice"),
+            ));
         }
         ids.push(id);
     }
@@ -141,9 +160,15 @@ fn resolve_strategies(state: &State, set: SetRef, names: &[String]) -> Result<Ve
 }
 
 fn pending_request(state: &State, id: SlashId) -> Result<SlashRequest> {
-    let request = state.get::<SlashRequests>(&id).cloned().ok_or(Error::UnknownSlash(id))?;
+    let request = state
+        .get::<SlashRequests>(&id)
+        .cloned()
+        .ok_or(Error::UnknownSlash(id))?;
     if request.status != SlashStatus::Pending {
-        return Err(Error::SlashNotPending { id, status: request.status.name() });
+        return Err(Error::SlashNotPending {
+            id,
+            status: request.status.name(),
+        });
     }
     Ok(request)
 }
@@ -153,10 +178,17 @@ pub fn veto_slash(state: &mut State, ctx: &mut Ctx, id: SlashId) -> Result<()> {
     let mut request = pending_request(state, id)?;
     let service = super::service(state, request.service)?;
     if service.resolver != Some(ctx.signer) {
-        return Err(Error::unauthorized("veto_slash", &ctx.signer, "the service's resolver"));
+        return Err(Error::unauthorized(
+            "veto_slash",
+            &ctx.signer,
+            "the service's resolver",
+        ));
     }
     if ctx.now >= request.executable_at {
-        return Err(Error::VetoWindowClosed { id, closed_at: request.executable_at });
+        return Err(Error::VetoWindowClosed {
+            id,
+            closed_at: request.executable_at,
+        });
     }
     request.status = SlashStatus::Vetoed;
     state.put::<SlashRequests>(id, request);
@@ -168,9 +200,14 @@ pub fn veto_slash(state: &mut State, ctx: &mut Ctx, id: SlashId) -> Result<()> {
 pub fn execute_slash(state: &mut State, ctx: &mut Ctx, id: SlashId) -> Result<()> {
     let mut request = pending_request(state, id)?;
     if ctx.now < request.executable_at {
-        return Err(Error::VetoWindowOpen { id, executable_at: request.executable_at });
+        return Err(Error::VetoWindowOpen {
+            id,
+            executable_at: request.executable_at,
+        });
     }
-    let member = state.get::<Memberships>(&(request.operator, request.set)).copied();
+    let member = state
+        .get::<Memberships>(&(request.operator, request.set))
+        .copied();
     if !member.is_some_and(|m: Membership| m.slashable_at(ctx.now)) {
         return Err(Error::not_slashable(&request.operator, &request.set));
     }
@@ -192,22 +229,46 @@ fn apply_slash(
     let mut outcomes = Vec::with_capacity(request.strategies.len());
     for &strategy in &request.strategies {
         let key = (request.operator, request.set, strategy);
-        let Some(alloc) = state.get::<Allocations>(&key).cloned().filter(|a| !a.current.is_zero()) else {
-            outcomes.push(SlashOutcome { strategy, magnitude: Wad::ZERO, shares: Shares::ZERO, amount: crate::num::Amount::ZERO });
+        let Some(alloc) = state
+            .get::<Allocations>(&key)
+            .cloned()
+            .filter(|a| !a.current.is_zero())
+        else {
+            outcomes.push(SlashOutcome {
+                strategy,
+                magnitude: Wad::ZERO,
+                shares: Shares::ZERO,
+                amount: crate::num::Amount::ZERO,
+            });
             continue;
         };
         let magnitude = Wad::new(mul_div_ceil(alloc.current.get(), request.wad.get(), WAD)?);
         debug_assert!(
-            magnitude.get() <= mul_div_ceil(alloc.current.get(), service.max_slash_per_event.get(), WAD)?,
+            magnitude.get()
+                <= mul_div_ceil(alloc.current.get(), service.max_slash_per_event.get(), WAD)?,
             "a slash never exceeds the per-event cap"
         );
         let shares = cut_magnitude(state, request.operator, strategy, magnitude)?;
-        super::allocation::store_allocation(state, key, slashed_allocation(&alloc, magnitude, request.wad)?);
+        super::allocation::store_allocation(
+            state,
+            key,
+            slashed_allocation(&alloc, magnitude, request.wad)?,
+        );
         // Several slashes in one block leave the last magnitude: reads ask for the magnitude
         // after every slash strictly before some later time.
-        state.put::<MagnitudeHistory>((request.operator, strategy, now), super::pool(state, request.operator, strategy).max_magnitude);
+        state.put::<MagnitudeHistory>(
+            (request.operator, strategy, now),
+            super::pool(state, request.operator, strategy).max_magnitude,
+        );
         let amount = redeem_shares(state, strategy, shares)?;
-        let escrow = escrow_tokens(state, id, strategy, amount, now.checked_add(service.resolution_delay)?, service.destination)?;
+        let escrow = escrow_tokens(
+            state,
+            id,
+            strategy,
+            amount,
+            now.checked_add(service.resolution_delay)?,
+            service.destination,
+        )?;
         events.push(Event::Slashed {
             id,
             operator: request.operator,
@@ -218,14 +279,24 @@ fn apply_slash(
             amount,
             escrow,
         });
-        outcomes.push(SlashOutcome { strategy, magnitude, shares, amount });
+        outcomes.push(SlashOutcome {
+            strategy,
+            magnitude,
+            shares,
+            amount,
+        });
     }
     Ok(outcomes)
 }
 
 /// Lowers `max_magnitude` of (operator, strategy) by `cut` and takes from every term the
 /// operator belongs to what it no longer covers. Returns the real shares taken.
-fn cut_magnitude(state: &mut State, operator: Address, strategy: AssetId, cut: Wad) -> Result<Shares> {
+fn cut_magnitude(
+    state: &mut State,
+    operator: Address,
+    strategy: AssetId,
+    cut: Wad,
+) -> Result<Shares> {
     let mut pool = super::pool(state, operator, strategy);
     let m = pool.max_magnitude.checked_sub(cut)?;
     let keep = scaled_value_floor(pool.exposed_scaled()?, m)?;
@@ -256,8 +327,15 @@ fn cut_magnitude(state: &mut State, operator: Address, strategy: AssetId, cut: W
     Ok(taken)
 }
 
-fn cut_bridge(state: &mut State, key: (Address, AssetId, Address), m_from: Wad, m_to: Wad) -> Result<Shares> {
-    let Some(mut bridge) = state.get::<Bridges>(&key).cloned() else { return Ok(Shares::ZERO) };
+fn cut_bridge(
+    state: &mut State,
+    key: (Address, AssetId, Address),
+    m_from: Wad,
+    m_to: Wad,
+) -> Result<Shares> {
+    let Some(mut bridge) = state.get::<Bridges>(&key).cloned() else {
+        return Ok(Shares::ZERO);
+    };
     let keep = bridge_value(bridge.scaled, m_from, m_to)?;
     let taken = bridge.shares.checked_sub(keep)?;
     bridge.shares = keep;
@@ -276,11 +354,17 @@ fn slashed_allocation(alloc: &Allocation, cut: Wad, wad: Wad) -> Result<Allocati
             let decrease = alloc.current.checked_sub(p.target)?;
             let shrink = Wad::new(mul_div_ceil(decrease.get(), wad.get(), WAD)?);
             let decrease = decrease.checked_sub(shrink)?;
-            Some(PendingAllocation { target: current.checked_sub(decrease)?, ..p })
+            Some(PendingAllocation {
+                target: current.checked_sub(decrease)?,
+                ..p
+            })
         }
         Some(p) => {
             let increase = p.target.checked_sub(alloc.current)?;
-            Some(PendingAllocation { target: current.checked_add(increase)?, ..p })
+            Some(PendingAllocation {
+                target: current.checked_add(increase)?,
+                ..p
+            })
         }
     };
     Ok(Allocation { current, pending })
@@ -298,22 +382,51 @@ fn escrow_tokens(
     if amount.is_zero() {
         return Ok(None);
     }
-    bank::transfer(state, module::strategy(asset), module::slash_escrow(), asset, amount)?;
+    bank::transfer(
+        state,
+        module::strategy(asset),
+        module::slash_escrow(),
+        asset,
+        amount,
+    )?;
     let id = EscrowId(next_id(state, IdKind::Escrow)?);
-    state.put::<Escrows>(id, Escrow { slash, asset, amount, release_at, destination });
+    state.put::<Escrows>(
+        id,
+        Escrow {
+            slash,
+            asset,
+            amount,
+            release_at,
+            destination,
+        },
+    );
     schedule(state, release_at, Timer::EscrowRelease { escrow: id })?;
     Ok(Some(id))
 }
 
 /// Timer: an escrow's resolution delay has passed; burn or redistribute it.
 pub fn release_escrow(state: &mut State, events: &mut Vec<Event>, id: EscrowId) -> Result<()> {
-    let Some(escrow) = state.delete::<Escrows>(&id) else { return Ok(()) };
+    let Some(escrow) = state.delete::<Escrows>(&id) else {
+        return Ok(());
+    };
     match escrow.destination {
         super::Destination::Burn => {
-            bank::burn(state, events, module::slash_escrow(), escrow.asset, escrow.amount)?;
+            bank::burn(
+                state,
+                events,
+                module::slash_escrow(),
+                escrow.asset,
+                escrow.amount,
+            )?;
         }
         super::Destination::Redistribute(to) => {
-            bank::transfer(state, module::slash_escrow(), to, escrow.asset, escrow.amount)?;
+            bank::transfer(
+                state,
+                module::slash_escrow(),
+                to,
+                escrow.asset,
+                escrow.amount,
+            )?;
         }
     }
     events.push(Event::EscrowReleased {
@@ -333,7 +446,10 @@ mod tests {
     fn a_slash_shrinks_a_pending_decrease_in_proportion_rounding_up() {
         let alloc = Allocation {
             current: Wad::new(1_000),
-            pending: Some(PendingAllocation { target: Wad::new(400), effect_at: Timestamp::new(9) }),
+            pending: Some(PendingAllocation {
+                target: Wad::new(400),
+                effect_at: Timestamp::new(9),
+            }),
         };
         // 10% of 1000 = 100 removed; the pending decrease of 600 shrinks by ceil(60) to 540.
         let after = slashed_allocation(&alloc, Wad::new(100), Wad::new(WAD / 10)).unwrap();
@@ -345,7 +461,10 @@ mod tests {
     fn a_slash_leaves_a_pending_increase_whole() {
         let alloc = Allocation {
             current: Wad::new(1_000),
-            pending: Some(PendingAllocation { target: Wad::new(1_500), effect_at: Timestamp::new(9) }),
+            pending: Some(PendingAllocation {
+                target: Wad::new(1_500),
+                effect_at: Timestamp::new(9),
+            }),
         };
         let after = slashed_allocation(&alloc, Wad::new(250), Wad::new(WAD / 4)).unwrap();
         assert_eq!(after.current, Wad::new(750));

@@ -22,16 +22,40 @@ use crate::state::{Deposits, State, Strategies};
 pub const NATIVE_STRATEGY: &str = "RAM-native";
 
 /// Shares minted for depositing `amount`: `floor(amount · (S + v) / (T + v))`.
-pub fn shares_for_deposit_floor(s: &Strategy, amount: Amount, virtual_offset: u128) -> Result<Shares> {
-    let supply = s.total_shares.get().checked_add(virtual_offset).ok_or(crate::num::MathError::Overflow)?;
-    let assets = s.tokens.get().checked_add(virtual_offset).ok_or(crate::num::MathError::Overflow)?;
+pub fn shares_for_deposit_floor(
+    s: &Strategy,
+    amount: Amount,
+    virtual_offset: u128,
+) -> Result<Shares> {
+    let supply = s
+        .total_shares
+        .get()
+        .checked_add(virtual_offset)
+        .ok_or(crate::num::MathError::Overflow)?;
+    let assets = s
+        .tokens
+        .get()
+        .checked_add(virtual_offset)
+        .ok_or(crate::num::MathError::Overflow)?;
     Ok(Shares::new(mul_div_floor(amount.get(), supply, assets)?))
 }
 
 /// Tokens paid for `shares`: `floor(shares · (T + v) / (S + v))`.
-pub fn tokens_for_shares_floor(s: &Strategy, shares: Shares, virtual_offset: u128) -> Result<Amount> {
-    let supply = s.total_shares.get().checked_add(virtual_offset).ok_or(crate::num::MathError::Overflow)?;
-    let assets = s.tokens.get().checked_add(virtual_offset).ok_or(crate::num::MathError::Overflow)?;
+pub fn tokens_for_shares_floor(
+    s: &Strategy,
+    shares: Shares,
+    virtual_offset: u128,
+) -> Result<Amount> {
+    let supply = s
+        .total_shares
+        .get()
+        .checked_add(virtual_offset)
+        .ok_or(crate::num::MathError::Overflow)?;
+    let assets = s
+        .tokens
+        .get()
+        .checked_add(virtual_offset)
+        .ok_or(crate::num::MathError::Overflow)?;
     Ok(Amount::new(mul_div_floor(shares.get(), assets, supply)?))
 }
 
@@ -53,12 +77,18 @@ pub fn strategy_id(state: &State, name: &str) -> Result<AssetId> {
 
 /// The API name of a strategy.
 pub fn strategy_name(state: &State, id: AssetId) -> String {
-    if id == AssetId::NATIVE { NATIVE_STRATEGY.to_owned() } else { bank::symbol(state, id) }
+    if id == AssetId::NATIVE {
+        NATIVE_STRATEGY.to_owned()
+    } else {
+        bank::symbol(state, id)
+    }
 }
 
 /// The strategy for `asset`.
 pub fn strategy(state: &State, asset: AssetId) -> Result<&Strategy> {
-    state.get::<Strategies>(&asset).ok_or_else(|| Error::UnknownStrategy(bank::symbol(state, asset)))
+    state
+        .get::<Strategies>(&asset)
+        .ok_or_else(|| Error::UnknownStrategy(bank::symbol(state, asset)))
 }
 
 /// Whitelists `asset` for restaking (governance or genesis).
@@ -72,7 +102,10 @@ pub fn create_strategy(state: &mut State, asset: AssetId) -> Result<()> {
 
 /// The undelegated deposit shares of `staker` in `strategy`.
 pub fn deposit_shares(state: &State, staker: crate::ids::Address, strategy: AssetId) -> Shares {
-    state.get::<Deposits>(&(staker, strategy)).copied().unwrap_or(Shares::ZERO)
+    state
+        .get::<Deposits>(&(staker, strategy))
+        .copied()
+        .unwrap_or(Shares::ZERO)
 }
 
 /// Sets a staker's undelegated deposit shares (zero removes the entry).
@@ -100,7 +133,10 @@ pub fn deposit(
 ) -> Result<Shares> {
     let asset = strategy_id(state, asset_name)?;
     if asset == AssetId::NATIVE {
-        return Err(Error::invalid("asset", "native stake is restaked with restake_native"));
+        return Err(Error::invalid(
+            "asset",
+            "native stake is restaked with restake_native",
+        ));
     }
     if amount.is_zero() {
         return Err(Error::invalid("amount", "must be positive"));
@@ -112,7 +148,10 @@ pub fn deposit(
         return Err(Error::ZeroShares(amount));
     }
     if let Some(min) = min_shares_out.filter(|min| shares < *min) {
-        return Err(Error::Slippage { received: shares.get(), minimum: min.get() });
+        return Err(Error::Slippage {
+            received: shares.get(),
+            minimum: min.get(),
+        });
     }
     bank::transfer(state, ctx.signer, module::strategy(asset), asset, amount)?;
     s.total_shares = s.total_shares.checked_add(shares)?;
@@ -120,7 +159,12 @@ pub fn deposit(
     state.put::<Strategies>(asset, s);
     let held = deposit_shares(state, ctx.signer, asset).checked_add(shares)?;
     set_deposit_shares(state, ctx.signer, asset, held);
-    ctx.emit(Event::Deposited { staker: ctx.signer, strategy: asset, amount, shares });
+    ctx.emit(Event::Deposited {
+        staker: ctx.signer,
+        strategy: asset,
+        amount,
+        shares,
+    });
     Ok(shares)
 }
 
@@ -142,7 +186,11 @@ pub(super) fn insufficient_shares(
     available: Shares,
     required: Shares,
 ) -> Error {
-    Error::InsufficientShares { account: fmt_address(&staker), available, required }
+    Error::InsufficientShares {
+        account: fmt_address(&staker),
+        available,
+        required,
+    }
 }
 
 #[cfg(test)]
@@ -153,13 +201,19 @@ mod tests {
     use proptest::prelude::{prop_assert, proptest};
 
     fn strat(total: u128, tokens: u128) -> Strategy {
-        Strategy { total_shares: Shares::new(total), tokens: Amount::new(tokens) }
+        Strategy {
+            total_shares: Shares::new(total),
+            tokens: Amount::new(tokens),
+        }
     }
 
     #[test]
     fn first_deposit_mints_one_share_per_token() {
         let s = strat(0, 0);
-        assert_eq!(shares_for_deposit_floor(&s, Amount::new(40), 1_000).unwrap(), Shares::new(40));
+        assert_eq!(
+            shares_for_deposit_floor(&s, Amount::new(40), 1_000).unwrap(),
+            Shares::new(40)
+        );
     }
 
     proptest! {

@@ -52,7 +52,9 @@ impl Default for Pool {
 impl Pool {
     /// Scaled shares exposed to this operator's slashes.
     pub fn exposed_scaled(&self) -> Result<u128, crate::num::MathError> {
-        self.position_scaled.checked_add(self.queued_scaled).ok_or(crate::num::MathError::Overflow)
+        self.position_scaled
+            .checked_add(self.queued_scaled)
+            .ok_or(crate::num::MathError::Overflow)
     }
 }
 
@@ -113,7 +115,9 @@ pub struct Withdrawal {
 }
 
 /// An operator's published, binding risk commitments (§6.2).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Commitments {
     /// Services it may allocate to (`None`: any).
@@ -198,7 +202,15 @@ pub struct Service {
 
 /// Whether operators need the service's approval to join a set.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, BorshSerialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    BorshSerialize,
     BorshDeserialize,
 )]
 #[serde(rename_all = "snake_case")]

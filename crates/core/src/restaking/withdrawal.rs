@@ -54,16 +54,25 @@ fn take_direct(staker: Address, p: &mut Position, amount: ShareAmount) -> Result
     let shares = amount.resolve(p.shares);
     if shares.is_zero() {
         if let Some(t) = p.tranches.iter().min_by_key(|t| t.matures_at) {
-            return Err(Error::RedelegationPending { shares: t.shares, matures_at: t.matures_at });
+            return Err(Error::RedelegationPending {
+                shares: t.shares,
+                matures_at: t.matures_at,
+            });
         }
         return Err(Error::invalid("shares", "nothing to take"));
     }
     if shares > p.shares {
-        let locked = p.tranches.iter().try_fold(Shares::ZERO, |acc, t| acc.checked_add(t.shares))?;
+        let locked = p
+            .tranches
+            .iter()
+            .try_fold(Shares::ZERO, |acc, t| acc.checked_add(t.shares))?;
         if let Some(t) = p.tranches.iter().max_by_key(|t| t.matures_at)
             && shares <= p.shares.checked_add(locked)?
         {
-            return Err(Error::RedelegationPending { shares: locked, matures_at: t.matures_at });
+            return Err(Error::RedelegationPending {
+                shares: locked,
+                matures_at: t.matures_at,
+            });
         }
         return Err(insufficient_shares(staker, p.shares, shares));
     }
@@ -87,7 +96,10 @@ fn check_withdrawal_limit(state: &State, staker: Address) -> Result<()> {
         .take_while(|((s, _), _)| *s == staker)
         .count();
     if queued >= max as usize {
-        return Err(Error::LimitExceeded { limit: "max_withdrawals_per_staker", max: u64::from(max) });
+        return Err(Error::LimitExceeded {
+            limit: "max_withdrawals_per_staker",
+            max: u64::from(max),
+        });
     }
     Ok(())
 }
@@ -114,8 +126,9 @@ pub fn queue_withdrawal(
             (shares, shares.get(), ctx.now)
         }
         Some(operator) => {
-            let mut p = super::delegation::settled_position(state, staker, operator, strategy, ctx.now)?
-                .ok_or_else(|| no_position(staker, operator, strategy_name))?;
+            let mut p =
+                super::delegation::settled_position(state, staker, operator, strategy, ctx.now)?
+                    .ok_or_else(|| no_position(staker, operator, strategy_name))?;
             let (shares, scaled) = take_direct(staker, &mut p, amount)?;
             store_position(state, staker, operator, strategy, p);
             let completable_at = ctx.now.checked_add(state.params().withdrawal_delay_s)?;
@@ -135,7 +148,14 @@ pub fn queue_withdrawal(
     };
     state.put::<Withdrawals>(id, w);
     state.put::<StakerWithdrawals>((staker, id), ());
-    ctx.emit(Event::WithdrawalQueued { id, staker, operator, strategy, shares, completable_at });
+    ctx.emit(Event::WithdrawalQueued {
+        id,
+        staker,
+        operator,
+        strategy,
+        shares,
+        completable_at,
+    });
     Ok(id)
 }
 
@@ -157,27 +177,57 @@ fn enqueue(
     now: Timestamp,
 ) -> Result<()> {
     let mut pool = super::pool(state, operator, strategy);
-    pool.position_scaled = pool.position_scaled.checked_sub(scaled).ok_or(MathError::Underflow)?;
-    pool.queued_scaled = pool.queued_scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
+    pool.position_scaled = pool
+        .position_scaled
+        .checked_sub(scaled)
+        .ok_or(MathError::Underflow)?;
+    pool.queued_scaled = pool
+        .queued_scaled
+        .checked_add(scaled)
+        .ok_or(MathError::Overflow)?;
     state.put::<Pools>((operator, strategy), pool);
     let key = (operator, strategy, completable_at);
     let bucket = state.get::<QueueBuckets>(&key).copied();
-    state.put::<QueueBuckets>(key, bucket.unwrap_or(0).checked_add(scaled).ok_or(MathError::Overflow)?);
+    state.put::<QueueBuckets>(
+        key,
+        bucket
+            .unwrap_or(0)
+            .checked_add(scaled)
+            .ok_or(MathError::Overflow)?,
+    );
     if completable_at <= now {
         mature_queue_bucket(state, operator, strategy, completable_at)?;
     } else if bucket.is_none() {
-        schedule(state, completable_at, Timer::QueueMature { operator, strategy, at: completable_at })?;
+        schedule(
+            state,
+            completable_at,
+            Timer::QueueMature {
+                operator,
+                strategy,
+                at: completable_at,
+            },
+        )?;
     }
     Ok(())
 }
 
 /// Timer: queued withdrawals of (operator, strategy) reach the end of their delay. They leave the
 /// operator's term with the real shares they are worth; the withdrawals are paid from those.
-pub fn mature_queue_bucket(state: &mut State, operator: Address, strategy: AssetId, at: Timestamp) -> Result<()> {
-    let Some(scaled) = state.delete::<QueueBuckets>(&(operator, strategy, at)) else { return Ok(()) };
+pub fn mature_queue_bucket(
+    state: &mut State,
+    operator: Address,
+    strategy: AssetId,
+    at: Timestamp,
+) -> Result<()> {
+    let Some(scaled) = state.delete::<QueueBuckets>(&(operator, strategy, at)) else {
+        return Ok(());
+    };
     let mut pool = super::pool(state, operator, strategy);
     let released = scaled_value_floor(scaled, pool.max_magnitude)?;
-    pool.queued_scaled = pool.queued_scaled.checked_sub(scaled).ok_or(MathError::Underflow)?;
+    pool.queued_scaled = pool
+        .queued_scaled
+        .checked_sub(scaled)
+        .ok_or(MathError::Underflow)?;
     pool.shares = pool.shares.checked_sub(released)?;
     state.put::<Pools>((operator, strategy), pool);
     Ok(())
@@ -196,19 +246,40 @@ pub fn withdrawal_payout_shares(state: &State, w: &Withdrawal) -> Result<Shares>
 }
 
 /// `complete_withdrawal {id, receive}`, signed by the staker after the delay.
-pub fn complete_withdrawal(state: &mut State, ctx: &mut Ctx, id: WithdrawalId, receive: Receive) -> Result<Shares> {
-    let w = state.get::<Withdrawals>(&id).cloned().ok_or(Error::UnknownWithdrawal(id))?;
+pub fn complete_withdrawal(
+    state: &mut State,
+    ctx: &mut Ctx,
+    id: WithdrawalId,
+    receive: Receive,
+) -> Result<Shares> {
+    let w = state
+        .get::<Withdrawals>(&id)
+        .cloned()
+        .ok_or(Error::UnknownWithdrawal(id))?;
     if w.staker != ctx.signer {
-        return Err(Error::unauthorized("complete_withdrawal", &ctx.signer, "the staker who queued it"));
+        return Err(Error::unauthorized(
+            "complete_withdrawal",
+            &ctx.signer,
+            "the staker who queued it",
+        ));
     }
     if ctx.now < w.completable_at {
-        return Err(Error::WithdrawalNotReady { id, completable_at: w.completable_at });
+        return Err(Error::WithdrawalNotReady {
+            id,
+            completable_at: w.completable_at,
+        });
     }
     let shares = withdrawal_payout_shares(state, &w)?;
     let amount = match receive {
         Receive::Tokens => {
             let amount = redeem_shares(state, w.strategy, shares)?;
-            bank::transfer(state, module::strategy(w.strategy), w.staker, w.strategy, amount)?;
+            bank::transfer(
+                state,
+                module::strategy(w.strategy),
+                w.staker,
+                w.strategy,
+                amount,
+            )?;
             Some(amount)
         }
         Receive::Shares => {
@@ -219,7 +290,12 @@ pub fn complete_withdrawal(state: &mut State, ctx: &mut Ctx, id: WithdrawalId, r
     };
     state.delete::<Withdrawals>(&id);
     state.delete::<StakerWithdrawals>(&(w.staker, id));
-    ctx.emit(Event::WithdrawalCompleted { id, staker: w.staker, shares, amount });
+    ctx.emit(Event::WithdrawalCompleted {
+        id,
+        staker: w.staker,
+        shares,
+        amount,
+    });
     Ok(shares)
 }
 
@@ -244,25 +320,46 @@ pub fn redelegate(
     let mut pool_from = super::pool(state, from, strategy);
     let mut pool_to = super::pool(state, to, strategy);
     if pool_to.max_magnitude.is_zero() {
-        return Err(Error::FullySlashed { operator: fmt_address(&to), strategy: strategy_name.to_owned() });
+        return Err(Error::FullySlashed {
+            operator: fmt_address(&to),
+            strategy: strategy_name.to_owned(),
+        });
     }
     let real = scaled_value_floor(scaled, pool_from.max_magnitude)?;
     if real.is_zero() {
-        return Err(Error::invalid("shares", "the stake has no value left to move"));
+        return Err(Error::invalid(
+            "shares",
+            "the stake has no value left to move",
+        ));
     }
-    pool_from.position_scaled = pool_from.position_scaled.checked_sub(scaled).ok_or(MathError::Underflow)?;
+    pool_from.position_scaled = pool_from
+        .position_scaled
+        .checked_sub(scaled)
+        .ok_or(MathError::Underflow)?;
     pool_from.shares = pool_from.shares.checked_sub(real)?;
     let mut target = load_position(state, staker, to, strategy, ctx.now)?;
     let window_end = ctx.now.checked_add(state.params().withdrawal_delay_s)?;
     if window_end <= ctx.now {
         let s = scale_in_floor(real, pool_to.max_magnitude)?;
-        pool_to.position_scaled = pool_to.position_scaled.checked_add(s).ok_or(MathError::Overflow)?;
+        pool_to.position_scaled = pool_to
+            .position_scaled
+            .checked_add(s)
+            .ok_or(MathError::Overflow)?;
         pool_to.shares = pool_to.shares.checked_add(real)?;
         target.shares = target.shares.checked_add(shares)?;
         target.scaled = target.scaled.checked_add(s).ok_or(MathError::Overflow)?;
     } else {
         let x = bridge_scale_in_floor(real, pool_from.max_magnitude, pool_to.max_magnitude)?;
-        add_tranche(state, &mut target, Tranche { from, shares, scaled: x, matures_at: window_end })?;
+        add_tranche(
+            state,
+            &mut target,
+            Tranche {
+                from,
+                shares,
+                scaled: x,
+                matures_at: window_end,
+            },
+        )?;
         add_to_bridge(state, (from, strategy, to), x, real, window_end)?;
     }
     state.put::<Pools>((from, strategy), pool_from);
@@ -281,14 +378,24 @@ pub fn redelegate(
 }
 
 fn add_tranche(state: &State, p: &mut Position, t: Tranche) -> Result<()> {
-    if let Some(same) = p.tranches.iter_mut().find(|x| x.from == t.from && x.matures_at == t.matures_at) {
+    if let Some(same) = p
+        .tranches
+        .iter_mut()
+        .find(|x| x.from == t.from && x.matures_at == t.matures_at)
+    {
         same.shares = same.shares.checked_add(t.shares)?;
-        same.scaled = same.scaled.checked_add(t.scaled).ok_or(MathError::Overflow)?;
+        same.scaled = same
+            .scaled
+            .checked_add(t.scaled)
+            .ok_or(MathError::Overflow)?;
         return Ok(());
     }
     let max = state.params().max_redelegations_per_position;
     if p.tranches.len() >= max as usize {
-        return Err(Error::LimitExceeded { limit: "max_redelegations_per_position", max: u64::from(max) });
+        return Err(Error::LimitExceeded {
+            limit: "max_redelegations_per_position",
+            max: u64::from(max),
+        });
     }
     p.tranches.push(t);
     Ok(())
@@ -303,15 +410,33 @@ fn add_to_bridge(
 ) -> Result<()> {
     let (from, strategy, to) = key;
     let mut bridge = state.get::<Bridges>(&key).cloned().unwrap_or_default();
-    bridge.scaled = bridge.scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
+    bridge.scaled = bridge
+        .scaled
+        .checked_add(scaled)
+        .ok_or(MathError::Overflow)?;
     bridge.shares = bridge.shares.checked_add(real)?;
     state.put::<Bridges>(key, bridge);
     state.put::<BridgesIn>((to, strategy, from), ());
     let chunk_key = (from, strategy, to, matures_at);
     let chunk = state.get::<BridgeChunks>(&chunk_key).copied();
-    state.put::<BridgeChunks>(chunk_key, chunk.unwrap_or(0).checked_add(scaled).ok_or(MathError::Overflow)?);
+    state.put::<BridgeChunks>(
+        chunk_key,
+        chunk
+            .unwrap_or(0)
+            .checked_add(scaled)
+            .ok_or(MathError::Overflow)?,
+    );
     if chunk.is_none() {
-        schedule(state, matures_at, Timer::BridgeMature { from, strategy, to, at: matures_at })?;
+        schedule(
+            state,
+            matures_at,
+            Timer::BridgeMature {
+                from,
+                strategy,
+                to,
+                at: matures_at,
+            },
+        )?;
     }
     Ok(())
 }
@@ -326,14 +451,24 @@ pub fn mature_bridge_chunk(
     at: Timestamp,
 ) -> Result<()> {
     let key = (from, strategy, to);
-    let Some(chunk) = state.delete::<BridgeChunks>(&(from, strategy, to, at)) else { return Ok(()) };
-    let Some(mut bridge) = state.get::<Bridges>(&key).cloned() else { return Ok(()) };
+    let Some(chunk) = state.delete::<BridgeChunks>(&(from, strategy, to, at)) else {
+        return Ok(());
+    };
+    let Some(mut bridge) = state.get::<Bridges>(&key).cloned() else {
+        return Ok(());
+    };
     let m_from = super::pool(state, from, strategy).max_magnitude;
     let mut pool_to = super::pool(state, to, strategy);
     let (real, scaled) = convert_bridged(chunk, m_from, pool_to.max_magnitude)?;
-    bridge.scaled = bridge.scaled.checked_sub(chunk).ok_or(MathError::Underflow)?;
+    bridge.scaled = bridge
+        .scaled
+        .checked_sub(chunk)
+        .ok_or(MathError::Underflow)?;
     bridge.shares = bridge.shares.checked_sub(real)?;
-    pool_to.position_scaled = pool_to.position_scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
+    pool_to.position_scaled = pool_to
+        .position_scaled
+        .checked_add(scaled)
+        .ok_or(MathError::Overflow)?;
     pool_to.shares = pool_to.shares.checked_add(real)?;
     state.put::<Pools>((to, strategy), pool_to);
     if bridge.scaled == 0 {

@@ -79,7 +79,10 @@ impl KeyCodec for SetRef {
         self.id.encode_key(out);
     }
     fn decode_key(input: &mut &[u8]) -> Option<Self> {
-        Some(SetRef { service: Address::decode_key(input)?, id: u32::decode_key(input)? })
+        Some(SetRef {
+            service: Address::decode_key(input)?,
+            id: u32::decode_key(input)?,
+        })
     }
 }
 

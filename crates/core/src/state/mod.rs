@@ -57,6 +57,15 @@ impl State {
         T::map(&self.tables).get(key)
     }
 
+    /// The entry under a borrowed form of its key (a `&str` for a `String` key, say).
+    pub fn lookup<T: Table, Q>(&self, key: &Q) -> Option<&T::Value>
+    where
+        T::Key: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        T::map(&self.tables).get(key)
+    }
+
     /// Whether `key` is present.
     pub fn contains<T: Table>(&self, key: &T::Key) -> bool {
         T::map(&self.tables).contains_key(key)
@@ -91,7 +100,7 @@ impl State {
     }
 
     /// Number of entries in a table.
-    pub fn len<T: Table>(&self) -> usize {
+    pub fn count<T: Table>(&self) -> usize {
         T::map(&self.tables).len()
     }
 
@@ -165,8 +174,8 @@ pub fn encode_value<T: Table>(value: &T::Value) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::ids::Address;
-    use crate::num::Amount;
     use crate::ids::AssetId;
+    use crate::num::Amount;
 
     #[test]
     fn rollback_restores_exactly_the_state_before_the_transaction() {

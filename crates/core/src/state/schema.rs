@@ -8,8 +8,8 @@ use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
 use crate::num::{Amount, Shares, Wad};
 use crate::params::Params;
 use crate::restaking::{
-    Allocation, Bridge, Escrow, Membership, Operator, OperatorSet, Pool, Position, Service, SlashRequest,
-    Strategy, Withdrawal,
+    Allocation, Bridge, Escrow, Membership, Operator, OperatorSet, Pool, Position, Service,
+    SlashRequest, Strategy, Withdrawal,
 };
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -176,6 +176,9 @@ mod tests {
         let key = encode_full_key::<Balances>(&(Address::ZERO, AssetId(1)));
         assert_eq!(key[0], Balances::ID);
         let mut rest = &key[1..];
-        assert_eq!(<(Address, AssetId)>::decode_key(&mut rest), Some((Address::ZERO, AssetId(1))));
+        assert_eq!(
+            <(Address, AssetId)>::decode_key(&mut rest),
+            Some((Address::ZERO, AssetId(1)))
+        );
     }
 }
