@@ -104,6 +104,13 @@ pub struct BlockHeader {
     pub proposer: Option<Address>,
 }
 
+impl BlockHeader {
+    /// A header at `height` and `time`, proposed by `proposer`.
+    pub fn new(height: Height, time: Timestamp, proposer: Option<Address>) -> Self {
+        Self { height, time, proposer }
+    }
+}
+
 static DEFAULT_PARAMS: LazyLock<Params> = LazyLock::new(Params::default);
 static DEFAULT_META: LazyLock<Meta> = LazyLock::new(Meta::default);
 

@@ -90,6 +90,7 @@ pub fn execute_tx(state: &mut State, header: &BlockHeader, tx: Tx) -> Result<Rec
     pay_fee(state, &tx, header.proposer, &mut events)?;
     state.begin_tx();
     let mut ctx = Ctx::new(tx.signer, header.height, header.time);
+    let name = tx.action.name();
     let result = tx.action.execute(state, &mut ctx);
     match &result {
         Ok(_) => {
@@ -97,6 +98,10 @@ pub fn execute_tx(state: &mut State, header: &BlockHeader, tx: Tx) -> Result<Rec
             events.append(&mut ctx.events);
         }
         Err(_) => state.rollback_tx(),
+    }
+    if state.invariant_checks() {
+        let violations = crate::invariants::check(state);
+        assert!(violations.is_empty(), "invariants broken after {name}: {violations:?}");
     }
     Ok(Receipt { result, events })
 }

@@ -44,14 +44,37 @@ pub trait Table: 'static {
 pub type EncodedChange = (Vec<u8>, Option<Vec<u8>>);
 
 /// The whole protocol state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct State {
     tables: Tables,
     journal: Vec<Undo>,
     tx_mark: Option<usize>,
+    invariant_checks: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            tables: Tables::default(),
+            journal: Vec::new(),
+            tx_mark: None,
+            invariant_checks: cfg!(debug_assertions),
+        }
+    }
 }
 
 impl State {
+    /// Whether `execute_tx` asserts the invariants after every transaction (on by default in
+    /// debug builds; harnesses that check and report themselves turn it off).
+    pub fn invariant_checks(&self) -> bool {
+        self.invariant_checks
+    }
+
+    /// Turns the per-transaction invariant assertion on or off.
+    pub fn set_invariant_checks(&mut self, on: bool) {
+        self.invariant_checks = on;
+    }
+
     /// The entry under `key`.
     pub fn get<T: Table>(&self, key: &T::Key) -> Option<&T::Value> {
         T::map(&self.tables).get(key)
@@ -156,6 +179,35 @@ impl State {
     }
 }
 
+/// An encoded entry could not be decoded (storage corruption or a format change).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// A key with no table id.
+    #[error("empty key")]
+    EmptyKey,
+    /// No table has this id.
+    #[error("unknown table id {0}")]
+    UnknownTable(u8),
+    /// The key does not parse for its table.
+    #[error("malformed key in table {0}")]
+    Key(u8),
+    /// The value does not parse for its table.
+    #[error("malformed value in table {0}")]
+    Value(u8),
+}
+
+impl State {
+    /// Rebuilds a state from its encoded entries (as from [`State::encoded_entries`] or
+    /// storage). The journal starts empty.
+    pub fn from_entries<'a>(entries: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Result<Self, DecodeError> {
+        let mut state = Self::default();
+        for (k, v) in entries {
+            state.tables.insert_encoded(k, v)?;
+        }
+        Ok(state)
+    }
+}
+
 /// Encodes a full key: the table id, then the key's bytes.
 pub fn encode_full_key<T: Table>(key: &T::Key) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
@@ -189,6 +241,18 @@ mod tests {
         s.delete::<Balances>(&a);
         s.rollback_tx();
         assert_eq!(s.encoded_entries(), before);
+    }
+
+    #[test]
+    fn a_state_rebuilt_from_its_entries_is_identical() {
+        let mut s = State::default();
+        s.put::<Balances>((Address::repeat_byte(1), AssetId(0)), Amount::new(5));
+        s.put::<Balances>((Address::repeat_byte(2), AssetId(3)), Amount::new(7));
+        let entries = s.encoded_entries();
+        let rebuilt = State::from_entries(entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))).unwrap();
+        assert_eq!(rebuilt.encoded_entries(), entries);
+        assert_eq!(State::from_entries([(&[200u8][..], &[][..])]).unwrap_err(), DecodeError::UnknownTable(200));
+        assert!(State::from_entries([(&[Balances::ID, 1][..], &[][..])]).is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The state schema: every table, its stable id, key and value. Ids are versioned public API:
 //! never reuse or renumber one (the state root and storage depend on them).
 
-use super::{Table, encode_full_key, encode_value};
+use super::{DecodeError, KeyCodec, Table, encode_full_key, encode_value};
 use crate::bank::{Account, Asset};
 use crate::block::{Meta, Timer};
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
@@ -83,6 +83,25 @@ macro_rules! tables {
         }
 
         impl Tables {
+            /// Inserts one encoded entry (full key with table id, Borsh value).
+            pub(super) fn insert_encoded(&mut self, key: &[u8], value: &[u8]) -> Result<(), DecodeError> {
+                let (&id, mut rest) = key.split_first().ok_or(DecodeError::EmptyKey)?;
+                match id {
+                    $(
+                        $id => {
+                            let k = <$k as KeyCodec>::decode_key(&mut rest).ok_or(DecodeError::Key($id))?;
+                            if !rest.is_empty() {
+                                return Err(DecodeError::Key($id));
+                            }
+                            let v = <$v as borsh::BorshDeserialize>::try_from_slice(value).map_err(|_| DecodeError::Value($id))?;
+                            self.$field.insert(k, v);
+                            Ok(())
+                        }
+                    )*
+                    other => Err(DecodeError::UnknownTable(other)),
+                }
+            }
+
             pub(super) fn encode_all(&self, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
                 $(
                     for (k, v) in &self.$field {
@@ -161,7 +180,6 @@ tables! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::KeyCodec;
 
     #[test]
     fn table_ids_are_unique() {
