@@ -89,6 +89,7 @@ fn throughput(stakers: u64, operators: u64, txs: u64) {
                         operator: operator(op),
                         strategy: ASSET.into(),
                         shares: ShareAmount::All,
+                        validator: None,
                     },
                 );
             }
@@ -112,6 +113,7 @@ fn throughput(stakers: u64, operators: u64, txs: u64) {
                         operator: Some(operator(op)),
                         strategy: ASSET.into(),
                         shares: ShareAmount::Exact(Shares::new(1_000_000)),
+                        validator: None,
                     },
                 );
             }
@@ -220,6 +222,7 @@ fn position_cost() {
                 operator: operator(op),
                 strategy: ASSET.into(),
                 shares: ShareAmount::Exact(Shares::new(1_000 * E18)),
+                validator: None,
             },
         );
     }

@@ -73,14 +73,11 @@ impl Chain {
                     balances: [(ASSET.to_owned(), Amount::new(1_000_000 * 10u128.pow(18)))].into(),
                 })
                 .collect(),
+            validators: Vec::new(),
         };
         let mut state = genesis.build().expect("genesis");
         state.set_invariant_checks(false);
-        let header = BlockHeader {
-            height: Height::new(1),
-            time: genesis.time,
-            proposer: None,
-        };
+        let header = BlockHeader::new(Height::new(1), genesis.time, None);
         begin_block(&mut state, &header).expect("block");
         Self {
             state,
@@ -162,6 +159,7 @@ impl Chain {
                 operator: operator(op),
                 strategy: ASSET.into(),
                 shares: rampart_core::num::ShareAmount::All,
+                validator: None,
             },
         );
     }

@@ -3,6 +3,7 @@
 //! `"<service>/<set_id>"`, amounts are decimal strings, share amounts may be `"all"`.
 
 use crate::bank::{self, AssetKind};
+use crate::base;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -85,6 +86,8 @@ pub enum Action {
         operator: Address,
         strategy: String,
         shares: ShareAmount,
+        #[serde(default)]
+        validator: Option<Address>,
     },
     /// Set the magnitude allocated to a set for a strategy.
     Allocate {
@@ -98,6 +101,8 @@ pub enum Action {
         operator: Option<Address>,
         strategy: String,
         shares: ShareAmount,
+        #[serde(default)]
+        validator: Option<Address>,
     },
     /// Complete a queued withdrawal.
     CompleteWithdrawal {
@@ -111,6 +116,8 @@ pub enum Action {
         to_operator: Address,
         strategy: String,
         shares: ShareAmount,
+        #[serde(default)]
+        validator: Option<Address>,
     },
     /// Slash an operator's allocation to a set.
     Slash(SlashArgs),
@@ -118,6 +125,72 @@ pub enum Action {
     VetoSlash { id: SlashId },
     /// Execute a pending slash request after its veto window.
     ExecuteSlash { id: SlashId },
+    /// Restake base delegation shares natively.
+    RestakeNative {
+        validator: Address,
+        #[serde(default)]
+        shares: Option<ShareAmount>,
+        #[serde(default)]
+        amount: Option<Amount>,
+    },
+    /// Set an operator's commission on one service's rewards (after `commission_delay_s`).
+    SetServiceCommission {
+        service: Address,
+        commission_bps: Bps,
+    },
+    /// Fund a reward program for one of the signer's operator sets.
+    CreateRewardProgram(crate::rewards::CreateRewardProgram),
+    /// Claim restaking rewards.
+    ClaimRewards {
+        #[serde(default)]
+        operator: Option<Address>,
+        #[serde(default)]
+        strategy: Option<String>,
+    },
+    // --- base layer ---
+    /// Become a validator with a self bond.
+    CreateValidator {
+        commission_bps: Bps,
+        self_bond: Amount,
+    },
+    /// Delegate RAM to a validator.
+    DelegateBase { validator: Address, amount: Amount },
+    /// Undelegate (shares or a RAM amount).
+    UndelegateBase {
+        validator: Address,
+        #[serde(default)]
+        shares: Option<ShareAmount>,
+        #[serde(default)]
+        amount: Option<Amount>,
+    },
+    /// Move a base delegation to another validator at once.
+    RedelegateBase {
+        from: Address,
+        to: Address,
+        #[serde(default)]
+        shares: Option<ShareAmount>,
+        #[serde(default)]
+        amount: Option<Amount>,
+    },
+    /// Collect completed unbonding entries.
+    ClaimUnbonded {},
+    /// Change the signer's validator commission (next epoch).
+    SetValidatorCommission { commission_bps: Bps },
+    /// Leave jail.
+    Unjail {},
+    /// A builder payment to the block's proposer (MEV).
+    PayProposer { amount: Amount },
+    // --- liquid staking ---
+    /// Deposit RAM, receive LST.
+    LstDeposit {
+        amount: Amount,
+        #[serde(default)]
+        min_lst_out: Option<Amount>,
+    },
+    /// Burn LST and queue its redemption.
+    LstRequestRedeem { shares: ShareAmount },
+    /// Claim a redemption.
+    LstClaim { id: u64 },
     // --- governance ---
     /// Register an external asset (and its strategy unless `restakable` is false).
     RegisterAsset {
@@ -154,6 +227,16 @@ pub enum Outcome {
     Asset(AssetId),
     /// A delayed change was scheduled for this time.
     EffectAt(Timestamp),
+    /// An amount moved or minted.
+    Amount(Amount),
+    /// Base stake that earns from this epoch.
+    ActiveFrom(crate::time::Epoch),
+    /// An unbonding entry was created.
+    Unbonding(u64),
+    /// An LST redemption was queued.
+    Redemption(u64),
+    /// A reward program was created.
+    Program(u64),
 }
 
 impl Outcome {
@@ -164,7 +247,12 @@ impl Outcome {
             Self::Slash(id) => Some(id.0.into()),
             Self::Set(set) => Some(set.to_string().into()),
             Self::Asset(id) => Some(id.0.into()),
-            Self::Done | Self::Shares(_) | Self::EffectAt(_) => None,
+            Self::Unbonding(id) | Self::Redemption(id) | Self::Program(id) => Some((*id).into()),
+            Self::Done
+            | Self::Shares(_)
+            | Self::EffectAt(_)
+            | Self::Amount(_)
+            | Self::ActiveFrom(_) => None,
         }
     }
 }
@@ -193,6 +281,21 @@ impl Action {
             Self::Slash(_) => "slash",
             Self::VetoSlash { .. } => "veto_slash",
             Self::ExecuteSlash { .. } => "execute_slash",
+            Self::RestakeNative { .. } => "restake_native",
+            Self::SetServiceCommission { .. } => "set_service_commission",
+            Self::CreateRewardProgram(_) => "create_reward_program",
+            Self::ClaimRewards { .. } => "claim_rewards",
+            Self::CreateValidator { .. } => "create_validator",
+            Self::DelegateBase { .. } => "delegate_base",
+            Self::UndelegateBase { .. } => "undelegate_base",
+            Self::RedelegateBase { .. } => "redelegate_base",
+            Self::ClaimUnbonded {} => "claim_unbonded",
+            Self::SetValidatorCommission { .. } => "set_validator_commission",
+            Self::Unjail {} => "unjail",
+            Self::PayProposer { .. } => "pay_proposer",
+            Self::LstDeposit { .. } => "lst_deposit",
+            Self::LstRequestRedeem { .. } => "lst_request_redeem",
+            Self::LstClaim { .. } => "lst_claim",
             Self::RegisterAsset { .. } => "register_asset",
             Self::SetParams(_) => "set_params",
         }
@@ -271,7 +374,10 @@ impl Action {
                 operator,
                 strategy,
                 shares,
-            } => r::delegate(state, ctx, operator, &strategy, shares).map(Outcome::Shares),
+                validator,
+            } => {
+                r::delegate(state, ctx, operator, &strategy, validator, shares).map(Outcome::Shares)
+            }
             Self::Allocate {
                 set,
                 strategy,
@@ -281,7 +387,8 @@ impl Action {
                 operator,
                 strategy,
                 shares,
-            } => r::queue_withdrawal(state, ctx, operator, &strategy, shares)
+                validator,
+            } => r::queue_withdrawal(state, ctx, operator, &strategy, validator, shares)
                 .map(Outcome::Withdrawal),
             Self::CompleteWithdrawal { id, receive } => {
                 r::complete_withdrawal(state, ctx, id, receive).map(Outcome::Shares)
@@ -291,8 +398,17 @@ impl Action {
                 to_operator,
                 strategy,
                 shares,
-            } => r::redelegate(state, ctx, from_operator, to_operator, &strategy, shares)
-                .map(Outcome::Shares),
+                validator,
+            } => r::redelegate(
+                state,
+                ctx,
+                from_operator,
+                to_operator,
+                &strategy,
+                validator,
+                shares,
+            )
+            .map(Outcome::Shares),
             Self::Slash(args) => r::request_slash(state, ctx, args).map(Outcome::Slash),
             Self::VetoSlash { id } => {
                 r::veto_slash(state, ctx, id)?;
@@ -302,6 +418,70 @@ impl Action {
                 r::execute_slash(state, ctx, id)?;
                 Ok(Outcome::Done)
             }
+            Self::RestakeNative {
+                validator,
+                shares,
+                amount,
+            } => r::restake_native(state, ctx, validator, base_amount(shares, amount)?)
+                .map(Outcome::Shares),
+            Self::SetServiceCommission {
+                service,
+                commission_bps,
+            } => crate::rewards::set_service_commission(state, ctx, service, commission_bps)
+                .map(Outcome::EffectAt),
+            Self::CreateRewardProgram(args) => {
+                crate::rewards::create_reward_program(state, ctx, args).map(Outcome::Program)
+            }
+            Self::ClaimRewards { operator, strategy } => {
+                let strategy = strategy.map(|s| r::strategy_id(state, &s)).transpose()?;
+                crate::rewards::claim_rewards(state, ctx, operator, strategy)?;
+                Ok(Outcome::Done)
+            }
+            Self::CreateValidator {
+                commission_bps,
+                self_bond,
+            } => {
+                base::create_validator(state, ctx, commission_bps, self_bond)?;
+                Ok(Outcome::Done)
+            }
+            Self::DelegateBase { validator, amount } => {
+                base::delegate_base(state, ctx, validator, amount).map(Outcome::ActiveFrom)
+            }
+            Self::UndelegateBase {
+                validator,
+                shares,
+                amount,
+            } => base::undelegate_base(state, ctx, validator, base_amount(shares, amount)?)
+                .map(Outcome::Unbonding),
+            Self::RedelegateBase {
+                from,
+                to,
+                shares,
+                amount,
+            } => {
+                base::redelegate_base(state, ctx, from, to, base_amount(shares, amount)?)?;
+                Ok(Outcome::Done)
+            }
+            Self::ClaimUnbonded {} => base::claim_unbonded(state, ctx).map(Outcome::Amount),
+            Self::SetValidatorCommission { commission_bps } => {
+                base::set_validator_commission(state, ctx, commission_bps).map(Outcome::ActiveFrom)
+            }
+            Self::Unjail {} => {
+                base::unjail(state, ctx)?;
+                Ok(Outcome::Done)
+            }
+            Self::PayProposer { amount } => {
+                base::pay_proposer(state, ctx, amount)?;
+                Ok(Outcome::Done)
+            }
+            Self::LstDeposit {
+                amount,
+                min_lst_out,
+            } => crate::lst::deposit(state, ctx, amount, min_lst_out).map(Outcome::Amount),
+            Self::LstRequestRedeem { shares } => {
+                crate::lst::request_redeem(state, ctx, shares).map(Outcome::Redemption)
+            }
+            Self::LstClaim { id } => crate::lst::claim(state, ctx, id).map(Outcome::Amount),
             Self::RegisterAsset {
                 symbol,
                 decimals,
@@ -326,6 +506,18 @@ impl Action {
                 Ok(Outcome::Done)
             }
         }
+    }
+}
+
+/// Exactly one of `shares` or `amount`.
+fn base_amount(shares: Option<ShareAmount>, amount: Option<Amount>) -> Result<base::BaseAmount> {
+    match (shares, amount) {
+        (Some(s), None) => Ok(base::BaseAmount::Shares(s)),
+        (None, Some(a)) => Ok(base::BaseAmount::Amount(a)),
+        _ => Err(Error::invalid(
+            "shares",
+            "give exactly one of `shares` or `amount`",
+        )),
     }
 }
 

@@ -42,6 +42,14 @@ pub struct Meta {
     pub next_escrow: u64,
     /// Next timer sequence number.
     pub next_timer: u64,
+    /// Next validator index.
+    pub next_validator: u64,
+    /// Next unbonding entry id.
+    pub next_unbonding: u64,
+    /// Next redelegation lock id.
+    pub next_redelegation: u64,
+    /// Next reward program id.
+    pub next_program: u64,
 }
 
 /// A delayed effect.
@@ -91,6 +99,18 @@ pub enum Timer {
         /// The service.
         service: Address,
     },
+    /// An unbonding entry of the LST pool completes; its RAM returns to the buffer.
+    LstUnbonding {
+        /// The entry.
+        id: u64,
+    },
+    /// An operator's commission change for a service takes effect.
+    CommissionEffect {
+        /// The operator.
+        operator: Address,
+        /// The service.
+        service: Address,
+    },
 }
 
 /// What consensus says about a block.
@@ -100,14 +120,22 @@ pub struct BlockHeader {
     pub height: Height,
     /// Time; never earlier than the previous block's.
     pub time: Timestamp,
-    /// Who proposed it (receives priority tips).
+    /// Who proposed it (receives priority tips and MEV).
     pub proposer: Option<Address>,
+    /// Active validators that did not sign it. Blocks elided between two headers (a height gap)
+    /// count as signed by all.
+    pub missed: Vec<Address>,
 }
 
 impl BlockHeader {
     /// A header at `height` and `time`, proposed by `proposer`.
     pub fn new(height: Height, time: Timestamp, proposer: Option<Address>) -> Self {
-        Self { height, time, proposer }
+        Self {
+            height,
+            time,
+            proposer,
+            missed: Vec::new(),
+        }
     }
 }
 
@@ -142,6 +170,14 @@ pub enum IdKind {
     Escrow,
     /// Timers.
     Timer,
+    /// Validator indexes.
+    Validator,
+    /// Unbonding entries.
+    Unbonding,
+    /// Redelegation locks.
+    Redelegation,
+    /// Reward programs.
+    Program,
 }
 
 /// Takes the next id of a kind.
@@ -152,6 +188,10 @@ pub fn next_id(state: &mut State, kind: IdKind) -> Result<u64> {
         IdKind::Slash => &mut meta.next_slash,
         IdKind::Escrow => &mut meta.next_escrow,
         IdKind::Timer => &mut meta.next_timer,
+        IdKind::Validator => &mut meta.next_validator,
+        IdKind::Unbonding => &mut meta.next_unbonding,
+        IdKind::Redelegation => &mut meta.next_redelegation,
+        IdKind::Program => &mut meta.next_program,
     };
     let id = *counter;
     *counter = id.checked_add(1).ok_or(MathError::Overflow)?;
@@ -166,8 +206,9 @@ pub fn schedule(state: &mut State, at: Timestamp, timer: Timer) -> Result<()> {
     Ok(())
 }
 
-/// Starts a block: checks it follows the last one, then runs every timer due by its time.
-/// Returns the events of the block's start.
+/// Starts a block: checks it follows the last one; processes every epoch boundary its time
+/// crosses, in order (timers due by each boundary first); runs the timers due by its time;
+/// records which active validators signed. Returns the events of the block's start.
 pub fn begin_block(state: &mut State, header: &BlockHeader) -> Result<Vec<Event>> {
     let mut meta = state.meta().clone();
     // Consensus produces consecutive heights; simulators may elide empty blocks, so a gap is
@@ -188,20 +229,58 @@ pub fn begin_block(state: &mut State, header: &BlockHeader) -> Result<Vec<Event>
             format!("{} is before the last block's {}", header.time, meta.time),
         ));
     }
+    let elided = header
+        .height
+        .get()
+        .saturating_sub(meta.height.get())
+        .saturating_sub(1);
     meta.height = header.height;
     meta.time = header.time;
     state.put::<MetaTable>((), meta);
     let mut ctx = Ctx::new(Address::ZERO, header.height, header.time);
-    run_due_timers(state, &mut ctx)?;
+    ctx.proposer = header.proposer;
+    let (genesis, len) = (state.meta().genesis_time, state.params().epoch_length_s);
+    let target = Epoch::containing(header.time, genesis, len);
+    while state.meta().epoch < target {
+        let closing = state.meta().epoch;
+        let boundary = closing.next()?.start(genesis, len)?;
+        run_due_timers(state, &mut ctx, boundary)?;
+        end_epoch(state, &mut ctx.events, closing, boundary)?;
+    }
+    run_due_timers(state, &mut ctx, header.time)?;
+    crate::base::record_signatures(state, &mut ctx.events, elided, &header.missed, header.time)?;
     Ok(ctx.events)
 }
 
-fn run_due_timers(state: &mut State, ctx: &mut Ctx) -> Result<()> {
+/// The boundary at the end of `closing`: base rewards and restaking rewards of the closing epoch
+/// (weights as they stand now), then the next epoch starts: pending stake activates, commission
+/// changes apply, the active set is chosen, the liquid staking pool does its epoch work.
+fn end_epoch(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    closing: Epoch,
+    boundary: Timestamp,
+) -> Result<()> {
+    crate::base::distribute_epoch_rewards(state, events)?;
+    crate::rewards::distribute_epoch(state, events, closing)?;
+    crate::rewards::activate_pending(state, closing)?;
+    let next = closing.next()?;
+    let mut meta = state.meta().clone();
+    meta.epoch = next;
+    state.put::<MetaTable>((), meta);
+    crate::base::activate_epoch(state, next)?;
+    crate::base::select_active_set(state, events)?;
+    crate::lst::on_epoch(state, events, closing, boundary)?;
+    events.push(Event::EpochStarted { epoch: next });
+    Ok(())
+}
+
+fn run_due_timers(state: &mut State, ctx: &mut Ctx, upto: Timestamp) -> Result<()> {
     loop {
         let due = state
             .iter::<Timers>()
             .next()
-            .filter(|((at, _), _)| *at <= ctx.now)
+            .filter(|((at, _), _)| *at <= upto)
             .map(|(key, timer)| (*key, timer.clone()));
         let Some((key, timer)) = due else {
             return Ok(());
@@ -245,6 +324,11 @@ fn run_timer(state: &mut State, ctx: &mut Ctx, timer: Timer) -> Result<()> {
         }
         Timer::SlasherEffect { service } => {
             restaking::apply_slasher_effect(state, service, ctx.now);
+            Ok(())
+        }
+        Timer::LstUnbonding { id } => crate::lst::collect_unbonding(state, id),
+        Timer::CommissionEffect { operator, service } => {
+            crate::rewards::apply_commission_effect(state, operator, service, ctx.now);
             Ok(())
         }
     }

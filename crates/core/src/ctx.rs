@@ -14,6 +14,8 @@ pub struct Ctx {
     pub now: Timestamp,
     /// Block height.
     pub height: Height,
+    /// The block's proposer (receives priority tips and MEV).
+    pub proposer: Option<Address>,
     /// Events emitted so far.
     pub events: Vec<crate::events::Event>,
 }
@@ -25,6 +27,7 @@ impl Ctx {
             signer,
             now,
             height,
+            proposer: None,
             events: Vec::new(),
         }
     }

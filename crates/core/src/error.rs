@@ -263,6 +263,46 @@ pub enum Error {
     #[error("invalid evidence: {0}")]
     InvalidEvidence(String),
 
+    // --- base layer ----------------------------------------------------------------------
+    /// No such validator.
+    #[error("{0} is not a validator")]
+    UnknownValidator(String),
+    /// Already a validator.
+    #[error("{0} is already a validator")]
+    ValidatorExists(String),
+    /// The validator is tombstoned or jailed for this action.
+    #[error("validator {validator} is {status}")]
+    ValidatorUnavailable {
+        /// The validator.
+        validator: String,
+        /// Its status.
+        status: &'static str,
+    },
+    /// A commission change breaks the rate limits.
+    #[error("commission change refused: {0}")]
+    CommissionChange(String),
+    /// The block has no proposer to pay.
+    #[error("this block has no proposer")]
+    NoProposer,
+    /// The redemption's unbonding has not completed.
+    #[error("redemption {id} is not claimable yet (claimable from {claimable_at:?})")]
+    RedemptionNotReady {
+        /// The redemption.
+        id: u64,
+        /// When it becomes claimable, once known.
+        claimable_at: Option<Timestamp>,
+    },
+    /// The pool's buffer cannot pay the redemption yet.
+    #[error("redemption {id} needs {required} RAM, the pool's buffer has {available}")]
+    RedemptionNotFunded {
+        /// The redemption.
+        id: u64,
+        /// Buffer.
+        available: Amount,
+        /// Payout.
+        required: Amount,
+    },
+
     // --- withdrawals --------------------------------------------------------------------
     /// No such withdrawal.
     #[error("unknown withdrawal {0}")]
@@ -319,6 +359,13 @@ impl Error {
             Self::VetoWindowClosed { .. } => "veto_window_closed",
             Self::VetoWindowOpen { .. } => "veto_window_open",
             Self::InvalidEvidence(_) => "invalid_evidence",
+            Self::UnknownValidator(_) => "unknown_validator",
+            Self::ValidatorExists(_) => "validator_exists",
+            Self::ValidatorUnavailable { .. } => "validator_unavailable",
+            Self::CommissionChange(_) => "commission_change_refused",
+            Self::NoProposer => "no_proposer",
+            Self::RedemptionNotReady { .. } => "redemption_not_ready",
+            Self::RedemptionNotFunded { .. } => "redemption_not_funded",
             Self::UnknownWithdrawal(_) => "unknown_withdrawal",
             Self::WithdrawalNotReady { .. } => "withdrawal_not_ready",
         }

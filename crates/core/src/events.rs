@@ -145,6 +145,121 @@ pub enum Event {
         amount: Amount,
         destination: Destination,
     },
+    ValidatorCreated {
+        validator: Address,
+        commission: crate::num::Bps,
+        self_bond: Amount,
+    },
+    CommissionScheduled {
+        validator: Address,
+        commission: crate::num::Bps,
+        from_epoch: crate::time::Epoch,
+    },
+    ValidatorUnjailed {
+        validator: Address,
+    },
+    ValidatorStatusChanged {
+        validator: Address,
+        status: &'static str,
+    },
+    BaseDelegated {
+        delegator: Address,
+        validator: Address,
+        amount: Amount,
+        active_from: crate::time::Epoch,
+    },
+    BaseUndelegated {
+        delegator: Address,
+        validator: Address,
+        amount: Amount,
+        completes_at: Timestamp,
+        id: u64,
+    },
+    BaseRedelegated {
+        delegator: Address,
+        from: Address,
+        to: Address,
+        amount: Amount,
+        slashable_by_source_until: Timestamp,
+    },
+    UnbondedClaimed {
+        delegator: Address,
+        amount: Amount,
+    },
+    BaseSlashed {
+        validator: Address,
+        fault: &'static str,
+        pool: Amount,
+        unbonding: Amount,
+        redelegations: Amount,
+    },
+    RewardCredited {
+        validator: Address,
+        source: &'static str,
+        gross: Amount,
+        commission: Amount,
+    },
+    /// A fee taken at some layer: `on` bears it, `to` receives it.
+    FeeCharged {
+        layer: &'static str,
+        kind: &'static str,
+        on: Address,
+        to: Address,
+        asset: AssetId,
+        amount: Amount,
+    },
+    LstDeposited {
+        account: Address,
+        amount: Amount,
+        lst: Amount,
+    },
+    LstRedeemRequested {
+        id: u64,
+        account: Address,
+        lst: Amount,
+        value_at_request: Amount,
+    },
+    LstClaimed {
+        id: u64,
+        account: Address,
+        amount: Amount,
+    },
+    EpochStarted {
+        epoch: crate::time::Epoch,
+    },
+    RewardProgramCreated {
+        id: u64,
+        service: Address,
+        set: SetRef,
+        asset: AssetId,
+        amount: Amount,
+        start_epoch: crate::time::Epoch,
+        epochs: u64,
+    },
+    RewardDistributed {
+        program: u64,
+        amount: Amount,
+    },
+    RewardRefunded {
+        program: u64,
+        amount: Amount,
+    },
+    RewardsClaimed {
+        staker: Address,
+        asset: AssetId,
+        amount: Amount,
+    },
+    ServiceCommissionScheduled {
+        operator: Address,
+        service: Address,
+        commission: crate::num::Bps,
+        effect_at: Timestamp,
+    },
+    NativeRestaked {
+        staker: Address,
+        validator: Address,
+        shares: Shares,
+    },
 }
 
 /// Events as JSON with asset and strategy ids replaced by their names, for receipts and streams.

@@ -37,6 +37,22 @@ pub struct Genesis {
     /// Opening balances.
     #[serde(default)]
     pub accounts: Vec<GenesisAccount>,
+    /// Validators bonded from the first block (their self bond is minted at genesis).
+    #[serde(default)]
+    pub validators: Vec<GenesisValidator>,
+}
+
+/// A validator at genesis: active from epoch 0 if it makes the active set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisValidator {
+    /// Its account.
+    pub address: Address,
+    /// RAM it bonds to itself.
+    pub self_bond: Amount,
+    /// Commission.
+    #[serde(default)]
+    pub commission_bps: crate::num::Bps,
 }
 
 /// An external asset at genesis.
@@ -93,6 +109,8 @@ impl Genesis {
         );
         let native = bank::register_asset(&mut state, NATIVE_SYMBOL, 18, None, AssetKind::Native)?;
         debug_assert_eq!(native, AssetId::NATIVE);
+        restaking::create_strategy(&mut state, native)?;
+        crate::lst::init(&mut state)?;
         for a in &self.assets {
             let id = bank::register_asset(
                 &mut state,
@@ -115,6 +133,16 @@ impl Genesis {
                 bank::mint(&mut state, &mut sink, account.address, id, *amount)?;
             }
         }
+        for v in &self.validators {
+            crate::base::genesis_validator(
+                &mut state,
+                v.address,
+                v.self_bond,
+                v.commission_bps,
+                self.time,
+            )?;
+        }
+        crate::base::select_active_set(&mut state, &mut sink)?;
         if self.accounts.iter().any(|a| a.address == Address::ZERO) {
             return Err(Error::invalid(
                 "accounts",

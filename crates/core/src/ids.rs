@@ -25,6 +25,12 @@ use std::str::FromStr;
 #[serde(transparent)]
 pub struct AssetId(pub u32);
 
+impl Default for AssetId {
+    fn default() -> Self {
+        Self::NATIVE
+    }
+}
+
 impl AssetId {
     /// The native coin, `RAM`, registered at genesis.
     pub const NATIVE: Self = Self(0);
@@ -186,6 +192,36 @@ pub mod module {
     /// Receives protocol fees.
     pub const fn treasury() -> Address {
         account(4, 0)
+    }
+
+    /// Holds the RAM of all bonded and pending base stake.
+    pub const fn base_bonded() -> Address {
+        account(5, 0)
+    }
+
+    /// Holds the RAM of base unbonding entries.
+    pub const fn base_unbonding() -> Address {
+        account(6, 0)
+    }
+
+    /// The liquid staking pool: its liquid RAM buffer, and the delegator of its base stake.
+    pub const fn lst_pool() -> Address {
+        account(7, 0)
+    }
+
+    /// The delegator of base stake restaked natively.
+    pub const fn native_restaking() -> Address {
+        account(8, 0)
+    }
+
+    /// Holds reward programs' escrowed amounts not yet streamed.
+    pub const fn reward_escrow() -> Address {
+        account(9, 0)
+    }
+
+    /// Holds streamed restaking rewards until delegators claim them.
+    pub const fn reward_pool() -> Address {
+        account(10, 0)
     }
 }
 

@@ -6,36 +6,53 @@
 //!
 //! Checked here:
 //! 1. conservation: per asset, Σ balances = supply;
-//! 2. strategies: Σ claims (undelegated deposits, positions, withdrawals) ≤ the shares the terms
-//!    and records hold ≤ total shares, and the tokens accounted ≥ the claims' value ≤ the module
-//!    account's balance;
+//! 2. restaking terms: Σ claims (undelegated deposits, positions, withdrawals) ≤ the shares the
+//!    terms and records hold ≤ the strategy's total shares (for native terms, the base shares the
+//!    native-restaking module holds at the validator), and tokens accounted ≥ the claims' value ≤
+//!    the module account's balance;
 //! 3. allocations: per (operator, strategy), Σ allocations + pending increases = encumbered ≤
 //!    max magnitude ≤ WAD; each term holds at least the value of its scaled aggregate, which is
 //!    at least the sum of its members' values (so delegated ≥ Σ withdrawable);
 //! 4. queue and bridge aggregates equal the sums of their records; escrow holds what its
-//!    entries say.
+//!    entries say;
+//! 5. base layer: the bonded account holds Σ bonded + Σ pending bonds, the unbonding account at
+//!    least Σ unbonding entries' values, and no validator has fewer shares than its delegations;
+//! 6. liquid staking: `owed` = Σ value at request of queued redemptions;
+//! 7. rewards: see [`crate::rewards`] (escrow = amount − streamed, claimable ≤ distributed).
 //!
 //! Slash caps and "new deposits are untouched" (invariant 4 of §12) are properties of single
 //! transitions; they are asserted where slashing happens and tested by the reference model.
 
+use crate::base;
 use crate::ids::{Address, AssetId, module};
-use crate::num::{Shares, Wad};
+use crate::num::{Amount, Shares, Wad};
 use crate::restaking::{
-    self, bridge_value, scaled_value_floor, settled_position, tokens_for_shares_floor,
+    self, bridge_value, is_native_term, scaled_value_floor, settled_position,
+    tokens_for_shares_floor,
 };
 use crate::state::{
-    Allocations, Assets, Balances, BridgeChunks, Bridges, Deposits, Escrows, Pools, Positions,
-    QueueBuckets, State, Strategies, Withdrawals,
+    Activations, Allocations, Assets, Balances, BaseDelegations, BridgeChunks, Bridges, Deposits,
+    Escrows, Magnitudes, Positions, QueueBuckets, Redemptions, State, Strategies, Terms,
+    Unbondings, Validators, Withdrawals,
 };
 use std::collections::BTreeMap;
+
+type Res<T> = crate::error::Result<T>;
 
 /// Every invariant violation found; empty when the state is sound.
 pub fn check(state: &State) -> Vec<String> {
     let mut v = Vec::new();
     conservation(state, &mut v);
     escrow(state, &mut v);
-    if let Err(e) = strategies(state, &mut v) {
-        v.push(format!("arithmetic failed while checking strategies: {e}"));
+    for (name, result) in [
+        ("restaking", restaking_terms(state, &mut v)),
+        ("base layer", base_layer(state, &mut v)),
+        ("liquid staking", liquid_staking(state, &mut v)),
+        ("rewards", crate::rewards::check(state, &mut v)),
+    ] {
+        if let Err(e) = result {
+            v.push(format!("arithmetic failed while checking the {name}: {e}"));
+        }
     }
     v
 }
@@ -79,7 +96,7 @@ fn escrow(state: &State, v: &mut Vec<String>) {
     }
 }
 
-/// Per strategy: claims and holdings, in real shares.
+/// Per term strategy: claims and holdings, in real shares.
 #[derive(Default)]
 struct Tally {
     /// Σ what members can claim.
@@ -88,14 +105,15 @@ struct Tally {
     held: u128,
 }
 
-fn strategies(state: &State, v: &mut Vec<String>) -> crate::error::Result<()> {
+fn restaking_terms(state: &State, v: &mut Vec<String>) -> Res<()> {
     let now = state.now();
     let mut tally: BTreeMap<AssetId, Tally> = BTreeMap::new();
-    for ((_, strategy), shares) in state.iter::<Deposits>() {
-        let t = tally.entry(*strategy).or_default();
+    for ((_, term), shares) in state.iter::<Deposits>() {
+        let t = tally.entry(*term).or_default();
         t.claims += shares.get();
         t.held += shares.get();
     }
+    magnitudes(state, v)?;
     terms(state, v, &mut tally)?;
     positions(state, v, now, &mut tally)?;
     withdrawals(state, v, now, &mut tally)?;
@@ -103,18 +121,7 @@ fn strategies(state: &State, v: &mut Vec<String>) -> crate::error::Result<()> {
     for (id, s) in state.iter::<Strategies>() {
         let t = tally.remove(id).unwrap_or_default();
         let name = restaking::strategy_name(state, *id);
-        if t.claims > t.held {
-            v.push(format!(
-                "{name}: claims {} exceed held shares {}",
-                t.claims, t.held
-            ));
-        }
-        if t.held > s.total_shares.get() {
-            v.push(format!(
-                "{name}: held shares {} exceed total shares {}",
-                t.held, s.total_shares
-            ));
-        }
+        compare(v, &name, &t, s.total_shares.get());
         let claims_value = tokens_for_shares_floor(s, Shares::new(t.claims), virtual_offset)?;
         if claims_value > s.tokens {
             v.push(format!(
@@ -130,70 +137,100 @@ fn strategies(state: &State, v: &mut Vec<String>) -> crate::error::Result<()> {
             ));
         }
     }
-    for id in tally.keys() {
-        v.push(format!("stake recorded in missing strategy {}", id.0));
+    for (term, t) in tally {
+        if is_native_term(term) {
+            let validator = restaking::native_validator(state, term)?;
+            let held = base::settled_delegation(state, module::native_restaking(), validator)?
+                .map_or(0, |d| d.shares);
+            compare(v, &format!("RAM-native at {validator:#x}"), &t, held);
+        } else if t.claims > 0 || t.held > 0 {
+            v.push(format!("stake recorded in missing strategy {}", term.0));
+        }
     }
     Ok(())
 }
 
-/// Terms: their holdings, magnitude bookkeeping and queue/bridge aggregates.
-fn terms(
-    state: &State,
-    v: &mut Vec<String>,
-    tally: &mut BTreeMap<AssetId, Tally>,
-) -> crate::error::Result<()> {
+fn compare(v: &mut Vec<String>, name: &str, t: &Tally, total: u128) {
+    if t.claims > t.held {
+        v.push(format!(
+            "{name}: claims {} exceed held shares {}",
+            t.claims, t.held
+        ));
+    }
+    if t.held > total {
+        v.push(format!(
+            "{name}: held shares {} exceed total shares {total}",
+            t.held
+        ));
+    }
+}
+
+fn magnitudes(state: &State, v: &mut Vec<String>) -> Res<()> {
     let mut encumbered: BTreeMap<(Address, AssetId), Wad> = BTreeMap::new();
     for ((op, _, strategy), a) in state.iter::<Allocations>() {
         let e = encumbered.entry((*op, *strategy)).or_insert(Wad::ZERO);
         *e = e.checked_add(a.encumbered())?;
     }
-    let mut buckets: BTreeMap<(Address, AssetId), u128> = BTreeMap::new();
-    for ((op, strategy, _), q) in state.iter::<QueueBuckets>() {
-        *buckets.entry((*op, *strategy)).or_default() += *q;
-    }
-    for ((op, strategy), pool) in state.iter::<Pools>() {
-        let key = format!("pool {op:#x}/{}", strategy.0);
+    for ((op, strategy), m) in state.iter::<Magnitudes>() {
         let enc = encumbered.remove(&(*op, *strategy)).unwrap_or(Wad::ZERO);
-        if enc != pool.encumbered {
+        if enc != m.encumbered {
             v.push(format!(
-                "{key}: allocations encumber {enc}, pool records {}",
-                pool.encumbered
+                "magnitude {op:#x}/{}: allocations encumber {enc}, recorded {}",
+                strategy.0, m.encumbered
             ));
         }
-        if pool.encumbered > pool.max_magnitude || pool.max_magnitude > Wad::ONE {
+        if m.encumbered > m.max_magnitude || m.max_magnitude > Wad::ONE {
             v.push(format!(
-                "{key}: encumbered {} ≤ max {} ≤ 1e18 fails",
-                pool.encumbered, pool.max_magnitude
+                "magnitude {op:#x}/{}: encumbered {} ≤ max {} ≤ 1e18 fails",
+                strategy.0, m.encumbered, m.max_magnitude
             ));
         }
-        let queued = buckets.remove(&(*op, *strategy)).unwrap_or(0);
-        if queued != pool.queued_scaled {
-            v.push(format!(
-                "{key}: queue buckets hold {queued}, pool records {}",
-                pool.queued_scaled
-            ));
-        }
-        let value = scaled_value_floor(pool.exposed_scaled()?, pool.max_magnitude)?;
-        if value > pool.shares {
-            v.push(format!("{key}: worth {value} but holds {}", pool.shares));
-        }
-        tally.entry(*strategy).or_default().held += pool.shares.get();
     }
-    for (k, _) in encumbered.iter().filter(|(_, e)| !e.is_zero()) {
-        v.push(format!("allocations without a pool: {:#x}/{}", k.0, k.1.0));
+    for (k, e) in encumbered.iter().filter(|(_, e)| !e.is_zero()) {
+        v.push(format!(
+            "allocations of {:#x}/{} encumber {e} without a magnitude record",
+            k.0, k.1.0
+        ));
+    }
+    Ok(())
+}
+
+/// Terms: their holdings and queue/bridge aggregates.
+fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally>) -> Res<()> {
+    let mut buckets: BTreeMap<(Address, AssetId), u128> = BTreeMap::new();
+    for ((op, term, _), q) in state.iter::<QueueBuckets>() {
+        *buckets.entry((*op, *term)).or_default() += *q;
+    }
+    for ((op, term), t) in state.iter::<Terms>() {
+        let key = format!("term {op:#x}/{}", term.0);
+        let queued = buckets.remove(&(*op, *term)).unwrap_or(0);
+        if queued != t.queued_scaled {
+            v.push(format!(
+                "{key}: queue buckets hold {queued}, term records {}",
+                t.queued_scaled
+            ));
+        }
+        let value = scaled_value_floor(
+            t.exposed_scaled()?,
+            restaking::max_magnitude(state, *op, *term),
+        )?;
+        if value > t.shares {
+            v.push(format!("{key}: worth {value} but holds {}", t.shares));
+        }
+        tally.entry(*term).or_default().held += t.shares.get();
     }
     for (k, q) in buckets {
         v.push(format!(
-            "queue bucket of {:#x}/{} without a pool holds {q}",
+            "queue bucket of {:#x}/{} without a term holds {q}",
             k.0, k.1.0
         ));
     }
     let mut chunks: BTreeMap<(Address, AssetId, Address), u128> = BTreeMap::new();
-    for ((from, strategy, to, _), x) in state.iter::<BridgeChunks>() {
-        *chunks.entry((*from, *strategy, *to)).or_default() += *x;
+    for ((from, term, to, _), x) in state.iter::<BridgeChunks>() {
+        *chunks.entry((*from, *term, *to)).or_default() += x.scaled;
     }
     for (key, bridge) in state.iter::<Bridges>() {
-        let (from, strategy, to) = *key;
+        let (from, term, to) = *key;
         let sum = chunks.remove(key).unwrap_or(0);
         if sum != bridge.scaled {
             v.push(format!(
@@ -201,8 +238,8 @@ fn terms(
                 bridge.scaled
             ));
         }
-        let m_from = restaking::pool(state, from, strategy).max_magnitude;
-        let m_to = restaking::pool(state, to, strategy).max_magnitude;
+        let m_from = restaking::max_magnitude(state, from, term);
+        let m_to = restaking::max_magnitude(state, to, term);
         let value = bridge_value(bridge.scaled, m_from, m_to)?;
         if value > bridge.shares {
             v.push(format!(
@@ -210,7 +247,7 @@ fn terms(
                 bridge.shares
             ));
         }
-        tally.entry(strategy).or_default().held += bridge.shares.get();
+        tally.entry(term).or_default().held += bridge.shares.get();
     }
     for (k, x) in chunks {
         v.push(format!(
@@ -227,35 +264,35 @@ fn positions(
     v: &mut Vec<String>,
     now: crate::time::Timestamp,
     tally: &mut BTreeMap<AssetId, Tally>,
-) -> crate::error::Result<()> {
+) -> Res<()> {
     let mut direct: BTreeMap<(Address, AssetId), u128> = BTreeMap::new();
     let mut bridged: BTreeMap<(Address, AssetId, Address), u128> = BTreeMap::new();
-    for ((staker, op, strategy), _) in state.iter::<Positions>() {
-        let Some(p) = settled_position(state, *staker, *op, *strategy, now)? else {
+    for ((staker, op, term), _) in state.iter::<Positions>() {
+        let Some(p) = settled_position(state, *staker, *op, *term, now)? else {
             continue;
         };
-        *direct.entry((*op, *strategy)).or_default() += p.scaled;
+        *direct.entry((*op, *term)).or_default() += p.scaled;
         for t in &p.tranches {
-            *bridged.entry((t.from, *strategy, *op)).or_default() += t.scaled;
+            *bridged.entry((t.from, *term, *op)).or_default() += t.scaled;
         }
-        let value = restaking::position_value(state, *op, *strategy, &p)?;
-        tally.entry(*strategy).or_default().claims += value.withdrawable.get();
+        let value = restaking::position_value(state, *op, *term, &p)?;
+        tally.entry(*term).or_default().claims += value.withdrawable.get();
         if p.shares.is_zero() && p.tranches.is_empty() {
             v.push(format!("empty position stored: {staker:#x} with {op:#x}"));
         }
     }
-    for ((op, strategy), pool) in state.iter::<Pools>() {
-        let members = direct.remove(&(*op, *strategy)).unwrap_or(0);
-        if members > pool.position_scaled {
+    for ((op, term), t) in state.iter::<Terms>() {
+        let members = direct.remove(&(*op, *term)).unwrap_or(0);
+        if members > t.position_scaled {
             v.push(format!(
-                "pool {op:#x}/{}: positions hold {members}, pool {}",
-                strategy.0, pool.position_scaled
+                "term {op:#x}/{}: positions hold {members}, term {}",
+                term.0, t.position_scaled
             ));
         }
     }
     for (k, members) in direct.into_iter().filter(|(_, m)| *m > 0) {
         v.push(format!(
-            "positions with {:#x}/{} hold {members} without a pool",
+            "positions with {:#x}/{} hold {members} without a term",
             k.0, k.1.0
         ));
     }
@@ -277,7 +314,7 @@ fn withdrawals(
     v: &mut Vec<String>,
     now: crate::time::Timestamp,
     tally: &mut BTreeMap<AssetId, Tally>,
-) -> crate::error::Result<()> {
+) -> Res<()> {
     let mut live: BTreeMap<(Address, AssetId, crate::time::Timestamp), u128> = BTreeMap::new();
     for (_, w) in state.iter::<Withdrawals>() {
         let payout = restaking::withdrawal_payout_shares(state, w)?;
@@ -304,6 +341,85 @@ fn withdrawals(
         v.push(format!(
             "withdrawals {:#x}/{}@{} hold {sum} outside any bucket",
             key.0, key.1.0, key.2
+        ));
+    }
+    Ok(())
+}
+
+fn base_layer(state: &State, v: &mut Vec<String>) -> Res<()> {
+    let mut bonded = Amount::ZERO;
+    let mut shares: BTreeMap<Address, u128> = BTreeMap::new();
+    for (addr, val) in state.iter::<Validators>() {
+        bonded = bonded
+            .checked_add(val.bonded)?
+            .checked_add(val.pending_bonded)?;
+        shares.insert(*addr, 0);
+    }
+    let mut pending = Amount::ZERO;
+    for (_, act) in state.iter::<Activations>() {
+        if act.shares.is_none() {
+            pending = pending.checked_add(act.amount)?;
+        }
+    }
+    let mut pending_by_validator = Amount::ZERO;
+    for (_, val) in state.iter::<Validators>() {
+        pending_by_validator = pending_by_validator.checked_add(val.pending_bonded)?;
+    }
+    if pending != pending_by_validator {
+        v.push(format!(
+            "pending bonds: buckets hold {pending}, validators record {pending_by_validator}"
+        ));
+    }
+    let held = crate::bank::balance(state, module::base_bonded(), AssetId::NATIVE);
+    if held != bonded {
+        v.push(format!(
+            "base: the bonded account holds {held}, pools and pending bonds sum to {bonded}"
+        ));
+    }
+    for ((delegator, validator), _) in state.iter::<BaseDelegations>() {
+        let Some(d) = base::settled_delegation(state, *delegator, *validator)? else {
+            continue;
+        };
+        let mut held = d.shares;
+        for l in &d.locked {
+            held = held.saturating_add(base::lock_shares_after_slash(state, l)?);
+        }
+        *shares.entry(*validator).or_default() += held;
+    }
+    for (addr, sum) in shares {
+        let val = base::validator(state, addr)?;
+        if sum > val.shares {
+            v.push(format!(
+                "validator {addr:#x}: delegations hold {sum} shares, the pool has {}",
+                val.shares
+            ));
+        }
+    }
+    let mut owed = Amount::ZERO;
+    for (id, u) in state.iter::<Unbondings>() {
+        owed = owed.checked_add(base::unbonding_value(state, *id, u)?)?;
+    }
+    let unbonding = crate::bank::balance(state, module::base_unbonding(), AssetId::NATIVE);
+    if unbonding < owed {
+        v.push(format!(
+            "base: the unbonding account holds {unbonding}, entries are worth {owed}"
+        ));
+    }
+    Ok(())
+}
+
+fn liquid_staking(state: &State, v: &mut Vec<String>) -> Res<()> {
+    let Ok(pool) = crate::lst::pool(state) else {
+        return Ok(());
+    };
+    let mut owed = Amount::ZERO;
+    for (_, r) in state.iter::<Redemptions>() {
+        owed = owed.checked_add(r.value_at_request)?;
+    }
+    if owed != pool.owed {
+        v.push(format!(
+            "lst: redemptions owe {owed}, the pool records {}",
+            pool.owed
         ));
     }
     Ok(())

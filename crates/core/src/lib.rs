@@ -14,6 +14,7 @@
 
 pub mod action;
 pub mod bank;
+pub mod base;
 pub mod block;
 pub mod commitment;
 pub mod ctx;
@@ -22,10 +23,12 @@ pub mod events;
 pub mod genesis;
 pub mod ids;
 pub mod invariants;
+pub mod lst;
 pub mod num;
 pub mod params;
 pub mod query;
 pub mod restaking;
+pub mod rewards;
 pub mod state;
 pub mod time;
 pub mod tx;

@@ -107,6 +107,12 @@ params! {
     max_withdrawals_per_staker: u32 = 256,
     /// Redelegated tranches a position may hold while their old operator can still slash them.
     max_redelegations_per_position: u32 = 8,
+    /// Unbonding entries one delegator may have at once.
+    max_unbondings_per_delegator: u32 = 32,
+    /// Epochs of history kept for trailing yields (LST and vault rates).
+    yield_window_epochs: u64 = 168,
+    /// Reward programs streaming to one set at once.
+    max_programs_per_set: u32 = 64,
     /// Operator sets one service may create.
     max_sets_per_service: u32 = 256,
     /// Services an operator may list in its allowed-services commitment.

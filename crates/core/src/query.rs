@@ -10,11 +10,11 @@ use crate::invariants;
 use crate::num::{Amount, Bps, Shares, WAD, Wad, mul_div_ceil};
 use crate::restaking::{
     self, Admission, Commitments, Destination, Membership, Position, SlashOutcome, SlashStatus,
-    bridge_value, scaled_value_floor, settled_position, tokens_for_shares_floor,
+    bridge_value, scaled_value_floor, settled_position,
 };
 use crate::state::{
-    Allocations, Deposits, Memberships, OperatorSets, Pools, Positions, ServiceSlashes, SetMembers,
-    SlashRequests, StakerWithdrawals, State, Strategies, Withdrawals,
+    Allocations, Deposits, Magnitudes, Memberships, OperatorSets, Positions, ServiceSlashes,
+    SetMembers, SlashRequests, StakerWithdrawals, State, Strategies, Terms, Withdrawals,
 };
 use crate::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -99,13 +99,9 @@ pub fn balance(state: &State, account: Address, asset: &str) -> Result<BalanceVi
     })
 }
 
-/// Tokens `shares` of `strategy` are worth now.
+/// Tokens (RAM for native terms) `shares` of a term strategy are worth now.
 pub fn shares_value(state: &State, strategy: AssetId, shares: Shares) -> Result<Amount> {
-    let s = state
-        .get::<Strategies>(&strategy)
-        .cloned()
-        .unwrap_or_default();
-    tokens_for_shares_floor(&s, shares, state.params().virtual_shares)
+    restaking::term_value(state, strategy, shares)
 }
 
 /// `strategy {strategy}`.
@@ -214,22 +210,36 @@ pub struct OperatorView {
     pub sets: Vec<MembershipView>,
 }
 
-/// Real shares in the operator's direct term (positions, queue) and its inbound bridges.
-fn operator_stake(state: &State, operator: Address, strategy: AssetId) -> Result<(Shares, Shares)> {
-    let pool = restaking::pool(state, operator, strategy);
-    let mut delegated = scaled_value_floor(pool.position_scaled, pool.max_magnitude)?;
-    let queued = scaled_value_floor(pool.queued_scaled, pool.max_magnitude)?;
-    for ((_, _, from), ()) in state
-        .range::<crate::state::BridgesIn, _>((operator, strategy, Address::ZERO)..)
-        .take_while(|((to, s, _), _)| *to == operator && *s == strategy)
-    {
-        if let Some(b) = state.get::<crate::state::Bridges>(&(*from, strategy, operator)) {
-            let m_from = restaking::pool(state, *from, strategy).max_magnitude;
-            delegated =
-                delegated.checked_add(bridge_value(b.scaled, m_from, pool.max_magnitude)?)?;
+/// Tokens delegated to (operator, strategy) — positions, including redelegated tranches — and in
+/// its queue, over all its terms; and the delegated strategy shares.
+pub fn operator_stake(
+    state: &State,
+    operator: Address,
+    strategy: AssetId,
+) -> Result<(Amount, Amount, Shares)> {
+    let m = restaking::max_magnitude(state, operator, strategy);
+    let (mut delegated, mut queued, mut shares) = (Amount::ZERO, Amount::ZERO, Shares::ZERO);
+    for term in restaking::terms_of(state, operator, strategy) {
+        let t = restaking::term(state, operator, term);
+        let mut d = scaled_value_floor(t.position_scaled, m)?;
+        for ((_, _, from), ()) in state
+            .range::<crate::state::BridgesIn, _>((operator, term, Address::ZERO)..)
+            .take_while(|((to, s, _), _)| *to == operator && *s == term)
+        {
+            if let Some(b) = state.get::<crate::state::Bridges>(&(*from, term, operator)) {
+                d = d.checked_add(bridge_value(
+                    b.scaled,
+                    restaking::max_magnitude(state, *from, term),
+                    m,
+                )?)?;
+            }
         }
+        let q = scaled_value_floor(t.queued_scaled, m)?;
+        delegated = delegated.checked_add(shares_value(state, term, d)?)?;
+        queued = queued.checked_add(shares_value(state, term, q)?)?;
+        shares = shares.checked_add(d)?;
     }
-    Ok((delegated, queued))
+    Ok((delegated, queued, shares))
 }
 
 /// `operator {operator}`.
@@ -237,18 +247,27 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
     let op = restaking::operator(state, operator)?.clone();
     let now = state.now();
     let mut strategies = Vec::new();
-    for ((_, strategy), pool) in state
-        .range::<Pools, _>((operator, AssetId(0))..)
+    let mut keys: std::collections::BTreeSet<AssetId> = state
+        .range::<Terms, _>((operator, AssetId(0))..)
         .take_while(|((o, _), _)| *o == operator)
-    {
-        let (delegated_shares, queued_shares) = operator_stake(state, operator, *strategy)?;
+        .map(|((_, t), _)| restaking::magnitude_key(*t))
+        .collect();
+    keys.extend(
+        state
+            .range::<Magnitudes, _>((operator, AssetId(0))..)
+            .take_while(|((o, _), _)| *o == operator)
+            .map(|((_, s), _)| *s),
+    );
+    for strategy in keys {
+        let mag = restaking::magnitude(state, operator, strategy);
+        let (delegated, queued, delegated_shares) = operator_stake(state, operator, strategy)?;
         strategies.push(OperatorStrategyView {
-            strategy: restaking::strategy_name(state, *strategy),
-            max_magnitude: pool.max_magnitude,
-            encumbered: pool.encumbered,
-            delegated: shares_value(state, *strategy, delegated_shares)?,
+            strategy: restaking::strategy_name(state, strategy),
+            max_magnitude: mag.max_magnitude,
+            encumbered: mag.encumbered,
+            delegated,
             delegated_shares,
-            queued: shares_value(state, *strategy, queued_shares)?,
+            queued,
         });
     }
     let mut allocations = Vec::new();
@@ -321,15 +340,17 @@ fn slashable_amount(
     strategy: AssetId,
     magnitude: Wad,
 ) -> Result<Amount> {
-    let pool = restaking::pool(state, operator, strategy);
-    if magnitude.is_zero() || pool.max_magnitude.is_zero() {
+    let m = restaking::max_magnitude(state, operator, strategy);
+    if magnitude.is_zero() || m.is_zero() {
         return Ok(Amount::ZERO);
     }
-    let (delegated, queued) = operator_stake(state, operator, strategy)?;
+    let (delegated, queued, _) = operator_stake(state, operator, strategy)?;
     let exposed = delegated.checked_add(queued)?;
-    let shares =
-        crate::num::mul_div_floor(exposed.get(), magnitude.get(), pool.max_magnitude.get())?;
-    shares_value(state, strategy, Shares::new(shares))
+    Ok(Amount::new(crate::num::mul_div_floor(
+        exposed.get(),
+        magnitude.get(),
+        m.get(),
+    )?))
 }
 
 /// `service {service}`.
@@ -613,7 +634,7 @@ fn position_entry(
         position_value_at(state, strategy, p, m, cut)
     })?;
     for t in &p.tranches {
-        let m_to = restaking::pool(state, operator, strategy).max_magnitude;
+        let m_to = restaking::max_magnitude(state, operator, strategy);
         exposure.extend(set_exposures(
             state,
             t.from,
@@ -661,7 +682,7 @@ fn position_value_at(
     let mut before = scaled_value_floor(p.scaled, m)?;
     let mut after = scaled_value_floor(p.scaled, after_m)?;
     for t in &p.tranches {
-        let m_from = restaking::pool(state, t.from, strategy).max_magnitude;
+        let m_from = restaking::max_magnitude(state, t.from, strategy);
         before = before.checked_add(bridge_value(t.scaled, m_from, m)?)?;
         after = after.checked_add(bridge_value(t.scaled, m_from, after_m)?)?;
     }
@@ -677,7 +698,7 @@ fn set_exposures(
     now: Timestamp,
     loss_at: impl Fn(Wad, Wad) -> Result<(Shares, Shares)>,
 ) -> Result<Vec<(SetRef, Address, Shares, Shares)>> {
-    let m = restaking::pool(state, operator, strategy).max_magnitude;
+    let m = restaking::max_magnitude(state, operator, strategy);
     let mut out = Vec::new();
     for ((_, set, st), _) in state
         .range::<Allocations, _>(
@@ -692,10 +713,10 @@ fn set_exposures(
         )
         .take_while(|((o, _, _), _)| *o == operator)
     {
-        if *st != strategy {
+        if *st != restaking::magnitude_key(strategy) {
             continue;
         }
-        let allocated = restaking::slashable_magnitude(state, operator, *set, strategy, now);
+        let allocated = restaking::slashable_magnitude(state, operator, *set, *st, now);
         if allocated.is_zero() {
             continue;
         }

@@ -90,6 +90,7 @@ pub fn execute_tx(state: &mut State, header: &BlockHeader, tx: Tx) -> Result<Rec
     pay_fee(state, &tx, header.proposer, &mut events)?;
     state.begin_tx();
     let mut ctx = Ctx::new(tx.signer, header.height, header.time);
+    ctx.proposer = header.proposer;
     let name = tx.action.name();
     let result = tx.action.execute(state, &mut ctx);
     match &result {
@@ -101,7 +102,10 @@ pub fn execute_tx(state: &mut State, header: &BlockHeader, tx: Tx) -> Result<Rec
     }
     if state.invariant_checks() {
         let violations = crate::invariants::check(state);
-        assert!(violations.is_empty(), "invariants broken after {name}: {violations:?}");
+        assert!(
+            violations.is_empty(),
+            "invariants broken after {name}: {violations:?}"
+        );
     }
     Ok(Receipt { result, events })
 }
@@ -122,8 +126,7 @@ fn pay_fee(
         AssetId::NATIVE,
         tx.fee,
     )?;
-    let tip_to = proposer.unwrap_or(module::fee_pool());
-    bank::transfer(state, tx.signer, tip_to, AssetId::NATIVE, tx.priority_tip)?;
+    crate::base::credit_proposer(state, events, tx.signer, proposer, tx.priority_tip)?;
     events.push(Event::FeePaid {
         payer: tx.signer,
         fee: tx.fee,

@@ -1,8 +1,9 @@
 //! Runs a scenario step by step on an in-memory chain.
 
 use crate::names::Names;
+use rampart_core::base::{Fault, apply_fault, proposer_for};
 use rampart_core::commitment::{Commitment, DEFAULT_DEPTH};
-use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset};
+use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset, GenesisValidator};
 use rampart_core::ids::module;
 use rampart_core::params::ParamsPatch;
 use rampart_core::state::Strategies;
@@ -140,11 +141,11 @@ impl Runner {
             );
             names.label(module::strategy(*id), label);
         }
-        let header = BlockHeader {
-            height: Height::new(1),
-            time: genesis.time,
-            proposer: None,
-        };
+        let header = BlockHeader::new(
+            Height::new(1),
+            genesis.time,
+            proposer_for(&state, Height::new(1)),
+        );
         begin_block(&mut state, &header)?;
         state.discard_journal();
         Ok(Self {
@@ -169,11 +170,7 @@ impl Runner {
         } else if let Some(a) = obj.get("advance") {
             self.advance(a)
         } else if obj.contains_key("fault") {
-            Err((
-                "unsupported_fault".to_owned(),
-                "faults need the base proof-of-stake layer, which this build does not have yet"
-                    .to_owned(),
-            ))
+            self.fault(obj)
         } else {
             Err((
                 "unknown_step".to_owned(),
@@ -302,6 +299,41 @@ impl Runner {
         query.run(&self.state).map_err(core_error)
     }
 
+    /// A fault as consensus would report it, applied in the current block.
+    fn fault(&mut self, obj: &Map<String, Value>) -> Result<Value, (String, String)> {
+        let mut body = obj.clone();
+        body.remove("expect_error");
+        body.remove("expect");
+        let mut body = Value::Object(body);
+        self.substitute(&mut body)?;
+        let fault: Fault = serde_json::from_value(body).map_err(|e| {
+            let code = if e.to_string().contains("unknown variant") {
+                "unknown_fault"
+            } else {
+                "invalid_input"
+            };
+            (code.to_owned(), format!("fault: {e}"))
+        })?;
+        let mut events = Vec::new();
+        self.state.begin_tx();
+        let applied = apply_fault(
+            &mut self.state,
+            &mut events,
+            &fault,
+            self.header.height,
+            self.header.time,
+        );
+        match applied {
+            Ok(()) => self.state.commit_tx(),
+            Err(e) => {
+                self.state.rollback_tx();
+                return Err(core_error(e));
+            }
+        }
+        self.state.discard_journal();
+        Ok(json!({"events": rampart_core::events::render(&self.state, &events)}))
+    }
+
     fn advance(&mut self, spec: &Value) -> Result<Value, (String, String)> {
         let now = self.header.time.get();
         let target = match (
@@ -325,11 +357,12 @@ impl Runner {
         };
         let block_time = self.state.params().block_time_s.get().max(1);
         let blocks = ((target - now) / block_time).max(1);
-        let header = BlockHeader {
-            height: Height::new(self.header.height.get().saturating_add(blocks)),
-            time: Timestamp::new(target),
-            proposer: None,
-        };
+        let height = Height::new(self.header.height.get().saturating_add(blocks));
+        let header = BlockHeader::new(
+            height,
+            Timestamp::new(target),
+            proposer_for(&self.state, height),
+        );
         let events = begin_block(&mut self.state, &header).map_err(core_error)?;
         self.state.discard_journal();
         self.header = header;
@@ -523,7 +556,16 @@ fn build_genesis(
         Some(_) => return Err(malformed("`genesis` must be an object".into())),
     };
     for key in spec.keys() {
-        if !["time", "assets", "accounts", "governance", "chain_id"].contains(&key.as_str()) {
+        if ![
+            "time",
+            "assets",
+            "accounts",
+            "governance",
+            "chain_id",
+            "validators",
+        ]
+        .contains(&key.as_str())
+        {
             return Err(malformed(format!("unknown genesis field `{key}`")));
         }
     }
@@ -582,6 +624,32 @@ fn build_genesis(
         };
         accounts.push(GenesisAccount { address, balances });
     }
+    let mut validators = Vec::new();
+    for v in spec
+        .get("validators")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = v
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| malformed("validator needs a name".into()))?;
+        let address = names.resolve(name).map_err(malformed)?;
+        let self_bond: Amount =
+            serde_json::from_value(v.get("self_bond").cloned().unwrap_or(Value::Null))
+                .map_err(|e| malformed(format!("validator {name}: self_bond: {e}")))?;
+        let commission_bps = match v.get("commission_bps") {
+            Some(c) => serde_json::from_value(c.clone())
+                .map_err(|e| malformed(format!("validator {name}: {e}")))?,
+            None => rampart_core::Bps::ZERO,
+        };
+        validators.push(GenesisValidator {
+            address,
+            self_bond,
+            commission_bps,
+        });
+    }
     let chain_id = spec
         .get("chain_id")
         .and_then(Value::as_u64)
@@ -593,5 +661,6 @@ fn build_genesis(
         params,
         assets,
         accounts,
+        validators,
     })
 }

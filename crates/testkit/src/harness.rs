@@ -179,15 +179,12 @@ impl Harness {
                         .collect(),
                 })
                 .collect(),
+            validators: Vec::new(),
         };
         let mut state = genesis.build().expect("genesis is valid");
         // The harness checks (and reports) invariants itself after every step.
         state.set_invariant_checks(false);
-        let header = BlockHeader {
-            height: Height::new(1),
-            time: Timestamp::new(0),
-            proposer: None,
-        };
+        let header = BlockHeader::new(Height::new(1), Timestamp::new(0), None);
         begin_block(&mut state, &header).expect("first block");
         let mut h = Self {
             state,
@@ -401,6 +398,7 @@ impl Harness {
                         operator: self.ops[op],
                         strategy: ASSETS[asset].into(),
                         shares: amount,
+                        validator: None,
                     },
                 );
                 if huge && r.as_ref().is_err_and(|e| e.code() == "arithmetic_overflow") {
@@ -517,11 +515,8 @@ impl Harness {
             }
             Step::Advance { seconds } => {
                 let time = Timestamp::new(self.header.time.get() + seconds);
-                self.header = BlockHeader {
-                    height: Height::new(self.header.height.get() + 1),
-                    time,
-                    proposer: None,
-                };
+                self.header =
+                    BlockHeader::new(Height::new(self.header.height.get() + 1), time, None);
                 begin_block(&mut self.state, &self.header)
                     .map_err(|e| format!("begin_block: {e}"))?;
                 self.state.discard_journal();
@@ -718,6 +713,7 @@ impl Harness {
                 operator: op.map(|o| self.ops[o]),
                 strategy: ASSETS[asset].into(),
                 shares: amount,
+                validator: None,
             },
         );
         if let Ok(Outcome::Withdrawal(id)) = &r {
@@ -868,6 +864,7 @@ impl Harness {
                 to_operator: self.ops[to],
                 strategy: ASSETS[asset].into(),
                 shares: amount,
+                validator: None,
             },
         );
         if r.is_ok() {
@@ -919,7 +916,7 @@ impl Harness {
     fn check_magnitudes(&self) -> Result<(), String> {
         for op in 0..OPERATORS {
             for asset in 0..ASSETS.len() {
-                let pool = restaking::pool(&self.state, self.ops[op], self.asset_id(asset));
+                let pool = restaking::magnitude(&self.state, self.ops[op], self.asset_id(asset));
                 if pool.max_magnitude.get() != self.model.magnitude(op, asset) {
                     return Err(format!(
                         "op{op}/{asset}: magnitude {} vs model {}",

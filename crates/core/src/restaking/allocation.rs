@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, SetRef, fmt_address};
 use crate::num::Wad;
-use crate::state::{Allocations, Memberships, Pools, State};
+use crate::state::{Allocations, Magnitudes, Memberships, State};
 use crate::time::Timestamp;
 
 /// `allocate {set, strategy, magnitude}`, signed by the operator. Returns when the change takes
@@ -55,7 +55,7 @@ pub fn allocate(
         return Err(Error::invalid("magnitude", "equals the current allocation"));
     }
     let membership = state.get::<Memberships>(&(operator, set)).copied();
-    let mut pool = super::pool(state, operator, strategy);
+    let mut mag = super::magnitude(state, operator, strategy);
     let effect_at = if magnitude > alloc.current {
         if membership != Some(Membership::Registered) {
             return Err(Error::NotRegistered {
@@ -64,10 +64,10 @@ pub fn allocate(
             });
         }
         let increase = magnitude.checked_sub(alloc.current)?;
-        let encumbered = pool.encumbered.checked_add(increase)?;
-        if encumbered > pool.max_magnitude {
+        let encumbered = mag.encumbered.checked_add(increase)?;
+        if encumbered > mag.max_magnitude {
             return Err(Error::InsufficientMagnitude {
-                available: pool.max_magnitude.saturating_sub(pool.encumbered),
+                available: mag.max_magnitude.saturating_sub(mag.encumbered),
                 requested: increase,
             });
         }
@@ -77,22 +77,22 @@ pub fn allocate(
             set.service,
             magnitude,
             encumbered,
-            pool.max_magnitude,
+            mag.max_magnitude,
         )?;
-        pool.encumbered = encumbered;
+        mag.encumbered = encumbered;
         ctx.now.checked_add(op.allocation_delay)?
     } else {
         let slashable = membership.is_some_and(|m| m.slashable_at(ctx.now));
         if slashable {
             ctx.now.checked_add(state.params().deallocation_delay_s)?
         } else {
-            pool.encumbered = pool
+            mag.encumbered = mag
                 .encumbered
                 .checked_sub(alloc.current.checked_sub(magnitude)?)?;
             ctx.now
         }
     };
-    state.put::<Pools>((operator, strategy), pool);
+    state.put::<Magnitudes>((operator, strategy), mag);
     if effect_at <= ctx.now {
         alloc.current = magnitude;
         store_allocation(state, key, alloc);
@@ -158,11 +158,11 @@ pub fn apply_allocation_effect(
         return Ok(());
     };
     if pending.target < alloc.current {
-        let mut pool = super::pool(state, operator, strategy);
-        pool.encumbered = pool
+        let mut mag = super::magnitude(state, operator, strategy);
+        mag.encumbered = mag
             .encumbered
             .checked_sub(alloc.current.checked_sub(pending.target)?)?;
-        state.put::<Pools>((operator, strategy), pool);
+        state.put::<Magnitudes>((operator, strategy), mag);
     }
     alloc.current = pending.target;
     alloc.pending = None;

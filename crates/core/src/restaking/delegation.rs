@@ -13,13 +13,13 @@
 //! out: a round trip never creates value.
 
 use super::strategy::{deposit_shares, insufficient_shares, set_deposit_shares};
-use super::{Pool, Position, Tranche};
+use super::{Position, Term, Tranche};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address};
 use crate::num::{MathError, ShareAmount, Shares, WAD, Wad, mul_div_floor, mul_mul_div_floor};
-use crate::state::{MagnitudeHistory, Pools, Positions, State};
+use crate::state::{MagnitudeHistory, Positions, State, Terms};
 use crate::time::Timestamp;
 
 /// `floor(real · WAD / m)`: real shares scaled into a term with magnitude `m`.
@@ -51,8 +51,10 @@ pub(super) fn bridge_scale_in_floor(
     mul_div_floor(step, WAD, m_to.get())
 }
 
-/// The magnitude of (operator, strategy) after every slash strictly before `t`.
+/// The magnitude of (operator, strategy) after every slash strictly before `t` (`strategy` may
+/// be a term strategy).
 pub fn magnitude_at(state: &State, operator: Address, strategy: AssetId, t: Timestamp) -> Wad {
+    let strategy = super::magnitude_key(strategy);
     state
         .range::<MagnitudeHistory, _>(
             (operator, strategy, Timestamp::new(0))..(operator, strategy, t),
@@ -64,7 +66,7 @@ pub fn magnitude_at(state: &State, operator: Address, strategy: AssetId, t: Time
 /// A matured tranche converted into its new operator's direct units: `(real, scaled)`, where
 /// `real` is its value when the old operator's window closed and `scaled` its share of the new
 /// operator's direct term.
-pub(super) fn tranche_conversion(
+pub fn tranche_conversion(
     state: &State,
     to: Address,
     strategy: AssetId,
@@ -87,8 +89,8 @@ pub(super) fn convert_bridged(x: u128, m_from: Wad, m_to: Wad) -> Result<(Shares
     Ok((real, scaled))
 }
 
-/// The position with every tranche whose window has closed folded into its direct part.
-/// Pure: reads use it to show what a write would store.
+/// The position with its rewards accrued to now and every tranche whose window has closed
+/// folded into its direct part. Pure: reads use it to show what a write would store.
 pub fn settled_position(
     state: &State,
     staker: Address,
@@ -102,16 +104,7 @@ pub fn settled_position(
     else {
         return Ok(None);
     };
-    if p.tranches.iter().any(|t| t.matures_at <= now) {
-        let (matured, live): (Vec<Tranche>, Vec<Tranche>) =
-            p.tranches.into_iter().partition(|t| t.matures_at <= now);
-        for t in &matured {
-            let (_, scaled) = tranche_conversion(state, operator, strategy, t)?;
-            p.scaled = p.scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
-            p.shares = p.shares.checked_add(t.shares)?;
-        }
-        p.tranches = live;
-    }
+    crate::rewards::accrue_position(state, operator, strategy, &mut p, now)?;
     Ok(Some(p))
 }
 
@@ -133,12 +126,12 @@ pub fn position_value(
     strategy: AssetId,
     p: &Position,
 ) -> Result<PositionValue> {
-    let m = super::pool(state, operator, strategy).max_magnitude;
+    let m = super::max_magnitude(state, operator, strategy);
     let mut withdrawable = scaled_value_floor(p.scaled, m)?;
     let mut shares = p.shares;
     let mut locked = Vec::with_capacity(p.tranches.len());
     for t in &p.tranches {
-        let m_from = super::pool(state, t.from, strategy).max_magnitude;
+        let m_from = super::max_magnitude(state, t.from, strategy);
         let value = bridge_value(t.scaled, m_from, m)?;
         withdrawable = withdrawable.checked_add(value)?;
         shares = shares.checked_add(t.shares)?;
@@ -174,11 +167,18 @@ pub(super) fn load_position(
             max: u64::from(max),
         });
     }
-    Ok(Position::default())
+    let mut p = Position {
+        since: now,
+        pending_epoch: state.meta().epoch,
+        ..Position::default()
+    };
+    // Checkpoint every existing reward index, so the new position earns only from now on.
+    crate::rewards::accrue_position(state, operator, strategy, &mut p, now)?;
+    Ok(p)
 }
 
-/// Stores a position, removing it when nothing is left.
-pub(super) fn store_position(
+/// Stores a position, removing it when nothing is left (no stake and no unclaimed rewards).
+pub fn store_settled_position(
     state: &mut State,
     staker: Address,
     operator: Address,
@@ -186,7 +186,8 @@ pub(super) fn store_position(
     p: Position,
 ) {
     let key = (staker, operator, strategy);
-    if p.shares.is_zero() && p.scaled == 0 && p.tranches.is_empty() {
+    let unclaimed = p.rewards.iter().any(|r| !r.claimable.is_zero());
+    if p.shares.is_zero() && p.scaled == 0 && p.tranches.is_empty() && !unclaimed {
         state.delete::<Positions>(&key);
     } else {
         state.put::<Positions>(key, p);
@@ -200,11 +201,12 @@ pub fn delegate(
     ctx: &mut Ctx,
     operator: Address,
     strategy_name: &str,
+    validator: Option<Address>,
     amount: ShareAmount,
 ) -> Result<Shares> {
     let staker = ctx.signer;
     super::operator(state, operator)?;
-    let strategy = super::strategy_id(state, strategy_name)?;
+    let strategy = super::resolve_term(state, strategy_name, validator)?;
     let available = deposit_shares(state, staker, strategy);
     let shares = amount.resolve(available);
     if shares.is_zero() {
@@ -213,27 +215,35 @@ pub fn delegate(
     if shares > available {
         return Err(insufficient_shares(staker, available, shares));
     }
-    let mut pool: Pool = super::pool(state, operator, strategy);
-    if pool.max_magnitude.is_zero() {
+    let m = super::max_magnitude(state, operator, strategy);
+    if m.is_zero() {
         return Err(Error::FullySlashed {
             operator: fmt_address(&operator),
             strategy: strategy_name.to_owned(),
         });
     }
-    let scaled = scale_in_floor(shares, pool.max_magnitude)?;
+    let scaled = scale_in_floor(shares, m)?;
+    let mut term: Term = super::term(state, operator, strategy);
     let mut position = load_position(state, staker, operator, strategy, ctx.now)?;
     position.shares = position.shares.checked_add(shares)?;
     position.scaled = position
         .scaled
         .checked_add(scaled)
         .ok_or(MathError::Overflow)?;
-    pool.position_scaled = pool
+    // New stake earns from the next epoch.
+    position.pending_epoch = state.meta().epoch;
+    position.pending_scaled = position
+        .pending_scaled
+        .checked_add(scaled)
+        .ok_or(MathError::Overflow)?;
+    crate::rewards::add_pending(state, crate::rewards::direct(operator, strategy), scaled)?;
+    term.position_scaled = term
         .position_scaled
         .checked_add(scaled)
         .ok_or(MathError::Overflow)?;
-    pool.shares = pool.shares.checked_add(shares)?;
-    state.put::<Pools>((operator, strategy), pool);
-    store_position(state, staker, operator, strategy, position);
+    term.shares = term.shares.checked_add(shares)?;
+    state.put::<Terms>((operator, strategy), term);
+    store_settled_position(state, staker, operator, strategy, position);
     set_deposit_shares(state, staker, strategy, available.checked_sub(shares)?);
     ctx.emit(Event::Delegated {
         staker,

@@ -6,7 +6,7 @@
 //! Stake lives in *terms*, each with an exact integer count of real strategy shares it holds
 //! (`shares`) and a scaled aggregate of its members' claims:
 //!
-//! - the **direct term** of (operator, strategy) — [`Pool`] — holds every position's direct part
+//! - the **direct term** of (operator, strategy) — [`Term`] — holds every position's direct part
 //!   and every queued withdrawal still in its delay, in units scaled by the operator's
 //!   `max_magnitude` `m`: a member with `scaled = s` owns `floor(s · m / WAD)` real shares;
 //! - a **bridge term** of (old operator A, strategy, new operator B) holds stake redelegated from
@@ -46,7 +46,7 @@ mod withdrawal;
 pub use allocation::{allocate, apply_allocation_effect};
 pub use delegation::{
     PositionValue, bridge_value, delegate, magnitude_at, position_value, scale_in_floor,
-    scaled_value_floor, settled_position,
+    scaled_value_floor, settled_position, store_settled_position, tranche_conversion,
 };
 pub use operator::{apply_commitments_effect, register_operator, set_operator_commitments};
 pub use service::{
@@ -68,7 +68,8 @@ pub use withdrawal::{
 
 use crate::error::{Error, Result};
 use crate::ids::{Address, AssetId, SetRef, fmt_address};
-use crate::state::{OperatorSets, Operators, Pools, Services, State};
+use crate::num::Wad;
+use crate::state::{Magnitudes, OperatorSets, Operators, Services, State, Terms};
 
 /// The operator registered at `account`.
 pub fn operator(state: &State, account: Address) -> Result<&Operator> {
@@ -91,10 +92,127 @@ pub fn operator_set(state: &State, set: SetRef) -> Result<&OperatorSet> {
         .ok_or_else(|| Error::UnknownSet(set.to_string()))
 }
 
-/// The pool of (operator, strategy), or a fresh one.
-pub fn pool(state: &State, operator: Address, strategy: AssetId) -> Pool {
+/// First id of the native-restaking term strategies: the native stake restaked at the validator
+/// with index `i` lives in term strategy `NATIVE_TERM_BASE + i`. They share the magnitude of
+/// `RAM-native` ([`AssetId::NATIVE`]).
+pub const NATIVE_TERM_BASE: u32 = 0x8000_0000;
+
+/// The term strategy of native stake restaked at the validator with `index`.
+pub fn native_term(index: u32) -> AssetId {
+    AssetId(NATIVE_TERM_BASE | index)
+}
+
+/// Whether `term` is a native-restaking term strategy.
+pub fn is_native_term(term: AssetId) -> bool {
+    term.0 >= NATIVE_TERM_BASE
+}
+
+/// The strategy whose magnitude and allocations govern `term`.
+pub fn magnitude_key(term: AssetId) -> AssetId {
+    if is_native_term(term) {
+        AssetId::NATIVE
+    } else {
+        term
+    }
+}
+
+/// The magnitude of (operator, strategy), or a fresh one (`WAD`, nothing allocated).
+pub fn magnitude(state: &State, operator: Address, strategy: AssetId) -> Magnitude {
     state
-        .get::<Pools>(&(operator, strategy))
+        .get::<Magnitudes>(&(operator, magnitude_key(strategy)))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// The current max magnitude that scales `term` at `operator`.
+pub fn max_magnitude(state: &State, operator: Address, term: AssetId) -> Wad {
+    magnitude(state, operator, term).max_magnitude
+}
+
+/// The term strategies of (operator, strategy): the strategy itself, or for `RAM-native` one per
+/// validator whose native stake the operator holds.
+pub fn terms_of(state: &State, operator: Address, strategy: AssetId) -> Vec<AssetId> {
+    if strategy != AssetId::NATIVE {
+        return vec![strategy];
+    }
+    state
+        .range::<Terms, _>((operator, native_term(0))..=(operator, AssetId(u32::MAX)))
+        .map(|((_, t), _)| *t)
+        .collect()
+}
+
+/// The term strategy an action names: the strategy, or for `RAM-native` the native term of the
+/// given validator (required there, refused elsewhere).
+pub fn resolve_term(
+    state: &State,
+    strategy_name: &str,
+    validator: Option<Address>,
+) -> Result<AssetId> {
+    let strategy = strategy_id(state, strategy_name)?;
+    match (strategy == AssetId::NATIVE, validator) {
+        (true, Some(v)) => Ok(native_term(crate::base::validator(state, v)?.index)),
+        (true, None) => Err(Error::invalid(
+            "validator",
+            "RAM-native needs the validator whose stake is restaked",
+        )),
+        (false, Some(_)) => Err(Error::invalid(
+            "validator",
+            format!("only RAM-native takes a validator, not {strategy_name}"),
+        )),
+        (false, None) => Ok(strategy),
+    }
+}
+
+/// `restake_native {validator, shares | amount}`: locks base delegation shares under the
+/// restaking module as undelegated native deposit shares (they keep earning base rewards and stay
+/// exposed to base slashing).
+pub fn restake_native(
+    state: &mut State,
+    ctx: &mut crate::ctx::Ctx,
+    validator: Address,
+    amount: crate::base::BaseAmount,
+) -> Result<crate::num::Shares> {
+    let index = crate::base::validator(state, validator)?.index;
+    let shares = crate::base::lock_native_shares(state, ctx.signer, validator, amount)?;
+    let term = native_term(index);
+    let held = strategy::deposit_shares(state, ctx.signer, term)
+        .checked_add(crate::num::Shares::new(shares))?;
+    strategy::set_deposit_shares(state, ctx.signer, term, held);
+    ctx.emit(crate::events::Event::NativeRestaked {
+        staker: ctx.signer,
+        validator,
+        shares: crate::num::Shares::new(shares),
+    });
+    Ok(crate::num::Shares::new(shares))
+}
+
+/// The validator whose native stake a native term holds.
+pub fn native_validator(state: &State, term: AssetId) -> Result<Address> {
+    crate::base::validator_by_index(state, term.0 & !NATIVE_TERM_BASE)
+}
+
+/// What `shares` of a term are worth: the strategy's tokens, or for a native term the RAM value of
+/// that many validator shares.
+pub fn term_value(
+    state: &State,
+    term: AssetId,
+    shares: crate::num::Shares,
+) -> Result<crate::num::Amount> {
+    if is_native_term(term) {
+        let v = crate::base::validator(state, native_validator(state, term)?)?;
+        return Ok(v.value_of(shares.get())?);
+    }
+    let s = state
+        .get::<crate::state::Strategies>(&term)
+        .cloned()
+        .unwrap_or_default();
+    tokens_for_shares_floor(&s, shares, state.params().virtual_shares)
+}
+
+/// The direct term of (operator, term strategy), or an empty one.
+pub fn term(state: &State, operator: Address, term: AssetId) -> Term {
+    state
+        .get::<Terms>(&(operator, term))
         .cloned()
         .unwrap_or_default()
 }

@@ -32,8 +32,8 @@ use crate::events::Event;
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, module};
 use crate::num::{Shares, WAD, Wad, mul_div_ceil};
 use crate::state::{
-    Allocations, Bridges, BridgesIn, Escrows, MagnitudeHistory, Memberships, Pools, ServiceSlashes,
-    SlashRequests, State,
+    Allocations, Bridges, BridgesIn, Escrows, MagnitudeHistory, Magnitudes, Memberships,
+    ServiceSlashes, SlashRequests, State, Terms,
 };
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -248,7 +248,7 @@ fn apply_slash(
                 <= mul_div_ceil(alloc.current.get(), service.max_slash_per_event.get(), WAD)?,
             "a slash never exceeds the per-event cap"
         );
-        let shares = cut_magnitude(state, request.operator, strategy, magnitude)?;
+        let taken = cut_magnitude(state, request.operator, strategy, magnitude)?;
         super::allocation::store_allocation(
             state,
             key,
@@ -258,27 +258,35 @@ fn apply_slash(
         // after every slash strictly before some later time.
         state.put::<MagnitudeHistory>(
             (request.operator, strategy, now),
-            super::pool(state, request.operator, strategy).max_magnitude,
+            super::max_magnitude(state, request.operator, strategy),
         );
-        let amount = redeem_shares(state, strategy, shares)?;
-        let escrow = escrow_tokens(
-            state,
-            id,
-            strategy,
-            amount,
-            now.checked_add(service.resolution_delay)?,
-            service.destination,
-        )?;
-        events.push(Event::Slashed {
-            id,
-            operator: request.operator,
-            set: request.set,
-            strategy,
-            magnitude,
-            shares,
-            amount,
-            escrow,
-        });
+        let release_at = now.checked_add(service.resolution_delay)?;
+        let mut shares = Shares::ZERO;
+        let mut amount = crate::num::Amount::ZERO;
+        for (term, taken) in taken {
+            let (asset, source, value) = redeem_term_shares(state, term, taken)?;
+            let escrow = escrow_tokens(
+                state,
+                id,
+                asset,
+                source,
+                value,
+                release_at,
+                service.destination,
+            )?;
+            events.push(Event::Slashed {
+                id,
+                operator: request.operator,
+                set: request.set,
+                strategy: term,
+                magnitude,
+                shares: taken,
+                amount: value,
+                escrow,
+            });
+            shares = shares.checked_add(taken)?;
+            amount = amount.checked_add(value)?;
+        }
         outcomes.push(SlashOutcome {
             strategy,
             magnitude,
@@ -290,39 +298,60 @@ fn apply_slash(
 }
 
 /// Lowers `max_magnitude` of (operator, strategy) by `cut` and takes from every term the
-/// operator belongs to what it no longer covers. Returns the real shares taken.
+/// operator belongs to what it no longer covers: its direct term (for `RAM-native`, one per
+/// validator) and the bridges of stake redelegated to or from it. Returns the real shares taken
+/// per term strategy.
 fn cut_magnitude(
     state: &mut State,
     operator: Address,
     strategy: AssetId,
     cut: Wad,
-) -> Result<Shares> {
-    let mut pool = super::pool(state, operator, strategy);
-    let m = pool.max_magnitude.checked_sub(cut)?;
-    let keep = scaled_value_floor(pool.exposed_scaled()?, m)?;
-    let mut taken = pool.shares.checked_sub(keep)?;
-    pool.shares = keep;
-    pool.max_magnitude = m;
-    pool.encumbered = pool.encumbered.checked_sub(cut)?;
-    state.put::<Pools>((operator, strategy), pool);
+) -> Result<Vec<(AssetId, Shares)>> {
+    let mut mag = super::magnitude(state, operator, strategy);
+    let m = mag.max_magnitude.checked_sub(cut)?;
+    mag.max_magnitude = m;
+    mag.encumbered = mag.encumbered.checked_sub(cut)?;
+    state.put::<Magnitudes>((operator, strategy), mag);
+    let terms: Vec<AssetId> = if strategy == AssetId::NATIVE {
+        state
+            .range::<Terms, _>((operator, super::native_term(0))..=(operator, AssetId(u32::MAX)))
+            .map(|((_, t), _)| *t)
+            .collect()
+    } else {
+        vec![strategy]
+    };
+    let mut taken = Vec::with_capacity(terms.len());
+    for t in terms {
+        taken.push((t, cut_terms(state, operator, t, m)?));
+    }
+    Ok(taken)
+}
 
+/// Takes from the direct term of (operator, term) and its bridges what magnitude `m` no longer
+/// covers.
+fn cut_terms(state: &mut State, operator: Address, term_id: AssetId, m: Wad) -> Result<Shares> {
+    let mut term = super::term(state, operator, term_id);
+    let keep = scaled_value_floor(term.exposed_scaled()?, m)?;
+    let mut taken = term.shares.checked_sub(keep)?;
+    term.shares = keep;
+    state.put::<Terms>((operator, term_id), term);
     let outgoing: Vec<Address> = state
-        .range::<Bridges, _>((operator, strategy, Address::ZERO)..)
-        .take_while(|((from, s, _), _)| *from == operator && *s == strategy)
+        .range::<Bridges, _>((operator, term_id, Address::ZERO)..)
+        .take_while(|((from, s, _), _)| *from == operator && *s == term_id)
         .map(|((_, _, to), _)| *to)
         .collect();
     for to in outgoing {
-        let m_to = super::pool(state, to, strategy).max_magnitude;
-        taken = taken.checked_add(cut_bridge(state, (operator, strategy, to), m, m_to)?)?;
+        let m_to = super::max_magnitude(state, to, term_id);
+        taken = taken.checked_add(cut_bridge(state, (operator, term_id, to), m, m_to)?)?;
     }
     let incoming: Vec<Address> = state
-        .range::<BridgesIn, _>((operator, strategy, Address::ZERO)..)
-        .take_while(|((to, s, _), _)| *to == operator && *s == strategy)
+        .range::<BridgesIn, _>((operator, term_id, Address::ZERO)..)
+        .take_while(|((to, s, _), _)| *to == operator && *s == term_id)
         .map(|((_, _, from), _)| *from)
         .collect();
     for from in incoming {
-        let m_from = super::pool(state, from, strategy).max_magnitude;
-        taken = taken.checked_add(cut_bridge(state, (from, strategy, operator), m_from, m)?)?;
+        let m_from = super::max_magnitude(state, from, term_id);
+        taken = taken.checked_add(cut_bridge(state, (from, term_id, operator), m_from, m)?)?;
     }
     Ok(taken)
 }
@@ -370,11 +399,29 @@ fn slashed_allocation(alloc: &Allocation, cut: Wad, wad: Wad) -> Result<Allocati
     Ok(Allocation { current, pending })
 }
 
-/// Moves slashed tokens from the strategy into escrow until `release_at`.
+/// Turns slashed real shares of a term into tokens leaving their holder: strategy tokens for a
+/// strategy term, base stake (RAM) for a native term. Returns (asset, account holding them,
+/// amount).
+fn redeem_term_shares(
+    state: &mut State,
+    term: AssetId,
+    shares: Shares,
+) -> Result<(AssetId, Address, crate::num::Amount)> {
+    if super::is_native_term(term) {
+        let amount = crate::base::burn_native_shares(state, term, shares)?;
+        Ok((AssetId::NATIVE, module::base_bonded(), amount))
+    } else {
+        let amount = redeem_shares(state, term, shares)?;
+        Ok((term, module::strategy(term), amount))
+    }
+}
+
+/// Moves slashed tokens from their holder into escrow until `release_at`.
 fn escrow_tokens(
     state: &mut State,
     slash: SlashId,
     asset: AssetId,
+    source: Address,
     amount: crate::num::Amount,
     release_at: Timestamp,
     destination: super::Destination,
@@ -382,13 +429,7 @@ fn escrow_tokens(
     if amount.is_zero() {
         return Ok(None);
     }
-    bank::transfer(
-        state,
-        module::strategy(asset),
-        module::slash_escrow(),
-        asset,
-        amount,
-    )?;
+    bank::transfer(state, source, module::slash_escrow(), asset, amount)?;
     let id = EscrowId(next_id(state, IdKind::Escrow)?);
     state.put::<Escrows>(
         id,

@@ -77,7 +77,7 @@ pub fn strategy_id(state: &State, name: &str) -> Result<AssetId> {
 
 /// The API name of a strategy.
 pub fn strategy_name(state: &State, id: AssetId) -> String {
-    if id == AssetId::NATIVE {
+    if id == AssetId::NATIVE || super::is_native_term(id) {
         NATIVE_STRATEGY.to_owned()
     } else {
         bank::symbol(state, id)
@@ -109,7 +109,7 @@ pub fn deposit_shares(state: &State, staker: crate::ids::Address, strategy: Asse
 }
 
 /// Sets a staker's undelegated deposit shares (zero removes the entry).
-pub(super) fn set_deposit_shares(
+pub(crate) fn set_deposit_shares(
     state: &mut State,
     staker: crate::ids::Address,
     strategy: AssetId,

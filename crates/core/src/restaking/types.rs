@@ -17,39 +17,43 @@ pub struct Strategy {
     pub tokens: Amount,
 }
 
-/// Per (operator, strategy): the magnitude and the aggregates that make slashing O(1).
-///
-/// Delegated stake is stored *scaled*: `scaled = real_shares · WAD / max_magnitude` at the time it
-/// arrived, so its real value now is `scaled · max_magnitude / WAD`. A slash lowers
-/// `max_magnitude` and every delegator's value falls in proportion, with no per-delegator write.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-pub struct Pool {
+/// Per (operator, strategy): the operator's magnitude and how much of it is allocated (§6.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Magnitude {
     /// Starts at `WAD`, only ever decreases (by slashes).
     pub max_magnitude: Wad,
     /// Σ current allocations + pending increases; never above `max_magnitude`.
     pub encumbered: Wad,
-    /// Σ scaled shares held by positions (direct part).
-    pub position_scaled: u128,
-    /// Σ scaled shares of queued withdrawals still in their delay.
-    pub queued_scaled: u128,
-    /// Real strategy shares this term holds: at least `floor((position_scaled + queued_scaled) ·
-    /// max_magnitude / WAD)`, the excess being rounding dust that the next slash takes.
-    pub shares: Shares,
 }
 
-impl Default for Pool {
+impl Default for Magnitude {
     fn default() -> Self {
         Self {
             max_magnitude: Wad::ONE,
             encumbered: Wad::ZERO,
-            position_scaled: 0,
-            queued_scaled: 0,
-            shares: Shares::ZERO,
         }
     }
 }
 
-impl Pool {
+/// The direct term of (operator, term strategy): the aggregates that make slashing O(1).
+///
+/// Delegated stake is stored *scaled*: `scaled = real_shares · WAD / max_magnitude` at the time it
+/// arrived, so its real value now is `scaled · max_magnitude / WAD`. A slash lowers
+/// `max_magnitude` and every delegator's value falls in proportion, with no per-delegator write.
+/// A term strategy is a restakable strategy, or for native restaking one validator's native
+/// stake ([`super::native_term`]); its magnitude is the strategy's ([`super::magnitude_key`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Term {
+    /// Σ scaled shares held by positions (direct part).
+    pub position_scaled: u128,
+    /// Σ scaled shares of queued withdrawals still in their delay.
+    pub queued_scaled: u128,
+    /// Real shares this term holds: at least `floor((position_scaled + queued_scaled) ·
+    /// max_magnitude / WAD)`, the excess being rounding dust that the next slash takes.
+    pub shares: Shares,
+}
+
+impl Term {
     /// Scaled shares exposed to this operator's slashes.
     pub fn exposed_scaled(&self) -> Result<u128, crate::num::MathError> {
         self.position_scaled
@@ -73,10 +77,18 @@ pub struct Position {
     /// Deposit shares delegated here directly (the unit `queue_withdrawal` and `redelegate`
     /// take), not counting tranches.
     pub shares: Shares,
-    /// Scaled shares of the direct part (see [`Pool`]).
+    /// Scaled shares of the direct part (see [`Term`]).
     pub scaled: u128,
     /// Stake redelegated here that its old operator can still slash.
     pub tranches: Vec<Tranche>,
+    /// Of `scaled`, the part that joined in `pending_epoch` and earns only from the next epoch.
+    pub pending_scaled: u128,
+    /// The epoch `pending_scaled` joined in.
+    pub pending_epoch: crate::time::Epoch,
+    /// Restaking rewards per reward asset.
+    pub rewards: Vec<crate::rewards::PositionReward>,
+    /// When the position opened.
+    pub since: Timestamp,
 }
 
 /// Stake redelegated into a position, still slashable by the operator it left (§6.7).
@@ -93,6 +105,21 @@ pub struct Tranche {
     pub scaled: u128,
     /// When the old operator's window ends.
     pub matures_at: Timestamp,
+    /// The epoch it was created in (it earns on its bridge from the next).
+    pub epoch: crate::time::Epoch,
+    /// Whether its bridge activation has been credited.
+    pub activated: bool,
+    /// Its rewards on the bridge, per asset.
+    pub rewards: Vec<crate::rewards::PositionReward>,
+}
+
+/// A part of a bridge that leaves the old operator's reach at one time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct BridgeChunk {
+    /// Doubly scaled shares.
+    pub scaled: u128,
+    /// The latest epoch a tranche in it was created in.
+    pub epoch: crate::time::Epoch,
 }
 
 /// A queued withdrawal (§6.7).

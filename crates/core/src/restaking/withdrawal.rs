@@ -12,7 +12,7 @@
 
 use super::delegation::{
     bridge_scale_in_floor, convert_bridged, load_position, magnitude_at, scale_in_floor,
-    scaled_value_floor, store_position,
+    scaled_value_floor, store_settled_position,
 };
 use super::strategy::{deposit_shares, insufficient_shares, redeem_shares, set_deposit_shares};
 use super::{Position, Tranche, Withdrawal};
@@ -24,7 +24,7 @@ use crate::events::Event;
 use crate::ids::{Address, AssetId, WithdrawalId, fmt_address, module};
 use crate::num::{MathError, ShareAmount, Shares, mul_div_ceil, mul_div_floor};
 use crate::state::{
-    BridgeChunks, Bridges, BridgesIn, Pools, QueueBuckets, StakerWithdrawals, State, Withdrawals,
+    BridgeChunks, Bridges, BridgesIn, QueueBuckets, StakerWithdrawals, State, Terms, Withdrawals,
 };
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -41,7 +41,8 @@ pub enum Receive {
 }
 
 /// Takes `amount` deposit shares from the direct part of a settled position: returns
-/// `(shares, scaled)` that leave. Fails if they are not there, naming locked tranches if those are
+/// `(shares, scaled, pending)` that leave (`pending`: of the position's units removed, those that
+/// joined this epoch). Fails if they are not there, naming locked tranches if those are
 /// why.
 ///
 /// # Arithmetic
@@ -50,7 +51,11 @@ pub enum Receive {
 /// the position keeps `scaled − ceil(scaled · shares / held)`. The unit between (if any) stays in
 /// the operator's term, owned by nobody, so neither part is ever worth more than its exact share
 /// however the two are slashed afterwards.
-fn take_direct(staker: Address, p: &mut Position, amount: ShareAmount) -> Result<(Shares, u128)> {
+fn take_direct(
+    staker: Address,
+    p: &mut Position,
+    amount: ShareAmount,
+) -> Result<(Shares, u128, u128)> {
     let shares = amount.resolve(p.shares);
     if shares.is_zero() {
         if let Some(t) = p.tranches.iter().min_by_key(|t| t.matures_at) {
@@ -86,7 +91,10 @@ fn take_direct(staker: Address, p: &mut Position, amount: ShareAmount) -> Result
     };
     p.shares = p.shares.checked_sub(shares)?;
     p.scaled = p.scaled.checked_sub(removed).ok_or(MathError::Underflow)?;
-    Ok((shares, leaving))
+    // Stake that joined this epoch leaves first.
+    let from_pending = removed.min(p.pending_scaled);
+    p.pending_scaled -= from_pending;
+    Ok((shares, leaving, from_pending))
 }
 
 fn check_withdrawal_limit(state: &State, staker: Address) -> Result<()> {
@@ -110,10 +118,11 @@ pub fn queue_withdrawal(
     ctx: &mut Ctx,
     operator: Option<Address>,
     strategy_name: &str,
+    validator: Option<Address>,
     amount: ShareAmount,
 ) -> Result<WithdrawalId> {
     let staker = ctx.signer;
-    let strategy = super::strategy_id(state, strategy_name)?;
+    let strategy = super::resolve_term(state, strategy_name, validator)?;
     check_withdrawal_limit(state, staker)?;
     let (shares, scaled, completable_at) = match operator {
         None => {
@@ -129,8 +138,13 @@ pub fn queue_withdrawal(
             let mut p =
                 super::delegation::settled_position(state, staker, operator, strategy, ctx.now)?
                     .ok_or_else(|| no_position(staker, operator, strategy_name))?;
-            let (shares, scaled) = take_direct(staker, &mut p, amount)?;
-            store_position(state, staker, operator, strategy, p);
+            let (shares, scaled, pending) = take_direct(staker, &mut p, amount)?;
+            crate::rewards::remove_pending(
+                state,
+                crate::rewards::direct(operator, strategy),
+                pending,
+            )?;
+            store_settled_position(state, staker, operator, strategy, p);
             let completable_at = ctx.now.checked_add(state.params().withdrawal_delay_s)?;
             enqueue(state, operator, strategy, scaled, completable_at, ctx.now)?;
             (shares, scaled, completable_at)
@@ -176,16 +190,16 @@ fn enqueue(
     completable_at: Timestamp,
     now: Timestamp,
 ) -> Result<()> {
-    let mut pool = super::pool(state, operator, strategy);
-    pool.position_scaled = pool
+    let mut term = super::term(state, operator, strategy);
+    term.position_scaled = term
         .position_scaled
         .checked_sub(scaled)
         .ok_or(MathError::Underflow)?;
-    pool.queued_scaled = pool
+    term.queued_scaled = term
         .queued_scaled
         .checked_add(scaled)
         .ok_or(MathError::Overflow)?;
-    state.put::<Pools>((operator, strategy), pool);
+    state.put::<Terms>((operator, strategy), term);
     let key = (operator, strategy, completable_at);
     let bucket = state.get::<QueueBuckets>(&key).copied();
     state.put::<QueueBuckets>(
@@ -222,14 +236,14 @@ pub fn mature_queue_bucket(
     let Some(scaled) = state.delete::<QueueBuckets>(&(operator, strategy, at)) else {
         return Ok(());
     };
-    let mut pool = super::pool(state, operator, strategy);
-    let released = scaled_value_floor(scaled, pool.max_magnitude)?;
-    pool.queued_scaled = pool
+    let mut term = super::term(state, operator, strategy);
+    let released = scaled_value_floor(scaled, super::max_magnitude(state, operator, strategy))?;
+    term.queued_scaled = term
         .queued_scaled
         .checked_sub(scaled)
         .ok_or(MathError::Underflow)?;
-    pool.shares = pool.shares.checked_sub(released)?;
-    state.put::<Pools>((operator, strategy), pool);
+    term.shares = term.shares.checked_sub(released)?;
+    state.put::<Terms>((operator, strategy), term);
     Ok(())
 }
 
@@ -271,6 +285,12 @@ pub fn complete_withdrawal(
     }
     let shares = withdrawal_payout_shares(state, &w)?;
     let amount = match receive {
+        Receive::Tokens if super::is_native_term(w.strategy) => {
+            // Native stake returns to the staker's base delegation, ready to unbond.
+            let validator = super::native_validator(state, w.strategy)?;
+            crate::base::unlock_native_shares(state, w.staker, validator, shares.get())?;
+            None
+        }
         Receive::Tokens => {
             let amount = redeem_shares(state, w.strategy, shares)?;
             bank::transfer(
@@ -306,6 +326,7 @@ pub fn redelegate(
     from: Address,
     to: Address,
     strategy_name: &str,
+    validator: Option<Address>,
     amount: ShareAmount,
 ) -> Result<Shares> {
     let staker = ctx.signer;
@@ -313,43 +334,52 @@ pub fn redelegate(
         return Err(Error::invalid("to_operator", "is the same operator"));
     }
     super::operator(state, to)?;
-    let strategy = super::strategy_id(state, strategy_name)?;
+    let strategy = super::resolve_term(state, strategy_name, validator)?;
     let mut source = super::delegation::settled_position(state, staker, from, strategy, ctx.now)?
         .ok_or_else(|| no_position(staker, from, strategy_name))?;
-    let (shares, scaled) = take_direct(staker, &mut source, amount)?;
-    let mut pool_from = super::pool(state, from, strategy);
-    let mut pool_to = super::pool(state, to, strategy);
-    if pool_to.max_magnitude.is_zero() {
+    let (shares, scaled, pending) = take_direct(staker, &mut source, amount)?;
+    crate::rewards::remove_pending(state, crate::rewards::direct(from, strategy), pending)?;
+    let m_from = super::max_magnitude(state, from, strategy);
+    let m_to = super::max_magnitude(state, to, strategy);
+    let mut term_from = super::term(state, from, strategy);
+    let mut term_to = super::term(state, to, strategy);
+    if m_to.is_zero() {
         return Err(Error::FullySlashed {
             operator: fmt_address(&to),
             strategy: strategy_name.to_owned(),
         });
     }
-    let real = scaled_value_floor(scaled, pool_from.max_magnitude)?;
+    let real = scaled_value_floor(scaled, m_from)?;
     if real.is_zero() {
         return Err(Error::invalid(
             "shares",
             "the stake has no value left to move",
         ));
     }
-    pool_from.position_scaled = pool_from
+    term_from.position_scaled = term_from
         .position_scaled
         .checked_sub(scaled)
         .ok_or(MathError::Underflow)?;
-    pool_from.shares = pool_from.shares.checked_sub(real)?;
+    term_from.shares = term_from.shares.checked_sub(real)?;
     let mut target = load_position(state, staker, to, strategy, ctx.now)?;
     let window_end = ctx.now.checked_add(state.params().withdrawal_delay_s)?;
     if window_end <= ctx.now {
-        let s = scale_in_floor(real, pool_to.max_magnitude)?;
-        pool_to.position_scaled = pool_to
+        let s = scale_in_floor(real, m_to)?;
+        term_to.position_scaled = term_to
             .position_scaled
             .checked_add(s)
             .ok_or(MathError::Overflow)?;
-        pool_to.shares = pool_to.shares.checked_add(real)?;
+        term_to.shares = term_to.shares.checked_add(real)?;
         target.shares = target.shares.checked_add(shares)?;
         target.scaled = target.scaled.checked_add(s).ok_or(MathError::Overflow)?;
+        target.pending_epoch = state.meta().epoch;
+        target.pending_scaled = target
+            .pending_scaled
+            .checked_add(s)
+            .ok_or(MathError::Overflow)?;
+        crate::rewards::add_pending(state, crate::rewards::direct(to, strategy), s)?;
     } else {
-        let x = bridge_scale_in_floor(real, pool_from.max_magnitude, pool_to.max_magnitude)?;
+        let x = bridge_scale_in_floor(real, m_from, m_to)?;
         add_tranche(
             state,
             &mut target,
@@ -358,14 +388,17 @@ pub fn redelegate(
                 shares,
                 scaled: x,
                 matures_at: window_end,
+                epoch: state.meta().epoch,
+                activated: false,
+                rewards: Vec::new(),
             },
         )?;
         add_to_bridge(state, (from, strategy, to), x, real, window_end)?;
     }
-    state.put::<Pools>((from, strategy), pool_from);
-    state.put::<Pools>((to, strategy), pool_to);
-    store_position(state, staker, from, strategy, source);
-    store_position(state, staker, to, strategy, target);
+    state.put::<Terms>((from, strategy), term_from);
+    state.put::<Terms>((to, strategy), term_to);
+    store_settled_position(state, staker, from, strategy, source);
+    store_settled_position(state, staker, to, strategy, target);
     ctx.emit(Event::Redelegated {
         staker,
         from,
@@ -381,7 +414,7 @@ fn add_tranche(state: &State, p: &mut Position, t: Tranche) -> Result<()> {
     if let Some(same) = p
         .tranches
         .iter_mut()
-        .find(|x| x.from == t.from && x.matures_at == t.matures_at)
+        .find(|x| x.from == t.from && x.matures_at == t.matures_at && x.epoch == t.epoch)
     {
         same.shares = same.shares.checked_add(t.shares)?;
         same.scaled = same
@@ -419,13 +452,12 @@ fn add_to_bridge(
     state.put::<BridgesIn>((to, strategy, from), ());
     let chunk_key = (from, strategy, to, matures_at);
     let chunk = state.get::<BridgeChunks>(&chunk_key).copied();
-    state.put::<BridgeChunks>(
-        chunk_key,
-        chunk
-            .unwrap_or(0)
-            .checked_add(scaled)
-            .ok_or(MathError::Overflow)?,
-    );
+    let epoch = state.meta().epoch;
+    let mut next = chunk.unwrap_or_default();
+    next.scaled = next.scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
+    next.epoch = next.epoch.max(epoch);
+    state.put::<BridgeChunks>(chunk_key, next);
+    crate::rewards::add_pending(state, key, scaled)?;
     if chunk.is_none() {
         schedule(
             state,
@@ -451,26 +483,37 @@ pub fn mature_bridge_chunk(
     at: Timestamp,
 ) -> Result<()> {
     let key = (from, strategy, to);
-    let Some(chunk) = state.delete::<BridgeChunks>(&(from, strategy, to, at)) else {
+    let Some(chunk) = state
+        .get::<BridgeChunks>(&(from, strategy, to, at))
+        .copied()
+    else {
         return Ok(());
     };
+    crate::rewards::snapshot_maturity(state, key, at);
+    state.delete::<BridgeChunks>(&(from, strategy, to, at));
     let Some(mut bridge) = state.get::<Bridges>(&key).cloned() else {
         return Ok(());
     };
-    let m_from = super::pool(state, from, strategy).max_magnitude;
-    let mut pool_to = super::pool(state, to, strategy);
-    let (real, scaled) = convert_bridged(chunk, m_from, pool_to.max_magnitude)?;
+    let m_from = super::max_magnitude(state, from, strategy);
+    let m_to = super::max_magnitude(state, to, strategy);
+    let mut term_to = super::term(state, to, strategy);
+    let (real, scaled) = convert_bridged(chunk.scaled, m_from, m_to)?;
     bridge.scaled = bridge
         .scaled
-        .checked_sub(chunk)
+        .checked_sub(chunk.scaled)
         .ok_or(MathError::Underflow)?;
     bridge.shares = bridge.shares.checked_sub(real)?;
-    pool_to.position_scaled = pool_to
+    term_to.position_scaled = term_to
         .position_scaled
         .checked_add(scaled)
         .ok_or(MathError::Overflow)?;
-    pool_to.shares = pool_to.shares.checked_add(real)?;
-    state.put::<Pools>((to, strategy), pool_to);
+    term_to.shares = term_to.shares.checked_add(real)?;
+    state.put::<Terms>((to, strategy), term_to);
+    if chunk.epoch >= state.meta().epoch {
+        // Created this epoch: still pending, it stays pending in the new operator's term.
+        crate::rewards::remove_pending(state, key, chunk.scaled)?;
+        crate::rewards::add_pending(state, crate::rewards::direct(to, strategy), scaled)?;
+    }
     if bridge.scaled == 0 {
         // Any dust left in `bridge.shares` belongs to nobody and stays in the strategy.
         state.delete::<Bridges>(&key);

@@ -4,7 +4,7 @@
 //! can range-scan by prefix exactly as the in-memory maps do.
 
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
-use crate::time::Timestamp;
+use crate::time::{Epoch, Height, Timestamp};
 
 /// A key with an order-preserving byte encoding and a parser.
 pub trait KeyCodec: Sized {
@@ -63,6 +63,8 @@ wrapped!(WithdrawalId, u64, |k: &WithdrawalId| k.0, WithdrawalId);
 wrapped!(SlashId, u64, |k: &SlashId| k.0, SlashId);
 wrapped!(EscrowId, u64, |k: &EscrowId| k.0, EscrowId);
 wrapped!(Timestamp, u64, |k: &Timestamp| k.get(), Timestamp::new);
+wrapped!(Height, u64, |k: &Height| k.get(), Height::new);
+wrapped!(Epoch, u64, |k: &Epoch| k.get(), Epoch::new);
 
 impl KeyCodec for Address {
     fn encode_key(&self, out: &mut Vec<u8>) {
@@ -113,6 +115,7 @@ macro_rules! tuple {
 tuple!(0 A, 1 B);
 tuple!(0 A, 1 B, 2 C);
 tuple!(0 A, 1 B, 2 C, 3 D);
+tuple!(0 A, 1 B, 2 C, 3 D, 4 E);
 
 #[cfg(test)]
 mod tests {

@@ -199,7 +199,9 @@ pub enum DecodeError {
 impl State {
     /// Rebuilds a state from its encoded entries (as from [`State::encoded_entries`] or
     /// storage). The journal starts empty.
-    pub fn from_entries<'a>(entries: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Result<Self, DecodeError> {
+    pub fn from_entries<'a>(
+        entries: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    ) -> Result<Self, DecodeError> {
         let mut state = Self::default();
         for (k, v) in entries {
             state.tables.insert_encoded(k, v)?;
@@ -249,9 +251,13 @@ mod tests {
         s.put::<Balances>((Address::repeat_byte(1), AssetId(0)), Amount::new(5));
         s.put::<Balances>((Address::repeat_byte(2), AssetId(3)), Amount::new(7));
         let entries = s.encoded_entries();
-        let rebuilt = State::from_entries(entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))).unwrap();
+        let rebuilt =
+            State::from_entries(entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))).unwrap();
         assert_eq!(rebuilt.encoded_entries(), entries);
-        assert_eq!(State::from_entries([(&[200u8][..], &[][..])]).unwrap_err(), DecodeError::UnknownTable(200));
+        assert_eq!(
+            State::from_entries([(&[200u8][..], &[][..])]).unwrap_err(),
+            DecodeError::UnknownTable(200)
+        );
         assert!(State::from_entries([(&[Balances::ID, 1][..], &[][..])]).is_err());
     }
 

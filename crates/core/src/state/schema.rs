@@ -3,15 +3,18 @@
 
 use super::{DecodeError, KeyCodec, Table, encode_full_key, encode_value};
 use crate::bank::{Account, Asset};
+use crate::base::{Activation, BaseDelegation, Unbonding, Validator};
 use crate::block::{Meta, Timer};
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
+use crate::lst::{LstPool, LstSnapshot, Redemption};
 use crate::num::{Amount, Shares, Wad};
 use crate::params::Params;
 use crate::restaking::{
-    Allocation, Bridge, Escrow, Membership, Operator, OperatorSet, Pool, Position, Service,
-    SlashRequest, Strategy, Withdrawal,
+    Allocation, Bridge, BridgeChunk, Escrow, Magnitude, Membership, Operator, OperatorSet,
+    Position, Service, SlashRequest, Strategy, Term, Withdrawal,
 };
-use crate::time::Timestamp;
+use crate::rewards::{RewardIndex, RewardProgram, ServiceCommission};
+use crate::time::{Epoch, Height, Timestamp};
 use std::collections::BTreeMap;
 
 macro_rules! tables {
@@ -138,8 +141,8 @@ tables! {
     21 deposits: Deposits((Address, AssetId) => Shares),
     /// Registered operators.
     22 operators: Operators(Address => Operator),
-    /// Per (operator, strategy): magnitude and the scaled totals of everything delegated.
-    23 pools: Pools((Address, AssetId) => Pool),
+    /// Per (operator, term strategy): the scaled totals of everything delegated (direct terms).
+    23 terms: Terms((Address, AssetId) => Term),
     /// Per (operator, strategy): max magnitude after the last slash at each slash time.
     24 magnitude_history: MagnitudeHistory((Address, AssetId, Timestamp) => Wad),
     /// Delegation positions per (staker, operator, strategy).
@@ -172,9 +175,55 @@ tables! {
     /// scaled by both operators' magnitudes.
     38 bridges: Bridges((Address, AssetId, Address) => Bridge),
     /// The same, split by when each part stops being slashable by the old operator.
-    39 bridge_chunks: BridgeChunks((Address, AssetId, Address, Timestamp) => u128),
+    39 bridge_chunks: BridgeChunks((Address, AssetId, Address, Timestamp) => BridgeChunk),
     /// Index: bridges per destination operator.
     40 bridges_in: BridgesIn((Address, AssetId, Address) => ()),
+    /// Per (operator, strategy): max magnitude and encumbered magnitude.
+    41 magnitudes: Magnitudes((Address, AssetId) => Magnitude),
+
+    /// Validators.
+    50 validators: Validators(Address => Validator),
+    /// Validator by dense index.
+    51 validator_indexes: ValidatorIndexes(u32 => Address),
+    /// Base delegations per (delegator, validator).
+    52 base_delegations: BaseDelegations((Address, Address) => BaseDelegation),
+    /// Pending bond buckets per (activation epoch, validator), and their activation.
+    53 activations: Activations((Epoch, Address) => Activation),
+    /// Unbonding entries.
+    54 unbondings: Unbondings(u64 => Unbonding),
+    /// Index: unbonding entries per delegator.
+    55 delegator_unbondings: DelegatorUnbondings((Address, u64) => ()),
+    /// Per validator: RAM unbonded so far, cumulative, at each (height, entry id).
+    56 unbond_cumulative: UnbondCumulative((Address, Height, u64) => Amount),
+    /// Per (source, destination): destination shares redelegated so far, cumulative, at each
+    /// (height, lock id).
+    57 redelegation_cumulative: RedelegationCumulative((Address, Address, Height, u64) => u128),
+    /// Index: destinations each validator has redelegations to.
+    58 redelegation_targets: RedelegationTargets((Address, Address) => ()),
+
+    /// The liquid staking pool.
+    60 lst_pools: LstPools(() => LstPool),
+    /// LST redemptions in the queue.
+    61 redemptions: Redemptions(u64 => Redemption),
+    /// When the redemptions requested in an epoch can be claimed.
+    62 redemption_batches: RedemptionBatches(Epoch => Timestamp),
+    /// The pool at each epoch boundary (for yields).
+    63 lst_snapshots: LstSnapshots(Epoch => LstSnapshot),
+
+    /// Reward programs.
+    70 reward_programs: RewardPrograms(u64 => RewardProgram),
+    /// Index: programs still streaming.
+    71 active_programs: ActivePrograms(u64 => ()),
+    /// Reward indices per (reward term, reward asset).
+    72 reward_indexes: RewardIndexes((Address, AssetId, Address, AssetId) => RewardIndex),
+    /// Scaled stake that joined a reward term in an epoch (earns from the next).
+    73 reward_pending: RewardPending((Epoch, Address, AssetId, Address) => u128),
+    /// Reward indices of a term right after the boundary that activated an epoch's pending stake.
+    74 reward_activations: RewardActivations((Epoch, Address, AssetId, Address, AssetId) => RewardIndex),
+    /// Operator commission per (operator, service).
+    75 service_commissions: ServiceCommissions((Address, Address) => ServiceCommission),
+    /// Bridge and direct reward indices when a bridge chunk matured: (reward asset, bridge, direct).
+    76 reward_maturities: RewardMaturities((Address, AssetId, Address, Timestamp) => Vec<(AssetId, RewardIndex, RewardIndex)>),
 }
 
 #[cfg(test)]

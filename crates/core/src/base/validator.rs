@@ -1,0 +1,297 @@
+//! Validators (§4.1): creation, commission with rate-limited changes, jail release, the active set
+//! chosen at each epoch boundary, activation of pending bonds, and the proposer of each block.
+
+use super::{Activation, Uptime, Validator, ValidatorStatus, validator};
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{Address, fmt_address};
+use crate::num::{Amount, Bps, MathError};
+use crate::state::{Activations, State, ValidatorIndexes, Validators};
+use crate::time::{Epoch, Height};
+use alloy_primitives::{U256, keccak256};
+
+/// `create_validator {commission_bps, self_bond}`, signed by the validator's account; the self
+/// bond is delegated like any other bond.
+pub fn create_validator(
+    state: &mut State,
+    ctx: &mut Ctx,
+    commission: Bps,
+    self_bond: Amount,
+) -> Result<()> {
+    let addr = ctx.signer;
+    insert_validator(state, addr, commission, ctx.now)?;
+    super::delegation::bond(state, addr, addr, self_bond)?;
+    ctx.emit(Event::ValidatorCreated {
+        validator: addr,
+        commission,
+        self_bond,
+    });
+    Ok(())
+}
+
+/// A genesis validator: registered with `self_bond` minted straight into its pool.
+pub fn genesis_validator(
+    state: &mut State,
+    addr: Address,
+    self_bond: Amount,
+    commission: Bps,
+    now: crate::time::Timestamp,
+) -> Result<()> {
+    insert_validator(state, addr, commission, now)?;
+    let mut v = validator(state, addr)?.clone();
+    v.shares = self_bond.get();
+    v.bonded = self_bond;
+    state.put::<Validators>(addr, v);
+    crate::bank::mint(
+        state,
+        &mut Vec::new(),
+        crate::ids::module::base_bonded(),
+        crate::ids::AssetId::NATIVE,
+        self_bond,
+    )?;
+    let d = super::BaseDelegation {
+        shares: self_bond.get(),
+        since: now,
+        rate_at_since: U256::from(super::INDEX_SCALE),
+        ..super::BaseDelegation::default()
+    };
+    state.put::<crate::state::BaseDelegations>((addr, addr), d);
+    Ok(())
+}
+
+/// Registers a validator with no stake (genesis and `create_validator`).
+pub(crate) fn insert_validator(
+    state: &mut State,
+    addr: Address,
+    commission: Bps,
+    now: crate::time::Timestamp,
+) -> Result<()> {
+    if state.contains::<Validators>(&addr) {
+        return Err(Error::ValidatorExists(fmt_address(&addr)));
+    }
+    let max = state.params().commission_max_bps;
+    if commission > max {
+        return Err(Error::CommissionChange(format!(
+            "{commission} is above commission_max_bps ({max})"
+        )));
+    }
+    let index = u32::try_from(crate::block::next_id(
+        state,
+        crate::block::IdKind::Validator,
+    )?)
+    .ok()
+    .filter(|i| *i < crate::restaking::NATIVE_TERM_BASE)
+    .ok_or(Error::LimitExceeded {
+        limit: "validators",
+        max: u64::from(crate::restaking::NATIVE_TERM_BASE),
+    })?;
+    let v = Validator {
+        index,
+        commission,
+        pending_commission: None,
+        last_commission_change: None,
+        status: ValidatorStatus::Pending,
+        shares: 0,
+        bonded: Amount::ZERO,
+        pending_bonded: Amount::ZERO,
+        uptime: Uptime::default(),
+        sources: Default::default(),
+        double_sign: None,
+        created_at: now,
+    };
+    state.put::<Validators>(addr, v);
+    state.put::<ValidatorIndexes>(index, addr);
+    Ok(())
+}
+
+/// `set_validator_commission {commission_bps}`: at most one change per epoch, by at most
+/// `commission_max_change_bps`, never above `commission_max_bps`; applies from the next epoch.
+pub fn set_validator_commission(
+    state: &mut State,
+    ctx: &mut Ctx,
+    commission: Bps,
+) -> Result<Epoch> {
+    let addr = ctx.signer;
+    let mut v = validator(state, addr)?.clone();
+    let p = state.params();
+    let epoch = state.meta().epoch;
+    if v.last_commission_change == Some(epoch) {
+        return Err(Error::CommissionChange("one change per epoch".into()));
+    }
+    if commission > p.commission_max_bps {
+        return Err(Error::CommissionChange(format!(
+            "{commission} is above commission_max_bps ({})",
+            p.commission_max_bps
+        )));
+    }
+    let step = commission.get().abs_diff(v.commission.get());
+    if step > p.commission_max_change_bps.get() {
+        return Err(Error::CommissionChange(format!(
+            "a change of {step} bps is above commission_max_change_bps ({})",
+            p.commission_max_change_bps
+        )));
+    }
+    let from = epoch.next()?;
+    v.pending_commission = Some((commission, from));
+    v.last_commission_change = Some(epoch);
+    state.put::<Validators>(addr, v);
+    ctx.emit(Event::CommissionScheduled {
+        validator: addr,
+        commission,
+        from_epoch: from,
+    });
+    Ok(from)
+}
+
+/// `unjail {}`, signed by a jailed validator once its jail period is over.
+pub fn unjail(state: &mut State, ctx: &mut Ctx) -> Result<()> {
+    let addr = ctx.signer;
+    let mut v = validator(state, addr)?.clone();
+    match v.status {
+        ValidatorStatus::Jailed { until } if until <= ctx.now => {
+            v.status = ValidatorStatus::Pending;
+            v.uptime = Uptime::default();
+            state.put::<Validators>(addr, v);
+            ctx.emit(Event::ValidatorUnjailed { validator: addr });
+            Ok(())
+        }
+        ValidatorStatus::Jailed { until } => Err(Error::ValidatorUnavailable {
+            validator: fmt_address(&addr),
+            status: if until > ctx.now {
+                "jailed until later"
+            } else {
+                "jailed"
+            },
+        }),
+        other => Err(Error::ValidatorUnavailable {
+            validator: fmt_address(&addr),
+            status: other.name(),
+        }),
+    }
+}
+
+/// At the boundary that starts `epoch`: pending bonds of `epoch` join their pools at the current
+/// rate, and commission changes for `epoch` apply.
+pub fn activate_epoch(state: &mut State, epoch: Epoch) -> Result<()> {
+    let due: Vec<Address> = state
+        .range::<Activations, _>((epoch, Address::ZERO)..)
+        .take_while(|((e, _), _)| *e == epoch)
+        .map(|((_, v), _)| *v)
+        .collect();
+    for addr in due {
+        let mut act: Activation = state
+            .get::<Activations>(&(epoch, addr))
+            .cloned()
+            .unwrap_or_default();
+        let mut v = validator(state, addr)?.clone();
+        let minted = v.shares_for(act.amount)?;
+        v.shares = v.shares.checked_add(minted).ok_or(MathError::Overflow)?;
+        v.bonded = v.bonded.checked_add(act.amount)?;
+        v.pending_bonded = v.pending_bonded.checked_sub(act.amount)?;
+        act.shares = Some(minted);
+        act.net_index = v.sources.clone().map(|t| t.net_per_share);
+        act.commission_index = v.sources.clone().map(|t| t.commission_per_share);
+        state.put::<Activations>((epoch, addr), act);
+        state.put::<Validators>(addr, v);
+    }
+    let changing: Vec<(Address, Bps)> = state
+        .iter::<Validators>()
+        .filter_map(|(a, v)| {
+            v.pending_commission
+                .filter(|(_, e)| *e <= epoch)
+                .map(|(c, _)| (*a, c))
+        })
+        .collect();
+    for (addr, c) in changing {
+        let mut v = validator(state, addr)?.clone();
+        v.commission = c;
+        v.pending_commission = None;
+        state.put::<Validators>(addr, v);
+    }
+    Ok(())
+}
+
+/// Chooses the active set for the epoch starting now: the top `max_validators` by bonded stake
+/// (ties: lower address) among validators neither jailed nor tombstoned whose own stake is at
+/// least `min_self_bond`.
+pub fn select_active_set(state: &mut State, events: &mut Vec<Event>) -> Result<()> {
+    let p = state.params().clone();
+    let mut candidates: Vec<(Amount, Address)> = Vec::new();
+    for (addr, v) in state.iter::<Validators>() {
+        let eligible = matches!(v.status, ValidatorStatus::Pending | ValidatorStatus::Active)
+            && self_bond(state, *addr, v)? >= p.min_self_bond
+            && !v.bonded.is_zero();
+        if eligible {
+            candidates.push((v.bonded, *addr));
+        }
+    }
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    candidates.truncate(p.max_validators as usize);
+    let chosen: std::collections::BTreeSet<Address> =
+        candidates.into_iter().map(|(_, a)| a).collect();
+    let all: Vec<(Address, ValidatorStatus)> = state
+        .iter::<Validators>()
+        .map(|(a, v)| (*a, v.status))
+        .collect();
+    for (addr, status) in all {
+        let next = match status {
+            ValidatorStatus::Pending | ValidatorStatus::Active if chosen.contains(&addr) => {
+                ValidatorStatus::Active
+            }
+            ValidatorStatus::Active => ValidatorStatus::Pending,
+            other => other,
+        };
+        if next != status {
+            let mut v = validator(state, addr)?.clone();
+            v.status = next;
+            v.uptime.missed_in_epoch = 0;
+            state.put::<Validators>(addr, v);
+            events.push(Event::ValidatorStatusChanged {
+                validator: addr,
+                status: next.name(),
+            });
+        } else if status == ValidatorStatus::Active {
+            let mut v = validator(state, addr)?.clone();
+            v.uptime.missed_in_epoch = 0;
+            state.put::<Validators>(addr, v);
+        }
+    }
+    Ok(())
+}
+
+/// RAM the validator's own account has bonded with it (active shares only).
+fn self_bond(state: &State, addr: Address, v: &Validator) -> Result<Amount> {
+    let shares = state
+        .get::<crate::state::BaseDelegations>(&(addr, addr))
+        .map_or(0, |d| d.shares);
+    let activated =
+        super::delegation::settled_delegation(state, addr, addr)?.map_or(shares, |d| d.shares);
+    Ok(v.value_of(activated)?)
+}
+
+/// The proposer of the block at `height`: an active validator chosen with probability
+/// proportional to bonded stake, from a hash of the height (deterministic, no randomness).
+pub fn proposer_for(state: &State, height: Height) -> Option<Address> {
+    let active: Vec<(Address, Amount)> = state
+        .iter::<Validators>()
+        .filter(|(_, v)| v.status == ValidatorStatus::Active && !v.bonded.is_zero())
+        .map(|(a, v)| (*a, v.bonded))
+        .collect();
+    let total: u128 = active
+        .iter()
+        .map(|(_, b)| b.get())
+        .fold(0u128, u128::saturating_add);
+    if total == 0 {
+        return None;
+    }
+    let seed = U256::from_be_bytes(keccak256(height.get().to_be_bytes()).0);
+    let mut pick = u128::try_from(seed % U256::from(total)).unwrap_or(0);
+    for (a, b) in active {
+        if pick < b.get() {
+            return Some(a);
+        }
+        pick -= b.get();
+    }
+    None
+}

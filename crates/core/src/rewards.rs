@@ -1,0 +1,1042 @@
+//! Restaking rewards and fees (PROTOCOL.md §7).
+//!
+//! A service funds a *reward program* for one of its operator sets: the amount is escrowed and
+//! streamed evenly per epoch. At each epoch's closing boundary its slice is split over the set's
+//! operators by weight — Σ over the set's strategies of (allocated slashable stake, or delegated
+//! stake) × the program's multiplier for the strategy (default: its value in RAM) — counting only
+//! stake that was already there when the epoch began. An epoch with no eligible weight refunds its
+//! slice. From each operator's share the protocol fee goes to the treasury, then the operator's
+//! commission for that service; the rest raises a reward-per-unit index of each of the operator's
+//! *reward terms* (its direct terms and the bridges of stake redelegated to it), in proportion to
+//! their weight. Positions claim `scaled · Δindex` in O(1): the work per epoch is O(programs ×
+//! operators in their sets × terms), never O(delegators).
+//!
+//! # Timing
+//!
+//! Stake that joins a reward term during epoch `e` is *pending* for `e`: it is not counted in `e`'s
+//! weights and does not share `e`'s slice. At `e`'s boundary, after the distribution, the term's
+//! indices are snapshotted; a position's pending part earns from that snapshot on. When a
+//! redelegated tranche's old-operator window closes, its bridge's and its new operator's indices
+//! are snapshotted, so the tranche earns the bridge's rewards up to then and the direct term's
+//! after.
+//!
+//! # Invariants
+//!
+//! - A program's escrow is its amount less what it has streamed.
+//! - The reward pool holds at least Σ claimable over all positions.
+
+use crate::bank;
+use crate::base::{INDEX_SCALE, index_amount};
+use crate::block::{IdKind, Timer, next_id, schedule};
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{Address, AssetId, SetRef, fmt_address, module};
+use crate::num::{Amount, BPS_DENOMINATOR, Bps, MathError, WAD, Wad, mul_div_ceil, mul_div_floor};
+use crate::restaking::{self, Position, Tranche};
+use crate::state::{
+    ActivePrograms, RewardActivations, RewardIndexes, RewardMaturities, RewardPending,
+    RewardPrograms, ServiceCommissions, SetMembers, State,
+};
+use crate::time::{Duration, Epoch, Timestamp};
+use alloy_primitives::U256;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// A reward term: an operator's direct term `(operator, term, 0x0)`, or a bridge
+/// `(old operator, term, new operator)`.
+pub type TermKey = (Address, AssetId, Address);
+
+/// The direct reward term of (operator, term).
+pub fn direct(operator: Address, term: AssetId) -> TermKey {
+    (operator, term, Address::ZERO)
+}
+
+/// How a program weighs operators.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    BorshSerialize,
+    BorshDeserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Weighting {
+    /// By slashable stake allocated to the set (unique stake).
+    #[default]
+    Allocated,
+    /// By stake delegated to the operator.
+    Delegated,
+}
+
+/// A reward program.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+pub struct RewardProgram {
+    /// The funding service.
+    pub service: Address,
+    /// The set it rewards.
+    pub set: SetRef,
+    /// The reward asset.
+    pub asset: AssetId,
+    /// Total amount.
+    pub amount: Amount,
+    /// First epoch streamed.
+    pub start_epoch: Epoch,
+    /// Number of epochs streamed.
+    pub epochs: u64,
+    /// Weighting.
+    pub weighting: Weighting,
+    /// Multipliers per strategy (WAD; default: the strategy's value in RAM).
+    pub multipliers: Vec<(AssetId, Wad)>,
+    /// Streamed so far (distributed, fees, commissions, refunds).
+    pub streamed: Amount,
+    /// Of which refunded for epochs with no eligible operator.
+    pub refunded: Amount,
+    /// Of which paid to delegators' indices.
+    pub distributed: Amount,
+    /// Of which protocol fees.
+    pub protocol_fees: Amount,
+    /// Of which operator commissions.
+    pub commissions: Amount,
+}
+
+/// Cumulative reward per scaled unit of a reward term, × [`INDEX_SCALE`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RewardIndex {
+    /// Net of fees.
+    pub net: U256,
+    /// Protocol fee taken before it.
+    pub protocol_fee: U256,
+    /// Operator commission taken before it.
+    pub commission: U256,
+}
+
+/// A position's rewards in one asset.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct PositionReward {
+    /// The reward asset.
+    pub asset: AssetId,
+    /// Index at the last accrual.
+    pub at: RewardIndex,
+    /// Claimable now.
+    pub claimable: Amount,
+    /// Σ net earned since the position opened.
+    pub earned: Amount,
+    /// Σ protocol fees on it.
+    pub protocol_fees: Amount,
+    /// Σ operator commission on it.
+    pub commissions: Amount,
+}
+
+/// An operator's commission on one service's rewards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+pub struct ServiceCommission {
+    /// In force.
+    pub bps: Bps,
+    /// A change and when it applies.
+    pub pending: Option<(Bps, Timestamp)>,
+}
+
+/// Arguments of `create_reward_program`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRewardProgram {
+    /// The funding service (must sign).
+    pub service: Address,
+    /// The set.
+    pub set: SetRef,
+    /// Reward asset symbol.
+    pub asset: String,
+    /// Total amount.
+    pub amount: Amount,
+    /// Unix time to start streaming from (default: now); streaming starts at the first epoch
+    /// boundary at or after it.
+    #[serde(default)]
+    pub start: Option<Timestamp>,
+    /// Duration; streamed over `ceil(duration / epoch_length)` epochs.
+    pub duration_s: Duration,
+    /// `"allocated"` or `"delegated"`.
+    #[serde(default)]
+    pub weighting: Weighting,
+    /// Multiplier per strategy symbol, WAD.
+    #[serde(default)]
+    pub multipliers: Option<std::collections::BTreeMap<String, Wad>>,
+}
+
+fn get_index(state: &State, key: TermKey, asset: AssetId) -> RewardIndex {
+    state
+        .get::<RewardIndexes>(&(key.0, key.1, key.2, asset))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Every reward asset with an index on a term, and the index.
+pub fn term_indexes(state: &State, key: TermKey) -> Vec<(AssetId, RewardIndex)> {
+    state
+        .range::<RewardIndexes, _>(
+            (key.0, key.1, key.2, AssetId(0))..=(key.0, key.1, key.2, AssetId(u32::MAX)),
+        )
+        .map(|((_, _, _, a), i)| (*a, *i))
+        .collect()
+}
+
+/// `create_reward_program {service, set, asset, amount, start?, duration_s, weighting,
+/// multipliers?}`, signed by the service.
+pub fn create_reward_program(
+    state: &mut State,
+    ctx: &mut Ctx,
+    args: CreateRewardProgram,
+) -> Result<u64> {
+    if ctx.signer != args.service || args.set.service != args.service {
+        return Err(Error::unauthorized(
+            "create_reward_program",
+            &ctx.signer,
+            format!("the service of {}", args.set),
+        ));
+    }
+    let os = restaking::operator_set(state, args.set)?.clone();
+    let asset = bank::asset_id(state, &args.asset)?;
+    let p = state.params().clone();
+    let epochs = args
+        .duration_s
+        .get()
+        .div_ceil(p.epoch_length_s.get().max(1));
+    if epochs == 0 {
+        return Err(Error::invalid("duration_s", "must be positive"));
+    }
+    if args.amount.get() < u128::from(epochs) {
+        return Err(Error::invalid(
+            "amount",
+            format!("must be at least one unit per epoch ({epochs})"),
+        ));
+    }
+    let live = state
+        .iter::<ActivePrograms>()
+        .filter(|(id, _)| {
+            state
+                .get::<RewardPrograms>(id)
+                .is_some_and(|r| r.set == args.set)
+        })
+        .count();
+    if live >= p.max_programs_per_set as usize {
+        return Err(Error::LimitExceeded {
+            limit: "max_programs_per_set",
+            max: u64::from(p.max_programs_per_set),
+        });
+    }
+    let mut multipliers = Vec::new();
+    for (name, w) in args.multipliers.unwrap_or_default() {
+        let id = restaking::strategy_id(state, &name)?;
+        if !os.strategies.contains(&id) {
+            return Err(Error::StrategyNotInSet {
+                set: args.set.to_string(),
+                strategy: name,
+            });
+        }
+        multipliers.push((id, w));
+    }
+    let meta = state.meta();
+    let start_epoch = first_epoch_from(
+        args.start.unwrap_or(ctx.now),
+        meta.genesis_time,
+        p.epoch_length_s,
+        meta.epoch,
+    )?;
+    bank::transfer(
+        state,
+        ctx.signer,
+        module::reward_escrow(),
+        asset,
+        args.amount,
+    )?;
+    let id = next_id(state, IdKind::Program)?;
+    state.put::<RewardPrograms>(
+        id,
+        RewardProgram {
+            service: args.service,
+            set: args.set,
+            asset,
+            amount: args.amount,
+            start_epoch,
+            epochs,
+            weighting: args.weighting,
+            multipliers,
+            streamed: Amount::ZERO,
+            refunded: Amount::ZERO,
+            distributed: Amount::ZERO,
+            protocol_fees: Amount::ZERO,
+            commissions: Amount::ZERO,
+        },
+    );
+    state.put::<ActivePrograms>(id, ());
+    ctx.emit(Event::RewardProgramCreated {
+        id,
+        service: args.service,
+        set: args.set,
+        asset,
+        amount: args.amount,
+        start_epoch,
+        epochs,
+    });
+    Ok(id)
+}
+
+/// The first epoch that starts at or after `start`, and not before the current epoch.
+fn first_epoch_from(
+    start: Timestamp,
+    genesis: Timestamp,
+    len: Duration,
+    current: Epoch,
+) -> Result<Epoch> {
+    let e = Epoch::containing(start, genesis, len);
+    let e = if e.start(genesis, len)? == start {
+        e
+    } else {
+        e.next()?
+    };
+    Ok(e.max(current))
+}
+
+/// An operator's commission on a service's rewards now.
+pub fn commission_of(state: &State, operator: Address, service: Address) -> Bps {
+    match state.get::<ServiceCommissions>(&(operator, service)) {
+        Some(c) => c.bps,
+        None => restaking::operator(state, operator)
+            .map_or(state.params().default_commission_bps, |o| {
+                o.default_commission
+            }),
+    }
+}
+
+/// `set_service_commission {service, commission_bps}`, signed by the operator: applies after
+/// `commission_delay_s`.
+pub fn set_service_commission(
+    state: &mut State,
+    ctx: &mut Ctx,
+    service: Address,
+    bps: Bps,
+) -> Result<Timestamp> {
+    restaking::operator(state, ctx.signer)?;
+    restaking::service(state, service)?;
+    if bps > Bps::ONE {
+        return Err(Error::invalid("commission_bps", "must be at most 10000"));
+    }
+    let current = commission_of(state, ctx.signer, service);
+    let effect_at = ctx.now.checked_add(state.params().commission_delay_s)?;
+    state.put::<ServiceCommissions>(
+        (ctx.signer, service),
+        ServiceCommission {
+            bps: current,
+            pending: Some((bps, effect_at)),
+        },
+    );
+    schedule(
+        state,
+        effect_at,
+        Timer::CommissionEffect {
+            operator: ctx.signer,
+            service,
+        },
+    )?;
+    ctx.emit(Event::ServiceCommissionScheduled {
+        operator: ctx.signer,
+        service,
+        commission: bps,
+        effect_at,
+    });
+    Ok(effect_at)
+}
+
+/// Timer: a commission change reaches its effect time.
+pub fn apply_commission_effect(
+    state: &mut State,
+    operator: Address,
+    service: Address,
+    now: Timestamp,
+) {
+    let Some(mut c) = state
+        .get::<ServiceCommissions>(&(operator, service))
+        .copied()
+    else {
+        return;
+    };
+    if let Some((bps, _)) = c.pending.filter(|(_, at)| *at <= now) {
+        c.bps = bps;
+        c.pending = None;
+        state.put::<ServiceCommissions>((operator, service), c);
+    }
+}
+
+// --- stake joining and leaving reward terms ------------------------------------------------
+
+/// Records `scaled` joining a reward term this epoch (pending until the boundary).
+pub fn add_pending(state: &mut State, key: TermKey, scaled: u128) -> Result<()> {
+    if scaled == 0 {
+        return Ok(());
+    }
+    let epoch = state.meta().epoch;
+    let k = (epoch, key.0, key.1, key.2);
+    let p = state.get::<RewardPending>(&k).copied().unwrap_or(0);
+    state.put::<RewardPending>(k, p.checked_add(scaled).ok_or(MathError::Overflow)?);
+    Ok(())
+}
+
+/// Records `scaled` of this epoch's pending stake leaving a reward term.
+pub fn remove_pending(state: &mut State, key: TermKey, scaled: u128) -> Result<()> {
+    if scaled == 0 {
+        return Ok(());
+    }
+    let epoch = state.meta().epoch;
+    let k = (epoch, key.0, key.1, key.2);
+    let p = state
+        .get::<RewardPending>(&k)
+        .copied()
+        .unwrap_or(0)
+        .checked_sub(scaled)
+        .ok_or(MathError::Underflow)?;
+    if p == 0 {
+        state.delete::<RewardPending>(&k);
+    } else {
+        state.put::<RewardPending>(k, p);
+    }
+    Ok(())
+}
+
+fn pending_of(state: &State, key: TermKey) -> u128 {
+    let epoch = state.meta().epoch;
+    state
+        .get::<RewardPending>(&(epoch, key.0, key.1, key.2))
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Timer work when a bridge chunk matures: snapshot the bridge's and the new operator's direct
+/// indices, so tranches fold in exactly.
+pub fn snapshot_maturity(state: &mut State, bridge: TermKey, at: Timestamp) {
+    let direct_key = direct(bridge.2, bridge.1);
+    let mut snaps: Vec<(AssetId, RewardIndex, RewardIndex)> = Vec::new();
+    let mut assets: std::collections::BTreeSet<AssetId> = term_indexes(state, bridge)
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    assets.extend(term_indexes(state, direct_key).into_iter().map(|(a, _)| a));
+    for a in assets {
+        snaps.push((
+            a,
+            get_index(state, bridge, a),
+            get_index(state, direct_key, a),
+        ));
+    }
+    if !snaps.is_empty() {
+        state.put::<RewardMaturities>((bridge.0, bridge.1, bridge.2, at), snaps);
+    }
+}
+
+// --- accrual ---------------------------------------------------------------------------------
+
+fn entry(rewards: &mut Vec<PositionReward>, asset: AssetId) -> &mut PositionReward {
+    let i = match rewards.iter().position(|r| r.asset == asset) {
+        Some(i) => i,
+        None => {
+            rewards.push(PositionReward {
+                asset,
+                at: RewardIndex::default(),
+                claimable: Amount::ZERO,
+                earned: Amount::ZERO,
+                protocol_fees: Amount::ZERO,
+                commissions: Amount::ZERO,
+            });
+            rewards.len() - 1
+        }
+    };
+    &mut rewards[i]
+}
+
+/// Credits `scaled · (to − from)` to a reward entry.
+fn credit(
+    r: &mut PositionReward,
+    scaled: u128,
+    from: &RewardIndex,
+    to: &RewardIndex,
+) -> Result<()> {
+    let net = index_amount(scaled, to.net.saturating_sub(from.net))?;
+    r.claimable = r.claimable.checked_add(net)?;
+    r.earned = r.earned.checked_add(net)?;
+    r.protocol_fees = r.protocol_fees.checked_add(index_amount(
+        scaled,
+        to.protocol_fee.saturating_sub(from.protocol_fee),
+    )?)?;
+    r.commissions = r.commissions.checked_add(index_amount(
+        scaled,
+        to.commission.saturating_sub(from.commission),
+    )?)?;
+    Ok(())
+}
+
+/// The index of `key` for `asset` right after the boundary that activated `epoch`'s pending stake.
+fn activation(state: &State, epoch: Epoch, key: TermKey, asset: AssetId) -> RewardIndex {
+    state
+        .get::<RewardActivations>(&(epoch, key.0, key.1, key.2, asset))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Accrues a stake part of `scaled` units on `key` up to `now_index`, given its pending status:
+/// units pending since `epoch` earn from their activation snapshot.
+fn accrue_part(
+    state: &State,
+    rewards: &mut Vec<PositionReward>,
+    key: TermKey,
+    active: u128,
+    pending: Option<(u128, Epoch)>,
+    current: Epoch,
+    upto: &[(AssetId, RewardIndex)],
+) -> Result<()> {
+    for (asset, now) in upto {
+        let r = entry(rewards, *asset);
+        let from = r.at;
+        credit(r, active, &from, now)?;
+        if let Some((units, epoch)) = pending.filter(|(u, e)| *u > 0 && *e < current) {
+            credit(r, units, &activation(state, epoch, key, *asset), now)?;
+        }
+        r.at = *now;
+    }
+    Ok(())
+}
+
+/// Brings a position's rewards up to date (pure on `state`): its direct part on the operator's
+/// direct term, each live tranche on its bridge, and each tranche whose window has closed is
+/// folded into the direct part with the indices snapshotted then.
+pub fn accrue_position(
+    state: &State,
+    operator: Address,
+    term: AssetId,
+    p: &mut Position,
+    now: Timestamp,
+) -> Result<()> {
+    let current = state.meta().epoch;
+    let key = direct(operator, term);
+    let direct_now = term_indexes(state, key);
+    let active = p.scaled.saturating_sub(p.pending_scaled);
+    let pending = (p.pending_scaled > 0).then_some((p.pending_scaled, p.pending_epoch));
+    accrue_part(
+        state,
+        &mut p.rewards,
+        key,
+        active,
+        pending,
+        current,
+        &direct_now,
+    )?;
+    if p.pending_epoch < current {
+        p.pending_scaled = 0;
+    }
+    let (matured, live): (Vec<Tranche>, Vec<Tranche>) = std::mem::take(&mut p.tranches)
+        .into_iter()
+        .partition(|t| t.matures_at <= now);
+    for mut t in live {
+        let bkey = (t.from, term, operator);
+        accrue_tranche(state, &mut t, bkey, current, &term_indexes(state, bkey))?;
+        p.tranches.push(t);
+    }
+    for t in matured {
+        fold_tranche(state, operator, term, p, t, current)?;
+    }
+    Ok(())
+}
+
+/// A tranche is wholly pending in its creation epoch; after that epoch's boundary it earns on its
+/// bridge, first from the bridge's activation snapshot, then from its own checkpoint. `asof` is
+/// the epoch the indices in `upto` belong to.
+fn accrue_tranche(
+    state: &State,
+    t: &mut Tranche,
+    bkey: TermKey,
+    asof: Epoch,
+    upto: &[(AssetId, RewardIndex)],
+) -> Result<()> {
+    if t.epoch >= asof {
+        return Ok(());
+    }
+    for (asset, now) in upto {
+        let r = entry(&mut t.rewards, *asset);
+        let from = if t.activated {
+            r.at
+        } else {
+            activation(state, t.epoch, bkey, *asset)
+        };
+        credit(r, t.scaled, &from, now)?;
+        r.at = *now;
+    }
+    t.activated = true;
+    Ok(())
+}
+
+/// Folds a tranche whose window closed into the direct part: it earns the bridge's index up to
+/// the maturity snapshot, then the direct index from the maturity snapshot on (or, if it matured
+/// in its creation epoch, it joins the direct part's pending stake of that epoch).
+fn fold_tranche(
+    state: &State,
+    operator: Address,
+    term: AssetId,
+    p: &mut Position,
+    mut t: Tranche,
+    current: Epoch,
+) -> Result<()> {
+    let bkey = (t.from, term, operator);
+    let snaps = state
+        .get::<RewardMaturities>(&(bkey.0, bkey.1, bkey.2, t.matures_at))
+        .cloned()
+        .unwrap_or_default();
+    let maturity_epoch = Epoch::containing(
+        t.matures_at,
+        state.meta().genesis_time,
+        state.params().epoch_length_s,
+    );
+    let bridge_at: Vec<(AssetId, RewardIndex)> = snaps.iter().map(|(a, b, _)| (*a, *b)).collect();
+    accrue_tranche(state, &mut t, bkey, maturity_epoch, &bridge_at)?;
+    for r in &t.rewards {
+        let e = entry(&mut p.rewards, r.asset);
+        e.claimable = e.claimable.checked_add(r.claimable)?;
+        e.earned = e.earned.checked_add(r.earned)?;
+        e.protocol_fees = e.protocol_fees.checked_add(r.protocol_fees)?;
+        e.commissions = e.commissions.checked_add(r.commissions)?;
+    }
+    let (_, scaled) = restaking::tranche_conversion(state, operator, term, &t)?;
+    let direct_key = direct(operator, term);
+    if t.epoch < maturity_epoch {
+        for (asset, now) in term_indexes(state, direct_key) {
+            let from = snaps
+                .iter()
+                .find(|(a, _, _)| *a == asset)
+                .map_or(RewardIndex::default(), |(_, _, d)| *d);
+            credit(entry(&mut p.rewards, asset), scaled, &from, &now)?;
+        }
+    } else if t.epoch < current {
+        for (asset, now) in term_indexes(state, direct_key) {
+            credit(
+                entry(&mut p.rewards, asset),
+                scaled,
+                &activation(state, t.epoch, direct_key, asset),
+                &now,
+            )?;
+        }
+    } else {
+        p.pending_scaled = p
+            .pending_scaled
+            .checked_add(scaled)
+            .ok_or(MathError::Overflow)?;
+        p.pending_epoch = current;
+    }
+    p.scaled = p.scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
+    p.shares = p.shares.checked_add(t.shares)?;
+    Ok(())
+}
+
+// --- distribution ----------------------------------------------------------------------------
+
+/// One reward term's weight in an operator's share.
+struct TermWeight {
+    key: TermKey,
+    /// Active scaled units.
+    units: u128,
+    /// Active value in the strategy's tokens (RAM for native).
+    value: Amount,
+}
+
+/// Distributes the closing epoch's slice of every live program.
+pub fn distribute_epoch(state: &mut State, events: &mut Vec<Event>, closing: Epoch) -> Result<()> {
+    let ids: Vec<u64> = state.iter::<ActivePrograms>().map(|(id, _)| *id).collect();
+    for id in ids {
+        let Some(program) = state.get::<RewardPrograms>(&id).cloned() else {
+            continue;
+        };
+        if closing < program.start_epoch {
+            continue;
+        }
+        let last = program.start_epoch.get().saturating_add(program.epochs - 1);
+        if closing.get() > last {
+            state.delete::<ActivePrograms>(&id);
+            continue;
+        }
+        let slice = if closing.get() == last {
+            program.amount.checked_sub(program.streamed)?
+        } else {
+            Amount::new(mul_div_floor(
+                program.amount.get(),
+                1,
+                u128::from(program.epochs),
+            )?)
+        };
+        distribute_slice(state, events, id, program, slice)?;
+        if closing.get() == last {
+            state.delete::<ActivePrograms>(&id);
+        }
+    }
+    Ok(())
+}
+
+fn distribute_slice(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    id: u64,
+    mut program: RewardProgram,
+    slice: Amount,
+) -> Result<()> {
+    let weights = set_weights(state, &program)?;
+    let total: U256 = weights.iter().fold(U256::ZERO, |acc, (_, w, _)| acc + *w);
+    program.streamed = program.streamed.checked_add(slice)?;
+    if total.is_zero() {
+        bank::transfer(
+            state,
+            module::reward_escrow(),
+            program.service,
+            program.asset,
+            slice,
+        )?;
+        program.refunded = program.refunded.checked_add(slice)?;
+        events.push(Event::RewardRefunded {
+            program: id,
+            amount: slice,
+        });
+        state.put::<RewardPrograms>(id, program);
+        return Ok(());
+    }
+    let protocol_bps = u128::from(state.params().protocol_fee_bps.get());
+    for (operator, w, terms) in weights {
+        let share = Amount::new(
+            u128::try_from(U256::from(slice.get()) * w / total).map_err(|_| MathError::Overflow)?,
+        );
+        let fee =
+            Amount::new(mul_div_ceil(share.get(), protocol_bps, BPS_DENOMINATOR)?.min(share.get()));
+        let after_fee = share.checked_sub(fee)?;
+        let bps = u128::from(commission_of(state, operator, program.service).get());
+        let commission =
+            Amount::new(mul_div_ceil(after_fee.get(), bps, BPS_DENOMINATOR)?.min(after_fee.get()));
+        let rest = after_fee.checked_sub(commission)?;
+        bank::transfer(
+            state,
+            module::reward_escrow(),
+            module::treasury(),
+            program.asset,
+            fee,
+        )?;
+        bank::transfer(
+            state,
+            module::reward_escrow(),
+            operator,
+            program.asset,
+            commission,
+        )?;
+        bank::transfer(
+            state,
+            module::reward_escrow(),
+            module::reward_pool(),
+            program.asset,
+            rest,
+        )?;
+        program.protocol_fees = program.protocol_fees.checked_add(fee)?;
+        program.commissions = program.commissions.checked_add(commission)?;
+        let assigned = raise_indexes(state, program.asset, &terms, w, (rest, fee, commission))?;
+        program.distributed = program.distributed.checked_add(assigned)?;
+        if !fee.is_zero() {
+            events.push(Event::FeeCharged {
+                layer: "restaking",
+                kind: "protocol_fee",
+                on: operator,
+                to: module::treasury(),
+                asset: program.asset,
+                amount: fee,
+            });
+        }
+        if !commission.is_zero() {
+            events.push(Event::FeeCharged {
+                layer: "restaking",
+                kind: "operator_commission",
+                on: operator,
+                to: operator,
+                asset: program.asset,
+                amount: commission,
+            });
+        }
+    }
+    events.push(Event::RewardDistributed {
+        program: id,
+        amount: slice,
+    });
+    state.put::<RewardPrograms>(id, program);
+    Ok(())
+}
+
+/// Raises each term's index by its share of `rest` (and the fee indices by its share of the
+/// fees); returns the amount assigned to indices (the rest is rounding dust left in the pool).
+fn raise_indexes(
+    state: &mut State,
+    asset: AssetId,
+    terms: &[(TermWeight, U256)],
+    w_total: U256,
+    amounts: (Amount, Amount, Amount),
+) -> Result<Amount> {
+    let (rest, fee, commission) = amounts;
+    let mut assigned = Amount::ZERO;
+    for (t, w) in terms {
+        if t.units == 0 || w.is_zero() {
+            continue;
+        }
+        let part = |x: Amount| -> Result<u128> {
+            u128::try_from(U256::from(x.get()) * *w / w_total)
+                .map_err(|_| Error::Math(MathError::Overflow))
+        };
+        let (net, pf, cm) = (part(rest)?, part(fee)?, part(commission)?);
+        let mut idx = get_index(state, t.key, asset);
+        let step = |x: u128| U256::from(x) * U256::from(INDEX_SCALE) / U256::from(t.units);
+        idx.net = idx.net.checked_add(step(net)).ok_or(MathError::Overflow)?;
+        idx.protocol_fee = idx
+            .protocol_fee
+            .checked_add(step(pf))
+            .ok_or(MathError::Overflow)?;
+        idx.commission = idx
+            .commission
+            .checked_add(step(cm))
+            .ok_or(MathError::Overflow)?;
+        state.put::<RewardIndexes>((t.key.0, t.key.1, t.key.2, asset), idx);
+        assigned = assigned.checked_add(Amount::new(net))?;
+    }
+    Ok(assigned)
+}
+
+/// Weights of every operator registered in the program's set: (operator, weight, its terms with
+/// their weights). Counts only stake active since the epoch began.
+#[allow(clippy::type_complexity)]
+fn set_weights(
+    state: &State,
+    program: &RewardProgram,
+) -> Result<Vec<(Address, U256, Vec<(TermWeight, U256)>)>> {
+    let os = restaking::operator_set(state, program.set)?;
+    let now = state.now();
+    let mut out = Vec::new();
+    let members: Vec<Address> = state
+        .range::<SetMembers, _>((program.set, Address::ZERO)..)
+        .take_while(|((s, _), _)| *s == program.set)
+        .map(|((_, o), _)| *o)
+        .collect();
+    for operator in members {
+        let mut terms = Vec::new();
+        let mut op_weight = U256::ZERO;
+        for &strategy in &os.strategies {
+            let m = restaking::max_magnitude(state, operator, strategy);
+            if m.is_zero() {
+                continue;
+            }
+            let factor = match program.weighting {
+                Weighting::Allocated => {
+                    restaking::slashable_magnitude(state, operator, program.set, strategy, now)
+                }
+                Weighting::Delegated => m,
+            };
+            if factor.is_zero() {
+                continue;
+            }
+            let multiplier = multiplier(state, program, strategy)?;
+            for tw in term_weights(state, operator, strategy, m)? {
+                let w = U256::from(tw.value.get()) * U256::from(factor.get()) / U256::from(m.get())
+                    * U256::from(multiplier.get())
+                    / U256::from(WAD);
+                op_weight += w;
+                terms.push((tw, w));
+            }
+        }
+        if !op_weight.is_zero() {
+            out.push((operator, op_weight, terms));
+        }
+    }
+    Ok(out)
+}
+
+/// The active stake of an operator in a strategy, per reward term.
+fn term_weights(
+    state: &State,
+    operator: Address,
+    strategy: AssetId,
+    m: Wad,
+) -> Result<Vec<TermWeight>> {
+    let mut out = Vec::new();
+    for term in restaking::terms_of(state, operator, strategy) {
+        let key = direct(operator, term);
+        let t = restaking::term(state, operator, term);
+        let units = t.position_scaled.saturating_sub(pending_of(state, key));
+        let value = restaking::term_value(state, term, restaking::scaled_value_floor(units, m)?)?;
+        out.push(TermWeight { key, units, value });
+        for ((_, _, from), ()) in state
+            .range::<crate::state::BridgesIn, _>((operator, term, Address::ZERO)..)
+            .take_while(|((to, s, _), _)| *to == operator && *s == term)
+        {
+            let bkey = (*from, term, operator);
+            let scaled = state
+                .get::<crate::state::Bridges>(&bkey)
+                .map_or(0, |b| b.scaled);
+            let units = scaled.saturating_sub(pending_of(state, bkey));
+            let shares =
+                restaking::bridge_value(units, restaking::max_magnitude(state, *from, term), m)?;
+            out.push(TermWeight {
+                key: bkey,
+                units,
+                value: restaking::term_value(state, term, shares)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// RAM per token of a strategy, WAD: the program's multiplier, else native 1, the LST its rate,
+/// an external asset its governance price (1 if none is set).
+fn multiplier(state: &State, program: &RewardProgram, strategy: AssetId) -> Result<Wad> {
+    if let Some((_, w)) = program.multipliers.iter().find(|(s, _)| *s == strategy) {
+        return Ok(*w);
+    }
+    if strategy == AssetId::NATIVE {
+        return Ok(Wad::ONE);
+    }
+    if crate::lst::pool(state).is_ok_and(|p| p.asset == strategy) {
+        return Ok(Wad::new(crate::lst::rate_wad(state)?));
+    }
+    let symbol = bank::symbol(state, strategy);
+    Ok(state
+        .params()
+        .prices
+        .get(&symbol)
+        .copied()
+        .unwrap_or(Wad::ONE))
+}
+
+/// After the closing epoch's distributions: snapshot the indices of every term that had pending
+/// stake, and clear the pending records (that stake is active from now on).
+pub fn activate_pending(state: &mut State, closing: Epoch) -> Result<()> {
+    let due: Vec<(Address, AssetId, Address)> = state
+        .range::<RewardPending, _>((closing, Address::ZERO, AssetId(0), Address::ZERO)..)
+        .take_while(|((e, _, _, _), _)| *e == closing)
+        .map(|((_, a, t, b), _)| (*a, *t, *b))
+        .collect();
+    for key in due {
+        for (asset, idx) in term_indexes(state, key) {
+            state.put::<RewardActivations>((closing, key.0, key.1, key.2, asset), idx);
+        }
+        state.delete::<RewardPending>(&(closing, key.0, key.1, key.2));
+    }
+    Ok(())
+}
+
+// --- claims ----------------------------------------------------------------------------------
+
+/// `claim_rewards {operator?, strategy?}`: pays everything claimable on the signer's positions
+/// (optionally only those with one operator or strategy). O(positions × reward assets).
+pub fn claim_rewards(
+    state: &mut State,
+    ctx: &mut Ctx,
+    operator: Option<Address>,
+    strategy: Option<AssetId>,
+) -> Result<Vec<(AssetId, Amount)>> {
+    let staker = ctx.signer;
+    let keys: Vec<(Address, AssetId)> = state
+        .range::<crate::state::Positions, _>((staker, Address::ZERO, AssetId(0))..)
+        .take_while(|((s, _, _), _)| *s == staker)
+        .map(|((_, o, t), _)| (*o, *t))
+        .filter(|(o, t)| {
+            operator.is_none_or(|x| x == *o)
+                && strategy.is_none_or(|x| x == restaking::magnitude_key(*t))
+        })
+        .collect();
+    let mut paid: std::collections::BTreeMap<AssetId, Amount> = Default::default();
+    for (op, term) in keys {
+        let Some(mut p) = restaking::settled_position(state, staker, op, term, ctx.now)? else {
+            continue;
+        };
+        for r in &mut p.rewards {
+            let e = paid.entry(r.asset).or_insert(Amount::ZERO);
+            *e = e.checked_add(r.claimable)?;
+            r.claimable = Amount::ZERO;
+        }
+        restaking::store_settled_position(state, staker, op, term, p);
+    }
+    let paid: Vec<(AssetId, Amount)> = paid.into_iter().filter(|(_, a)| !a.is_zero()).collect();
+    if paid.is_empty() {
+        return Err(Error::invalid(
+            "rewards",
+            format!("{} has nothing to claim", fmt_address(&staker)),
+        ));
+    }
+    for (asset, amount) in &paid {
+        bank::transfer(state, module::reward_pool(), staker, *asset, *amount)?;
+        ctx.emit(Event::RewardsClaimed {
+            staker,
+            asset: *asset,
+            amount: *amount,
+        });
+    }
+    Ok(paid)
+}
+
+/// Rewards claimable on a settled position, by asset.
+pub fn claimable(p: &Position) -> Vec<(AssetId, Amount)> {
+    p.rewards
+        .iter()
+        .filter(|r| !r.claimable.is_zero())
+        .map(|r| (r.asset, r.claimable))
+        .collect()
+}
+
+/// Invariants: each program's escrow covers what it has not streamed; the pool covers what is
+/// claimable.
+pub fn check(state: &State, v: &mut Vec<String>) -> Result<()> {
+    let mut escrow: std::collections::BTreeMap<AssetId, u128> = Default::default();
+    for (id, p) in state.iter::<RewardPrograms>() {
+        let left = p.amount.checked_sub(p.streamed).map_err(|_| {
+            Error::invalid(
+                "program",
+                format!("program {id} streamed more than its amount"),
+            )
+        })?;
+        *escrow.entry(p.asset).or_default() += left.get();
+        let parts = p
+            .refunded
+            .checked_add(p.protocol_fees)?
+            .checked_add(p.commissions)?
+            .checked_add(p.distributed)?;
+        if parts > p.streamed {
+            v.push(format!("program {id}: refunds, fees, commissions and distributions {parts} exceed streamed {}", p.streamed));
+        }
+    }
+    for (asset, left) in escrow {
+        let held = bank::balance(state, module::reward_escrow(), asset).get();
+        if held != left {
+            v.push(format!(
+                "reward escrow holds {held} of asset {}, programs have {left} left",
+                asset.0
+            ));
+        }
+    }
+    let now = state.now();
+    let mut owed: std::collections::BTreeMap<AssetId, u128> = Default::default();
+    for ((staker, op, term), _) in state.iter::<crate::state::Positions>() {
+        if let Some(p) = restaking::settled_position(state, *staker, *op, *term, now)? {
+            for r in &p.rewards {
+                *owed.entry(r.asset).or_default() += r.claimable.get();
+            }
+        }
+    }
+    for (asset, claimable) in owed {
+        let pool = bank::balance(state, module::reward_pool(), asset).get();
+        if claimable > pool {
+            v.push(format!(
+                "rewards: claimable {claimable} of asset {} exceeds the pool's {pool}",
+                asset.0
+            ));
+        }
+    }
+    Ok(())
+}
