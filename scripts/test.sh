@@ -13,6 +13,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
 
+echo "== node crash test, heavier: 25 SIGKILLs under load (release)"
+RAMPART_CRASH_ITERATIONS=25 cargo test --release --locked -p rampart-cli --test node_crash
+
 echo "== benchmarks compile"
 cargo bench --workspace --locked --no-run
 

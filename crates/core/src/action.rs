@@ -165,8 +165,8 @@ pub enum Action {
     },
     /// Move a base delegation to another validator at once.
     RedelegateBase {
-        from: Address,
-        to: Address,
+        from_validator: Address,
+        to_validator: Address,
         #[serde(default)]
         shares: Option<ShareAmount>,
         #[serde(default)]
@@ -454,12 +454,18 @@ impl Action {
             } => base::undelegate_base(state, ctx, validator, base_amount(shares, amount)?)
                 .map(Outcome::Unbonding),
             Self::RedelegateBase {
-                from,
-                to,
+                from_validator,
+                to_validator,
                 shares,
                 amount,
             } => {
-                base::redelegate_base(state, ctx, from, to, base_amount(shares, amount)?)?;
+                base::redelegate_base(
+                    state,
+                    ctx,
+                    from_validator,
+                    to_validator,
+                    base_amount(shares, amount)?,
+                )?;
                 Ok(Outcome::Done)
             }
             Self::ClaimUnbonded {} => base::claim_unbonded(state, ctx).map(Outcome::Amount),

@@ -22,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod genesis;
 pub mod ids;
+pub mod insight;
 pub mod invariants;
 pub mod lst;
 pub mod num;

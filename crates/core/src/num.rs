@@ -107,6 +107,10 @@ macro_rules! quantity {
             pub fn checked_sub(self, rhs: Self) -> Result<Self, MathError> {
                 self.0.checked_sub(rhs.0).map(Self).ok_or(MathError::Underflow)
             }
+            /// `self + rhs`, capped at the maximum.
+            pub const fn saturating_add(self, rhs: Self) -> Self {
+                Self(self.0.saturating_add(rhs.0))
+            }
             /// `self − rhs`, floored at zero.
             pub const fn saturating_sub(self, rhs: Self) -> Self {
                 Self(self.0.saturating_sub(rhs.0))

@@ -24,15 +24,53 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
 #[allow(missing_docs)]
 pub enum Query {
-    Balance { account: Address, asset: String },
-    Asset { asset: String },
-    Strategy { strategy: String },
-    Operator { operator: Address },
-    Service { service: Address },
-    OperatorSet { set: SetRef },
-    Position { staker: Address },
-    Withdrawals { staker: Address },
-    SlashRequests { service: Address },
+    Balance {
+        account: Address,
+        asset: String,
+    },
+    Asset {
+        asset: String,
+    },
+    Strategy {
+        strategy: String,
+    },
+    Operator {
+        operator: Address,
+    },
+    Service {
+        service: Address,
+    },
+    OperatorSet {
+        set: SetRef,
+    },
+    Position {
+        staker: Address,
+    },
+    Withdrawals {
+        staker: Address,
+    },
+    SlashRequests {
+        service: Address,
+    },
+    Validator {
+        validator: Address,
+    },
+    BaseDelegation {
+        delegator: Address,
+    },
+    Lst {
+        #[serde(default)]
+        account: Option<Address>,
+    },
+    RewardProgram {
+        id: u64,
+    },
+    Yield {
+        account: Address,
+    },
+    ExitPath {
+        account: Address,
+    },
     Params,
     Invariants,
 }
@@ -51,6 +89,12 @@ impl Query {
             Self::Withdrawals { .. } => "withdrawals",
             Self::SlashRequests { .. } => "slash_requests",
             Self::Params => "params",
+            Self::Validator { .. } => "validator",
+            Self::BaseDelegation { .. } => "base_delegation",
+            Self::Lst { .. } => "lst",
+            Self::RewardProgram { .. } => "reward_program",
+            Self::Yield { .. } => "yield",
+            Self::ExitPath { .. } => "exit_path",
             Self::Invariants => "invariants",
         }
     }
@@ -68,6 +112,12 @@ impl Query {
             Self::Withdrawals { staker } => to_json(withdrawals_view(state, *staker)?),
             Self::SlashRequests { service } => to_json(slash_requests_view(state, *service)?),
             Self::Params => to_json(state.params()),
+            Self::Validator { validator } => to_json(validator_view(state, *validator)?),
+            Self::BaseDelegation { delegator } => to_json(base_delegation_view(state, *delegator)?),
+            Self::Lst { account } => to_json(lst_view(state, *account)?),
+            Self::RewardProgram { id } => to_json(reward_program_view(state, *id)?),
+            Self::Yield { account } => to_json(crate::insight::yield_view(state, *account)?),
+            Self::ExitPath { account } => to_json(crate::insight::exit_view(state, *account)?),
             Self::Invariants => to_json(InvariantsView::of(state)),
         };
         Ok(value)
@@ -665,7 +715,7 @@ fn position_entry(
         withdrawable: shares_value(state, strategy, value.withdrawable)?,
         withdrawable_shares: value.withdrawable,
         locked,
-        pending_rewards: Vec::new(),
+        pending_rewards: pending_rewards(state, p),
         exposure,
     })
 }
@@ -874,4 +924,331 @@ impl InvariantsView {
             violations,
         }
     }
+}
+
+fn pending_rewards(state: &State, p: &Position) -> Vec<RewardView> {
+    let mut by_asset: std::collections::BTreeMap<AssetId, Amount> = Default::default();
+    for r in p.rewards.iter().filter(|r| !r.claimable.is_zero()) {
+        let e = by_asset.entry(r.asset).or_insert(Amount::ZERO);
+        *e = e.saturating_add(r.claimable);
+    }
+    by_asset
+        .into_iter()
+        .map(|(a, amount)| RewardView {
+            asset: crate::bank::symbol(state, a),
+            amount,
+        })
+        .collect()
+}
+
+/// Rewards of one source at a validator.
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceView {
+    /// The source.
+    pub source: &'static str,
+    /// Gross, before commission.
+    pub gross: Amount,
+    /// The validator's commission on it.
+    pub commission: Amount,
+}
+
+/// `validator {validator}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ValidatorView {
+    /// The validator.
+    pub validator: Address,
+    /// `pending`, `active`, `jailed`, `tombstoned`.
+    pub status: &'static str,
+    /// Jailed until.
+    pub jailed_until: Option<Timestamp>,
+    /// Commission.
+    pub commission_bps: Bps,
+    /// A commission change and the epoch it applies from.
+    pub pending_commission: Option<(Bps, crate::time::Epoch)>,
+    /// Validator shares outstanding.
+    pub shares: Shares,
+    /// RAM bonded.
+    pub bonded: Amount,
+    /// RAM waiting to bond.
+    pub pending_bonded: Amount,
+    /// RAM per share, × 1e18.
+    pub rate_wad: Wad,
+    /// Missed blocks in the uptime window.
+    pub missed_blocks: u64,
+    /// The uptime window.
+    pub window_blocks: u64,
+    /// Missed blocks this epoch.
+    pub missed_in_epoch: u64,
+    /// Rewards by source.
+    pub rewards: Vec<SourceView>,
+    /// Double sign: (infraction height, slashed at height, bps).
+    pub double_sign: Option<(crate::time::Height, crate::time::Height, Bps)>,
+    /// Its native-restaking term is `RAM-native` with this validator.
+    pub index: u32,
+}
+
+/// `validator {validator}`.
+pub fn validator_view(state: &State, addr: Address) -> Result<ValidatorView> {
+    let v = crate::base::validator(state, addr)?;
+    let rate = crate::num::mul_div_floor(v.bonded.get(), WAD, v.shares.max(1))?;
+    Ok(ValidatorView {
+        validator: addr,
+        status: v.status.name(),
+        jailed_until: match v.status {
+            crate::base::ValidatorStatus::Jailed { until } => Some(until),
+            _ => None,
+        },
+        commission_bps: v.commission,
+        pending_commission: v.pending_commission,
+        shares: Shares::new(v.shares),
+        bonded: v.bonded,
+        pending_bonded: v.pending_bonded,
+        rate_wad: Wad::new(if v.shares == 0 { WAD } else { rate }),
+        missed_blocks: v.uptime.missed,
+        window_blocks: state.params().downtime_window_blocks,
+        missed_in_epoch: v.uptime.missed_in_epoch,
+        rewards: crate::base::Source::ALL
+            .iter()
+            .map(|s| SourceView {
+                source: s.name(),
+                gross: v.sources[s.index()].gross,
+                commission: v.sources[s.index()].commission,
+            })
+            .collect(),
+        double_sign: v
+            .double_sign
+            .map(|d| (d.infraction_height, d.slashed_height, d.bps)),
+        index: v.index,
+    })
+}
+
+/// One base delegation.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaseDelegationEntry {
+    /// The validator.
+    pub validator: Address,
+    /// Free shares.
+    pub shares: Shares,
+    /// RAM value of the free shares.
+    pub value: Amount,
+    /// Bonds waiting: (activation epoch, RAM).
+    pub pending: Vec<(crate::time::Epoch, Amount)>,
+    /// Shares redelegated in and still reachable by their source: (from, value, matures_at).
+    pub locked: Vec<(Address, Amount, Timestamp)>,
+    /// Everything.
+    pub total: Amount,
+    /// Rewards by source since it opened: net and commission.
+    pub earned: Vec<SourceView>,
+    /// Since when.
+    pub since: Timestamp,
+}
+
+/// An unbonding entry.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnbondingView {
+    /// Its id.
+    pub id: u64,
+    /// The validator.
+    pub validator: Address,
+    /// RAM it will pay.
+    pub amount: Amount,
+    /// When.
+    pub completes_at: Timestamp,
+}
+
+/// `base_delegation {delegator}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaseDelegationView {
+    /// The delegator.
+    pub delegator: Address,
+    /// Per validator.
+    pub delegations: Vec<BaseDelegationEntry>,
+    /// Unbonding entries.
+    pub unbonding: Vec<UnbondingView>,
+}
+
+/// `base_delegation {delegator}`.
+pub fn base_delegation_view(state: &State, delegator: Address) -> Result<BaseDelegationView> {
+    let mut delegations = Vec::new();
+    let validators: Vec<Address> = state
+        .range::<crate::state::BaseDelegations, _>((delegator, Address::ZERO)..)
+        .take_while(|((d, _), _)| *d == delegator)
+        .map(|((_, v), _)| *v)
+        .collect();
+    for v in validators {
+        let Some(d) = crate::base::settled_delegation(state, delegator, v)? else {
+            continue;
+        };
+        let value = crate::base::base_delegation_value(state, v, &d)?;
+        let val = crate::base::validator(state, v)?;
+        let earned = crate::base::delegation_earnings(state, delegator, v)?;
+        let mut locked = Vec::new();
+        for l in &d.locked {
+            locked.push((
+                l.from,
+                val.value_of(crate::base::lock_shares_after_slash(state, l)?)?,
+                l.matures_at,
+            ));
+        }
+        delegations.push(BaseDelegationEntry {
+            validator: v,
+            shares: Shares::new(d.shares),
+            value: value.free,
+            pending: d.pending.iter().map(|p| (p.epoch, p.amount)).collect(),
+            locked,
+            total: value.total()?,
+            earned: crate::base::Source::ALL
+                .iter()
+                .map(|s| SourceView {
+                    source: s.name(),
+                    gross: earned.net[s.index()].saturating_add(earned.commission[s.index()]),
+                    commission: earned.commission[s.index()],
+                })
+                .collect(),
+            since: d.since,
+        });
+    }
+    let mut unbonding = Vec::new();
+    for ((_, id), ()) in state
+        .range::<crate::state::DelegatorUnbondings, _>((delegator, 0u64)..)
+        .take_while(|((d, _), _)| *d == delegator)
+    {
+        if let Some(u) = state.get::<crate::state::Unbondings>(id) {
+            unbonding.push(UnbondingView {
+                id: *id,
+                validator: u.validator,
+                amount: crate::base::unbonding_value(state, *id, u)?,
+                completes_at: u.completes_at,
+            });
+        }
+    }
+    Ok(BaseDelegationView {
+        delegator,
+        delegations,
+        unbonding,
+    })
+}
+
+/// A redemption in the LST queue.
+#[derive(Clone, Debug, Serialize)]
+pub struct RedemptionView {
+    /// Its id.
+    pub id: u64,
+    /// Owner.
+    pub owner: Address,
+    /// LST burned.
+    pub lst: Amount,
+    /// Value when requested.
+    pub value_at_request: Amount,
+    /// What it would pay now: min(value at request, value now).
+    pub payout_now: Amount,
+    /// When it can be claimed (once its batch is scheduled).
+    pub claimable_at: Option<Timestamp>,
+}
+
+/// An account's LST, in both views.
+#[derive(Clone, Debug, Serialize)]
+pub struct LstBalanceView {
+    /// Non-rebasing: LST held.
+    pub shares: Amount,
+    /// Rebasing: its value in RAM.
+    pub rebasing_balance: Amount,
+}
+
+/// `lst {account?}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct LstView {
+    /// The LST's symbol.
+    pub symbol: String,
+    /// Supply.
+    pub supply: Amount,
+    /// Pool value (assets − owed), RAM.
+    pub total_value: Amount,
+    /// RAM per LST, × 1e18.
+    pub rate_wad: Wad,
+    /// Liquid RAM in the pool.
+    pub buffer: Amount,
+    /// Owed to queued redemptions.
+    pub owed: Amount,
+    /// RAM unbonding for the pool.
+    pub unbonding: Amount,
+    /// Pool fee.
+    pub fee_bps: Bps,
+    /// Fees charged so far (RAM).
+    pub fees_charged: Amount,
+    /// The queue.
+    pub redemptions: Vec<RedemptionView>,
+    /// The account's holding, when asked.
+    pub account: Option<LstBalanceView>,
+}
+
+/// `lst {account?}`.
+pub fn lst_view(state: &State, account: Option<Address>) -> Result<LstView> {
+    let p = crate::lst::pool(state)?;
+    let (_, value) = crate::lst::value(state, &p)?;
+    let mut redemptions = Vec::new();
+    for (id, r) in state.iter::<crate::state::Redemptions>() {
+        redemptions.push(RedemptionView {
+            id: *id,
+            owner: r.owner,
+            lst: r.lst,
+            value_at_request: r.value_at_request,
+            payout_now: r.value_at_request.min(crate::lst::lst_value(state, r.lst)?),
+            claimable_at: crate::lst::claimable_at(state, r.epoch),
+        });
+    }
+    let account = match account {
+        Some(a) => {
+            let shares = crate::bank::balance(state, a, p.asset);
+            Some(LstBalanceView {
+                shares,
+                rebasing_balance: crate::lst::lst_value(state, shares)?,
+            })
+        }
+        None => None,
+    };
+    Ok(LstView {
+        symbol: crate::bank::symbol(state, p.asset),
+        supply: crate::bank::asset(state, p.asset)?.supply,
+        total_value: value,
+        rate_wad: Wad::new(crate::lst::rate_wad(state)?),
+        buffer: crate::bank::balance(state, crate::ids::module::lst_pool(), AssetId::NATIVE),
+        owed: p.owed,
+        unbonding: p.unbonding,
+        fee_bps: state.params().lst_fee_bps,
+        fees_charged: p.fees_charged,
+        redemptions,
+        account,
+    })
+}
+
+/// `reward_program {id}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct RewardProgramView {
+    /// Its id.
+    pub id: u64,
+    /// The program.
+    #[serde(flatten)]
+    pub program: crate::rewards::RewardProgram,
+    /// The reward asset's symbol.
+    pub asset_symbol: String,
+    /// Still in escrow.
+    pub escrowed: Amount,
+    /// Whether it still streams.
+    pub active: bool,
+}
+
+/// `reward_program {id}`.
+pub fn reward_program_view(state: &State, id: u64) -> Result<RewardProgramView> {
+    let program = state
+        .get::<crate::state::RewardPrograms>(&id)
+        .cloned()
+        .ok_or_else(|| Error::invalid("id", format!("no reward program {id}")))?;
+    Ok(RewardProgramView {
+        id,
+        asset_symbol: crate::bank::symbol(state, program.asset),
+        escrowed: program.amount.saturating_sub(program.streamed),
+        active: state.contains::<crate::state::ActivePrograms>(&id),
+        program,
+    })
 }

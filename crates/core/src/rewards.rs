@@ -47,6 +47,9 @@ use serde::{Deserialize, Serialize};
 /// `(old operator, term, new operator)`.
 pub type TermKey = (Address, AssetId, Address);
 
+/// A reward stream: the funding service and the reward asset.
+pub type Stream = (Address, AssetId);
+
 /// The direct reward term of (operator, term).
 pub fn direct(operator: Address, term: AssetId) -> TermKey {
     (operator, term, Address::ZERO)
@@ -119,6 +122,8 @@ pub struct RewardIndex {
 /// A position's rewards in one asset.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct PositionReward {
+    /// The service that funds it.
+    pub service: Address,
     /// The reward asset.
     pub asset: AssetId,
     /// Index at the last accrual.
@@ -168,20 +173,27 @@ pub struct CreateRewardProgram {
     pub multipliers: Option<std::collections::BTreeMap<String, Wad>>,
 }
 
-fn get_index(state: &State, key: TermKey, asset: AssetId) -> RewardIndex {
+fn get_index(state: &State, key: TermKey, stream: Stream) -> RewardIndex {
     state
-        .get::<RewardIndexes>(&(key.0, key.1, key.2, asset))
+        .get::<RewardIndexes>(&(key.0, key.1, key.2, stream.0, stream.1))
         .copied()
         .unwrap_or_default()
 }
 
-/// Every reward asset with an index on a term, and the index.
-pub fn term_indexes(state: &State, key: TermKey) -> Vec<(AssetId, RewardIndex)> {
+/// Every reward stream with an index on a term, and the index.
+pub fn term_indexes(state: &State, key: TermKey) -> Vec<(Stream, RewardIndex)> {
     state
         .range::<RewardIndexes, _>(
-            (key.0, key.1, key.2, AssetId(0))..=(key.0, key.1, key.2, AssetId(u32::MAX)),
+            (key.0, key.1, key.2, Address::ZERO, AssetId(0))
+                ..=(
+                    key.0,
+                    key.1,
+                    key.2,
+                    Address::repeat_byte(0xff),
+                    AssetId(u32::MAX),
+                ),
         )
-        .map(|((_, _, _, a), i)| (*a, *i))
+        .map(|((_, _, _, service, asset), i)| ((*service, *asset), *i))
         .collect()
 }
 
@@ -419,19 +431,21 @@ fn pending_of(state: &State, key: TermKey) -> u128 {
 /// indices, so tranches fold in exactly.
 pub fn snapshot_maturity(state: &mut State, bridge: TermKey, at: Timestamp) {
     let direct_key = direct(bridge.2, bridge.1);
-    let mut snaps: Vec<(AssetId, RewardIndex, RewardIndex)> = Vec::new();
-    let mut assets: std::collections::BTreeSet<AssetId> = term_indexes(state, bridge)
+    let mut streams: std::collections::BTreeSet<Stream> = term_indexes(state, bridge)
         .into_iter()
-        .map(|(a, _)| a)
+        .map(|(s, _)| s)
         .collect();
-    assets.extend(term_indexes(state, direct_key).into_iter().map(|(a, _)| a));
-    for a in assets {
-        snaps.push((
-            a,
-            get_index(state, bridge, a),
-            get_index(state, direct_key, a),
-        ));
-    }
+    streams.extend(term_indexes(state, direct_key).into_iter().map(|(s, _)| s));
+    let snaps: Vec<(Stream, RewardIndex, RewardIndex)> = streams
+        .into_iter()
+        .map(|s| {
+            (
+                s,
+                get_index(state, bridge, s),
+                get_index(state, direct_key, s),
+            )
+        })
+        .collect();
     if !snaps.is_empty() {
         state.put::<RewardMaturities>((bridge.0, bridge.1, bridge.2, at), snaps);
     }
@@ -439,12 +453,13 @@ pub fn snapshot_maturity(state: &mut State, bridge: TermKey, at: Timestamp) {
 
 // --- accrual ---------------------------------------------------------------------------------
 
-fn entry(rewards: &mut Vec<PositionReward>, asset: AssetId) -> &mut PositionReward {
-    let i = match rewards.iter().position(|r| r.asset == asset) {
+fn entry(rewards: &mut Vec<PositionReward>, stream: Stream) -> &mut PositionReward {
+    let i = match rewards.iter().position(|r| (r.service, r.asset) == stream) {
         Some(i) => i,
         None => {
             rewards.push(PositionReward {
-                asset,
+                service: stream.0,
+                asset: stream.1,
                 at: RewardIndex::default(),
                 claimable: Amount::ZERO,
                 earned: Amount::ZERO,
@@ -479,9 +494,9 @@ fn credit(
 }
 
 /// The index of `key` for `asset` right after the boundary that activated `epoch`'s pending stake.
-fn activation(state: &State, epoch: Epoch, key: TermKey, asset: AssetId) -> RewardIndex {
+fn activation(state: &State, epoch: Epoch, key: TermKey, stream: Stream) -> RewardIndex {
     state
-        .get::<RewardActivations>(&(epoch, key.0, key.1, key.2, asset))
+        .get::<RewardActivations>(&(epoch, key.0, key.1, key.2, stream.0, stream.1))
         .copied()
         .unwrap_or_default()
 }
@@ -495,7 +510,7 @@ fn accrue_part(
     active: u128,
     pending: Option<(u128, Epoch)>,
     current: Epoch,
-    upto: &[(AssetId, RewardIndex)],
+    upto: &[(Stream, RewardIndex)],
 ) -> Result<()> {
     for (asset, now) in upto {
         let r = entry(rewards, *asset);
@@ -558,7 +573,7 @@ fn accrue_tranche(
     t: &mut Tranche,
     bkey: TermKey,
     asof: Epoch,
-    upto: &[(AssetId, RewardIndex)],
+    upto: &[(Stream, RewardIndex)],
 ) -> Result<()> {
     if t.epoch >= asof {
         return Ok(());
@@ -598,10 +613,10 @@ fn fold_tranche(
         state.meta().genesis_time,
         state.params().epoch_length_s,
     );
-    let bridge_at: Vec<(AssetId, RewardIndex)> = snaps.iter().map(|(a, b, _)| (*a, *b)).collect();
+    let bridge_at: Vec<(Stream, RewardIndex)> = snaps.iter().map(|(a, b, _)| (*a, *b)).collect();
     accrue_tranche(state, &mut t, bkey, maturity_epoch, &bridge_at)?;
     for r in &t.rewards {
-        let e = entry(&mut p.rewards, r.asset);
+        let e = entry(&mut p.rewards, (r.service, r.asset));
         e.claimable = e.claimable.checked_add(r.claimable)?;
         e.earned = e.earned.checked_add(r.earned)?;
         e.protocol_fees = e.protocol_fees.checked_add(r.protocol_fees)?;
@@ -742,7 +757,13 @@ fn distribute_slice(
         )?;
         program.protocol_fees = program.protocol_fees.checked_add(fee)?;
         program.commissions = program.commissions.checked_add(commission)?;
-        let assigned = raise_indexes(state, program.asset, &terms, w, (rest, fee, commission))?;
+        let assigned = raise_indexes(
+            state,
+            (program.service, program.asset),
+            &terms,
+            w,
+            (rest, fee, commission),
+        )?;
         program.distributed = program.distributed.checked_add(assigned)?;
         if !fee.is_zero() {
             events.push(Event::FeeCharged {
@@ -777,7 +798,7 @@ fn distribute_slice(
 /// fees); returns the amount assigned to indices (the rest is rounding dust left in the pool).
 fn raise_indexes(
     state: &mut State,
-    asset: AssetId,
+    stream: Stream,
     terms: &[(TermWeight, U256)],
     w_total: U256,
     amounts: (Amount, Amount, Amount),
@@ -793,7 +814,7 @@ fn raise_indexes(
                 .map_err(|_| Error::Math(MathError::Overflow))
         };
         let (net, pf, cm) = (part(rest)?, part(fee)?, part(commission)?);
-        let mut idx = get_index(state, t.key, asset);
+        let mut idx = get_index(state, t.key, stream);
         let step = |x: u128| U256::from(x) * U256::from(INDEX_SCALE) / U256::from(t.units);
         idx.net = idx.net.checked_add(step(net)).ok_or(MathError::Overflow)?;
         idx.protocol_fee = idx
@@ -804,7 +825,7 @@ fn raise_indexes(
             .commission
             .checked_add(step(cm))
             .ok_or(MathError::Overflow)?;
-        state.put::<RewardIndexes>((t.key.0, t.key.1, t.key.2, asset), idx);
+        state.put::<RewardIndexes>((t.key.0, t.key.1, t.key.2, stream.0, stream.1), idx);
         assigned = assigned.checked_add(Amount::new(net))?;
     }
     Ok(assigned)
@@ -923,8 +944,8 @@ pub fn activate_pending(state: &mut State, closing: Epoch) -> Result<()> {
         .map(|((_, a, t, b), _)| (*a, *t, *b))
         .collect();
     for key in due {
-        for (asset, idx) in term_indexes(state, key) {
-            state.put::<RewardActivations>((closing, key.0, key.1, key.2, asset), idx);
+        for (stream, idx) in term_indexes(state, key) {
+            state.put::<RewardActivations>((closing, key.0, key.1, key.2, stream.0, stream.1), idx);
         }
         state.delete::<RewardPending>(&(closing, key.0, key.1, key.2));
     }

@@ -47,6 +47,12 @@ impl Names {
             ("module:slash-escrow", module::slash_escrow()),
             ("module:fee-pool", module::fee_pool()),
             ("module:treasury", module::treasury()),
+            ("module:base-bonded", module::base_bonded()),
+            ("module:base-unbonding", module::base_unbonding()),
+            ("module:lst-pool", module::lst_pool()),
+            ("module:native-restaking", module::native_restaking()),
+            ("module:reward-escrow", module::reward_escrow()),
+            ("module:reward-pool", module::reward_pool()),
         ] {
             n.label(addr, label.to_owned());
         }

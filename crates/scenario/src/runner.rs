@@ -36,6 +36,9 @@ const ACCOUNT_FIELDS: &[&str] = &[
     "redistribute",
     "proposer",
     "payer",
+    "delegator",
+    "from_validator",
+    "to_validator",
 ];
 /// Fields whose values are lists of account names.
 const ACCOUNT_LIST_FIELDS: &[&str] = &["allowed_services", "allowed_operators", "operators"];

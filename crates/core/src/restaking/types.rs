@@ -89,6 +89,9 @@ pub struct Position {
     pub rewards: Vec<crate::rewards::PositionReward>,
     /// When the position opened.
     pub since: Timestamp,
+    /// For a native term: the validator's per-source net, then commission, reward indices when
+    /// the position opened (its base-layer yield is measured from them).
+    pub base_index_at_since: Vec<alloy_primitives::U256>,
 }
 
 /// Stake redelegated into a position, still slashable by the operator it left (§6.7).

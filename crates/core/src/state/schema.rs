@@ -13,7 +13,7 @@ use crate::restaking::{
     Allocation, Bridge, BridgeChunk, Escrow, Magnitude, Membership, Operator, OperatorSet,
     Position, Service, SlashRequest, Strategy, Term, Withdrawal,
 };
-use crate::rewards::{RewardIndex, RewardProgram, ServiceCommission};
+use crate::rewards::{RewardIndex, RewardProgram, ServiceCommission, Stream};
 use crate::time::{Epoch, Height, Timestamp};
 use std::collections::BTreeMap;
 
@@ -214,16 +214,16 @@ tables! {
     70 reward_programs: RewardPrograms(u64 => RewardProgram),
     /// Index: programs still streaming.
     71 active_programs: ActivePrograms(u64 => ()),
-    /// Reward indices per (reward term, reward asset).
-    72 reward_indexes: RewardIndexes((Address, AssetId, Address, AssetId) => RewardIndex),
+    /// Reward indices per (reward term, funding service, reward asset).
+    72 reward_indexes: RewardIndexes((Address, AssetId, Address, Address, AssetId) => RewardIndex),
     /// Scaled stake that joined a reward term in an epoch (earns from the next).
     73 reward_pending: RewardPending((Epoch, Address, AssetId, Address) => u128),
     /// Reward indices of a term right after the boundary that activated an epoch's pending stake.
-    74 reward_activations: RewardActivations((Epoch, Address, AssetId, Address, AssetId) => RewardIndex),
+    74 reward_activations: RewardActivations((Epoch, Address, AssetId, Address, Address, AssetId) => RewardIndex),
     /// Operator commission per (operator, service).
     75 service_commissions: ServiceCommissions((Address, Address) => ServiceCommission),
-    /// Bridge and direct reward indices when a bridge chunk matured: (reward asset, bridge, direct).
-    76 reward_maturities: RewardMaturities((Address, AssetId, Address, Timestamp) => Vec<(AssetId, RewardIndex, RewardIndex)>),
+    /// Bridge and direct reward indices when a bridge chunk matured: (stream, bridge, direct).
+    76 reward_maturities: RewardMaturities((Address, AssetId, Address, Timestamp) => Vec<(Stream, RewardIndex, RewardIndex)>),
 }
 
 #[cfg(test)]

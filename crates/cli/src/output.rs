@@ -1,0 +1,68 @@
+//! Output for people or, with `--json`, for machines; and log set-up.
+
+use serde::Serialize;
+
+/// How to print.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    /// JSON (one object per line) instead of text.
+    pub json: bool,
+}
+
+impl Output {
+    /// Prints a JSON value: one compact line with `--json`, pretty otherwise.
+    pub fn value(&self, value: &impl Serialize) {
+        let text = if self.json {
+            serde_json::to_string(value)
+        } else {
+            serde_json::to_string_pretty(value)
+        };
+        match text {
+            Ok(t) => println!("{t}"),
+            Err(e) => eprintln!("error: cannot render output: {e}"),
+        }
+    }
+
+    /// Prints `text` for people, or `value` with `--json`.
+    pub fn either(&self, text: &str, value: &impl Serialize) {
+        if self.json {
+            self.value(value);
+        } else {
+            println!("{text}");
+        }
+    }
+
+    /// Reports a command's failure on stderr (as `{"error": …}` JSON with `--json`).
+    pub fn error(&self, e: &anyhow::Error) {
+        if self.json {
+            let code = e
+                .downcast_ref::<rampart_node::client::ClientError>()
+                .and_then(|c| c.code().map(str::to_owned))
+                .unwrap_or_else(|| "cli_error".to_owned());
+            eprintln!(
+                "{}",
+                serde_json::json!({"error": {"code": code, "message": format!("{e:#}")}})
+            );
+        } else {
+            eprintln!("error: {e:#}");
+        }
+    }
+
+    /// Installs the log subscriber: JSON lines with `--json`, text otherwise; the level comes
+    /// from `RAMPART_LOG` (`error`, `warn`, `info`, `debug`, `trace`; default `info`).
+    pub fn init_logs(&self) {
+        let level = std::env::var("RAMPART_LOG")
+            .ok()
+            .and_then(|l| l.parse::<tracing::Level>().ok())
+            .unwrap_or(tracing::Level::INFO);
+        let builder = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_target(false);
+        let _ = if self.json {
+            builder.json().try_init()
+        } else {
+            builder.try_init()
+        };
+    }
+}

@@ -1,0 +1,799 @@
+//! Insight for every position (PROTOCOL.md §9): where the yield comes from, what each layer
+//! charges, APR and APY, and how to get out.
+//!
+//! # Yield
+//!
+//! Each holding reports what it earned over its own window, by layer and source, gross, fees and
+//! net, in RAM:
+//!
+//! - a base delegation, since it opened: per source (issuance, transaction fees, priority tips,
+//!   MEV) from the validator's cumulative per-share indices, the commission from the matching
+//!   commission indices — exact;
+//! - LST held (directly or inside a restaking position): the change of the pool's rate over the
+//!   trailing `yield_window_epochs` (or as far back as the pool has history), split by source in
+//!   proportion to the pool's own earnings, with its share of the pool fee — signed, so a slash
+//!   shows as negative yield;
+//! - a restaking position, since it opened: per funding service and reward asset, the net reward
+//!   and the protocol fee and operator commission taken before it (valued in RAM at the
+//!   governance price table); for native stake, the base layer's rewards on its validator shares.
+//!
+//! `APR = Σ net / Σ (value × window) × year`. `APY = (1 + APR/n)^n − 1` with `n` the real
+//! compounding frequency: epochs per year for what compounds in an exchange rate (base pools,
+//! the LST), 1 for restaking rewards that must be claimed by hand; the account's APY combines the
+//! two parts.
+
+use crate::bank;
+use crate::base::{self, Source};
+use crate::error::Result;
+use crate::ids::{Address, AssetId};
+use crate::lst;
+use crate::num::{Amount, BPS_DENOMINATOR, WAD, mul_div_floor};
+use crate::restaking::{self, is_native_term, native_validator, settled_position};
+use crate::state::{
+    BaseDelegations, DelegatorUnbondings, Deposits, LstSnapshots, Positions, Redemptions,
+    StakerWithdrawals, State, Unbondings, Withdrawals,
+};
+use crate::time::{Duration, Epoch, Timestamp};
+use alloy_primitives::U256;
+use serde::Serialize;
+
+/// One line of the yield breakdown.
+#[derive(Clone, Debug, Serialize)]
+pub struct YieldSource {
+    /// `base`, `lst` or `restaking`.
+    pub layer: &'static str,
+    /// `issuance`, `transaction_fees`, `priority_tips`, `mev`, or `program`.
+    pub source: &'static str,
+    /// The holding it comes from (a validator, an operator/strategy, the LST).
+    pub holding: String,
+    /// The funding service, for restaking programs.
+    pub service: Option<Address>,
+    /// The asset it is paid in.
+    pub asset: String,
+    /// Before fees, in RAM.
+    pub gross: i128,
+    /// Fees taken at this layer, in RAM.
+    pub fees: i128,
+    /// After fees, in RAM.
+    pub net: i128,
+    /// Seconds over which it was earned.
+    pub window_s: u64,
+}
+
+/// A fee line, summed by layer and kind.
+#[derive(Clone, Debug, Serialize)]
+pub struct FeeLine {
+    /// Layer.
+    pub layer: &'static str,
+    /// Kind.
+    pub kind: &'static str,
+    /// In RAM.
+    pub amount: i128,
+}
+
+/// Yield of one layer.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerYield {
+    /// Layer.
+    pub layer: &'static str,
+    /// Net APR, bps.
+    pub apr_bps: Option<i64>,
+    /// APY at this layer's compounding, bps.
+    pub apy_bps: Option<i64>,
+    /// Compounding periods per year used.
+    pub compounding_per_year: u64,
+}
+
+/// `yield {account}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct YieldView {
+    /// The account.
+    pub account: Address,
+    /// Value of everything measured, in RAM.
+    pub value: Amount,
+    /// Net APR over all layers, bps (`null` when nothing was held long enough to measure).
+    pub apr_bps: Option<i64>,
+    /// APY, bps.
+    pub apy_bps: Option<i64>,
+    /// Compounding periods per year of the auto-compounding part (1 if there is none).
+    pub compounding_per_year: u64,
+    /// Per layer.
+    pub layers: Vec<LayerYield>,
+    /// By layer and source.
+    pub sources: Vec<YieldSource>,
+    /// The fee stack.
+    pub fee_stack: Vec<FeeLine>,
+}
+
+/// Accumulates holdings' earnings.
+#[derive(Default)]
+struct Acc {
+    sources: Vec<YieldSource>,
+    fees: Vec<FeeLine>,
+    /// Per layer: Σ net, Σ value × window.
+    layers: Vec<(&'static str, i128, U256)>,
+    value: Amount,
+}
+
+impl Acc {
+    fn add(&mut self, s: YieldSource, value: Amount, fee_kind: &'static str) {
+        let layer = s.layer;
+        let vt = U256::from(value.get()) * U256::from(s.window_s);
+        match self.layers.iter_mut().find(|(l, _, _)| *l == layer) {
+            Some(l) => {
+                l.1 += s.net;
+                l.2 += vt;
+            }
+            None => self.layers.push((layer, s.net, vt)),
+        }
+        if s.fees != 0 {
+            match self
+                .fees
+                .iter_mut()
+                .find(|f| f.layer == layer && f.kind == fee_kind)
+            {
+                Some(f) => f.amount += s.fees,
+                None => self.fees.push(FeeLine {
+                    layer,
+                    kind: fee_kind,
+                    amount: s.fees,
+                }),
+            }
+        }
+        self.sources.push(s);
+    }
+
+    /// Counts a holding's value and window even when it earned nothing from a source.
+    fn exposure(&mut self, layer: &'static str, value: Amount, window: u64) {
+        let vt = U256::from(value.get()) * U256::from(window);
+        match self.layers.iter_mut().find(|(l, _, _)| *l == layer) {
+            Some(l) => l.2 += vt,
+            None => self.layers.push((layer, 0, vt)),
+        }
+    }
+}
+
+fn signed(a: Amount) -> i128 {
+    i128::try_from(a.get()).unwrap_or(i128::MAX)
+}
+
+/// RAM value of `amount` of `asset`: RAM 1:1, the LST at its rate, others at the governance price
+/// (1 when none is set).
+pub fn ram_value(state: &State, asset: AssetId, amount: Amount) -> Result<Amount> {
+    if asset == AssetId::NATIVE {
+        return Ok(amount);
+    }
+    if lst::pool(state).is_ok_and(|p| p.asset == asset) {
+        return lst::lst_value(state, amount);
+    }
+    let price = state
+        .params()
+        .prices
+        .get(&bank::symbol(state, asset))
+        .map_or(WAD, |w| w.get());
+    Ok(Amount::new(mul_div_floor(amount.get(), price, WAD)?))
+}
+
+/// `yield {account}`.
+pub fn yield_view(state: &State, account: Address) -> Result<YieldView> {
+    let now = state.now();
+    let mut acc = Acc::default();
+    base_yield(state, account, now, &mut acc)?;
+    let lst_held = bank::balance(
+        state,
+        account,
+        lst::pool(state).map(|p| p.asset).unwrap_or_default(),
+    );
+    lst_yield(state, "LST", lst_held, &mut acc)?;
+    restaking_yield(state, account, now, &mut acc)?;
+    let n_auto = epochs_per_year(state);
+    let mut layers = Vec::new();
+    let (mut auto_net, mut manual_net) = (0i128, 0i128);
+    for (layer, net, vt) in &acc.layers {
+        let n = if *layer == "restaking" { 1 } else { n_auto };
+        let apr = apr_bps(*net, *vt);
+        layers.push(LayerYield {
+            layer,
+            apr_bps: apr,
+            apy_bps: apr.map(|a| apy_bps(a, n)),
+            compounding_per_year: n,
+        });
+        if *layer == "restaking" {
+            manual_net += net;
+        } else {
+            auto_net += net;
+        }
+    }
+    // Time-weighted value of the account: the largest layer exposure (layers stack on the same
+    // stake, so they are not summed).
+    let vt_account = acc
+        .layers
+        .iter()
+        .map(|(_, _, vt)| *vt)
+        .max()
+        .unwrap_or(U256::ZERO);
+    let apr_auto = apr_bps(auto_net, vt_account);
+    let apr_manual = apr_bps(manual_net, vt_account);
+    let apr = match (apr_auto, apr_manual) {
+        (None, None) => None,
+        (a, m) => Some(a.unwrap_or(0) + m.unwrap_or(0)),
+    };
+    let apy = apr.map(|_| apr_auto.map_or(0, |a| apy_bps(a, n_auto)) + apr_manual.unwrap_or(0));
+    let has_auto = acc.layers.iter().any(|(l, _, _)| *l != "restaking");
+    Ok(YieldView {
+        account,
+        value: acc.value,
+        apr_bps: apr,
+        apy_bps: apy,
+        compounding_per_year: if has_auto { n_auto } else { 1 },
+        layers,
+        sources: acc.sources,
+        fee_stack: acc.fees,
+    })
+}
+
+/// Epochs in a 365-day year.
+fn epochs_per_year(state: &State) -> u64 {
+    Duration::YEAR
+        .get()
+        .checked_div(state.params().epoch_length_s.get())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// `net / value_time × year`, in bps; `None` if nothing was held over time.
+fn apr_bps(net: i128, value_time: U256) -> Option<i64> {
+    if value_time.is_zero() {
+        return None;
+    }
+    let magnitude = U256::from(net.unsigned_abs())
+        * U256::from(Duration::YEAR.get())
+        * U256::from(BPS_DENOMINATOR)
+        / value_time;
+    let bps = i64::try_from(magnitude).unwrap_or(i64::MAX);
+    Some(if net < 0 { -bps } else { bps })
+}
+
+/// `(1 + apr/n)^n − 1`, in bps, computed in WAD fixed point (floored at each step).
+pub fn apy_bps(apr_bps: i64, n: u64) -> i64 {
+    let n = n.max(1);
+    let step = i128::from(apr_bps) * WAD as i128 / (BPS_DENOMINATOR as i128 * i128::from(n));
+    let base = WAD as i128 + step;
+    if base <= 0 {
+        return -(BPS_DENOMINATOR as i64);
+    }
+    let mut result = U256::from(WAD);
+    let mut b = U256::from(base.unsigned_abs());
+    let mut e = n;
+    let wad = U256::from(WAD);
+    while e > 0 {
+        if e & 1 == 1 {
+            result = result * b / wad;
+        }
+        b = b * b / wad;
+        e >>= 1;
+    }
+    let growth = i128::try_from(result).unwrap_or(i128::MAX) - WAD as i128;
+    i64::try_from(growth * BPS_DENOMINATOR as i128 / WAD as i128).unwrap_or(i64::MAX)
+}
+
+fn base_yield(state: &State, account: Address, now: Timestamp, acc: &mut Acc) -> Result<()> {
+    let held: Vec<Address> = state
+        .range::<BaseDelegations, _>((account, Address::ZERO)..)
+        .take_while(|((d, _), _)| *d == account)
+        .map(|((_, v), _)| *v)
+        .collect();
+    for v in held {
+        let Some(d) = base::settled_delegation(state, account, v)? else {
+            continue;
+        };
+        let value = base::base_delegation_value(state, v, &d)?.total()?;
+        let earned = base::delegation_earnings(state, account, v)?;
+        let window = now.saturating_since(d.since).get();
+        acc.value = acc.value.checked_add(value)?;
+        acc.exposure("base", value, window);
+        for s in Source::ALL {
+            let (net, fee) = (earned.net[s.index()], earned.commission[s.index()]);
+            if net.is_zero() && fee.is_zero() {
+                continue;
+            }
+            acc.add(
+                YieldSource {
+                    layer: "base",
+                    source: s.name(),
+                    holding: format!("{v:#x}"),
+                    service: None,
+                    asset: "RAM".into(),
+                    gross: signed(net) + signed(fee),
+                    fees: signed(fee),
+                    net: signed(net),
+                    window_s: 0,
+                },
+                Amount::ZERO,
+                "validator_commission",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The LST layer for `lst` held: rate change over the trailing window, split by the pool's
+/// sources, with its share of the pool fee.
+fn lst_yield(state: &State, holding: &str, lst_held: Amount, acc: &mut Acc) -> Result<()> {
+    if lst_held.is_zero() {
+        return Ok(());
+    }
+    let epoch = state.meta().epoch;
+    let window = state.params().yield_window_epochs;
+    let first = Epoch::new(epoch.get().saturating_sub(window));
+    let Some((_, then)) = state.range::<LstSnapshots, _>(first..=epoch).next() else {
+        acc.exposure("lst", lst::lst_value(state, lst_held)?, 0);
+        return Ok(());
+    };
+    let then = then.clone();
+    let latest = state
+        .range::<LstSnapshots, _>(first..=epoch)
+        .next_back()
+        .map(|(_, s)| s.clone())
+        .unwrap_or_else(|| then.clone());
+    let v = state.params().virtual_shares;
+    let value_now = lst::lst_value(state, lst_held)?;
+    let value_then = Amount::new(mul_div_floor(
+        lst_held.get(),
+        then.value.get().saturating_add(v),
+        then.supply.get().saturating_add(v),
+    )?);
+    let net = signed(value_now) - signed(value_then);
+    let window_s = state.now().saturating_since(then.time).get();
+    acc.value = acc.value.checked_add(value_now)?;
+    acc.exposure("lst", value_now, window_s);
+    let fees_share = |total: Amount| -> Result<i128> {
+        Ok(signed(Amount::new(mul_div_floor(
+            total.get(),
+            lst_held.get(),
+            latest.supply.get().max(1),
+        )?)))
+    };
+    let fee = fees_share(latest.fees.saturating_sub(then.fees))?;
+    let mut earned = [0u128; 4];
+    for (i, e) in earned.iter_mut().enumerate() {
+        *e = latest.earned[i].get().saturating_sub(then.earned[i].get());
+    }
+    let total: u128 = earned.iter().sum();
+    for s in Source::ALL {
+        let part = if total == 0 {
+            if s == Source::Issuance { net } else { 0 }
+        } else {
+            net * i128::try_from(earned[s.index()]).unwrap_or(0)
+                / i128::try_from(total).unwrap_or(1)
+        };
+        let part_fee = if total == 0 {
+            if s == Source::Issuance { fee } else { 0 }
+        } else {
+            fee * i128::try_from(earned[s.index()]).unwrap_or(0)
+                / i128::try_from(total).unwrap_or(1)
+        };
+        if part == 0 && part_fee == 0 {
+            continue;
+        }
+        acc.add(
+            YieldSource {
+                layer: "lst",
+                source: s.name(),
+                holding: holding.to_owned(),
+                service: None,
+                asset: lst::LST_SYMBOL.into(),
+                gross: part + part_fee,
+                fees: part_fee,
+                net: part,
+                window_s: 0,
+            },
+            Amount::ZERO,
+            "lst_pool_fee",
+        );
+    }
+    Ok(())
+}
+
+fn restaking_yield(state: &State, account: Address, now: Timestamp, acc: &mut Acc) -> Result<()> {
+    let keys: Vec<(Address, AssetId)> = state
+        .range::<Positions, _>((account, Address::ZERO, AssetId(0))..)
+        .take_while(|((s, _, _), _)| *s == account)
+        .map(|((_, o, t), _)| (*o, *t))
+        .collect();
+    let lst_asset = lst::pool(state).map(|p| p.asset).ok();
+    for (op, term) in keys {
+        let Some(p) = settled_position(state, account, op, term, now)? else {
+            continue;
+        };
+        let withdrawable = restaking::position_value(state, op, term, &p)?.withdrawable;
+        let tokens = restaking::term_value(state, term, withdrawable)?;
+        let asset = if is_native_term(term) {
+            AssetId::NATIVE
+        } else {
+            term
+        };
+        let value = ram_value(state, asset, tokens)?;
+        let window = now.saturating_since(p.since).get();
+        acc.value = acc.value.checked_add(value)?;
+        acc.exposure("restaking", value, window);
+        let holding = format!("{op:#x}/{}", restaking::strategy_name(state, term));
+        for r in &p.rewards {
+            let net = ram_value(state, r.asset, r.earned)?;
+            let protocol = ram_value(state, r.asset, r.protocol_fees)?;
+            let commission = ram_value(state, r.asset, r.commissions)?;
+            if net.is_zero() && protocol.is_zero() && commission.is_zero() {
+                continue;
+            }
+            let fees = signed(protocol) + signed(commission);
+            acc.add(
+                YieldSource {
+                    layer: "restaking",
+                    source: "program",
+                    holding: holding.clone(),
+                    service: Some(r.service),
+                    asset: bank::symbol(state, r.asset),
+                    gross: signed(net) + fees,
+                    fees,
+                    net: signed(net),
+                    window_s: 0,
+                },
+                Amount::ZERO,
+                "protocol_fee",
+            );
+            if !commission.is_zero() {
+                // Split the two restaking fee kinds in the fee stack.
+                move_fee(
+                    acc,
+                    "protocol_fee",
+                    "operator_commission",
+                    signed(commission),
+                );
+            }
+        }
+        if lst_asset == Some(term) {
+            lst_yield(state, &holding, tokens, acc)?;
+        }
+        if is_native_term(term) {
+            native_base_yield(
+                state,
+                term,
+                withdrawable,
+                &p.base_index_at_since,
+                &holding,
+                acc,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn move_fee(acc: &mut Acc, from: &'static str, to: &'static str, amount: i128) {
+    if let Some(f) = acc
+        .fees
+        .iter_mut()
+        .find(|f| f.layer == "restaking" && f.kind == from)
+    {
+        f.amount -= amount;
+    }
+    match acc
+        .fees
+        .iter_mut()
+        .find(|f| f.layer == "restaking" && f.kind == to)
+    {
+        Some(f) => f.amount += amount,
+        None => acc.fees.push(FeeLine {
+            layer: "restaking",
+            kind: to,
+            amount,
+        }),
+    }
+}
+
+/// Base rewards on natively restaked validator shares since the position opened: net and
+/// commission from the validator's indices then (`at_since`: 4 net indices, then 4 commission
+/// indices).
+fn native_base_yield(
+    state: &State,
+    term: AssetId,
+    shares: crate::num::Shares,
+    at_since: &[U256],
+    holding: &str,
+    acc: &mut Acc,
+) -> Result<()> {
+    let v = base::validator(state, native_validator(state, term)?)?;
+    for s in Source::ALL {
+        let i = s.index();
+        let t = &v.sources[i];
+        let since = |k: usize| at_since.get(k).copied().unwrap_or(U256::ZERO);
+        let net = base::index_amount(shares.get(), t.net_per_share.saturating_sub(since(i)))?;
+        let fee = base::index_amount(
+            shares.get(),
+            t.commission_per_share.saturating_sub(since(4 + i)),
+        )?;
+        if net.is_zero() && fee.is_zero() {
+            continue;
+        }
+        acc.add(
+            YieldSource {
+                layer: "base",
+                source: s.name(),
+                holding: holding.to_owned(),
+                service: None,
+                asset: "RAM".into(),
+                gross: signed(net) + signed(fee),
+                fees: signed(fee),
+                net: signed(net),
+                window_s: 0,
+            },
+            Amount::ZERO,
+            "validator_commission",
+        );
+    }
+    Ok(())
+}
+
+/// One step of an exit.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExitStep {
+    /// The action or wait.
+    pub kind: &'static str,
+    /// How long this step takes.
+    pub delay_s: u64,
+    /// The earliest time it can be done, taking earlier steps into account.
+    pub earliest_at: Timestamp,
+    /// Its fee: the action's base fee in RAM.
+    pub fee: Amount,
+}
+
+/// The exit of one holding.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExitPathView {
+    /// What is exited.
+    pub holding: String,
+    /// Its value in RAM.
+    pub value: Amount,
+    /// Steps, in order.
+    pub steps: Vec<ExitStep>,
+    /// When it is all liquid.
+    pub completes_at: Timestamp,
+}
+
+/// `exit_path {account}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExitView {
+    /// The account.
+    pub account: Address,
+    /// The steps of the slowest exit (all exits run in parallel).
+    pub steps: Vec<ExitStep>,
+    /// When everything is liquid.
+    pub completes_at: Timestamp,
+    /// Per holding.
+    pub paths: Vec<ExitPathView>,
+}
+
+struct Path<'a> {
+    state: &'a State,
+    at: Timestamp,
+    steps: Vec<ExitStep>,
+}
+
+impl<'a> Path<'a> {
+    fn new(state: &'a State) -> Self {
+        Self {
+            state,
+            at: state.now(),
+            steps: Vec::new(),
+        }
+    }
+    /// An action that takes effect after `delay`.
+    fn step(mut self, kind: &'static str, delay: u64) -> Self {
+        let fee = self.state.params().base_fee_of(kind);
+        self.at = Timestamp::new(self.at.get().saturating_add(delay));
+        self.steps.push(ExitStep {
+            kind,
+            delay_s: delay,
+            earliest_at: self.at,
+            fee,
+        });
+        self
+    }
+    /// Waiting until `t` (no action).
+    fn wait_until(mut self, kind: &'static str, t: Timestamp) -> Self {
+        if t > self.at {
+            let delay = t.get() - self.at.get();
+            self.at = t;
+            self.steps.push(ExitStep {
+                kind,
+                delay_s: delay,
+                earliest_at: t,
+                fee: Amount::ZERO,
+            });
+        }
+        self
+    }
+    fn base_unbond(self) -> Self {
+        let p = self.state.params().unbonding_period_s.get();
+        self.step("undelegate_base", 0).step("claim_unbonded", p)
+    }
+    fn lst_redeem(self) -> Self {
+        let state = self.state;
+        let next_boundary = state
+            .meta()
+            .epoch
+            .next()
+            .and_then(|e| e.start(state.meta().genesis_time, state.params().epoch_length_s))
+            .unwrap_or(state.now());
+        let wait = next_boundary
+            .get()
+            .saturating_sub(self.at.get().max(state.now().get()));
+        let p = state.params().unbonding_period_s.get();
+        self.step("lst_request_redeem", 0)
+            .step("lst_claim", wait.saturating_add(p))
+    }
+    fn done(self, holding: String, value: Amount) -> ExitPathView {
+        ExitPathView {
+            holding,
+            value,
+            completes_at: self.at,
+            steps: self.steps,
+        }
+    }
+}
+
+/// `exit_path {account}`.
+pub fn exit_view(state: &State, account: Address) -> Result<ExitView> {
+    let now = state.now();
+    let mut paths = Vec::new();
+    let lst_asset = lst::pool(state).map(|p| p.asset).ok();
+    for ((_, v), _) in state
+        .range::<BaseDelegations, _>((account, Address::ZERO)..)
+        .take_while(|((d, _), _)| *d == account)
+    {
+        let Some(d) = base::settled_delegation(state, account, *v)? else {
+            continue;
+        };
+        let value = base::base_delegation_value(state, *v, &d)?.total()?;
+        let mut path = Path::new(state);
+        if let Some(last) = d.locked.iter().map(|l| l.matures_at).max() {
+            path = path.wait_until("redelegation_lock", last);
+        }
+        if let Some(last) = d.pending.iter().map(|p| p.epoch).max() {
+            let t = last.start(state.meta().genesis_time, state.params().epoch_length_s)?;
+            path = path.wait_until("bond_activation", t);
+        }
+        paths.push(
+            path.base_unbond()
+                .done(format!("base delegation to {v:#x}"), value),
+        );
+    }
+    let lst_held = bank::balance(state, account, lst_asset.unwrap_or_default());
+    if !lst_held.is_zero() {
+        paths.push(
+            Path::new(state)
+                .lst_redeem()
+                .done("LST".into(), lst::lst_value(state, lst_held)?),
+        );
+    }
+    for ((_, op, term), _) in state
+        .range::<Positions, _>((account, Address::ZERO, AssetId(0))..)
+        .take_while(|((s, _, _), _)| *s == account)
+    {
+        let Some(p) = settled_position(state, account, *op, *term, now)? else {
+            continue;
+        };
+        let withdrawable = restaking::position_value(state, *op, *term, &p)?.withdrawable;
+        let value = restaking::term_value(state, *term, withdrawable)?;
+        let mut path = Path::new(state);
+        if let Some(last) = p.tranches.iter().map(|t| t.matures_at).max() {
+            path = path.wait_until("redelegation_window", last);
+        }
+        path = path.step("queue_withdrawal", 0).step(
+            "complete_withdrawal",
+            state.params().withdrawal_delay_s.get(),
+        );
+        path = underlying(path, *term, lst_asset);
+        paths.push(path.done(
+            format!("{op:#x}/{}", restaking::strategy_name(state, *term)),
+            value,
+        ));
+    }
+    for ((_, term), shares) in state
+        .range::<Deposits, _>((account, AssetId(0))..)
+        .take_while(|((s, _), _)| *s == account)
+    {
+        let path = underlying(
+            Path::new(state)
+                .step("queue_withdrawal", 0)
+                .step("complete_withdrawal", 0),
+            *term,
+            lst_asset,
+        );
+        paths.push(path.done(
+            format!("deposit/{}", restaking::strategy_name(state, *term)),
+            restaking::term_value(state, *term, *shares)?,
+        ));
+    }
+    for ((_, id), ()) in state
+        .range::<StakerWithdrawals, _>((account, crate::ids::WithdrawalId(0))..)
+        .take_while(|((s, _), _)| *s == account)
+    {
+        let Some(w) = state.get::<Withdrawals>(id) else {
+            continue;
+        };
+        let value = restaking::term_value(
+            state,
+            w.strategy,
+            restaking::withdrawal_payout_shares(state, w)?,
+        )?;
+        let path = Path::new(state)
+            .wait_until("withdrawal_delay", w.completable_at)
+            .step("complete_withdrawal", 0);
+        paths.push(underlying(path, w.strategy, lst_asset).done(format!("withdrawal {id}"), value));
+    }
+    for ((_, id), ()) in state
+        .range::<DelegatorUnbondings, _>((account, 0u64)..)
+        .take_while(|((d, _), _)| *d == account)
+    {
+        let Some(u) = state.get::<Unbondings>(id) else {
+            continue;
+        };
+        let path = Path::new(state)
+            .wait_until("unbonding", u.completes_at)
+            .step("claim_unbonded", 0);
+        paths.push(path.done(
+            format!("unbonding {id}"),
+            base::unbonding_value(state, *id, u)?,
+        ));
+    }
+    for (id, r) in state
+        .iter::<Redemptions>()
+        .filter(|(_, r)| r.owner == account)
+    {
+        let mut path = Path::new(state);
+        path = match lst::claimable_at(state, r.epoch) {
+            Some(t) => path.wait_until("lst_redemption", t),
+            None => path.lst_redeem_pending(),
+        };
+        paths.push(
+            path.step("lst_claim", 0)
+                .done(format!("redemption {id}"), r.value_at_request),
+        );
+    }
+    let slowest = paths.iter().max_by_key(|p| p.completes_at);
+    Ok(ExitView {
+        account,
+        steps: slowest.map(|p| p.steps.clone()).unwrap_or_default(),
+        completes_at: slowest.map_or(now, |p| p.completes_at),
+        paths,
+    })
+}
+
+impl Path<'_> {
+    /// A redemption requested this epoch: it waits for the boundary, then the unbonding period.
+    fn lst_redeem_pending(self) -> Self {
+        let state = self.state;
+        let next = state
+            .meta()
+            .epoch
+            .next()
+            .and_then(|e| e.start(state.meta().genesis_time, state.params().epoch_length_s))
+            .unwrap_or(state.now());
+        let t = Timestamp::new(
+            next.get()
+                .saturating_add(state.params().unbonding_period_s.get()),
+        );
+        self.wait_until("lst_redemption", t)
+    }
+}
+
+/// After a restaking withdrawal: native stake still unbonds at the base layer; LST still redeems.
+fn underlying<'a>(path: Path<'a>, term: AssetId, lst_asset: Option<AssetId>) -> Path<'a> {
+    if is_native_term(term) {
+        path.base_unbond()
+    } else if lst_asset == Some(term) {
+        path.lst_redeem()
+    } else {
+        path
+    }
+}

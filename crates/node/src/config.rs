@@ -1,0 +1,146 @@
+//! Node configuration, read from TOML by `rampart node --config FILE`.
+//!
+//! ```toml
+//! data_dir = "./rampart-data"
+//! listen = "127.0.0.1:8645"
+//! genesis = "genesis.json"        # used when data_dir holds no chain yet
+//! block_interval_ms = 2000        # default: the chain's block_time_s
+//! max_block_txs = 20000
+//!
+//! [mempool]
+//! max_txs = 200000
+//! max_per_account = 1024
+//!
+//! [http]
+//! max_body_bytes = 65536
+//! max_batch_bytes = 8388608
+//! max_batch_txs = 4096
+//! rate_limit_per_s = 1000         # per client IP; 0 turns the limit off
+//! rate_burst = 2000
+//! ```
+
+use crate::NodeError;
+use crate::mempool::MempoolLimits;
+use alloy_primitives::Address;
+use rampart_api::TxLimits;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Limits of the HTTP API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpLimits {
+    /// Largest body of a single request.
+    pub max_body_bytes: usize,
+    /// Largest body of a batch submission.
+    pub max_batch_bytes: usize,
+    /// Most transactions in one batch.
+    pub max_batch_txs: usize,
+    /// Sustained requests per second per client IP; 0 = unlimited.
+    pub rate_limit_per_s: u32,
+    /// Requests a client may burst above the sustained rate.
+    pub rate_burst: u32,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 64 * 1024,
+            max_batch_bytes: 8 * 1024 * 1024,
+            max_batch_txs: 4_096,
+            rate_limit_per_s: 1_000,
+            rate_burst: 2_000,
+        }
+    }
+}
+
+/// Everything a node needs besides its genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Directory of the database (`chain.redb`).
+    pub data_dir: PathBuf,
+    /// Address the HTTP API listens on.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Genesis file (JSON, `rampart_core::Genesis`), used when `data_dir` holds no chain.
+    #[serde(default)]
+    pub genesis: Option<PathBuf>,
+    /// Milliseconds between blocks (default: the chain's `block_time_s`). 0: blocks are only
+    /// produced on request (tests).
+    #[serde(default)]
+    pub block_interval_ms: Option<u64>,
+    /// Most transactions in one block.
+    #[serde(default = "default_max_block_txs")]
+    pub max_block_txs: usize,
+    /// The proposer named in headers (receives priority tips); none: tips go to the fee pool.
+    #[serde(default)]
+    pub proposer: Option<Address>,
+    /// Mempool limits.
+    #[serde(default)]
+    pub mempool: MempoolLimits,
+    /// HTTP limits.
+    #[serde(default)]
+    pub http: HttpLimits,
+    /// Transaction size limits.
+    #[serde(default)]
+    pub tx: TxLimits,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8645))
+}
+
+fn default_max_block_txs() -> usize {
+    20_000
+}
+
+impl NodeConfig {
+    /// A configuration with defaults for everything but the data directory.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            listen: default_listen(),
+            genesis: None,
+            block_interval_ms: None,
+            max_block_txs: default_max_block_txs(),
+            proposer: None,
+            mempool: MempoolLimits::default(),
+            http: HttpLimits::default(),
+            tx: TxLimits::default(),
+        }
+    }
+
+    /// Reads a TOML file; relative paths in it are relative to the file's directory.
+    pub fn from_file(path: &Path) -> Result<Self, NodeError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| NodeError::Config(format!("reading {}: {e}", path.display())))?;
+        let mut config: Self = toml::from_str(&text)
+            .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.data_dir = base.join(&config.data_dir);
+        config.genesis = config.genesis.map(|g| base.join(g));
+        Ok(config)
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("chain.redb")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minimal_toml_gets_defaults_and_unknown_keys_are_refused() {
+        let c: NodeConfig =
+            toml::from_str("data_dir = \"d\"\n[http]\nrate_limit_per_s = 0\n").unwrap();
+        assert_eq!(c.listen.port(), 8645);
+        assert_eq!(c.http.rate_limit_per_s, 0);
+        assert_eq!(c.http.max_body_bytes, 65_536);
+        assert!(toml::from_str::<NodeConfig>("data_dir = \"d\"\nblock_time = 3\n").is_err());
+    }
+}

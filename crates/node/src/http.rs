@@ -1,0 +1,497 @@
+//! The HTTP API (axum). Every error is JSON `{code, message}`; `/openapi.json` is generated from
+//! the handlers' annotations and the `rampart-api` types.
+//!
+//! Bodies are read as bytes and parsed here, so malformed JSON (`malformed_json`), well-formed
+//! JSON of the wrong shape (`invalid_input`) and oversized bodies (`payload_too_large`) get
+//! distinct codes. Handlers that take a lock or verify signatures run on the blocking pool, so
+//! a block being committed never stalls the async workers. A per-IP token bucket limits request
+//! rates (`rate_limited`).
+
+use crate::node::Shared;
+use alloy_primitives::{Address, B256};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query as UrlQuery, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::stream::{self, Stream};
+use rampart_api::types::{
+    BatchItem, BlockBody, BlockView, HealthView, NonceView, ProofView, StatusView, StreamEvent,
+    SubmitResponse, TxStatus,
+};
+use rampart_api::{ApiError, SignedTx, codes};
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use utoipa::OpenApi;
+
+/// An API error with its HTTP status.
+#[derive(Debug)]
+pub struct HttpError(pub ApiError);
+
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+/// The HTTP status of an error code.
+pub fn status_of(code: &str) -> StatusCode {
+    match code {
+        codes::NOT_FOUND => StatusCode::NOT_FOUND,
+        codes::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        codes::RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
+        codes::MEMPOOL_FULL | codes::ACCOUNT_QUEUE_FULL | codes::UNAVAILABLE => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        codes::BAD_NONCE | codes::ALREADY_KNOWN => StatusCode::CONFLICT,
+        codes::INTERNAL => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        (status_of(&self.0.code), Json(self.0)).into_response()
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, HttpError>;
+
+/// Parses a JSON body, telling malformed JSON from the wrong shape and oversized bodies.
+fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, HttpError> {
+    let bytes = body.map_err(|e| {
+        let too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+        let code = if too_large {
+            codes::PAYLOAD_TOO_LARGE
+        } else {
+            codes::INVALID_INPUT
+        };
+        ApiError::new(code, e.body_text())
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let code = match e.classify() {
+            serde_json::error::Category::Data => {
+                if e.to_string().contains("does not fit in 128 bits") {
+                    codes::AMOUNT_OVERFLOW
+                } else {
+                    codes::INVALID_INPUT
+                }
+            }
+            _ => codes::MALFORMED_JSON,
+        };
+        HttpError(ApiError::new(code, format!("request body: {e}")))
+    })
+}
+
+/// Runs `f` on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, HttpError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("worker failed: {e}")))?
+        .map_err(HttpError)
+}
+
+fn parse_hash(text: &str) -> Result<B256, HttpError> {
+    text.parse().map_err(|_| {
+        HttpError(ApiError::new(
+            codes::INVALID_INPUT,
+            format!("`{text}` is not a 32-byte hex hash"),
+        ))
+    })
+}
+
+fn parse_address(text: &str) -> Result<Address, HttpError> {
+    text.parse().map_err(|_| {
+        HttpError(ApiError::new(
+            codes::INVALID_INPUT,
+            format!("`{text}` is not an address"),
+        ))
+    })
+}
+
+/// Submit one signed transaction.
+#[utoipa::path(post, path = "/v1/tx", request_body = SignedTx, tag = "transactions",
+    responses((status = 202, body = SubmitResponse), (status = 400, body = ApiError),
+        (status = 409, body = ApiError), (status = 413, body = ApiError), (status = 503, body = ApiError)))]
+async fn submit(
+    State(s): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<SubmitResponse>), HttpError> {
+    let signed: SignedTx = parse_body(body)?;
+    let hash = blocking(move || s.submit(signed)).await?;
+    Ok((StatusCode::ACCEPTED, Json(SubmitResponse { hash })))
+}
+
+/// Submit many signed transactions; each gets a hash or an error, in order.
+#[utoipa::path(post, path = "/v1/txs", request_body = Vec<SignedTx>, tag = "transactions",
+    responses((status = 200, body = Vec<BatchItem>), (status = 400, body = ApiError), (status = 413, body = ApiError)))]
+async fn submit_batch(
+    State(s): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Vec<BatchItem>> {
+    let txs: Vec<SignedTx> = parse_body(body)?;
+    let max = s.config.http.max_batch_txs;
+    if txs.len() > max {
+        return Err(HttpError(ApiError::new(
+            codes::PAYLOAD_TOO_LARGE,
+            format!("{} transactions in one batch, at most {max}", txs.len()),
+        )));
+    }
+    blocking(move || Ok(s.submit_batch(txs))).await.map(Json)
+}
+
+/// A transaction's status: pending, or committed with its receipt.
+#[utoipa::path(get, path = "/v1/tx/{hash}", tag = "transactions",
+    params(("hash" = String, Path, description = "transaction hash")),
+    responses((status = 200, body = TxStatus), (status = 404, body = ApiError)))]
+async fn tx_status(State(s): State<Arc<Shared>>, Path(hash): Path<String>) -> ApiResult<TxStatus> {
+    let hash = parse_hash(&hash)?;
+    blocking(move || s.tx_status(hash)).await.map(Json)
+}
+
+/// Run a query (PROTOCOL.md §11): a JSON object `{"query": name, ...fields}`.
+#[utoipa::path(post, path = "/v1/query", tag = "queries",
+    request_body(content = Object, description = "e.g. {\"query\": \"position\", \"staker\": \"0x…\"}; every query of the vocabulary, and `state_root`"),
+    responses((status = 200, body = Object), (status = 400, body = ApiError)))]
+async fn query_post(
+    State(s): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<serde_json::Value> {
+    let q: serde_json::Value = parse_body(body)?;
+    blocking(move || s.query(q)).await.map(Json)
+}
+
+/// Run a query named in the path with its fields as URL parameters
+/// (`/v1/query/balance?account=0x…&asset=RAM`).
+#[utoipa::path(get, path = "/v1/query/{name}", tag = "queries",
+    params(("name" = String, Path, description = "query name")),
+    responses((status = 200, body = Object), (status = 400, body = ApiError)))]
+async fn query_get(
+    State(s): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    UrlQuery(params): UrlQuery<BTreeMap<String, String>>,
+) -> ApiResult<serde_json::Value> {
+    blocking(move || {
+        let as_strings = query_json(&name, &params, false);
+        match s.query(as_strings) {
+            Err(e) if e.is(codes::INVALID_INPUT) => {
+                s.query(query_json(&name, &params, true)).map_err(|_| e)
+            }
+            other => other,
+        }
+    })
+    .await
+    .map(Json)
+}
+
+/// A query object from URL parameters; with `numbers`, integer-looking values become numbers.
+fn query_json(name: &str, params: &BTreeMap<String, String>, numbers: bool) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in params {
+        let value = match v.parse::<u64>() {
+            Ok(n) if numbers => serde_json::Value::from(n),
+            _ => serde_json::Value::String(v.clone()),
+        };
+        map.insert(k.clone(), value);
+    }
+    map.insert("query".into(), name.into());
+    serde_json::Value::Object(map)
+}
+
+/// The chain's position.
+#[utoipa::path(get, path = "/v1/status", tag = "chain", responses((status = 200, body = StatusView)))]
+async fn status(State(s): State<Arc<Shared>>) -> ApiResult<StatusView> {
+    blocking(move || Ok(s.status())).await.map(Json)
+}
+
+/// Liveness.
+#[utoipa::path(get, path = "/health", tag = "chain", responses((status = 200, body = HealthView)))]
+async fn health(State(s): State<Arc<Shared>>) -> ApiResult<HealthView> {
+    blocking(move || {
+        Ok(HealthView {
+            ok: true,
+            height: s.height(),
+        })
+    })
+    .await
+    .map(Json)
+}
+
+/// The last committed block.
+#[utoipa::path(get, path = "/v1/blocks/latest", tag = "chain",
+    responses((status = 200, body = BlockView), (status = 404, body = ApiError)))]
+async fn block_latest(State(s): State<Arc<Shared>>) -> ApiResult<BlockView> {
+    blocking(move || s.block(None)).await.map(Json)
+}
+
+/// A committed block.
+#[utoipa::path(get, path = "/v1/blocks/{height}", tag = "chain",
+    params(("height" = u64, Path, description = "block height")),
+    responses((status = 200, body = BlockView), (status = 404, body = ApiError)))]
+async fn block_at(
+    State(s): State<Arc<Shared>>,
+    Path(height): Path<String>,
+) -> ApiResult<BlockView> {
+    let height = parse_height(&height)?;
+    blocking(move || s.block(Some(height))).await.map(Json)
+}
+
+/// A committed block with its signed transactions (for followers and replays).
+#[utoipa::path(get, path = "/v1/blocks/{height}/body", tag = "chain",
+    params(("height" = u64, Path, description = "block height")),
+    responses((status = 200, body = BlockBody), (status = 404, body = ApiError)))]
+async fn block_body(
+    State(s): State<Arc<Shared>>,
+    Path(height): Path<String>,
+) -> ApiResult<BlockBody> {
+    let height = parse_height(&height)?;
+    blocking(move || s.block_body(height)).await.map(Json)
+}
+
+fn parse_height(text: &str) -> Result<u64, HttpError> {
+    text.parse().map_err(|_| {
+        HttpError(ApiError::new(
+            codes::INVALID_INPUT,
+            format!("`{text}` is not a height"),
+        ))
+    })
+}
+
+/// An account's committed and next nonce.
+#[utoipa::path(get, path = "/v1/accounts/{address}/nonce", tag = "transactions",
+    params(("address" = String, Path, description = "account address")),
+    responses((status = 200, body = NonceView), (status = 400, body = ApiError)))]
+async fn nonce(State(s): State<Arc<Shared>>, Path(address): Path<String>) -> ApiResult<NonceView> {
+    let address = parse_address(&address)?;
+    blocking(move || Ok(s.nonce(address))).await.map(Json)
+}
+
+/// A proof of any encoded state key (hex) against the head's state root.
+#[utoipa::path(get, path = "/v1/proof/{key}", tag = "proofs",
+    params(("key" = String, Path, description = "encoded key, hex (table id first)")),
+    responses((status = 200, body = ProofView), (status = 400, body = ApiError)))]
+async fn proof_key(State(s): State<Arc<Shared>>, Path(key): Path<String>) -> ApiResult<ProofView> {
+    let key = rampart_api::tx::hex_decode(key.strip_prefix("0x").unwrap_or(&key))
+        .ok_or_else(|| HttpError(ApiError::new(codes::INVALID_INPUT, "the key is not hex")))?;
+    blocking(move || s.proof(&key)).await.map(Json)
+}
+
+/// A proof of an account's balance of an asset.
+#[utoipa::path(get, path = "/v1/proof/balance/{account}/{asset}", tag = "proofs",
+    params(("account" = String, Path, description = "account address"), ("asset" = String, Path, description = "asset symbol")),
+    responses((status = 200, body = ProofView), (status = 400, body = ApiError)))]
+async fn proof_balance(
+    State(s): State<Arc<Shared>>,
+    Path((account, asset)): Path<(String, String)>,
+) -> ApiResult<ProofView> {
+    let account = parse_address(&account)?;
+    blocking(move || {
+        let key = s.balance_key(account, &asset)?;
+        s.proof(&key)
+    })
+    .await
+    .map(Json)
+}
+
+/// Server-sent events: every protocol event of every committed block, as `StreamEvent` JSON.
+#[utoipa::path(get, path = "/v1/events", tag = "events",
+    responses((status = 200, description = "text/event-stream of StreamEvent", body = StreamEvent)))]
+async fn events(
+    State(s): State<Arc<Shared>>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let rx = s.subscribe();
+    let stream = stream::unfold(rx, |mut rx| async move {
+        let items: Vec<Result<SseEvent, Infallible>> = match rx.recv().await {
+            Ok(batch) => batch
+                .iter()
+                .filter_map(|e| SseEvent::default().event("protocol").json_data(e).ok())
+                .map(Ok)
+                .collect(),
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                vec![Ok(SseEvent::default()
+                    .event("lagged")
+                    .data(format!("{n} blocks skipped")))]
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((stream::iter(items), rx))
+    });
+    use futures_util::StreamExt;
+    Sse::new(stream.flatten()).keep_alive(KeepAlive::default())
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "chain", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+async fn metrics(State(s): State<Arc<Shared>>) -> Result<Response, HttpError> {
+    let text = blocking(move || Ok(s.metrics.render(s.mempool_len()))).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "chain", responses((status = 200, description = "OpenAPI 3.1 document")))]
+async fn openapi() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(text) => ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
+        Err(e) => HttpError(ApiError::new(codes::INTERNAL, e.to_string())).into_response(),
+    }
+}
+
+async fn not_found() -> HttpError {
+    HttpError(ApiError::new(
+        codes::NOT_FOUND,
+        "no such route; see /openapi.json",
+    ))
+}
+
+async fn method_not_allowed() -> Response {
+    let e = ApiError::new(
+        "method_not_allowed",
+        "this route does not take that method; see /openapi.json",
+    );
+    (StatusCode::METHOD_NOT_ALLOWED, Json(e)).into_response()
+}
+
+/// The OpenAPI document.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Rampart node API",
+        description = "Signed transactions (EIP-712), queries, blocks, receipts, state proofs, events and metrics of a Rampart node."
+    ),
+    paths(
+        submit,
+        submit_batch,
+        tx_status,
+        query_post,
+        query_get,
+        status,
+        health,
+        block_latest,
+        block_at,
+        block_body,
+        nonce,
+        proof_key,
+        proof_balance,
+        events,
+        metrics,
+        openapi
+    ),
+    components(schemas(
+        SignedTx,
+        ApiError,
+        SubmitResponse,
+        BatchItem,
+        TxStatus,
+        StatusView,
+        HealthView,
+        BlockView,
+        BlockBody,
+        NonceView,
+        ProofView,
+        StreamEvent,
+        rampart_api::types::ReceiptView,
+        rampart_api::types::BlockHeaderView,
+        rampart_api::types::TxSummary,
+        rampart_api::types::ProofJson,
+        rampart_api::types::ProofEntry
+    ))
+)]
+pub struct ApiDoc;
+
+/// Per-IP token buckets.
+#[derive(Debug)]
+struct RateLimiter {
+    per_s: f64,
+    burst: f64,
+    buckets: Mutex<BTreeMap<IpAddr, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// Takes a token for `ip`; false if it has none.
+    fn allow(&self, ip: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() > 100_000 {
+            buckets.retain(|_, (_, at)| now.duration_since(*at).as_secs() < 60);
+        }
+        let (tokens, at) = buckets.entry(ip).or_insert((self.burst, now));
+        let refill = now.duration_since(*at).as_secs_f64() * self.per_s;
+        *tokens = (*tokens + refill).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+async fn rate_limit(
+    State(limiter): State<Arc<RateLimiter>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if limiter.allow(peer.ip()) {
+        next.run(request).await
+    } else {
+        HttpError(ApiError::new(
+            codes::RATE_LIMITED,
+            "too many requests; slow down",
+        ))
+        .into_response()
+    }
+}
+
+/// The node's routes. Serve with `into_make_service_with_connect_info::<SocketAddr>()` (the
+/// rate limiter reads the peer's address).
+pub fn router(shared: Arc<Shared>) -> Router {
+    let limits = shared.config.http;
+    let batch = Router::new()
+        .route("/v1/txs", post(submit_batch))
+        .layer(DefaultBodyLimit::max(limits.max_batch_bytes));
+    let mut app = Router::new()
+        .route("/v1/tx", post(submit))
+        .route("/v1/tx/{hash}", get(tx_status))
+        .route("/v1/query", post(query_post))
+        .route("/v1/query/{name}", get(query_get))
+        .route("/v1/status", get(status))
+        .route("/health", get(health))
+        .route("/v1/blocks/latest", get(block_latest))
+        .route("/v1/blocks/{height}", get(block_at))
+        .route("/v1/blocks/{height}/body", get(block_body))
+        .route("/v1/accounts/{address}/nonce", get(nonce))
+        .route("/v1/proof/balance/{account}/{asset}", get(proof_balance))
+        .route("/v1/proof/{key}", get(proof_key))
+        .route("/v1/events", get(events))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .merge(batch)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(shared);
+    if limits.rate_limit_per_s > 0 {
+        let limiter = Arc::new(RateLimiter {
+            per_s: f64::from(limits.rate_limit_per_s),
+            burst: f64::from(limits.rate_burst.max(1)),
+            buckets: Mutex::new(BTreeMap::new()),
+        });
+        app = app.layer(middleware::from_fn_with_state(limiter, rate_limit));
+    }
+    app
+}

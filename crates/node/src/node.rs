@@ -1,0 +1,522 @@
+//! The node's shared state and operations, and the single-node block producer.
+//!
+//! Locks: `chain` (an `RwLock`) then `mempool` (a `Mutex`), always in that order. The producer
+//! holds the chain's write lock from execution through the durable commit and the mempool
+//! clean-up, so readers never see a block that is not on disk, and admission (which holds the
+//! read lock) always sees the committed nonces the mempool was cleaned with.
+
+use crate::chain::{Chain, Executed, Proposal};
+use crate::config::NodeConfig;
+use crate::mempool::Mempool;
+use crate::metrics::{BlockStats, Metrics};
+use crate::{NodeError, http};
+use alloy_primitives::{Address, B256};
+use rampart_api::tx::Verifier;
+use rampart_api::types::{
+    BatchItem, BlockBody, BlockHeaderView, BlockView, NonceView, ProofJson, ProofView, StatusView,
+    StreamEvent, TxStatus,
+};
+use rampart_api::{ApiError, SignedTx, VerifiedTx, codes};
+use rampart_core::ids::AssetId;
+use rampart_core::{Genesis, Query, bank, tx::next_nonce};
+use rampart_storage::Store;
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::broadcast;
+
+/// Capacity of the event stream's buffer, in blocks.
+const EVENT_BUFFER_BLOCKS: usize = 256;
+
+/// Everything the API handlers and the producer share.
+#[derive(Debug)]
+pub struct Shared {
+    chain: RwLock<Chain>,
+    mempool: Mutex<Mempool>,
+    verifier: Verifier,
+    events: broadcast::Sender<Arc<Vec<StreamEvent>>>,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
+    /// The configuration the node runs with.
+    pub config: NodeConfig,
+    last_commit: Mutex<Instant>,
+    stopping: AtomicBool,
+}
+
+impl Shared {
+    /// Opens the chain in the configured data directory (starting it from `genesis` if empty).
+    pub fn open(config: NodeConfig, genesis: &Genesis) -> Result<Self, NodeError> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config.db_path())?;
+        let chain_id = if store.is_initialised()? {
+            store.genesis()?.chain_id
+        } else {
+            genesis.chain_id
+        };
+        let verifier = Verifier::new(chain_id, config.tx);
+        let chain = Chain::open(store, genesis, verifier.clone())?;
+        let (events, _) = broadcast::channel(EVENT_BUFFER_BLOCKS);
+        Ok(Self {
+            chain: RwLock::new(chain),
+            mempool: Mutex::new(Mempool::new(config.mempool)),
+            verifier,
+            events,
+            metrics: Metrics::default(),
+            config,
+            last_commit: Mutex::new(Instant::now()),
+            stopping: AtomicBool::new(false),
+        })
+    }
+
+    fn chain(&self) -> RwLockReadGuard<'_, Chain> {
+        self.chain
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn chain_mut(&self) -> RwLockWriteGuard<'_, Chain> {
+        self.chain
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn mempool(&self) -> MutexGuard<'_, Mempool> {
+        self.mempool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.verifier.chain_id()
+    }
+
+    /// Verifies and admits one transaction; returns its hash.
+    pub fn submit(&self, signed: SignedTx) -> Result<B256, ApiError> {
+        let result = self
+            .verifier
+            .verify(signed)
+            .and_then(|vtx| self.admit(&self.chain(), vtx));
+        self.metrics.submitted(result.is_ok());
+        result
+    }
+
+    /// Verifies every transaction (no lock held), then admits them in order under one lock.
+    pub fn submit_batch(&self, txs: Vec<SignedTx>) -> Vec<BatchItem> {
+        let verified: Vec<Result<VerifiedTx, ApiError>> =
+            txs.into_iter().map(|t| self.verifier.verify(t)).collect();
+        let chain = self.chain();
+        verified
+            .into_iter()
+            .map(|v| {
+                let result = v.and_then(|vtx| self.admit(&chain, vtx));
+                self.metrics.submitted(result.is_ok());
+                match result {
+                    Ok(hash) => BatchItem::Accepted { hash },
+                    Err(error) => BatchItem::Rejected { error },
+                }
+            })
+            .collect()
+    }
+
+    /// The state-dependent checks before execution (nonce order, base fee, balance for fee and
+    /// tip), then the mempool's own rules.
+    fn admit(&self, chain: &Chain, vtx: VerifiedTx) -> Result<B256, ApiError> {
+        if self.stopping.load(Ordering::Relaxed) {
+            return Err(ApiError::new(
+                codes::UNAVAILABLE,
+                "the node is shutting down",
+            ));
+        }
+        let state = chain.state();
+        let signer = vtx.tx.signer;
+        let name = vtx.tx.action.name();
+        let required = state.params().base_fee_of(name);
+        if vtx.tx.fee < required {
+            return Err(ApiError::new(
+                "fee_too_low",
+                format!(
+                    "fee {} is below the base fee {required} for {name}",
+                    vtx.tx.fee
+                ),
+            ));
+        }
+        let cost = vtx.tx.fee.checked_add(vtx.tx.priority_tip).map_err(|_| {
+            ApiError::new(
+                codes::AMOUNT_OVERFLOW,
+                "fee + priority_tip overflows 128 bits",
+            )
+        })?;
+        let balance = bank::balance(state, signer, AssetId::NATIVE);
+        if balance < cost {
+            return Err(ApiError::new(
+                "insufficient_balance",
+                format!("{signer:#x} holds {balance} RAM, fee and tip need {cost}"),
+            ));
+        }
+        if chain.store().receipt(&vtx.hash).ok().flatten().is_some() {
+            return Err(ApiError::new(
+                codes::ALREADY_KNOWN,
+                format!("{:#x} is already committed", vtx.hash),
+            ));
+        }
+        let hash = vtx.hash;
+        let committed = next_nonce(state, signer);
+        self.mempool().insert(vtx, committed)?;
+        Ok(hash)
+    }
+
+    /// Produces one block from the mempool at wall-clock time (never before the head's time).
+    pub fn produce_block(&self) -> Result<BlockHeaderView, NodeError> {
+        self.produce_block_at(unix_now())
+    }
+
+    /// Produces one block from the mempool at `time` (raised to the head's time if earlier).
+    /// The demo uses it to build history; the producer passes the wall clock.
+    pub fn produce_block_at(&self, time: u64) -> Result<BlockHeaderView, NodeError> {
+        let started = Instant::now();
+        let mut chain = self.chain_mut();
+        let txs = self.mempool().propose(self.config.max_block_txs);
+        let head = chain.head().clone();
+        let proposal = Proposal {
+            height: head.height + 1,
+            time: time.max(head.time),
+            proposer: self.config.proposer,
+            txs,
+        };
+        let signers: BTreeSet<Address> = proposal.txs.iter().map(|t| t.tx.signer).collect();
+        let executed = chain.execute(proposal)?;
+        chain.commit(&executed)?;
+        let committed: Vec<(Address, u64)> = signers
+            .iter()
+            .map(|a| (*a, next_nonce(chain.state(), *a)))
+            .collect();
+        let rejected: Vec<Address> = executed.rejected.iter().map(|r| r.signer).collect();
+        self.mempool().on_commit(&committed, &rejected);
+        drop(chain);
+        self.after_commit(&executed, started.elapsed());
+        Ok(executed.block.header)
+    }
+
+    fn after_commit(&self, executed: &Executed, commit: Duration) {
+        let header = &executed.block.header;
+        let since_last = {
+            let mut last = self
+                .last_commit
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let since = last.elapsed();
+            *last = Instant::now();
+            since
+        };
+        let failed = executed.receipts.iter().filter(|r| !r.ok).count() as u64;
+        self.metrics.block(BlockStats {
+            height: header.height,
+            txs: executed.receipts.len() as u64,
+            failed,
+            dropped: executed.rejected.len() as u64,
+            commit,
+            since_last,
+        });
+        for r in &executed.rejected {
+            tracing::debug!(tx = %r.hash, code = %r.error.code, "dropped at execution");
+        }
+        tracing::info!(
+            height = header.height,
+            time = header.time,
+            txs = executed.receipts.len(),
+            failed,
+            dropped = executed.rejected.len(),
+            root = %header.state_root,
+            commit_ms = commit.as_secs_f64() * 1e3,
+            "block committed"
+        );
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(Arc::new(stream_events(executed)));
+        }
+    }
+
+    /// A receiver of every committed block's events.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Vec<StreamEvent>>> {
+        self.events.subscribe()
+    }
+
+    /// Runs a query (a `Query` JSON object; `{"query": "state_root"}` too).
+    pub fn query(&self, body: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+        let name = body
+            .get("query")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                ApiError::new(codes::INVALID_INPUT, "a query needs `query`: its name")
+            })?;
+        if name == "state_root" {
+            let chain = self.chain();
+            let head = chain.head();
+            return Ok(serde_json::json!({
+                "state_root": head.state_root, "height": head.height, "time": head.time,
+            }));
+        }
+        let query: Query = serde_json::from_value(body)
+            .map_err(|e| rampart_api::error::classify_serde("query", &name, &e))?;
+        query.run(self.chain().state()).map_err(ApiError::from)
+    }
+
+    /// Runs `f` on the committed state.
+    pub fn with_state<R>(&self, f: impl FnOnce(&rampart_core::State) -> R) -> R {
+        f(self.chain().state())
+    }
+
+    /// The chain's position.
+    pub fn status(&self) -> StatusView {
+        let chain = self.chain();
+        let head = chain.head();
+        StatusView {
+            chain_id: self.chain_id(),
+            height: head.height,
+            time: head.time,
+            state_root: head.state_root,
+            block_hash: head.hash,
+            mempool: self.mempool().len(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+
+    /// Height of the last committed block.
+    pub fn height(&self) -> u64 {
+        self.chain().head().height
+    }
+
+    /// Transactions waiting.
+    pub fn mempool_len(&self) -> usize {
+        self.mempool().len()
+    }
+
+    /// An account's committed and next nonce.
+    pub fn nonce(&self, address: Address) -> NonceView {
+        let chain = self.chain();
+        let committed = next_nonce(chain.state(), address);
+        let next = self.mempool().next_nonce(&address, committed);
+        NonceView {
+            address,
+            committed,
+            next,
+        }
+    }
+
+    /// A committed block (`None`: the head).
+    pub fn block(&self, height: Option<u64>) -> Result<BlockView, ApiError> {
+        let block = self.stored_block(height)?;
+        Ok(BlockView {
+            txs: block.summaries(),
+            header: block.header,
+            events: block.events,
+        })
+    }
+
+    /// A committed block with its signed transactions (what a follower or a replay executes).
+    pub fn block_body(&self, height: u64) -> Result<BlockBody, ApiError> {
+        let block = self.stored_block(Some(height))?;
+        Ok(BlockBody {
+            header: block.header,
+            txs: block.txs.into_iter().map(|t| t.signed).collect(),
+        })
+    }
+
+    fn stored_block(&self, height: Option<u64>) -> Result<rampart_storage::StoredBlock, ApiError> {
+        let chain = self.chain();
+        let height = height.unwrap_or(chain.head().height);
+        chain
+            .store()
+            .block(height)
+            .map_err(internal)?
+            .ok_or_else(|| ApiError::new(codes::NOT_FOUND, format!("no block at height {height}")))
+    }
+
+    /// A transaction's status: committed (with its receipt) or pending.
+    pub fn tx_status(&self, hash: B256) -> Result<TxStatus, ApiError> {
+        let chain = self.chain();
+        if let Some(receipt) = chain.store().receipt(&hash).map_err(internal)? {
+            return Ok(TxStatus::Committed {
+                receipt: Box::new(receipt),
+            });
+        }
+        if self.mempool().contains(&hash) {
+            return Ok(TxStatus::Pending { hash });
+        }
+        Err(ApiError::new(
+            codes::NOT_FOUND,
+            format!("no transaction {hash:#x} is pending or committed"),
+        ))
+    }
+
+    /// A proof of an encoded state key against the head's root.
+    pub fn proof(&self, key: &[u8]) -> Result<ProofView, ApiError> {
+        let mut chain = self.chain_mut();
+        let proof = chain.prove(key);
+        let head = chain.head().clone();
+        let value = chain
+            .store()
+            .state_value(key)
+            .map_err(internal)?
+            .map(|v| rampart_api::tx::hex_encode(&v));
+        Ok(ProofView {
+            height: head.height,
+            state_root: head.state_root,
+            key: rampart_api::tx::hex_encode(key),
+            value,
+            proof: ProofJson::from(&proof),
+        })
+    }
+
+    /// The encoded key of `account`'s balance of `asset` (by symbol).
+    pub fn balance_key(&self, account: Address, asset: &str) -> Result<Vec<u8>, ApiError> {
+        let chain = self.chain();
+        let id = bank::asset_id(chain.state(), asset)?;
+        Ok(rampart_core::state::encode_full_key::<
+            rampart_core::state::Balances,
+        >(&(account, id)))
+    }
+
+    /// Stops admitting transactions.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the node is shutting down.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    fn stopped(&self) -> bool {
+        self.is_stopping()
+    }
+}
+
+fn internal(e: rampart_storage::StorageError) -> ApiError {
+    ApiError::new(codes::INTERNAL, e.to_string())
+}
+
+fn stream_events(executed: &Executed) -> Vec<StreamEvent> {
+    let height = executed.block.header.height;
+    let mut out = Vec::new();
+    let begin = executed.block.events.as_array().into_iter().flatten();
+    out.extend(begin.map(|event| StreamEvent {
+        height,
+        tx: None,
+        event: event.clone(),
+    }));
+    for r in &executed.receipts {
+        let events = r.events.as_array().into_iter().flatten();
+        out.extend(events.map(|event| StreamEvent {
+            height,
+            tx: Some(r.hash),
+            event: event.clone(),
+        }));
+    }
+    out
+}
+
+/// Seconds since the Unix epoch (the producer's clock; the core never reads it).
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A node serving HTTP with its producer running.
+#[derive(Debug)]
+pub struct RunningNode {
+    /// The address the API listens on.
+    pub addr: SocketAddr,
+    /// The shared state (tests and the demo driver use it in-process).
+    pub shared: Arc<Shared>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    producer: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Opens the chain, binds the API and starts the block producer. Call inside a Tokio runtime.
+pub async fn start(config: NodeConfig, genesis: &Genesis) -> Result<RunningNode, NodeError> {
+    let shared = Arc::new(Shared::open(config, genesis)?);
+    start_with(shared).await
+}
+
+/// Starts serving an already opened chain.
+pub async fn start_with(shared: Arc<Shared>) -> Result<RunningNode, NodeError> {
+    let listener = tokio::net::TcpListener::bind(shared.config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, mut stop_rx) = tokio::sync::watch::channel(false);
+    let app = http::router(shared.clone());
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        })
+        .await
+    });
+    let producer = spawn_producer(shared.clone())?;
+    tracing::info!(%addr, chain_id = shared.chain_id(), height = shared.height(), "node started");
+    Ok(RunningNode {
+        addr,
+        shared,
+        shutdown,
+        server,
+        producer,
+    })
+}
+
+fn block_interval(shared: &Shared) -> Duration {
+    let ms = shared.config.block_interval_ms.unwrap_or_else(|| {
+        let chain = shared.chain();
+        chain.state().params().block_time_s.get().max(1) * 1000
+    });
+    Duration::from_millis(ms)
+}
+
+fn spawn_producer(shared: Arc<Shared>) -> Result<Option<std::thread::JoinHandle<()>>, NodeError> {
+    let interval = block_interval(&shared);
+    if interval.is_zero() {
+        return Ok(None);
+    }
+    let handle = std::thread::Builder::new()
+        .name("rampart-producer".into())
+        .spawn(move || produce_forever(&shared, interval))?;
+    Ok(Some(handle))
+}
+
+fn produce_forever(shared: &Shared, interval: Duration) {
+    let mut next = Instant::now() + interval;
+    while !shared.stopped() {
+        let now = Instant::now();
+        if now < next {
+            std::thread::sleep((next - now).min(Duration::from_millis(50)));
+            continue;
+        }
+        next += interval;
+        if next < Instant::now() {
+            next = Instant::now() + interval;
+        }
+        if let Err(e) = shared.produce_block() {
+            tracing::error!(error = %e, "block production failed; retrying at the next interval");
+        }
+    }
+}
+
+impl RunningNode {
+    /// Stops admitting, stops the producer after its current block, and stops the server.
+    pub async fn shutdown(mut self) {
+        self.shared.stop();
+        if let Some(p) = self.producer.take() {
+            let _ = tokio::task::spawn_blocking(move || p.join()).await;
+        }
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+        tracing::info!("node stopped");
+    }
+}
