@@ -13,6 +13,7 @@ use crate::params::ParamsPatch;
 use crate::restaking::{self, Admission, Commitments, Receive, RegisterService, SlashArgs};
 use crate::state::{ParamsTable, State};
 use crate::time::{Duration, Timestamp};
+use crate::vault;
 use serde::{Deserialize, Serialize};
 
 /// Every action a transaction can carry.
@@ -203,6 +204,59 @@ pub enum Action {
     },
     /// Change parameters.
     SetParams(Box<ParamsPatch>),
+    // --- liquid restaking vaults ---
+    /// Create a vault and its LRT (the signer pays the seed).
+    CreateVault(Box<vault::CreateVault>),
+    /// Deposit into a vault, receive LRT.
+    VaultDeposit {
+        vault: String,
+        amount: Amount,
+        #[serde(default)]
+        min_lrt_out: Option<Amount>,
+    },
+    /// Delegate idle vault assets to an operator (the curator).
+    VaultAllocate {
+        vault: String,
+        operator: Address,
+        amount: Amount,
+    },
+    /// Queue a restaking withdrawal from one of the vault's positions (the curator).
+    VaultDeallocate {
+        vault: String,
+        operator: Address,
+        amount: vault::AmountOrAll,
+    },
+    /// Claim the vault's restaking rewards and move its queue (anyone).
+    VaultHarvest { vault: String },
+    /// Exit at once from the vault's buffer.
+    VaultWithdrawInstant {
+        vault: String,
+        lrt: vault::AmountOrAll,
+        #[serde(default)]
+        min_out: Option<Amount>,
+    },
+    /// Burn LRT and join the vault's withdrawal queue.
+    VaultRequestWithdrawal {
+        vault: String,
+        lrt: vault::AmountOrAll,
+    },
+    /// Claim a finalized vault withdrawal request.
+    VaultClaim { id: u64 },
+    /// Change the vault's fees (the curator; rises are capped and rate-limited).
+    VaultSetFees {
+        vault: String,
+        fees: vault::VaultFees,
+    },
+    /// Change the vault's policy, deposit cap or buffer target (the curator).
+    VaultSetPolicy {
+        vault: String,
+        #[serde(default)]
+        policy: Option<vault::Policy>,
+        #[serde(default)]
+        deposit_cap: Option<Amount>,
+        #[serde(default)]
+        buffer_bps: Option<Bps>,
+    },
 }
 
 fn yes() -> bool {
@@ -237,6 +291,10 @@ pub enum Outcome {
     Redemption(u64),
     /// A reward program was created.
     Program(u64),
+    /// A vault was created (named by its LRT symbol).
+    Vault(String),
+    /// A vault withdrawal request was queued.
+    VaultRequest(u64),
 }
 
 impl Outcome {
@@ -248,6 +306,8 @@ impl Outcome {
             Self::Set(set) => Some(set.to_string().into()),
             Self::Asset(id) => Some(id.0.into()),
             Self::Unbonding(id) | Self::Redemption(id) | Self::Program(id) => Some((*id).into()),
+            Self::Vault(symbol) => Some(symbol.clone().into()),
+            Self::VaultRequest(id) => Some((*id).into()),
             Self::Done
             | Self::Shares(_)
             | Self::EffectAt(_)
@@ -298,6 +358,16 @@ impl Action {
             Self::LstClaim { .. } => "lst_claim",
             Self::RegisterAsset { .. } => "register_asset",
             Self::SetParams(_) => "set_params",
+            Self::CreateVault(_) => "create_vault",
+            Self::VaultDeposit { .. } => "vault_deposit",
+            Self::VaultAllocate { .. } => "vault_allocate",
+            Self::VaultDeallocate { .. } => "vault_deallocate",
+            Self::VaultHarvest { .. } => "vault_harvest",
+            Self::VaultWithdrawInstant { .. } => "vault_withdraw_instant",
+            Self::VaultRequestWithdrawal { .. } => "vault_request_withdrawal",
+            Self::VaultClaim { .. } => "vault_claim",
+            Self::VaultSetFees { .. } => "vault_set_fees",
+            Self::VaultSetPolicy { .. } => "vault_set_policy",
         }
     }
 
@@ -511,6 +581,43 @@ impl Action {
                 ctx.emit(Event::ParamsChanged);
                 Ok(Outcome::Done)
             }
+            Self::CreateVault(args) => vault::create_vault(state, ctx, *args).map(Outcome::Vault),
+            Self::VaultDeposit {
+                vault: v,
+                amount,
+                min_lrt_out,
+            } => vault::deposit(state, ctx, &v, amount, min_lrt_out).map(Outcome::Amount),
+            Self::VaultAllocate {
+                vault: v,
+                operator,
+                amount,
+            } => vault::allocate(state, ctx, &v, operator, amount).map(Outcome::Shares),
+            Self::VaultDeallocate {
+                vault: v,
+                operator,
+                amount,
+            } => vault::deallocate(state, ctx, &v, operator, amount).map(Outcome::Withdrawal),
+            Self::VaultHarvest { vault: v } => vault::harvest(state, ctx, &v).map(Outcome::Amount),
+            Self::VaultWithdrawInstant {
+                vault: v,
+                lrt,
+                min_out,
+            } => vault::withdraw_instant(state, ctx, &v, lrt, min_out).map(Outcome::Amount),
+            Self::VaultRequestWithdrawal { vault: v, lrt } => {
+                vault::request_withdrawal(state, ctx, &v, lrt).map(Outcome::VaultRequest)
+            }
+            Self::VaultClaim { id } => vault::claim(state, ctx, id).map(Outcome::Amount),
+            Self::VaultSetFees { vault: v, fees } => match vault::set_fees(state, ctx, &v, fees)? {
+                Some(at) => Ok(Outcome::EffectAt(at)),
+                None => Ok(Outcome::Done),
+            },
+            Self::VaultSetPolicy {
+                vault: v,
+                policy,
+                deposit_cap,
+                buffer_bps,
+            } => vault::set_policy(state, ctx, &v, policy, deposit_cap, buffer_bps)
+                .map(Outcome::EffectAt),
         }
     }
 }

@@ -271,6 +271,7 @@ fn end_epoch(
     crate::base::activate_epoch(state, next)?;
     crate::base::select_active_set(state, events)?;
     crate::lst::on_epoch(state, events, closing, boundary)?;
+    crate::vault::on_epoch(state, events, closing, boundary)?;
     events.push(Event::EpochStarted { epoch: next });
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! match on it, so a code is never renamed or reused. Messages may improve freely.
 
 use crate::ids::{Address, SetRef, SlashId, WithdrawalId, fmt_address};
-use crate::num::{Amount, MathError, Shares, Wad};
+use crate::num::{Amount, Bps, MathError, Shares, Wad};
 use crate::time::Timestamp;
 
 /// A failed transaction, query or genesis. One enum for the whole core, grouped by domain.
@@ -315,6 +315,94 @@ pub enum Error {
         /// When it becomes completable.
         completable_at: Timestamp,
     },
+
+    // --- liquid restaking vaults ----------------------------------------------------------
+    /// No vault issues this LRT.
+    #[error("no vault issues `{0}`")]
+    UnknownVault(String),
+    /// The vault's assets are worth nothing (fully slashed): no LRT can be priced.
+    #[error("vault `{0}` has no value left: its LRT cannot be priced")]
+    VaultWithoutValue(String),
+    /// The deposit would take the vault's value above its cap.
+    #[error("deposit cap {cap} exceeded: the vault would hold {total_after}")]
+    VaultDepositCap {
+        /// The cap.
+        cap: Amount,
+        /// The vault's value after the deposit.
+        total_after: Amount,
+    },
+    /// The vault's free buffer cannot pay an instant exit.
+    #[error("the vault's buffer has {available} available, the exit needs {required}")]
+    VaultBufferInsufficient {
+        /// What the buffer can pay now (zero while due queue requests wait).
+        available: Amount,
+        /// What the exit needs.
+        required: Amount,
+    },
+    /// An allocation would leave less idle than the vault's buffer target.
+    #[error("allocation would leave {left} idle, below the buffer target {target}")]
+    VaultBufferBelowTarget {
+        /// Idle assets left after the allocation.
+        left: Amount,
+        /// The buffer target.
+        target: Amount,
+    },
+    /// An allocation breaks the vault's published policy.
+    #[error("vault policy violated: {0}")]
+    VaultPolicyViolated(String),
+    /// A fee above its hard cap.
+    #[error("{fee} fee of {bps} is above its cap {cap}")]
+    VaultFeeAboveCap {
+        /// The fee.
+        fee: &'static str,
+        /// Requested.
+        bps: Bps,
+        /// The cap.
+        cap: Bps,
+    },
+    /// A fee rise beyond max(25 % relative, 10 bps absolute).
+    #[error("{fee} fee may rise from {from} to at most {max}, not {requested}")]
+    VaultFeeRiseTooLarge {
+        /// The fee.
+        fee: &'static str,
+        /// The fee it rises from.
+        from: Bps,
+        /// The largest allowed value.
+        max: Bps,
+        /// Requested.
+        requested: Bps,
+    },
+    /// A second rise of the same fee within one epoch.
+    #[error("{fee} fee already rose in epoch {epoch}")]
+    VaultFeeRiseTooEarly {
+        /// The fee.
+        fee: &'static str,
+        /// The epoch of the last rise.
+        epoch: crate::time::Epoch,
+    },
+    /// No such vault withdrawal request.
+    #[error("unknown vault withdrawal request {0}")]
+    UnknownVaultRequest(u64),
+    /// The request's queue time has not passed.
+    #[error("vault request {id} can be claimed from {claimable_at}")]
+    VaultRequestNotReady {
+        /// The request.
+        id: u64,
+        /// When it may be claimed.
+        claimable_at: Timestamp,
+    },
+    /// The request is due but the vault has not been able to fund it yet (FIFO, liquidity).
+    #[error(
+        "vault request {id} is due but not funded yet: {ahead} earlier requests, {available} free"
+    )]
+    VaultRequestNotFunded {
+        /// The request.
+        id: u64,
+        /// Requests ahead of it in the queue.
+        ahead: u64,
+        /// Free idle assets of the vault.
+        available: Amount,
+    },
 }
 
 impl Error {
@@ -368,6 +456,18 @@ impl Error {
             Self::RedemptionNotFunded { .. } => "redemption_not_funded",
             Self::UnknownWithdrawal(_) => "unknown_withdrawal",
             Self::WithdrawalNotReady { .. } => "withdrawal_not_ready",
+            Self::UnknownVault(_) => "unknown_vault",
+            Self::VaultWithoutValue(_) => "vault_without_value",
+            Self::VaultDepositCap { .. } => "vault_deposit_cap",
+            Self::VaultBufferInsufficient { .. } => "vault_buffer_insufficient",
+            Self::VaultBufferBelowTarget { .. } => "vault_buffer_below_target",
+            Self::VaultPolicyViolated(_) => "vault_policy_violated",
+            Self::VaultFeeAboveCap { .. } => "vault_fee_above_cap",
+            Self::VaultFeeRiseTooLarge { .. } => "vault_fee_rise_too_large",
+            Self::VaultFeeRiseTooEarly { .. } => "vault_fee_rise_too_early",
+            Self::UnknownVaultRequest(_) => "unknown_vault_request",
+            Self::VaultRequestNotReady { .. } => "vault_request_not_ready",
+            Self::VaultRequestNotFunded { .. } => "vault_request_not_funded",
         }
     }
 

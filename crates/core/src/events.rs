@@ -260,6 +260,78 @@ pub enum Event {
         validator: Address,
         shares: Shares,
     },
+    // --- liquid restaking vaults ---
+    VaultCreated {
+        vault: Address,
+        lrt: String,
+        asset: AssetId,
+        curator: Address,
+        seed: Amount,
+    },
+    VaultDeposited {
+        vault: Address,
+        account: Address,
+        amount: Amount,
+        fee: Amount,
+        lrt: Amount,
+    },
+    VaultWithdrawn {
+        vault: Address,
+        account: Address,
+        lrt: Amount,
+        amount: Amount,
+        fee: Amount,
+    },
+    VaultWithdrawalRequested {
+        vault: Address,
+        id: u64,
+        owner: Address,
+        lrt: Amount,
+        value_at_request: Amount,
+        claimable_at: Timestamp,
+    },
+    VaultRequestFinalized {
+        vault: Address,
+        id: u64,
+        payout: Amount,
+    },
+    VaultClaimed {
+        vault: Address,
+        id: u64,
+        owner: Address,
+        amount: Amount,
+    },
+    VaultAllocated {
+        vault: Address,
+        operator: Address,
+        amount: Amount,
+        shares: Shares,
+    },
+    VaultDeallocated {
+        vault: Address,
+        operator: Address,
+        shares: Shares,
+        withdrawal: WithdrawalId,
+    },
+    VaultRewardsRecognized {
+        vault: Address,
+        gross: Amount,
+        fee: Amount,
+        vested_by: Timestamp,
+    },
+    VaultHarvested {
+        vault: Address,
+        asset: AssetId,
+        amount: Amount,
+    },
+    VaultFeesChanged {
+        vault: Address,
+        rises_from_epoch: Option<crate::time::Epoch>,
+    },
+    VaultPolicyChanged {
+        vault: Address,
+        effect_at: Timestamp,
+    },
 }
 
 /// Events as JSON with asset and strategy ids replaced by their names, for receipts and streams.

@@ -223,6 +223,16 @@ pub mod module {
     pub const fn reward_pool() -> Address {
         account(10, 0)
     }
+
+    /// A liquid restaking vault: its idle assets, and the staker of its restaking positions.
+    pub const fn vault(index: u32) -> Address {
+        account(11, index)
+    }
+
+    /// Where vault seed LRT is minted: no key and no action moves anything out of it.
+    pub const fn dead() -> Address {
+        account(12, 0)
+    }
 }
 
 #[cfg(test)]

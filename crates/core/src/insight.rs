@@ -107,12 +107,12 @@ pub struct YieldView {
 
 /// Accumulates holdings' earnings.
 #[derive(Default)]
-struct Acc {
+pub(crate) struct Acc {
     sources: Vec<YieldSource>,
     fees: Vec<FeeLine>,
     /// Per layer: Σ net, Σ value × window.
     layers: Vec<(&'static str, i128, U256)>,
-    value: Amount,
+    pub(crate) value: Amount,
 }
 
 impl Acc {
@@ -143,8 +143,36 @@ impl Acc {
         self.sources.push(s);
     }
 
+    /// Adds a source line and its net to its layer; its fees go in with [`Acc::add_fee`].
+    pub(crate) fn add_source(&mut self, s: YieldSource) {
+        match self.layers.iter_mut().find(|(l, _, _)| *l == s.layer) {
+            Some(l) => l.1 += s.net,
+            None => self.layers.push((s.layer, s.net, U256::ZERO)),
+        }
+        self.sources.push(s);
+    }
+
+    /// Adds a line to the fee stack.
+    pub(crate) fn add_fee(&mut self, layer: &'static str, kind: &'static str, amount: i128) {
+        if amount == 0 {
+            return;
+        }
+        match self
+            .fees
+            .iter_mut()
+            .find(|f| f.layer == layer && f.kind == kind)
+        {
+            Some(f) => f.amount += amount,
+            None => self.fees.push(FeeLine {
+                layer,
+                kind,
+                amount,
+            }),
+        }
+    }
+
     /// Counts a holding's value and window even when it earned nothing from a source.
-    fn exposure(&mut self, layer: &'static str, value: Amount, window: u64) {
+    pub(crate) fn exposure(&mut self, layer: &'static str, value: Amount, window: u64) {
         let vt = U256::from(value.get()) * U256::from(window);
         match self.layers.iter_mut().find(|(l, _, _)| *l == layer) {
             Some(l) => l.2 += vt,
@@ -153,7 +181,7 @@ impl Acc {
     }
 }
 
-fn signed(a: Amount) -> i128 {
+pub(crate) fn signed(a: Amount) -> i128 {
     i128::try_from(a.get()).unwrap_or(i128::MAX)
 }
 
@@ -186,6 +214,7 @@ pub fn yield_view(state: &State, account: Address) -> Result<YieldView> {
     );
     lst_yield(state, "LST", lst_held, &mut acc)?;
     restaking_yield(state, account, now, &mut acc)?;
+    crate::vault::insight::vault_yield(state, account, &mut acc)?;
     let n_auto = epochs_per_year(state);
     let mut layers = Vec::new();
     let (mut auto_net, mut manual_net) = (0i128, 0i128);
@@ -319,7 +348,12 @@ fn base_yield(state: &State, account: Address, now: Timestamp, acc: &mut Acc) ->
 
 /// The LST layer for `lst` held: rate change over the trailing window, split by the pool's
 /// sources, with its share of the pool fee.
-fn lst_yield(state: &State, holding: &str, lst_held: Amount, acc: &mut Acc) -> Result<()> {
+pub(crate) fn lst_yield(
+    state: &State,
+    holding: &str,
+    lst_held: Amount,
+    acc: &mut Acc,
+) -> Result<()> {
     if lst_held.is_zero() {
         return Ok(());
     }
@@ -544,6 +578,10 @@ pub struct ExitStep {
     pub earliest_at: Timestamp,
     /// Its fee: the action's base fee in RAM.
     pub fee: Amount,
+    /// A protocol fee the step charges on the holding, in the holding's asset (a vault's
+    /// withdrawal fee).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_fee: Option<Amount>,
 }
 
 /// The exit of one holding.
@@ -572,14 +610,14 @@ pub struct ExitView {
     pub paths: Vec<ExitPathView>,
 }
 
-struct Path<'a> {
+pub(crate) struct Path<'a> {
     state: &'a State,
     at: Timestamp,
     steps: Vec<ExitStep>,
 }
 
 impl<'a> Path<'a> {
-    fn new(state: &'a State) -> Self {
+    pub(crate) fn new(state: &'a State) -> Self {
         Self {
             state,
             at: state.now(),
@@ -587,7 +625,7 @@ impl<'a> Path<'a> {
         }
     }
     /// An action that takes effect after `delay`.
-    fn step(mut self, kind: &'static str, delay: u64) -> Self {
+    pub(crate) fn step(mut self, kind: &'static str, delay: u64) -> Self {
         let fee = self.state.params().base_fee_of(kind);
         self.at = Timestamp::new(self.at.get().saturating_add(delay));
         self.steps.push(ExitStep {
@@ -595,11 +633,19 @@ impl<'a> Path<'a> {
             delay_s: delay,
             earliest_at: self.at,
             fee,
+            exit_fee: None,
         });
         self
     }
+    /// The last step also charges `fee` on the holding.
+    pub(crate) fn charge(mut self, fee: Amount) -> Self {
+        if let Some(last) = self.steps.last_mut() {
+            last.exit_fee = Some(fee);
+        }
+        self
+    }
     /// Waiting until `t` (no action).
-    fn wait_until(mut self, kind: &'static str, t: Timestamp) -> Self {
+    pub(crate) fn wait_until(mut self, kind: &'static str, t: Timestamp) -> Self {
         if t > self.at {
             let delay = t.get() - self.at.get();
             self.at = t;
@@ -608,6 +654,7 @@ impl<'a> Path<'a> {
                 delay_s: delay,
                 earliest_at: t,
                 fee: Amount::ZERO,
+                exit_fee: None,
             });
         }
         self
@@ -631,7 +678,7 @@ impl<'a> Path<'a> {
         self.step("lst_request_redeem", 0)
             .step("lst_claim", wait.saturating_add(p))
     }
-    fn done(self, holding: String, value: Amount) -> ExitPathView {
+    pub(crate) fn done(self, holding: String, value: Amount) -> ExitPathView {
         ExitPathView {
             holding,
             value,
@@ -760,6 +807,7 @@ pub fn exit_view(state: &State, account: Address) -> Result<ExitView> {
                 .done(format!("redemption {id}"), r.value_at_request),
         );
     }
+    crate::vault::insight::exit_paths(state, account, &mut paths)?;
     let slowest = paths.iter().max_by_key(|p| p.completes_at);
     Ok(ExitView {
         account,
@@ -788,7 +836,11 @@ impl Path<'_> {
 }
 
 /// After a restaking withdrawal: native stake still unbonds at the base layer; LST still redeems.
-fn underlying<'a>(path: Path<'a>, term: AssetId, lst_asset: Option<AssetId>) -> Path<'a> {
+pub(crate) fn underlying<'a>(
+    path: Path<'a>,
+    term: AssetId,
+    lst_asset: Option<AssetId>,
+) -> Path<'a> {
     if is_native_term(term) {
         path.base_unbond()
     } else if lst_asset == Some(term) {

@@ -49,6 +49,7 @@ pub fn check(state: &State) -> Vec<String> {
         ("base layer", base_layer(state, &mut v)),
         ("liquid staking", liquid_staking(state, &mut v)),
         ("rewards", crate::rewards::check(state, &mut v)),
+        ("vaults", crate::vault::check(state, &mut v)),
     ] {
         if let Err(e) = result {
             v.push(format!("arithmetic failed while checking the {name}: {e}"));

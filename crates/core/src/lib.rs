@@ -33,6 +33,7 @@ pub mod rewards;
 pub mod state;
 pub mod time;
 pub mod tx;
+pub mod vault;
 
 pub use action::{Action, Outcome};
 pub use block::{BlockHeader, begin_block};

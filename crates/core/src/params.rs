@@ -124,6 +124,20 @@ params! {
     /// Governance price table: value of one whole unit of an external asset in RAM base units,
     /// by symbol (PROTOCOL.md §1). Used for cross-asset values, never for accounting.
     prices: BTreeMap<String, Wad> = BTreeMap::new(),
+    // --- liquid restaking vaults (PROTOCOL.md §8) ---
+    /// Vaults that may exist (each is visited at every epoch boundary).
+    max_vaults: u32 = 256,
+    /// Smallest seed deposit of a new vault (minted 1:1 to the dead account: inflation guard).
+    vault_min_seed: Amount = Amount::new(1_000_000),
+    /// Operators (and so positions) one vault policy may allow.
+    max_vault_operators: u32 = 64,
+    /// Services one vault policy may allow.
+    max_vault_services: u32 = 64,
+    /// Open withdrawal requests one account may hold in one vault queue.
+    max_vault_requests_per_owner: u32 = 32,
+    /// Queue entries finalized and restaking withdrawals collected per vault per call or epoch
+    /// boundary (queue processing is bounded, never a loop over holders).
+    vault_queue_batch: u32 = 64,
 }
 
 impl Params {

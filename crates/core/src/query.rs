@@ -71,6 +71,9 @@ pub enum Query {
     ExitPath {
         account: Address,
     },
+    Vault {
+        vault: String,
+    },
     Params,
     Invariants,
 }
@@ -95,6 +98,7 @@ impl Query {
             Self::RewardProgram { .. } => "reward_program",
             Self::Yield { .. } => "yield",
             Self::ExitPath { .. } => "exit_path",
+            Self::Vault { .. } => "vault",
             Self::Invariants => "invariants",
         }
     }
@@ -118,6 +122,7 @@ impl Query {
             Self::RewardProgram { id } => to_json(reward_program_view(state, *id)?),
             Self::Yield { account } => to_json(crate::insight::yield_view(state, *account)?),
             Self::ExitPath { account } => to_json(crate::insight::exit_view(state, *account)?),
+            Self::Vault { vault } => to_json(crate::vault::vault_view(state, vault)?),
             Self::Invariants => to_json(InvariantsView::of(state)),
         };
         Ok(value)
@@ -610,6 +615,8 @@ pub struct PositionView {
     pub total_value: Vec<(String, Amount)>,
     /// Σ worst single events over all sets, bounded by each position's value, per strategy.
     pub worst_case_loss: Vec<(String, Amount)>,
+    /// LRT held (and queued): exposure through each vault to its operators and their sets.
+    pub vaults: Vec<crate::vault::VaultHoldingView>,
 }
 
 /// `position {staker}`.
@@ -657,10 +664,11 @@ pub fn position_view(state: &State, staker: Address) -> Result<PositionView> {
         positions,
         total_value: totals.iter().map(|(id, t)| (name(id), t.0)).collect(),
         worst_case_loss: totals.iter().map(|(id, t)| (name(id), t.1)).collect(),
+        vaults: crate::vault::holdings_view(state, staker)?,
     })
 }
 
-fn position_entry(
+pub(crate) fn position_entry(
     state: &State,
     operator: Address,
     strategy: AssetId,

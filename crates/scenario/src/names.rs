@@ -53,6 +53,7 @@ impl Names {
             ("module:native-restaking", module::native_restaking()),
             ("module:reward-escrow", module::reward_escrow()),
             ("module:reward-pool", module::reward_pool()),
+            ("module:dead", module::dead()),
         ] {
             n.label(addr, label.to_owned());
         }

@@ -6,7 +6,7 @@ use rampart_core::commitment::{Commitment, DEFAULT_DEPTH};
 use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset, GenesisValidator};
 use rampart_core::ids::module;
 use rampart_core::params::ParamsPatch;
-use rampart_core::state::Strategies;
+use rampart_core::state::{Strategies, Vaults};
 use rampart_core::{
     Action, Amount, BlockHeader, Height, Query, State, Timestamp, Tx, begin_block, execute_tx,
     invariants, tx::next_nonce,
@@ -388,7 +388,7 @@ impl Runner {
                 }
             } else if key == "set" {
                 self.set_name(value)?;
-            } else if key == "destination" {
+            } else if key == "destination" || key == "policy" {
                 self.substitute(value)?;
             }
         }
@@ -451,6 +451,13 @@ impl Runner {
                 rampart_core::restaking::strategy_name(&self.state, *id)
             );
             self.names.label(module::strategy(*id), label);
+        }
+        for (index, cfg) in self.state.iter::<Vaults>() {
+            let label = format!(
+                "module:vault/{}",
+                rampart_core::bank::symbol(&self.state, cfg.lrt)
+            );
+            self.names.label(module::vault(*index), label);
         }
     }
 

@@ -15,6 +15,7 @@ use crate::restaking::{
 };
 use crate::rewards::{RewardIndex, RewardProgram, ServiceCommission, Stream};
 use crate::time::{Epoch, Height, Timestamp};
+use crate::vault::{VaultBooks, VaultConfig, VaultCounters, VaultRequest, VaultSnapshot};
 use std::collections::BTreeMap;
 
 macro_rules! tables {
@@ -224,6 +225,23 @@ tables! {
     75 service_commissions: ServiceCommissions((Address, Address) => ServiceCommission),
     /// Bridge and direct reward indices when a bridge chunk matured: (stream, bridge, direct).
     76 reward_maturities: RewardMaturities((Address, AssetId, Address, Timestamp) => Vec<(Stream, RewardIndex, RewardIndex)>),
+
+    /// Liquid restaking vaults: configuration (curator, policy, fees), by vault index.
+    80 vaults: Vaults(u32 => VaultConfig),
+    /// Vault books (idle, reserved, queue totals, rewards, vesting), by vault index.
+    81 vault_books: VaultBooksTable(u32 => VaultBooks),
+    /// LRT asset → vault index.
+    82 vault_by_lrt: VaultByLrt(AssetId => u32),
+    /// Vault withdrawal requests (pending or finalized, until claimed), by global id.
+    83 vault_requests: VaultRequests(u64 => VaultRequest),
+    /// Pending requests per vault in FIFO order (ids grow with time).
+    84 vault_queue: VaultQueue((u32, u64) => ()),
+    /// Index: open requests per owner.
+    85 vault_owner_requests: VaultOwnerRequests((Address, u64) => ()),
+    /// Each vault at each epoch boundary (for yields).
+    86 vault_snapshots: VaultSnapshots((u32, Epoch) => VaultSnapshot),
+    /// Vault id counters.
+    87 vault_counters: VaultCountersTable(() => VaultCounters),
 }
 
 #[cfg(test)]

@@ -1,0 +1,246 @@
+//! Rewards and epoch work (§8): recognizing restaking rewards into vesting, `vault_harvest`,
+//! the management fee, and each vault's bounded work at every epoch boundary.
+
+use super::exit::{collect_withdrawals, process_queue, sync};
+use super::math::{fee_ceil, fee_lrt_floor, management_fee_ceil};
+use super::{
+    FeeKind, VaultBooks, VaultConfig, VaultSnapshot, add_keyed, add_vesting, as_vault, books,
+    config, fees_at, fold_config, index_of, positions_of, sum, value,
+};
+use crate::bank;
+use crate::ctx::Ctx;
+use crate::error::Result;
+use crate::events::Event;
+use crate::ids::{Address, AssetId, module};
+use crate::num::{Amount, Bps};
+use crate::state::{State, VaultBooksTable, VaultSnapshots, Vaults};
+use crate::time::{Epoch, Timestamp};
+
+/// Distinct funding services tracked per vault; more are summed under the zero address.
+const MAX_TRACKED_SERVICES: usize = 64;
+
+/// Restaking rewards claimable on the vault's positions now: in the vault's asset per funding
+/// service, and in other assets.
+fn claimable(
+    state: &State,
+    cfg: &VaultConfig,
+    now: Timestamp,
+) -> Result<(Vec<(Address, Amount)>, Vec<(AssetId, Amount)>)> {
+    let account = module::vault(cfg.index);
+    let keys: Vec<(Address, AssetId)> = positions_of(state, account)
+        .map(|((_, o, t), _)| (o, t))
+        .collect();
+    let (mut own, mut other) = (Vec::new(), Vec::new());
+    for (operator, term) in keys {
+        let Some(p) = crate::restaking::settled_position(state, account, operator, term, now)?
+        else {
+            continue;
+        };
+        for r in p.rewards.iter().filter(|r| !r.claimable.is_zero()) {
+            if r.asset == cfg.asset {
+                add_keyed(&mut own, r.service, r.claimable, usize::MAX, Address::ZERO)?;
+            } else {
+                add_keyed(&mut other, r.asset, r.claimable, usize::MAX, AssetId(0))?;
+            }
+        }
+    }
+    Ok((own, other))
+}
+
+/// Recognizes rewards in the vault's asset that arrived since the last recognition: the
+/// performance fee on them is set aside (paid at harvest) and the rest vests over the next
+/// epoch. The vault's value does not move at this instant.
+fn recognize(
+    state: &State,
+    events: &mut Vec<Event>,
+    cfg: &VaultConfig,
+    b: &mut VaultBooks,
+    performance: Bps,
+    now: Timestamp,
+) -> Result<()> {
+    let (claims, _) = claimable(state, cfg, now)?;
+    let mut new = Amount::ZERO;
+    for (service, amount) in &claims {
+        let seen = b
+            .seen
+            .iter()
+            .find(|(s, _)| s == service)
+            .map_or(Amount::ZERO, |(_, a)| *a);
+        let fresh = amount.saturating_sub(seen);
+        add_keyed(
+            &mut b.earned,
+            *service,
+            fresh,
+            MAX_TRACKED_SERVICES,
+            Address::ZERO,
+        )?;
+        new = new.checked_add(fresh)?;
+    }
+    b.seen = claims;
+    if new.is_zero() {
+        return Ok(());
+    }
+    let fee = fee_ceil(new, performance)?;
+    b.pending_fee = b.pending_fee.checked_add(fee)?;
+    add_vesting(state, b, new.checked_sub(fee)?, now)?;
+    events.push(Event::VaultRewardsRecognized {
+        vault: module::vault(cfg.index),
+        gross: new,
+        fee,
+        vested_by: b.vesting.until,
+    });
+    Ok(())
+}
+
+/// `vault_harvest {vault}`, by anyone: moves the queue (collects completed withdrawals,
+/// finalizes due requests), recognizes new rewards, claims the vault's restaking rewards — its
+/// asset into idle (compounding; the performance fee to the curator), other assets into the
+/// side pocket — and moves the queue again with what arrived. Returns the amount of the vault's
+/// asset harvested.
+pub fn harvest(state: &mut State, ctx: &mut Ctx, vault: &str) -> Result<Amount> {
+    let index = index_of(state, vault)?;
+    sync(state, ctx, index)?;
+    let cfg = config(state, index)?;
+    let mut b = books(state, index)?;
+    let performance = fees_at(&cfg, state.meta().epoch).performance_bps;
+    recognize(state, &mut ctx.events, &cfg, &mut b, performance, ctx.now)?;
+    let (own, other) = claimable(state, &cfg, ctx.now)?;
+    if own.is_empty() && other.is_empty() {
+        state.put::<VaultBooksTable>(index, b);
+        return Ok(Amount::ZERO);
+    }
+    let paid = as_vault(ctx, index, |c| {
+        crate::rewards::claim_rewards(state, c, None, None)
+    })?;
+    let account = module::vault(index);
+    let mut harvested = Amount::ZERO;
+    for (asset, amount) in paid {
+        if asset == cfg.asset {
+            harvested = harvested.checked_add(amount)?;
+        } else {
+            add_keyed(&mut b.side_pocket, asset, amount, usize::MAX, asset)?;
+        }
+        ctx.emit(Event::VaultHarvested {
+            vault: account,
+            asset,
+            amount,
+        });
+    }
+    debug_assert_eq!(
+        Some(harvested),
+        sum(&b.seen).ok(),
+        "a harvest claims exactly the recognized rewards"
+    );
+    let fee = b.pending_fee.min(harvested);
+    if !fee.is_zero() {
+        bank::transfer(state, account, cfg.curator, cfg.asset, fee)?;
+        let k = FeeKind::Performance.index();
+        b.fees_charged[k] = b.fees_charged[k].checked_add(fee)?;
+        ctx.emit(Event::FeeCharged {
+            layer: "vault",
+            kind: FeeKind::Performance.event_kind(),
+            on: account,
+            to: cfg.curator,
+            asset: cfg.asset,
+            amount: fee,
+        });
+    }
+    b.idle = b.idle.checked_add(harvested.checked_sub(fee)?)?;
+    b.seen.clear();
+    b.pending_fee = Amount::ZERO;
+    state.put::<VaultBooksTable>(index, b);
+    process_queue(state, &mut ctx.events, index, ctx.now)?;
+    Ok(harvested)
+}
+
+/// Charges the management fee for the time since the last charge: `fee` of value, minted to
+/// the curator as `floor(fee · T / (A − fee))` LRT (worth at most `fee` at the rate after).
+fn charge_management(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    index: u32,
+    bps: Bps,
+    now: Timestamp,
+) -> Result<()> {
+    let cfg = config(state, index)?;
+    let mut b = books(state, index)?;
+    let elapsed = now.saturating_since(b.fee_accrued_at);
+    b.fee_accrued_at = now;
+    let v = value(state, &cfg, &b, now)?;
+    let fee = management_fee_ceil(v.assets, bps, elapsed)?;
+    if !fee.is_zero() && fee < v.assets {
+        let minted = fee_lrt_floor(fee, v.assets, v.units()?)?;
+        if !minted.is_zero() {
+            bank::mint(state, events, cfg.curator, cfg.lrt, minted)?;
+            let k = FeeKind::Management.index();
+            b.fees_charged[k] = b.fees_charged[k].checked_add(fee)?;
+            events.push(Event::FeeCharged {
+                layer: "vault",
+                kind: FeeKind::Management.event_kind(),
+                on: module::vault(index),
+                to: cfg.curator,
+                asset: cfg.lrt,
+                amount: minted,
+            });
+        }
+    }
+    state.put::<VaultBooksTable>(index, b);
+    Ok(())
+}
+
+/// Records the vault at this boundary, keeping `yield_window_epochs` of history.
+fn snapshot(state: &mut State, index: u32, now: Timestamp) -> Result<()> {
+    let epoch = state.meta().epoch;
+    let window = state.params().yield_window_epochs;
+    if let Some(old) = epoch.get().checked_sub(window) {
+        state.delete::<VaultSnapshots>(&(index, Epoch::new(old)));
+    }
+    let cfg = config(state, index)?;
+    let b = books(state, index)?;
+    let v = value(state, &cfg, &b, now)?;
+    state.put::<VaultSnapshots>(
+        (index, epoch),
+        VaultSnapshot {
+            time: now,
+            assets: v.assets,
+            units: v.units()?,
+            earned: b.earned,
+            fees: b.fees_charged,
+        },
+    );
+    Ok(())
+}
+
+/// Epoch boundary work for every vault, after the restaking rewards of `closing` were
+/// distributed: fold due changes, collect completed withdrawals, recognize the new rewards
+/// (performance fee of `closing`), charge the management fee of `closing`, finalize due
+/// requests, snapshot. O(vaults × (positions + `vault_queue_batch`)), never O(holders).
+pub fn on_epoch(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    closing: Epoch,
+    boundary: Timestamp,
+) -> Result<()> {
+    let indexes: Vec<u32> = state.iter::<Vaults>().map(|(i, _)| *i).collect();
+    let mut ctx = Ctx::new(Address::ZERO, state.meta().height, boundary);
+    for index in indexes {
+        let cfg = fold_config(state, index, boundary)?;
+        let fees = fees_at(&cfg, closing);
+        collect_withdrawals(state, &mut ctx, index)?;
+        let mut b = books(state, index)?;
+        recognize(
+            state,
+            &mut ctx.events,
+            &cfg,
+            &mut b,
+            fees.performance_bps,
+            boundary,
+        )?;
+        state.put::<VaultBooksTable>(index, b);
+        charge_management(state, &mut ctx.events, index, fees.management_bps, boundary)?;
+        process_queue(state, &mut ctx.events, index, boundary)?;
+        snapshot(state, index, boundary)?;
+    }
+    events.append(&mut ctx.events);
+    Ok(())
+}

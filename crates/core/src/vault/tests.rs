@@ -1,0 +1,1 @@
+//! Vault tests through the full transaction path (invariants asserted after every transaction).
