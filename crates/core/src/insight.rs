@@ -245,9 +245,13 @@ pub fn yield_view(state: &State, account: Address) -> Result<YieldView> {
     let apr_manual = apr_bps(manual_net, vt_account);
     let apr = match (apr_auto, apr_manual) {
         (None, None) => None,
-        (a, m) => Some(a.unwrap_or(0) + m.unwrap_or(0)),
+        (a, m) => Some(a.unwrap_or(0).saturating_add(m.unwrap_or(0))),
     };
-    let apy = apr.map(|_| apr_auto.map_or(0, |a| apy_bps(a, n_auto)) + apr_manual.unwrap_or(0));
+    let apy = apr.map(|_| {
+        apr_auto
+            .map_or(0, |a| apy_bps(a, n_auto))
+            .saturating_add(apr_manual.unwrap_or(0))
+    });
     let has_auto = acc.layers.iter().any(|(l, _, _)| *l != "restaking");
     Ok(YieldView {
         account,
@@ -295,15 +299,30 @@ pub fn apy_bps(apr_bps: i64, n: u64) -> i64 {
     let mut b = U256::from(base.unsigned_abs());
     let mut e = n;
     let wad = U256::from(WAD);
+    // Saturates (at i64::MAX bps) instead of overflowing for absurd rates: a query never panics.
+    let mul_wad = |x: U256, y: U256| x.checked_mul(y).map(|p| p / wad);
     while e > 0 {
         if e & 1 == 1 {
-            result = result * b / wad;
+            let Some(r) = mul_wad(result, b) else {
+                return i64::MAX;
+            };
+            result = r;
         }
-        b = b * b / wad;
         e >>= 1;
+        if e > 0 {
+            let Some(sq) = mul_wad(b, b) else {
+                return i64::MAX;
+            };
+            b = sq;
+        }
     }
-    let growth = i128::try_from(result).unwrap_or(i128::MAX) - WAD as i128;
-    i64::try_from(growth * BPS_DENOMINATOR as i128 / WAD as i128).unwrap_or(i64::MAX)
+    if result >= wad {
+        let growth = (result - wad) * U256::from(BPS_DENOMINATOR) / wad;
+        i64::try_from(growth).unwrap_or(i64::MAX)
+    } else {
+        let loss = (wad - result) * U256::from(BPS_DENOMINATOR) / wad;
+        -i64::try_from(loss).unwrap_or(i64::MAX)
+    }
 }
 
 fn base_yield(state: &State, account: Address, now: Timestamp, acc: &mut Acc) -> Result<()> {

@@ -82,6 +82,8 @@ fn recognize(
     }
     let fee = fee_ceil(new, performance)?;
     b.pending_fee = b.pending_fee.checked_add(fee)?;
+    let k = FeeKind::Performance.index();
+    b.fees_charged[k] = b.fees_charged[k].checked_add(fee)?;
     add_vesting(state, b, new.checked_sub(fee)?, now)?;
     events.push(Event::VaultRewardsRecognized {
         vault: module::vault(cfg.index),
@@ -134,8 +136,6 @@ pub fn harvest(state: &mut State, ctx: &mut Ctx, vault: &str) -> Result<Amount> 
     let fee = b.pending_fee.min(harvested);
     if !fee.is_zero() {
         bank::transfer(state, account, cfg.curator, cfg.asset, fee)?;
-        let k = FeeKind::Performance.index();
-        b.fees_charged[k] = b.fees_charged[k].checked_add(fee)?;
         ctx.emit(Event::FeeCharged {
             layer: "vault",
             kind: FeeKind::Performance.event_kind(),

@@ -89,10 +89,8 @@ pub(crate) fn vault_yield(state: &State, account: Address, acc: &mut Acc) -> Res
                 window_s: 0,
             });
         } else {
-            let total = i128::try_from(total).unwrap_or(i128::MAX);
             for (service, d) in &earned {
-                let d = i128::try_from(*d).unwrap_or(i128::MAX);
-                let (part, part_fee) = (net * d / total, fees * d / total);
+                let (part, part_fee) = (pro_rata(net, *d, total), pro_rata(fees, *d, total));
                 acc.add_source(YieldSource {
                     layer: "vault",
                     source: "program",
@@ -184,4 +182,11 @@ pub(crate) fn exit_paths(
         );
     }
     Ok(())
+}
+
+/// `x · part / whole`, rounded towards zero, without overflow.
+fn pro_rata(x: i128, part: u128, whole: u128) -> i128 {
+    let magnitude = mul_div_floor(x.unsigned_abs(), part, whole.max(1)).unwrap_or(0);
+    let m = i128::try_from(magnitude).unwrap_or(i128::MAX);
+    if x < 0 { -m } else { m }
 }

@@ -205,7 +205,8 @@ pub struct VaultBooks {
     pub fee_accrued_at: Timestamp,
     /// Per funding service: cumulative gross rewards recognized in the vault's asset.
     pub earned: Vec<(Address, Amount)>,
-    /// Per fee kind: cumulative fees charged, in the vault's asset.
+    /// Per fee kind: cumulative fees charged, in the vault's asset (the performance fee when
+    /// set aside at recognition, the management fee at the value of the LRT minted).
     pub fees_charged: [Amount; 4],
     /// Rewards in other assets, claimed and held apart: never valued (no oracle).
     pub side_pocket: Vec<(AssetId, Amount)>,
