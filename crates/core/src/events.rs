@@ -290,9 +290,12 @@ pub enum Event {
         value_at_request: Amount,
         claimable_at: Timestamp,
     },
+    /// `payout = min(value_at_request, value_now)`.
     VaultRequestFinalized {
         vault: Address,
         id: u64,
+        value_at_request: Amount,
+        value_now: Amount,
         payout: Amount,
     },
     VaultClaimed {

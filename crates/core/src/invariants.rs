@@ -278,7 +278,9 @@ fn positions(
         }
         let value = restaking::position_value(state, *op, *term, &p)?;
         tally.entry(*term).or_default().claims += value.withdrawable.get();
-        if p.shares.is_zero() && p.tranches.is_empty() {
+        // A position without stake is kept only while it has rewards to claim.
+        let unclaimed = p.rewards.iter().any(|r| !r.claimable.is_zero());
+        if p.shares.is_zero() && p.tranches.is_empty() && !unclaimed {
             v.push(format!("empty position stored: {staker:#x} with {op:#x}"));
         }
     }

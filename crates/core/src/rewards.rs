@@ -723,10 +723,12 @@ fn distribute_slice(
         return Ok(());
     }
     let protocol_bps = u128::from(state.params().protocol_fee_bps.get());
+    let mut shared = Amount::ZERO;
     for (operator, w, terms) in weights {
         let share = Amount::new(
             u128::try_from(U256::from(slice.get()) * w / total).map_err(|_| MathError::Overflow)?,
         );
+        shared = shared.checked_add(share)?;
         let fee =
             Amount::new(mul_div_ceil(share.get(), protocol_bps, BPS_DENOMINATOR)?.min(share.get()));
         let after_fee = share.checked_sub(fee)?;
@@ -785,6 +787,19 @@ fn distribute_slice(
                 amount: commission,
             });
         }
+    }
+    // The operators' shares are rounded down: the dust goes back to the service, so the escrow
+    // always holds exactly what is left to stream.
+    let dust = slice.checked_sub(shared)?;
+    if !dust.is_zero() {
+        bank::transfer(
+            state,
+            module::reward_escrow(),
+            program.service,
+            program.asset,
+            dust,
+        )?;
+        program.refunded = program.refunded.checked_add(dust)?;
     }
     events.push(Event::RewardDistributed {
         program: id,

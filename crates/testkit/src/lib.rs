@@ -1,5 +1,7 @@
 //! Test support for Rampart: a reference model of the restaking ledger and a harness that runs
-//! the core and the model side by side, checking the invariants and each other after every step.
+//! the core and the model side by side, checking the invariants and each other after every step;
+//! and a state-machine harness for liquid restaking vaults.
 
 pub mod harness;
 pub mod model;
+pub mod vault_harness;

@@ -332,12 +332,15 @@ pub(super) fn process_queue(
         add_vesting(state, &mut b, gross.checked_sub(payout)?, now)?;
         assets = assets.checked_sub(gross)?;
         units = units.checked_sub(r.lrt)?;
+        let value_at_request = r.value_at_request;
         r.status = RequestStatus::Finalized { payout, at: now };
         state.put::<VaultRequests>(id, r);
         state.delete::<VaultQueue>(&(index, id));
         events.push(Event::VaultRequestFinalized {
             vault: module::vault(index),
             id,
+            value_at_request,
+            value_now: gross,
             payout,
         });
     }

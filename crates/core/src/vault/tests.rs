@@ -1011,3 +1011,56 @@ fn yield_and_exit_path_show_the_vault_layer() {
     assert!(kinds.contains(&"vault_request_withdrawal"));
     assert!(kinds.contains(&"vault_claim"));
 }
+
+// --- regressions found by the vault state-machine harness (outside the vault) ----------------
+
+/// A program's slice split over operators with uneven weights leaves rounding dust; it used to
+/// stay in the reward escrow (breaking "escrow = amount − streamed"). It returns to the service.
+#[test]
+fn reward_dust_from_splitting_a_slice_returns_to_the_service() {
+    let mut c = plain();
+    for (who, op, amount) in [(ALICE, OP1, 1u128), (BOB, OP2, 2)] {
+        c.tx(
+            who,
+            json!({"tx": "deposit", "asset": "stETH", "amount": n(amount * E18)}),
+        );
+        c.tx(
+            who,
+            json!({"tx": "delegate", "operator": h(op), "strategy": "stETH", "shares": "all"}),
+        );
+    }
+    c.tx(
+        SVC,
+        json!({"tx": "create_reward_program", "service": h(SVC), "set": set(SVC), "asset": "stETH",
+               "amount": "30", "duration_s": 3 * 3600}),
+    );
+    c.advance(3 * 3600);
+    assert_eq!(crate::invariants::check(&c.state), Vec::<String>::new());
+    let p = crate::query::reward_program_view(&c.state, 0).unwrap();
+    // Epoch 0 refunded (no active stake yet); epochs 1 and 2 split 10 as 3 + 6 (+ 1 dust each).
+    assert_eq!(p.program.refunded, Amount::new(12));
+    assert_eq!(c.balance(module::reward_escrow(), "stETH"), 0);
+}
+
+/// A staker who withdraws a whole position keeps it while it has rewards to claim; the
+/// invariants accept such a position (they used to flag it as an empty position).
+#[test]
+fn a_position_emptied_with_rewards_unclaimed_is_kept_and_sound() {
+    let mut c = plain();
+    c.deposit(ALICE, 99 * E18);
+    c.allocate(OP1, 60 * E18);
+    reward_program(&mut c, 10 * E18, 3);
+    c.advance(7_200);
+    c.tx(
+        CURATOR,
+        json!({"tx": "vault_deallocate", "vault": LRT, "operator": h(OP1), "amount": "all"}),
+    );
+    let key = (
+        module::vault(0),
+        OP1,
+        crate::bank::asset_id(&c.state, "stETH").unwrap(),
+    );
+    assert!(c.state.contains::<crate::state::Positions>(&key));
+    c.tx(BOB, json!({"tx": "vault_harvest", "vault": LRT}));
+    assert!(!c.state.contains::<crate::state::Positions>(&key));
+}
