@@ -56,11 +56,16 @@ pub struct Chain {
 impl Chain {
     /// Genesis with `stakers` funded accounts.
     pub fn new(stakers: u64) -> Self {
+        Self::with_params(stakers, Default::default())
+    }
+
+    /// Genesis with `stakers` funded accounts and parameters that differ from the defaults.
+    pub fn with_params(stakers: u64, params: rampart_core::params::ParamsPatch) -> Self {
         let genesis = Genesis {
             chain_id: 1,
             time: Timestamp::new(1_700_000_000),
             governance: None,
-            params: Default::default(),
+            params,
             assets: vec![GenesisAsset {
                 symbol: ASSET.into(),
                 decimals: 18,

@@ -242,6 +242,8 @@ tables! {
     86 vault_snapshots: VaultSnapshots((u32, Epoch) => VaultSnapshot),
     /// Vault id counters.
     87 vault_counters: VaultCountersTable(() => VaultCounters),
+    /// Finalized, unclaimed requests per vault.
+    88 vault_finalized: VaultFinalized((u32, u64) => ()),
 }
 
 #[cfg(test)]

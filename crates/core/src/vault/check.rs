@@ -8,16 +8,18 @@ use crate::error::Result;
 use crate::ids::module;
 use crate::num::{Amount, WAD};
 use crate::state::{
-    State, VaultBooksTable, VaultByLrt, VaultOwnerRequests, VaultQueue, VaultRequests, Vaults,
+    State, VaultBooksTable, VaultByLrt, VaultFinalized, VaultOwnerRequests, VaultQueue,
+    VaultRequests, Vaults,
 };
 use std::collections::BTreeMap;
 
-/// Per vault: Σ finalized payouts, Σ pending LRT, pending ids.
+/// Per vault: Σ finalized payouts, Σ pending LRT, pending and finalized ids.
 #[derive(Default)]
 struct Tally {
     reserved: u128,
     queued: u128,
     pending: Vec<u64>,
+    finalized: Vec<u64>,
 }
 
 /// Pushes a description of every broken vault invariant onto `v`.
@@ -30,7 +32,10 @@ pub fn check(state: &State, v: &mut Vec<String>) -> Result<()> {
                 t.queued += r.lrt.get();
                 t.pending.push(*id);
             }
-            RequestStatus::Finalized { payout, .. } => t.reserved += payout.get(),
+            RequestStatus::Finalized { payout, .. } => {
+                t.reserved += payout.get();
+                t.finalized.push(*id);
+            }
         }
         if !state.contains::<VaultOwnerRequests>(&(r.owner, *id)) {
             v.push(format!(
@@ -64,6 +69,16 @@ pub fn check(state: &State, v: &mut Vec<String>) -> Result<()> {
             v.push(format!(
                 "{name}: queue {queue:?} does not list the pending requests {:?}",
                 t.pending
+            ));
+        }
+        let finalized: Vec<u64> = state
+            .range::<VaultFinalized, _>((*index, 0u64)..=(*index, u64::MAX))
+            .map(|((_, id), ())| *id)
+            .collect();
+        if finalized != t.finalized {
+            v.push(format!(
+                "{name}: finalized index {finalized:?} does not list the finalized requests {:?}",
+                t.finalized
             ));
         }
         if t.reserved != b.reserved.get() {

@@ -14,8 +14,8 @@ use crate::events::Event;
 use crate::ids::{Address, module};
 use crate::num::{Amount, MathError};
 use crate::state::{
-    State, VaultBooksTable, VaultCountersTable, VaultOwnerRequests, VaultQueue, VaultRequests,
-    Withdrawals,
+    State, VaultBooksTable, VaultCountersTable, VaultFinalized, VaultOwnerRequests, VaultQueue,
+    VaultRequests, Withdrawals,
 };
 use crate::time::Timestamp;
 
@@ -223,6 +223,7 @@ pub fn claim(state: &mut State, ctx: &mut Ctx, id: u64) -> Result<Amount> {
     b.reserved = b.reserved.checked_sub(payout)?;
     state.put::<VaultBooksTable>(r.vault, b);
     state.delete::<VaultRequests>(&id);
+    state.delete::<VaultFinalized>(&(r.vault, id));
     state.delete::<VaultOwnerRequests>(&(r.owner, id));
     ctx.emit(Event::VaultClaimed {
         vault: account,
@@ -336,6 +337,7 @@ pub(super) fn process_queue(
         r.status = RequestStatus::Finalized { payout, at: now };
         state.put::<VaultRequests>(id, r);
         state.delete::<VaultQueue>(&(index, id));
+        state.put::<VaultFinalized>((index, id), ());
         events.push(Event::VaultRequestFinalized {
             vault: module::vault(index),
             id,

@@ -11,9 +11,12 @@ use crate::error::Result;
 use crate::ids::{Address, AssetId, SetRef, WithdrawalId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, Bps, WAD, Wad, mul_div_floor};
 use crate::query::PositionEntryView;
-use crate::state::{State, VaultQueue, VaultRequests, Vaults, Withdrawals};
+use crate::state::{State, VaultFinalized, VaultQueue, VaultRequests, Vaults, Withdrawals};
 use crate::time::{Epoch, Timestamp};
 use serde::Serialize;
+
+/// Most pending (and most finalized) requests the `vault` query lists.
+pub const MAX_QUEUE_VIEW: usize = 1_000;
 
 /// A request in a vault's queue.
 #[derive(Clone, Debug, Serialize)]
@@ -110,7 +113,8 @@ pub struct VaultView {
     pub buffer: Amount,
     /// Buffer the curator keeps when allocating.
     pub buffer_target: Amount,
-    /// The withdrawal queue: pending requests in FIFO order, then finalized unclaimed ones.
+    /// The withdrawal queue: pending requests in FIFO order, then finalized unclaimed ones (at
+    /// most [`MAX_QUEUE_VIEW`] of each).
     pub queue: Vec<VaultRequestView>,
     /// The value and its parts (`assets` is `A`, including what pending requests may get).
     pub value: VaultValue,
@@ -152,19 +156,24 @@ pub fn vault_view(state: &State, vault: &str) -> Result<VaultView> {
     let units = v.units()?;
     let account = module::vault(index);
     let mut queue = Vec::new();
-    for ((_, id), ()) in state.range::<VaultQueue, _>((index, 0u64)..=(index, u64::MAX)) {
-        if let Some(r) = state.get::<VaultRequests>(id) {
-            let now_value = assets_for_lrt_floor(r.lrt, v.assets, units)?;
-            queue.push(request_view(*id, r, r.value_at_request.min(now_value)));
-        }
-    }
-    for (id, r) in state
-        .iter::<VaultRequests>()
-        .filter(|(_, r)| r.vault == index)
-    {
-        if let RequestStatus::Finalized { payout, .. } = r.status {
-            queue.push(request_view(*id, r, payout));
-        }
+    let pending = state.range::<VaultQueue, _>((index, 0u64)..=(index, u64::MAX));
+    let finalized = state.range::<VaultFinalized, _>((index, 0u64)..=(index, u64::MAX));
+    let ids: Vec<u64> = pending
+        .take(MAX_QUEUE_VIEW)
+        .chain(finalized.take(MAX_QUEUE_VIEW))
+        .map(|((_, id), ())| *id)
+        .collect();
+    for id in ids {
+        let Some(r) = state.get::<VaultRequests>(&id) else {
+            continue;
+        };
+        let payout = match r.status {
+            RequestStatus::Pending => r
+                .value_at_request
+                .min(assets_for_lrt_floor(r.lrt, v.assets, units)?),
+            RequestStatus::Finalized { payout, .. } => payout,
+        };
+        queue.push(request_view(id, r, payout));
     }
     let policy = policy_at(&cfg, now).clone();
     let mut positions = Vec::new();
