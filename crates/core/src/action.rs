@@ -247,7 +247,7 @@ pub enum Action {
         vault: String,
         fees: vault::VaultFees,
     },
-    /// Change the vault's policy, deposit cap or buffer target (the curator).
+    /// Change the vault's policy, deposit cap, buffer target or minimum request (the curator).
     VaultSetPolicy {
         vault: String,
         #[serde(default)]
@@ -256,6 +256,8 @@ pub enum Action {
         deposit_cap: Option<Amount>,
         #[serde(default)]
         buffer_bps: Option<Bps>,
+        #[serde(default)]
+        min_request: Option<Amount>,
     },
 }
 
@@ -616,8 +618,15 @@ impl Action {
                 policy,
                 deposit_cap,
                 buffer_bps,
-            } => vault::set_policy(state, ctx, &v, policy, deposit_cap, buffer_bps)
-                .map(Outcome::EffectAt),
+                min_request,
+            } => {
+                let limits = vault::Limits {
+                    deposit_cap,
+                    buffer_bps,
+                    min_request,
+                };
+                vault::set_policy(state, ctx, &v, policy, limits).map(Outcome::EffectAt)
+            }
         }
     }
 }

@@ -46,6 +46,9 @@ pub fn create_vault(state: &mut State, ctx: &mut Ctx, args: CreateVault) -> Resu
         ));
     }
     let min_request = args.min_request.unwrap_or(args.seed_amount);
+    if min_request.is_zero() {
+        return Err(Error::invalid("min_request", "must be positive"));
+    }
     let index = match state.iter::<Vaults>().next_back() {
         Some((last, _)) => last.checked_add(1).ok_or(Error::LimitExceeded {
             limit: "max_vaults",

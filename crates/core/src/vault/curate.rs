@@ -4,8 +4,8 @@
 use super::create::{check_fee_caps, loosens, meet, normalize_policy};
 use super::math::{buffer_target_ceil, max_fee_after_rise, operator_cap_floor};
 use super::{
-    AmountOrAll, FeeKind, Policy, VaultConfig, VaultFees, as_vault, books, fold_config, index_of,
-    policy_at, value,
+    AmountOrAll, FeeKind, Limits, Policy, VaultConfig, VaultFees, as_vault, books, fold_config,
+    index_of, policy_at, value,
 };
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
@@ -283,23 +283,22 @@ pub fn set_fees(
     Ok(effect_at)
 }
 
-/// `vault_set_policy {vault, policy?, deposit_cap?, buffer_bps?}`, by the curator. A policy that
-/// permits nothing new applies at once; one that loosens anything applies its tighter part (what
-/// both allow) at once and the whole after `config_delay_s`, so holders who disagree can leave
-/// first. The deposit cap and buffer target change at once. Returns when the change is complete.
+/// `vault_set_policy {vault, policy?, deposit_cap?, buffer_bps?, min_request?}`, by the curator.
+/// A policy that permits nothing new applies at once; one that loosens anything applies its
+/// tighter part (what both allow) at once and the whole after `config_delay_s`, so holders who
+/// disagree can leave first. The limits change at once. Returns when the change is complete.
 pub fn set_policy(
     state: &mut State,
     ctx: &mut Ctx,
     vault: &str,
     policy: Option<Policy>,
-    deposit_cap: Option<Amount>,
-    buffer_bps: Option<Bps>,
+    limits: Limits,
 ) -> Result<Timestamp> {
     let mut cfg = curator_config(state, ctx, vault, "vault_set_policy")?;
-    if policy.is_none() && deposit_cap.is_none() && buffer_bps.is_none() {
+    if policy.is_none() && limits == Limits::default() {
         return Err(Error::invalid(
             "policy",
-            "give at least one of policy, deposit_cap, buffer_bps",
+            "give at least one of policy, deposit_cap, buffer_bps, min_request",
         ));
     }
     let mut effect_at = ctx.now;
@@ -314,7 +313,13 @@ pub fn set_policy(
             cfg.pending_policy = None;
         }
     }
-    if let Some(cap) = deposit_cap {
+    if let Some(min) = limits.min_request {
+        if min.is_zero() {
+            return Err(Error::invalid("min_request", "must be positive"));
+        }
+        cfg.min_request = min;
+    }
+    if let Some(cap) = limits.deposit_cap {
         if cap < cfg.seed {
             return Err(Error::invalid(
                 "deposit_cap",
@@ -323,7 +328,7 @@ pub fn set_policy(
         }
         cfg.deposit_cap = cap;
     }
-    if let Some(bps) = buffer_bps {
+    if let Some(bps) = limits.buffer_bps {
         if bps > Bps::ONE {
             return Err(Error::invalid("buffer_bps", "must be at most 10000"));
         }

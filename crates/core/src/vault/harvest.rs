@@ -19,13 +19,14 @@ use crate::time::{Epoch, Timestamp};
 /// Distinct funding services tracked per vault; more are summed under the zero address.
 const MAX_TRACKED_SERVICES: usize = 64;
 
-/// Restaking rewards claimable on the vault's positions now: in the vault's asset per funding
-/// service, and in other assets.
-fn claimable(
-    state: &State,
-    cfg: &VaultConfig,
-    now: Timestamp,
-) -> Result<(Vec<(Address, Amount)>, Vec<(AssetId, Amount)>)> {
+/// Rewards claimable now: in the vault's asset per funding service, and in other assets.
+struct Claimable {
+    own: Vec<(Address, Amount)>,
+    other: Vec<(AssetId, Amount)>,
+}
+
+/// Restaking rewards claimable on the vault's positions now.
+fn claimable(state: &State, cfg: &VaultConfig, now: Timestamp) -> Result<Claimable> {
     let account = module::vault(cfg.index);
     let keys: Vec<(Address, AssetId)> = positions_of(state, account)
         .map(|((_, o, t), _)| (o, t))
@@ -44,7 +45,7 @@ fn claimable(
             }
         }
     }
-    Ok((own, other))
+    Ok(Claimable { own, other })
 }
 
 /// Recognizes rewards in the vault's asset that arrived since the last recognition: the
@@ -58,7 +59,7 @@ fn recognize(
     performance: Bps,
     now: Timestamp,
 ) -> Result<()> {
-    let (claims, _) = claimable(state, cfg, now)?;
+    let claims = claimable(state, cfg, now)?.own;
     let mut new = Amount::ZERO;
     for (service, amount) in &claims {
         let seen = b
@@ -106,8 +107,8 @@ pub fn harvest(state: &mut State, ctx: &mut Ctx, vault: &str) -> Result<Amount> 
     let mut b = books(state, index)?;
     let performance = fees_at(&cfg, state.meta().epoch).performance_bps;
     recognize(state, &mut ctx.events, &cfg, &mut b, performance, ctx.now)?;
-    let (own, other) = claimable(state, &cfg, ctx.now)?;
-    if own.is_empty() && other.is_empty() {
+    let c = claimable(state, &cfg, ctx.now)?;
+    if c.own.is_empty() && c.other.is_empty() {
         state.put::<VaultBooksTable>(index, b);
         return Ok(Amount::ZERO);
     }
@@ -224,8 +225,9 @@ pub fn on_epoch(
     let indexes: Vec<u32> = state.iter::<Vaults>().map(|(i, _)| *i).collect();
     let mut ctx = Ctx::new(Address::ZERO, state.meta().height, boundary);
     for index in indexes {
+        // The closing epoch's fees, read before a rise due from the new epoch is folded in.
+        let fees = fees_at(&config(state, index)?, closing);
         let cfg = fold_config(state, index, boundary)?;
-        let fees = fees_at(&cfg, closing);
         collect_withdrawals(state, &mut ctx, index)?;
         let mut b = books(state, index)?;
         recognize(

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::genesis::{Genesis, GenesisAccount, GenesisAsset};
+use crate::ids::AssetId;
 use crate::ids::fmt_address;
 use crate::num::{Bps, WAD, Wad};
 use crate::params::ParamsPatch;
@@ -680,6 +681,24 @@ fn fee_rug_is_prevented_caps_rise_limits_and_one_rise_per_epoch_effective_next_e
 }
 
 #[test]
+fn a_management_fee_rise_is_charged_only_from_the_epoch_it_applies_to() {
+    let mut c = chain_with_vault(json!({}), json!({"management_bps": 400}));
+    c.deposit(ALICE, 99 * E18);
+    c.tx(
+        CURATOR,
+        json!({"tx": "vault_set_fees", "vault": LRT, "fees": {"management_bps": 500}}),
+    );
+    c.advance(3_600);
+    // Epoch 0 at 400 bps: ceil(100e18 · 4 % · 3600 / year).
+    let at_400 = 456_621_004_566_211;
+    assert_eq!(c.view().fees_charged.management, Amount::new(at_400));
+    assert_eq!(c.view().fees.management_bps, Bps::new(500));
+    c.advance(3_600);
+    let at_500 = c.view().fees_charged.management.get() - at_400;
+    assert!(at_500 > at_400 * 5 / 4 - 1_000_000, "{at_500}");
+}
+
+#[test]
 fn a_year_of_management_fee_costs_holders_at_most_its_rate() {
     let mut c = chain_with_vault(json!({}), json!({"management_bps": 200}));
     c.deposit(ALICE, 99 * E18);
@@ -730,7 +749,7 @@ fn harvest_compounds_rewards_and_takes_the_performance_fee_on_rewards_only() {
     c.advance(1_800);
     assert_eq!(
         c.at().0,
-        100 * E18 + 81 * E18 / 10 + 0,
+        100 * E18 + 81 * E18 / 10,
         "epoch 2's rewards are vesting now"
     );
 }
@@ -1063,4 +1082,37 @@ fn a_position_emptied_with_rewards_unclaimed_is_kept_and_sound() {
     assert!(c.state.contains::<crate::state::Positions>(&key));
     c.tx(BOB, json!({"tx": "vault_harvest", "vault": LRT}));
     assert!(!c.state.contains::<crate::state::Positions>(&key));
+}
+
+#[test]
+fn a_vault_on_the_lst_shows_the_lst_redemption_after_the_vault_exit() {
+    let mut c = Chain::new(json!({}));
+    for a in [CURATOR, ALICE] {
+        let amount = Amount::new(100 * E18);
+        crate::bank::mint(&mut c.state, &mut Vec::new(), a, AssetId::NATIVE, amount).unwrap();
+    }
+    c.state.discard_journal();
+    for who in [CURATOR, ALICE] {
+        c.tx(who, json!({"tx": "lst_deposit", "amount": n(10 * E18)}));
+    }
+    c.tx(
+        CURATOR,
+        json!({"tx": "create_vault", "asset": "stRAM", "lrt_symbol": "rstRAM", "deposit_cap": n(1_000 * E18),
+               "policy": {"max_per_operator_bps": 10000}, "seed_amount": n(E18)}),
+    );
+    c.tx(
+        ALICE,
+        json!({"tx": "vault_deposit", "vault": "rstRAM", "amount": n(5 * E18)}),
+    );
+    let e = crate::insight::exit_view(&c.state, ALICE).unwrap();
+    let path = e
+        .paths
+        .iter()
+        .find(|p| p.holding == "vault/rstRAM (buffer)")
+        .expect("the vault's buffer path");
+    let kinds: Vec<&str> = path.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        ["vault_withdraw_instant", "lst_request_redeem", "lst_claim"]
+    );
 }

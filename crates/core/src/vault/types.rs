@@ -281,6 +281,17 @@ pub struct VaultSnapshot {
     pub fees: [Amount; 4],
 }
 
+/// The limits `vault_set_policy` may change at once (each optional).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest value accepted.
+    pub deposit_cap: Option<Amount>,
+    /// Buffer target.
+    pub buffer_bps: Option<Bps>,
+    /// Smallest queued withdrawal.
+    pub min_request: Option<Amount>,
+}
+
 /// Vault id counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct VaultCounters {
