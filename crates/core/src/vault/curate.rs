@@ -114,6 +114,23 @@ fn check_operator_services(
     asset: AssetId,
     policy: &Policy,
 ) -> Result<()> {
+    match sets_outside_policy(state, operator, asset, policy).first() {
+        Some(set) => Err(Error::VaultPolicyViolated(format!(
+            "operator {} allocates to {set}, whose service is not allowed",
+            fmt_address(&operator)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The sets `operator` has allocated (or is allocating) `asset` to whose service the policy
+/// does not allow.
+pub(super) fn sets_outside_policy(
+    state: &State,
+    operator: Address,
+    asset: AssetId,
+    policy: &Policy,
+) -> Vec<SetRef> {
     let start = (
         operator,
         SetRef {
@@ -122,21 +139,16 @@ fn check_operator_services(
         },
         AssetId(0),
     );
-    for ((_, set, strategy), a) in state
+    state
         .range::<Allocations, _>(start..)
         .take_while(|((o, _, _), _)| *o == operator)
-    {
-        if *strategy != asset || a.encumbered().is_zero() {
-            continue;
-        }
-        if policy.allowed_services.binary_search(&set.service).is_err() {
-            return Err(Error::VaultPolicyViolated(format!(
-                "operator {} allocates to {set}, whose service is not allowed",
-                fmt_address(&operator)
-            )));
-        }
-    }
-    Ok(())
+        .filter(|((_, set, strategy), a)| {
+            *strategy == asset
+                && !a.encumbered().is_zero()
+                && policy.allowed_services.binary_search(&set.service).is_err()
+        })
+        .map(|((_, set, _), _)| *set)
+        .collect()
 }
 
 /// Tokens the vault's position with `operator` is worth now.

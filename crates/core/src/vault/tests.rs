@@ -1116,3 +1116,24 @@ fn a_vault_on_the_lst_shows_the_lst_redemption_after_the_vault_exit() {
         ["vault_withdraw_instant", "lst_request_redeem", "lst_claim"]
     );
 }
+
+#[test]
+fn the_vault_view_flags_a_position_whose_operator_later_allocates_outside_the_policy() {
+    let mut c = plain();
+    c.deposit(ALICE, 99 * E18);
+    c.allocate(OP1, 60 * E18);
+    assert!(c.view().positions[0].outside_policy.is_empty());
+    c.tx(OP1, json!({"tx": "register_for_set", "set": set(SVC2)}));
+    c.tx(
+        OP1,
+        json!({"tx": "allocate", "set": set(SVC2), "strategy": "stETH", "magnitude": n(E18 / 4)}),
+    );
+    let v = c.view();
+    let p = v
+        .positions
+        .iter()
+        .find(|p| p.position.operator == OP1)
+        .unwrap();
+    assert_eq!(p.outside_policy.len(), 1);
+    assert_eq!(p.outside_policy[0].service, SVC2);
+}

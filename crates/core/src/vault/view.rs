@@ -47,6 +47,9 @@ pub struct VaultPositionView {
     pub share_bps: u64,
     /// Whether the policy in force still allows the operator.
     pub allowed: bool,
+    /// Sets the operator has allocated the vault's strategy to since the allocation whose
+    /// service the policy does not allow (the curator should deallocate).
+    pub outside_policy: Vec<SetRef>,
 }
 
 /// A restaking withdrawal in flight (a deallocation).
@@ -198,6 +201,7 @@ pub fn vault_view(state: &State, vault: &str) -> Result<VaultView> {
         };
         positions.push(VaultPositionView {
             allowed: policy.allowed_operators.binary_search(&operator).is_ok(),
+            outside_policy: super::curate::sets_outside_policy(state, operator, cfg.asset, &policy),
             position: entry,
             share_bps,
         });
