@@ -723,10 +723,12 @@ fn distribute_slice(
         return Ok(());
     }
     let protocol_bps = u128::from(state.params().protocol_fee_bps.get());
+    let mut dust = slice;
     for (operator, w, terms) in weights {
         let share = Amount::new(
             u128::try_from(U256::from(slice.get()) * w / total).map_err(|_| MathError::Overflow)?,
         );
+        dust = dust.checked_sub(share)?;
         let fee =
             Amount::new(mul_div_ceil(share.get(), protocol_bps, BPS_DENOMINATOR)?.min(share.get()));
         let after_fee = share.checked_sub(fee)?;
@@ -785,6 +787,17 @@ fn distribute_slice(
                 amount: commission,
             });
         }
+    }
+    // Operators' shares round down; what that leaves of the slice goes back to the service.
+    if !dust.is_zero() {
+        bank::transfer(
+            state,
+            module::reward_escrow(),
+            program.service,
+            program.asset,
+            dust,
+        )?;
+        program.refunded = program.refunded.checked_add(dust)?;
     }
     events.push(Event::RewardDistributed {
         program: id,
@@ -986,10 +999,10 @@ pub fn claim_rewards(
     }
     let paid: Vec<(AssetId, Amount)> = paid.into_iter().filter(|(_, a)| !a.is_zero()).collect();
     if paid.is_empty() {
-        return Err(Error::invalid(
-            "rewards",
-            format!("{} has nothing to claim", fmt_address(&staker)),
-        ));
+        return Err(Error::NothingToClaim {
+            account: fmt_address(&staker),
+            what: "no rewards have accrued",
+        });
     }
     for (asset, amount) in &paid {
         bank::transfer(state, module::reward_pool(), staker, *asset, *amount)?;
