@@ -289,10 +289,14 @@ fn claim_after(k: u64) -> Vec<String> {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let sizes: &[u64] = if quick {
-        &[100_000, 1_000_000]
-    } else {
-        &[1_000_000, 10_000_000]
+    // `RAMPART_POSITIONS=n` measures one size (for profiling).
+    let sizes: Vec<u64> = match std::env::var("RAMPART_POSITIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(n) => vec![n],
+        None if quick => vec![100_000, 1_000_000],
+        None => vec![1_000_000, 10_000_000],
     };
     let rows: Vec<Vec<String>> = sizes.iter().map(|&n| epoch_boundary(n)).collect();
     table(
