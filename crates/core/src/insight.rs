@@ -30,8 +30,8 @@ use crate::lst;
 use crate::num::{Amount, BPS_DENOMINATOR, WAD, mul_div_floor};
 use crate::restaking::{self, is_native_term, native_validator, settled_position};
 use crate::state::{
-    BaseDelegations, DelegatorUnbondings, Deposits, LstSnapshots, Positions, Redemptions,
-    StakerWithdrawals, State, Unbondings, Withdrawals,
+    BaseDelegations, DelegatorUnbondings, Deposits, LstSnapshots, Positions, StakerWithdrawals,
+    State, Unbondings, Withdrawals,
 };
 use crate::time::{Duration, Epoch, Timestamp};
 use alloy_primitives::U256;
@@ -809,10 +809,7 @@ pub fn exit_view(state: &State, account: Address) -> Result<ExitView> {
             base::unbonding_value(state, *id, u)?,
         ));
     }
-    for (id, r) in state
-        .iter::<Redemptions>()
-        .filter(|(_, r)| r.owner == account)
-    {
+    for (id, r) in lst::redemptions_of(state, account) {
         let mut path = Path::new(state);
         let t =
             lst::claimable_at(state, r.epoch).unwrap_or_else(|| path.lst_batch_claimable(r.epoch));

@@ -413,8 +413,16 @@ fn liquid_staking(state: &State, v: &mut Vec<String>) -> Res<()> {
         return Ok(());
     };
     let mut owed = Amount::ZERO;
-    for (_, r) in state.iter::<Redemptions>() {
+    for (id, r) in state.iter::<Redemptions>() {
         owed = owed.checked_add(r.value_at_request)?;
+        if !state.contains::<crate::state::AccountRedemptions>(&(r.owner, *id)) {
+            v.push(format!(
+                "lst: redemption {id} is missing from its owner's index"
+            ));
+        }
+    }
+    if state.count::<crate::state::AccountRedemptions>() != state.count::<Redemptions>() {
+        v.push("lst: the owners' redemption index lists redemptions that do not exist".into());
     }
     if owed != pool.owed {
         v.push(format!(

@@ -1230,18 +1230,32 @@ pub struct LstView {
     pub fee_bps: Bps,
     /// Fees charged so far (RAM).
     pub fees_charged: Amount,
-    /// The queue.
+    /// Redemptions in the queue.
+    pub queue_length: usize,
+    /// The account's redemptions when an account is given, else the oldest 100 of the queue.
     pub redemptions: Vec<RedemptionView>,
     /// The account's holding, when asked.
     pub account: Option<LstBalanceView>,
 }
 
+/// Redemptions listed by `lst` without an account.
+const QUEUE_HEAD: usize = 100;
+
 /// `lst {account?}`.
 pub fn lst_view(state: &State, account: Option<Address>) -> Result<LstView> {
     let p = crate::lst::pool(state)?;
     let (_, value) = crate::lst::value(state, &p)?;
+    // The account's redemptions, or the head of the queue.
+    let queue: Vec<(u64, crate::lst::Redemption)> = match account {
+        Some(a) => crate::lst::redemptions_of(state, a),
+        None => state
+            .iter::<crate::state::Redemptions>()
+            .take(QUEUE_HEAD)
+            .map(|(id, r)| (*id, r.clone()))
+            .collect(),
+    };
     let mut redemptions = Vec::new();
-    for (id, r) in state.iter::<crate::state::Redemptions>() {
+    for (id, r) in &queue {
         redemptions.push(RedemptionView {
             id: *id,
             owner: r.owner,
@@ -1271,6 +1285,7 @@ pub fn lst_view(state: &State, account: Option<Address>) -> Result<LstView> {
         unbonding: p.unbonding,
         fee_bps: state.params().lst_fee_bps,
         fees_charged: p.fees_charged,
+        queue_length: state.count::<crate::state::Redemptions>(),
         redemptions,
         account,
     })
