@@ -277,7 +277,8 @@ fn positions(
         }
         let value = restaking::position_value(state, *op, *term, &p)?;
         tally.entry(*term).or_default().claims += value.withdrawable.get();
-        if p.shares.is_zero() && p.tranches.is_empty() {
+        let unclaimed = p.rewards.iter().any(|r| !r.claimable.is_zero());
+        if p.shares.is_zero() && p.scaled == 0 && p.tranches.is_empty() && !unclaimed {
             v.push(format!("empty position stored: {staker:#x} with {op:#x}"));
         }
     }

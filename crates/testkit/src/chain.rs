@@ -28,7 +28,7 @@ impl Chain {
         Self { state, header }
     }
 
-    /// Runs `action` signed by `signer` with no fee.
+    /// Runs `action` signed by `signer`, paying the action's base fee.
     pub fn send(&mut self, signer: Address, action: Action) -> Result<Outcome, Error> {
         let result = self.send_keeping_journal(signer, action);
         self.state.discard_journal();
@@ -45,15 +45,16 @@ impl Chain {
     }
 
     fn send_keeping_journal(&mut self, signer: Address, action: Action) -> Result<Outcome, Error> {
+        let fee = self.state.params().base_fee_of(action.name());
         let tx = Tx {
             signer,
             nonce: rampart_core::tx::next_nonce(&self.state, signer),
-            fee: Amount::ZERO,
+            fee,
             priority_tip: Amount::ZERO,
             action,
         };
         execute_tx(&mut self.state, &self.header, tx)
-            .expect("a fee-less envelope with the next nonce is always valid")
+            .expect("an envelope with the next nonce and the base fee is valid (fund the signer)")
             .result
     }
 
