@@ -147,6 +147,25 @@ impl Acc {
         self.sources.push(s);
     }
 
+    /// A base-layer source: `net` after the validator's commission `fee`, in RAM.
+    fn base_source(&mut self, s: Source, holding: String, net: Amount, fee: Amount, window: u64) {
+        self.add(
+            YieldSource {
+                layer: "base",
+                source: s.name(),
+                holding,
+                service: None,
+                asset: "RAM".into(),
+                gross: signed(net) + signed(fee),
+                fees: signed(fee),
+                net: signed(net),
+                window_s: window,
+            },
+            Amount::ZERO,
+            "validator_commission",
+        );
+    }
+
     /// Counts a holding's value and window even when it earned nothing from a source.
     fn exposure(&mut self, layer: &'static str, value: Amount, window: u64) {
         let vt = U256::from(value.get()) * U256::from(window);
@@ -336,21 +355,7 @@ fn base_yield(state: &State, account: Address, now: Timestamp, acc: &mut Acc) ->
             if net.is_zero() && fee.is_zero() {
                 continue;
             }
-            acc.add(
-                YieldSource {
-                    layer: "base",
-                    source: s.name(),
-                    holding: format!("{v:#x}"),
-                    service: None,
-                    asset: "RAM".into(),
-                    gross: signed(net) + signed(fee),
-                    fees: signed(fee),
-                    net: signed(net),
-                    window_s: window,
-                },
-                Amount::ZERO,
-                "validator_commission",
-            );
+            acc.base_source(s, format!("{v:#x}"), net, fee, window);
         }
     }
     Ok(())
@@ -568,21 +573,7 @@ fn native_base_yield(
         if net.is_zero() && fee.is_zero() {
             continue;
         }
-        acc.add(
-            YieldSource {
-                layer: "base",
-                source: s.name(),
-                holding: holding.to_owned(),
-                service: None,
-                asset: "RAM".into(),
-                gross: signed(net) + signed(fee),
-                fees: signed(fee),
-                net: signed(net),
-                window_s: window,
-            },
-            Amount::ZERO,
-            "validator_commission",
-        );
+        acc.base_source(s, holding.to_owned(), net, fee, window);
     }
     Ok(())
 }

@@ -3,9 +3,10 @@
 //! entries each piece of work wrote (to show that work does not grow with delegators).
 
 use rampart_core::genesis::Genesis;
+use rampart_core::restaking::{Destination, RegisterService};
 use rampart_core::{
-    Action, Address, Amount, BlockHeader, Error, Event, Height, Outcome, State, Timestamp, Tx,
-    begin_block, execute_tx,
+    Action, Address, Amount, BlockHeader, Bps, Duration, Error, Event, Height, Outcome, State,
+    Timestamp, Tx, Wad, begin_block, execute_tx,
 };
 
 /// A chain driven directly through the core.
@@ -91,6 +92,37 @@ impl Chain {
         let written = self.state.take_changes().len();
         self.header = header;
         (events, written)
+    }
+
+    /// Registers `operator` with no allocation delay and the given default commission.
+    pub fn register_operator(&mut self, operator: Address, commission_bps: u32) {
+        self.must(
+            operator,
+            Action::RegisterOperator {
+                metadata_uri: String::new(),
+                allocation_delay_s: Duration::ZERO,
+                default_commission_bps: Some(Bps::new(commission_bps)),
+                signing_key: None,
+            },
+        );
+    }
+
+    /// Registers `service` as its own slasher, instant (no resolver), burning, with
+    /// `max_slash_per_event` (WAD).
+    pub fn register_instant_service(&mut self, service: Address, max_slash_per_event: u128) {
+        self.must(
+            service,
+            Action::RegisterService(RegisterService {
+                metadata_uri: String::new(),
+                slasher: service,
+                resolver: None,
+                veto_window_s: Duration::ZERO,
+                max_slash_per_event_wad: Wad::new(max_slash_per_event),
+                destination: Destination::Burn,
+                resolution_delay_s: None,
+                double_sign_wad: None,
+            }),
+        );
     }
 
     /// The current unix time.

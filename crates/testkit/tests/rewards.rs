@@ -15,7 +15,7 @@ use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset};
 use rampart_core::ids::module;
 use rampart_core::num::ShareAmount;
 use rampart_core::params::ParamsPatch;
-use rampart_core::restaking::{Admission, Destination, RegisterService, SlashArgs};
+use rampart_core::restaking::{Admission, SlashArgs};
 use rampart_core::rewards::{CreateRewardProgram, Weighting};
 use rampart_core::{
     Action, Address, Amount, Bps, Duration, Error, Event, SetRef, Timestamp, WAD, Wad, invariants,
@@ -90,29 +90,9 @@ fn genesis(stakes: &[u128], funds: u128, protocol_fee_bps: u32) -> Genesis {
 /// Two operators with the given commissions, both fully allocated to `svc/0`.
 fn setup(chain: &mut Chain, commissions: [u32; 2]) {
     for (i, c) in commissions.iter().enumerate() {
-        chain.must(
-            addr(&format!("op{i}")),
-            Action::RegisterOperator {
-                metadata_uri: String::new(),
-                allocation_delay_s: Duration::ZERO,
-                default_commission_bps: Some(Bps::new(*c)),
-                signing_key: None,
-            },
-        );
+        chain.register_operator(addr(&format!("op{i}")), *c);
     }
-    chain.must(
-        addr("svc"),
-        Action::RegisterService(RegisterService {
-            metadata_uri: String::new(),
-            slasher: addr("svc"),
-            resolver: None,
-            veto_window_s: Duration::ZERO,
-            max_slash_per_event_wad: Wad::new(WAD / 2),
-            destination: Destination::Burn,
-            resolution_delay_s: None,
-            double_sign_wad: None,
-        }),
-    );
+    chain.register_instant_service(addr("svc"), WAD / 2);
     chain.must(
         addr("svc"),
         Action::CreateOperatorSet {

@@ -11,7 +11,7 @@ use rampart_core::base::Fault;
 use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset, GenesisValidator};
 use rampart_core::ids::WithdrawalId;
 use rampart_core::num::{ShareAmount, Shares};
-use rampart_core::restaking::{Admission, Destination, Receive, RegisterService, SlashArgs};
+use rampart_core::restaking::{Admission, Receive, SlashArgs};
 use rampart_core::rewards::{CreateRewardProgram, Weighting};
 use rampart_core::state::{Accounts, Balances, StakerWithdrawals, Table};
 use rampart_core::{
@@ -180,29 +180,9 @@ fn setup() -> Chain {
     let mut chain = Chain::new(&genesis());
     chain.state.set_invariant_checks(false);
     for i in 0..OPERATORS {
-        chain.must(
-            operator(i),
-            Action::RegisterOperator {
-                metadata_uri: String::new(),
-                allocation_delay_s: Duration::ZERO,
-                default_commission_bps: Some(Bps::new(1_000 * i as u32)),
-                signing_key: None,
-            },
-        );
+        chain.register_operator(operator(i), 1_000 * i as u32);
     }
-    chain.must(
-        service(),
-        Action::RegisterService(RegisterService {
-            metadata_uri: String::new(),
-            slasher: service(),
-            resolver: None,
-            veto_window_s: Duration::ZERO,
-            max_slash_per_event_wad: Wad::new(WAD / 2),
-            destination: Destination::Burn,
-            resolution_delay_s: None,
-            double_sign_wad: None,
-        }),
-    );
+    chain.register_instant_service(service(), WAD / 2);
     for (id, strategies) in [
         vec!["stETH", "stRAM", "RAM-native"],
         vec!["stETH", "RAM-native"],
