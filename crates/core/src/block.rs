@@ -210,7 +210,7 @@ pub fn schedule(state: &mut State, at: Timestamp, timer: Timer) -> Result<()> {
 /// crosses, in order (timers due by each boundary first); runs the timers due by its time;
 /// records which active validators signed. Returns the events of the block's start.
 pub fn begin_block(state: &mut State, header: &BlockHeader) -> Result<Vec<Event>> {
-    let mut meta = state.meta().clone();
+    let meta = state.meta().clone();
     // Consensus produces consecutive heights; simulators may elide empty blocks, so a gap is
     // allowed, a step back is not.
     if header.height < meta.height.next()? {
@@ -234,22 +234,46 @@ pub fn begin_block(state: &mut State, header: &BlockHeader) -> Result<Vec<Event>
         .get()
         .saturating_sub(meta.height.get())
         .saturating_sub(1);
-    meta.height = header.height;
-    meta.time = header.time;
-    state.put::<MetaTable>((), meta);
+    let (last_height, last_time) = (meta.height, meta.time);
     let mut ctx = Ctx::new(Address::ZERO, header.height, header.time);
     ctx.proposer = header.proposer;
     let (genesis, len) = (state.meta().genesis_time, state.params().epoch_length_s);
+    let block_time = state.params().block_time_s.get().max(1);
     let target = Epoch::containing(header.time, genesis, len);
     while state.meta().epoch < target {
         let closing = state.meta().epoch;
         let boundary = closing.next()?.start(genesis, len)?;
-        run_due_timers(state, &mut ctx, boundary)?;
-        end_epoch(state, &mut ctx.events, closing, boundary)?;
+        // A boundary inside a run of elided empty blocks happens in the block at its time: the
+        // state sees that block's height and time (so heights and times stay consistent for
+        // everything keyed by them, such as unbonding entries reachable by double-sign evidence).
+        let steps = boundary
+            .get()
+            .saturating_sub(last_time.get())
+            .div_ceil(block_time)
+            .max(1);
+        let height = Height::new(
+            last_height
+                .get()
+                .saturating_add(steps)
+                .min(header.height.get()),
+        );
+        set_clock(state, height, boundary);
+        let mut at_boundary = Ctx::new(Address::ZERO, height, boundary);
+        run_due_timers(state, &mut at_boundary, boundary)?;
+        end_epoch(state, &mut at_boundary.events, closing, boundary)?;
+        ctx.events.append(&mut at_boundary.events);
     }
+    set_clock(state, header.height, header.time);
     run_due_timers(state, &mut ctx, header.time)?;
     crate::base::record_signatures(state, &mut ctx.events, elided, &header.missed, header.time)?;
     Ok(ctx.events)
+}
+
+fn set_clock(state: &mut State, height: Height, time: Timestamp) {
+    let mut meta = state.meta().clone();
+    meta.height = height;
+    meta.time = time;
+    state.put::<MetaTable>((), meta);
 }
 
 /// The boundary at the end of `closing`: base rewards and restaking rewards of the closing epoch

@@ -278,9 +278,8 @@ fn positions(
         }
         let value = restaking::position_value(state, *op, *term, &p)?;
         tally.entry(*term).or_default().claims += value.withdrawable.get();
-        // A position without stake is kept only while it has rewards to claim.
         let unclaimed = p.rewards.iter().any(|r| !r.claimable.is_zero());
-        if p.shares.is_zero() && p.tranches.is_empty() && !unclaimed {
+        if p.shares.is_zero() && p.scaled == 0 && p.tranches.is_empty() && !unclaimed {
             v.push(format!("empty position stored: {staker:#x} with {op:#x}"));
         }
     }
@@ -416,8 +415,16 @@ fn liquid_staking(state: &State, v: &mut Vec<String>) -> Res<()> {
         return Ok(());
     };
     let mut owed = Amount::ZERO;
-    for (_, r) in state.iter::<Redemptions>() {
+    for (id, r) in state.iter::<Redemptions>() {
         owed = owed.checked_add(r.value_at_request)?;
+        if !state.contains::<crate::state::AccountRedemptions>(&(r.owner, *id)) {
+            v.push(format!(
+                "lst: redemption {id} is missing from its owner's index"
+            ));
+        }
+    }
+    if state.count::<crate::state::AccountRedemptions>() != state.count::<Redemptions>() {
+        v.push("lst: the owners' redemption index lists redemptions that do not exist".into());
     }
     if owed != pool.owed {
         v.push(format!(

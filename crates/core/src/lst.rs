@@ -27,8 +27,8 @@ use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, MathError, ShareAmount, mul_div_ceil, mul_div_floor};
 use crate::state::{
-    BaseDelegations, DelegatorUnbondings, LstPools, LstSnapshots, RedemptionBatches, Redemptions,
-    State, Unbondings, Validators,
+    AccountRedemptions, BaseDelegations, DelegatorUnbondings, LstPools, LstSnapshots,
+    RedemptionBatches, Redemptions, State, Unbondings, Validators,
 };
 use crate::time::{Epoch, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -214,6 +214,7 @@ pub fn request_redeem(state: &mut State, ctx: &mut Ctx, shares: ShareAmount) -> 
     p.requested_this_epoch = p.requested_this_epoch.checked_add(value_at_request)?;
     state.put::<LstPools>((), p);
     let epoch = state.meta().epoch;
+    state.put::<AccountRedemptions>((ctx.signer, id), ());
     state.put::<Redemptions>(
         id,
         Redemption {
@@ -243,7 +244,7 @@ pub fn claim(state: &mut State, ctx: &mut Ctx, id: u64) -> Result<Amount> {
     let r = state
         .get::<Redemptions>(&id)
         .cloned()
-        .ok_or_else(|| Error::invalid("id", format!("no redemption {id}")))?;
+        .ok_or(Error::UnknownRedemption(id))?;
     if r.owner != ctx.signer {
         return Err(Error::unauthorized(
             "lst_claim",
@@ -279,6 +280,7 @@ pub fn claim(state: &mut State, ctx: &mut Ctx, id: u64) -> Result<Amount> {
         .checked_add(r.value_at_request.checked_sub(paid)?)?;
     state.put::<LstPools>((), p);
     state.delete::<Redemptions>(&id);
+    state.delete::<AccountRedemptions>(&(r.owner, id));
     ctx.emit(Event::LstClaimed {
         id,
         account: r.owner,
@@ -519,4 +521,13 @@ fn snapshot(state: &mut State, p: &LstPool, value: Amount, now: Timestamp) -> Re
         },
     );
     Ok(())
+}
+
+/// The redemptions `account` has in the queue, oldest first.
+pub fn redemptions_of(state: &State, account: Address) -> Vec<(u64, Redemption)> {
+    state
+        .range::<AccountRedemptions, _>((account, 0u64)..)
+        .take_while(|((a, _), _)| *a == account)
+        .filter_map(|((_, id), ())| state.get::<Redemptions>(id).map(|r| (*id, r.clone())))
+        .collect()
 }

@@ -2,6 +2,7 @@
 //! the core and the model side by side, checking the invariants and each other after every step;
 //! and a state-machine harness for liquid restaking vaults.
 
+pub mod chain;
 pub mod harness;
 pub mod model;
 pub mod vault_harness;

@@ -223,10 +223,12 @@ fn double_sign(
         .get()
         .checked_div(p.block_time_s.get())
         .unwrap_or(0);
-    if infraction > now_height || now_height.get().saturating_sub(infraction.get()) > window_blocks
+    // Evidence must be younger than the unbonding period (strictly: stake that finished
+    // unbonding in this very block has left).
+    if infraction > now_height || now_height.get().saturating_sub(infraction.get()) >= window_blocks
     {
         return Err(Error::InvalidEvidence(format!(
-            "infraction height {infraction} is outside the last {window_blocks} blocks"
+            "infraction height {infraction} is not within the last {window_blocks} blocks"
         )));
     }
     let bps = p.double_sign_slash_bps;

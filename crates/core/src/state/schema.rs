@@ -210,6 +210,8 @@ tables! {
     62 redemption_batches: RedemptionBatches(Epoch => Timestamp),
     /// The pool at each epoch boundary (for yields).
     63 lst_snapshots: LstSnapshots(Epoch => LstSnapshot),
+    /// Index: each account's redemptions in the queue.
+    64 account_redemptions: AccountRedemptions((Address, u64) => ()),
 
     /// Reward programs.
     70 reward_programs: RewardPrograms(u64 => RewardProgram),

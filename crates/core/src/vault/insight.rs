@@ -107,7 +107,8 @@ pub(crate) fn vault_yield(state: &State, account: Address, acc: &mut Acc) -> Res
         acc.add_fee("vault", FeeKind::Management.event_kind(), management);
         acc.add_fee("vault", FeeKind::Performance.event_kind(), performance);
         if lst_asset == Some(cfg.asset) {
-            crate::insight::lst_yield(state, &holding, tokens_now, acc)?;
+            // The value is already counted by the vault layer.
+            crate::insight::lst_yield(state, &holding, tokens_now, false, acc)?;
         }
     }
     Ok(())

@@ -1,0 +1,503 @@
+//! Random walks over the whole protocol — base layer, liquid staking, native restaking,
+//! restaking, reward programs, faults and time — with the invariants of PROTOCOL.md §12 checked
+//! after every step, and every rejected transaction checked to have changed nothing but its
+//! signer's nonce. (The restaking ledger alone is also checked against an exact reference model in
+//! `state_machine.rs`; here the point is that every layer composes without breaking an invariant.)
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use rampart_core::base::Fault;
+use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset, GenesisValidator};
+use rampart_core::ids::WithdrawalId;
+use rampart_core::num::{ShareAmount, Shares};
+use rampart_core::restaking::{Admission, Receive, SlashArgs};
+use rampart_core::rewards::{CreateRewardProgram, Weighting};
+use rampart_core::state::{Accounts, Balances, StakerWithdrawals, Table};
+use rampart_core::{
+    Action, Address, Amount, Bps, Duration, Height, SetRef, Timestamp, WAD, Wad, invariants,
+};
+use rampart_scenario::names::dev_address;
+use rampart_testkit::chain::Chain;
+
+const E18: u128 = 1_000_000_000_000_000_000;
+const STAKERS: usize = 4;
+const VALIDATORS: usize = 3;
+const OPERATORS: usize = 2;
+const EPOCH: u64 = 600;
+/// Strategies a position can name: stETH, the LST, native stake (with a validator).
+const STRATEGIES: [&str; 3] = ["stETH", "stRAM", "RAM-native"];
+
+fn staker(i: usize) -> Address {
+    dev_address(&format!("s{i}"))
+}
+fn validator(i: usize) -> Address {
+    dev_address(&format!("v{i}"))
+}
+fn operator(i: usize) -> Address {
+    dev_address(&format!("op{i}"))
+}
+fn service() -> Address {
+    dev_address("svc")
+}
+fn set(i: usize) -> SetRef {
+    SetRef {
+        service: service(),
+        id: i as u32,
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    DelegateBase(usize, usize, u128),
+    UndelegateBase(usize, usize, Option<u128>),
+    RedelegateBase(usize, usize, usize, Option<u128>),
+    ClaimUnbonded(usize),
+    SetCommission(usize, u32),
+    Unjail(usize),
+    PayProposer(usize, u128),
+    LstDeposit(usize, u128),
+    LstRedeem(usize, Option<u128>),
+    LstClaim(usize, u64),
+    Deposit(usize, usize, u128),
+    RestakeNative(usize, usize, Option<u128>),
+    Delegate(usize, usize, usize, usize, Option<u128>),
+    Allocate(usize, usize, usize, u128),
+    Queue(usize, usize, usize, usize, Option<u128>),
+    Complete(usize, usize, bool),
+    Redelegate(usize, usize, usize, usize, usize, Option<u128>),
+    Slash(usize, usize, u128),
+    Program(usize, u128, u64, bool),
+    ClaimRewards(usize),
+    ServiceCommission(usize, u32),
+    Advance(u64),
+    DoubleSign(usize, u64),
+    Downtime(usize, u64),
+}
+
+fn amount() -> impl Strategy<Value = u128> {
+    prop_oneof![
+        Just(0u128),
+        1u128..1_000,
+        (1u128..1_000).prop_map(|x| x * E18 / 10),
+        (1u128..200).prop_map(|x| x * E18),
+    ]
+}
+
+fn part() -> impl Strategy<Value = Option<u128>> {
+    prop_oneof![2 => Just(None), 1 => amount().prop_map(Some)]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let s = 0..STAKERS;
+    let v = 0..VALIDATORS;
+    let o = 0..OPERATORS;
+    let st = 0..STRATEGIES.len();
+    prop_oneof![
+        4 => (s.clone(), v.clone(), amount()).prop_map(|(a, b, c)| Step::DelegateBase(a, b, c)),
+        2 => (s.clone(), v.clone(), part()).prop_map(|(a, b, c)| Step::UndelegateBase(a, b, c)),
+        2 => (s.clone(), v.clone(), v.clone(), part()).prop_map(|(a, b, c, d)| Step::RedelegateBase(a, b, c, d)),
+        1 => s.clone().prop_map(Step::ClaimUnbonded),
+        1 => (v.clone(), 0u32..3_000).prop_map(|(a, b)| Step::SetCommission(a, b)),
+        1 => v.clone().prop_map(Step::Unjail),
+        2 => (s.clone(), amount()).prop_map(|(a, b)| Step::PayProposer(a, b)),
+        3 => (s.clone(), amount()).prop_map(|(a, b)| Step::LstDeposit(a, b)),
+        2 => (s.clone(), part()).prop_map(|(a, b)| Step::LstRedeem(a, b)),
+        1 => (s.clone(), 0u64..6).prop_map(|(a, b)| Step::LstClaim(a, b)),
+        3 => (s.clone(), 0usize..2, amount()).prop_map(|(a, b, c)| Step::Deposit(a, b, c)),
+        2 => (s.clone(), v.clone(), part()).prop_map(|(a, b, c)| Step::RestakeNative(a, b, c)),
+        4 => (s.clone(), o.clone(), st.clone(), v.clone(), part()).prop_map(|(a, b, c, d, e)| Step::Delegate(a, b, c, d, e)),
+        3 => (o.clone(), 0usize..2, st.clone(), prop_oneof![Just(0u128), Just(WAD / 4), Just(WAD / 2), Just(WAD), 1u128..=WAD])
+            .prop_map(|(a, b, c, d)| Step::Allocate(a, b, c, d)),
+        2 => (s.clone(), o.clone(), st.clone(), v.clone(), part()).prop_map(|(a, b, c, d, e)| Step::Queue(a, b, c, d, e)),
+        2 => (s.clone(), 0usize..4, any::<bool>()).prop_map(|(a, b, c)| Step::Complete(a, b, c)),
+        1 => (s.clone(), o.clone(), o.clone(), st.clone(), v.clone(), part()).prop_map(|(a, b, c, d, e, f)| Step::Redelegate(a, b, c, d, e, f)),
+        2 => (o.clone(), 0usize..2, prop_oneof![Just(WAD / 10), Just(WAD / 2), 1u128..=WAD / 2]).prop_map(|(a, b, c)| Step::Slash(a, b, c)),
+        2 => (0usize..2, amount(), 1u64..5, any::<bool>()).prop_map(|(a, b, c, d)| Step::Program(a, b, c, d)),
+        2 => s.clone().prop_map(Step::ClaimRewards),
+        1 => (o.clone(), 0u32..3_000).prop_map(|(a, b)| Step::ServiceCommission(a, b)),
+        5 => prop_oneof![1u64..30, 30u64..EPOCH, EPOCH..4 * EPOCH, Just(86_400u64)].prop_map(Step::Advance),
+        1 => (v.clone(), 0u64..50).prop_map(|(a, b)| Step::DoubleSign(a, b)),
+        1 => (v.clone(), 1u64..700).prop_map(|(a, b)| Step::Downtime(a, b)),
+    ]
+}
+
+fn genesis() -> Genesis {
+    let mut accounts: Vec<GenesisAccount> = (0..STAKERS)
+        .map(|i| GenesisAccount {
+            address: staker(i),
+            balances: [
+                ("RAM".to_owned(), Amount::new(10_000 * E18)),
+                ("stETH".to_owned(), Amount::new(10_000 * E18)),
+            ]
+            .into(),
+        })
+        .collect();
+    accounts.push(GenesisAccount {
+        address: service(),
+        balances: [("RAM".to_owned(), Amount::new(100_000 * E18))].into(),
+    });
+    // Everyone else pays base fees too.
+    for a in (0..OPERATORS)
+        .map(operator)
+        .chain((0..VALIDATORS).map(validator))
+    {
+        accounts.push(GenesisAccount {
+            address: a,
+            balances: [("RAM".to_owned(), Amount::new(E18))].into(),
+        });
+    }
+    Genesis {
+        chain_id: 1,
+        time: Timestamp::new(0),
+        governance: Some(dev_address("governance")),
+        params: serde_json::from_value(serde_json::json!({
+            "epoch_length_s": EPOCH, "bonding_epochs": 1, "unbonding_period_s": 3 * EPOCH,
+            "withdrawal_delay_s": 2 * EPOCH, "deallocation_delay_s": 2 * EPOCH,
+            "resolution_delay_s": EPOCH, "commission_delay_s": EPOCH, "jail_period_s": 300,
+            "downtime_window_blocks": 500, "protocol_fee_bps": 300, "inflation_bps": 500,
+            "base_fee": "1000", "max_unbondings_per_delegator": 6, "max_withdrawals_per_staker": 6,
+        }))
+        .expect("params"),
+        assets: vec![GenesisAsset {
+            symbol: "stETH".into(),
+            decimals: 18,
+            issuer: Some(dev_address("bridge")),
+            restakable: true,
+        }],
+        accounts,
+        validators: (0..VALIDATORS)
+            .map(|i| GenesisValidator {
+                address: validator(i),
+                self_bond: Amount::new((2 + i as u128) * 1_000 * E18),
+                commission_bps: Bps::new(500),
+            })
+            .collect(),
+    }
+}
+
+fn setup() -> Chain {
+    let mut chain = Chain::new(&genesis());
+    chain.state.set_invariant_checks(false);
+    for i in 0..OPERATORS {
+        chain.register_operator(operator(i), 1_000 * i as u32);
+    }
+    chain.register_instant_service(service(), WAD / 2);
+    for (id, strategies) in [
+        vec!["stETH", "stRAM", "RAM-native"],
+        vec!["stETH", "RAM-native"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        chain.must(
+            service(),
+            Action::CreateOperatorSet {
+                set_id: id as u32,
+                strategies: strategies.into_iter().map(str::to_owned).collect(),
+                admission: Admission::Open,
+            },
+        );
+        for o in 0..OPERATORS {
+            chain.must(operator(o), Action::RegisterForSet { set: set(id) });
+        }
+    }
+    chain
+}
+
+fn shares(part: Option<u128>) -> ShareAmount {
+    part.map_or(ShareAmount::All, |n| ShareAmount::Exact(Shares::new(n)))
+}
+
+/// State that a rejected transaction by `signer` must not change: everything but the nonce
+/// table and the balances its fee moves (the signer's and the fee pool's).
+fn snapshot(chain: &Chain, signer: Address) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let fee_pool = rampart_core::ids::module::fee_pool();
+    let mut entries = chain.state.encoded_entries();
+    entries.retain(|(k, _)| {
+        let paid_fee = k[0] == Balances::ID
+            && (k[1..21] == signer.as_slice()[..] || k[1..21] == fee_pool.as_slice()[..]);
+        k[0] != Accounts::ID && !paid_fee
+    });
+    entries
+}
+
+fn withdrawal(chain: &Chain, s: usize, index: usize) -> WithdrawalId {
+    let mine: Vec<WithdrawalId> = chain
+        .state
+        .range::<StakerWithdrawals, _>((staker(s), WithdrawalId(0))..)
+        .take_while(|((a, _), _)| *a == staker(s))
+        .map(|((_, id), _)| *id)
+        .collect();
+    mine.get(index).copied().unwrap_or(WithdrawalId(u64::MAX))
+}
+
+fn action(chain: &Chain, step: &Step) -> Option<(Address, Action)> {
+    let strategy = |i: usize, v: usize| (STRATEGIES[i].to_owned(), (i == 2).then(|| validator(v)));
+    Some(match *step {
+        Step::DelegateBase(s, v, a) => (
+            staker(s),
+            Action::DelegateBase {
+                validator: validator(v),
+                amount: Amount::new(a),
+            },
+        ),
+        Step::UndelegateBase(s, v, p) => (
+            staker(s),
+            Action::UndelegateBase {
+                validator: validator(v),
+                shares: Some(shares(p)),
+                amount: None,
+            },
+        ),
+        Step::RedelegateBase(s, a, b, p) => (
+            staker(s),
+            Action::RedelegateBase {
+                from_validator: validator(a),
+                to_validator: validator(b),
+                shares: Some(shares(p)),
+                amount: None,
+            },
+        ),
+        Step::ClaimUnbonded(s) => (staker(s), Action::ClaimUnbonded {}),
+        Step::SetCommission(v, b) => (
+            validator(v),
+            Action::SetValidatorCommission {
+                commission_bps: Bps::new(b),
+            },
+        ),
+        Step::Unjail(v) => (validator(v), Action::Unjail {}),
+        Step::PayProposer(s, a) => (
+            staker(s),
+            Action::PayProposer {
+                amount: Amount::new(a),
+            },
+        ),
+        Step::LstDeposit(s, a) => (
+            staker(s),
+            Action::LstDeposit {
+                amount: Amount::new(a),
+                min_lst_out: None,
+            },
+        ),
+        Step::LstRedeem(s, p) => (staker(s), Action::LstRequestRedeem { shares: shares(p) }),
+        Step::LstClaim(s, id) => (staker(s), Action::LstClaim { id }),
+        Step::Deposit(s, asset, a) => (
+            staker(s),
+            Action::Deposit {
+                asset: ["stETH", "stRAM"][asset].into(),
+                amount: Amount::new(a),
+                min_shares_out: None,
+            },
+        ),
+        Step::RestakeNative(s, v, p) => (
+            staker(s),
+            Action::RestakeNative {
+                validator: validator(v),
+                shares: Some(shares(p)),
+                amount: None,
+            },
+        ),
+        Step::Delegate(s, o, st, v, p) => {
+            let (strategy, validator) = strategy(st, v);
+            (
+                staker(s),
+                Action::Delegate {
+                    operator: operator(o),
+                    strategy,
+                    shares: shares(p),
+                    validator,
+                },
+            )
+        }
+        Step::Allocate(o, set_i, st, m) => (
+            operator(o),
+            Action::Allocate {
+                set: set(set_i),
+                strategy: STRATEGIES[st].into(),
+                magnitude: Wad::new(m),
+            },
+        ),
+        Step::Queue(s, o, st, v, p) => {
+            let (strategy, validator) = strategy(st, v);
+            (
+                staker(s),
+                Action::QueueWithdrawal {
+                    operator: Some(operator(o)),
+                    strategy,
+                    shares: shares(p),
+                    validator,
+                },
+            )
+        }
+        Step::Complete(s, index, as_shares) => (
+            staker(s),
+            Action::CompleteWithdrawal {
+                id: withdrawal(chain, s, index),
+                receive: if as_shares {
+                    Receive::Shares
+                } else {
+                    Receive::Tokens
+                },
+            },
+        ),
+        Step::Redelegate(s, a, b, st, v, p) => {
+            let (strategy, validator) = strategy(st, v);
+            (
+                staker(s),
+                Action::Redelegate {
+                    from_operator: operator(a),
+                    to_operator: operator(b),
+                    strategy,
+                    shares: shares(p),
+                    validator,
+                },
+            )
+        }
+        Step::Slash(o, set_i, w) => {
+            let strategies = if set_i == 0 {
+                vec!["stETH", "stRAM", "RAM-native"]
+            } else {
+                vec!["stETH", "RAM-native"]
+            };
+            (
+                service(),
+                Action::Slash(SlashArgs {
+                    operator: operator(o),
+                    set: set(set_i),
+                    strategies: strategies.into_iter().map(str::to_owned).collect(),
+                    wad: Wad::new(w),
+                    evidence: String::new(),
+                }),
+            )
+        }
+        Step::Program(set_i, a, epochs, allocated) => (
+            service(),
+            Action::CreateRewardProgram(CreateRewardProgram {
+                service: service(),
+                set: set(set_i),
+                asset: "RAM".into(),
+                amount: Amount::new(a),
+                start: None,
+                duration_s: Duration::new(epochs * EPOCH),
+                weighting: if allocated {
+                    Weighting::Allocated
+                } else {
+                    Weighting::Delegated
+                },
+                multipliers: None,
+            }),
+        ),
+        Step::ClaimRewards(s) => (
+            staker(s),
+            Action::ClaimRewards {
+                operator: None,
+                strategy: None,
+            },
+        ),
+        Step::ServiceCommission(o, b) => (
+            operator(o),
+            Action::SetServiceCommission {
+                service: service(),
+                commission_bps: Bps::new(b),
+            },
+        ),
+        Step::Advance(_) | Step::DoubleSign(..) | Step::Downtime(..) => return None,
+    })
+}
+
+/// Runs one step; `Err` describes a broken property.
+fn apply(chain: &mut Chain, step: &Step) -> Result<(), String> {
+    match action(chain, step) {
+        Some((signer, action)) => {
+            let before = snapshot(chain, signer);
+            if chain.send(signer, action).is_err() && snapshot(chain, signer) != before {
+                return Err(format!("{step:?}: a rejected transaction changed state"));
+            }
+        }
+        None => match *step {
+            Step::Advance(seconds) => {
+                let t = chain.now() + seconds;
+                chain.advance_to(t);
+            }
+            Step::DoubleSign(v, back) | Step::Downtime(v, back) => {
+                let fault = if matches!(step, Step::DoubleSign(..)) {
+                    Fault::DoubleSign {
+                        validator: validator(v),
+                        height: Some(Height::new(chain.header.height.get().saturating_sub(back))),
+                    }
+                } else {
+                    Fault::Downtime {
+                        validator: validator(v),
+                        blocks: back,
+                    }
+                };
+                let before = snapshot(chain, Address::ZERO);
+                chain.state.begin_tx();
+                let mut events = Vec::new();
+                let (height, now) = (chain.header.height, chain.header.time);
+                match rampart_core::base::apply_fault(
+                    &mut chain.state,
+                    &mut events,
+                    &fault,
+                    height,
+                    now,
+                ) {
+                    Ok(()) => chain.state.commit_tx(),
+                    Err(_) => {
+                        chain.state.rollback_tx();
+                        if snapshot(chain, Address::ZERO) != before {
+                            return Err(format!("{step:?}: a rejected fault changed state"));
+                        }
+                    }
+                }
+                chain.state.discard_journal();
+            }
+            _ => unreachable!("every transaction step has an action"),
+        },
+    }
+    let violations = invariants::check(&chain.state);
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("after {step:?}: {violations:?}"))
+    }
+}
+
+fn run(steps: &[Step]) -> Result<(), String> {
+    let mut chain = setup();
+    for (i, step) in steps.iter().enumerate() {
+        apply(&mut chain, step).map_err(|e| format!("step {i}: {e}"))?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_layer_keeps_every_invariant_and_rejections_change_nothing(
+        steps in prop::collection::vec(step(), 1..90)
+    ) {
+        if let Err(e) = run(&steps) {
+            return Err(TestCaseError::fail(e));
+        }
+    }
+}
+
+/// One long deterministic walk (seeded), so CI always covers thousands of steps.
+#[test]
+fn a_seeded_walk_of_3000_steps_over_every_layer_keeps_every_invariant() {
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+    );
+    let strategy = prop::collection::vec(step(), 3_000);
+    let steps = strategy.new_tree(&mut runner).expect("steps").current();
+    let mut chain = setup();
+    for (i, step) in steps.iter().enumerate() {
+        if let Err(e) = apply(&mut chain, step) {
+            panic!("step {i}: {e}");
+        }
+    }
+}
