@@ -1,5 +1,6 @@
 //! Random walks over the whole protocol — base layer, liquid staking, native restaking,
-//! restaking, reward programs, faults and time — with the invariants of PROTOCOL.md §12 checked
+//! restaking, reward programs, liquid restaking vaults (one on stETH, one on the LST), faults and
+//! time — with the invariants of PROTOCOL.md §12 checked
 //! after every step, and every rejected transaction checked to have changed nothing but its
 //! signer's nonce. (The restaking ledger alone is also checked against an exact reference model in
 //! `state_machine.rs`; here the point is that every layer composes without breaking an invariant.)
@@ -13,7 +14,8 @@ use rampart_core::ids::WithdrawalId;
 use rampart_core::num::{ShareAmount, Shares};
 use rampart_core::restaking::{Admission, Receive, SlashArgs};
 use rampart_core::rewards::{CreateRewardProgram, Weighting};
-use rampart_core::state::{Accounts, Balances, StakerWithdrawals, Table};
+use rampart_core::state::{Accounts, Balances, StakerWithdrawals, Table, VaultOwnerRequests};
+use rampart_core::vault::{AmountOrAll, CreateVault, Policy, VaultFees};
 use rampart_core::{
     Action, Address, Amount, Bps, Duration, Height, SetRef, Timestamp, WAD, Wad, invariants,
 };
@@ -27,6 +29,8 @@ const OPERATORS: usize = 2;
 const EPOCH: u64 = 600;
 /// Strategies a position can name: stETH, the LST, native stake (with a validator).
 const STRATEGIES: [&str; 3] = ["stETH", "stRAM", "RAM-native"];
+/// Vaults (LRT symbols) and their assets.
+const VAULTS: [(&str, &str); 2] = [("rstETH", "stETH"), ("rstRAM", "stRAM")];
 
 fn staker(i: usize) -> Address {
     dev_address(&format!("s{i}"))
@@ -39,6 +43,9 @@ fn operator(i: usize) -> Address {
 }
 fn service() -> Address {
     dev_address("svc")
+}
+fn curator() -> Address {
+    dev_address("curator")
 }
 fn set(i: usize) -> SetRef {
     SetRef {
@@ -73,6 +80,12 @@ enum Step {
     Advance(u64),
     DoubleSign(usize, u64),
     Downtime(usize, u64),
+    VaultDeposit(usize, usize, u128),
+    VaultExit(usize, usize, Option<u128>, bool),
+    VaultClaim(usize, usize),
+    VaultAllocate(usize, usize, u128),
+    VaultDeallocate(usize, usize, Option<u128>),
+    VaultHarvest(usize),
 }
 
 fn amount() -> impl Strategy<Value = u128> {
@@ -119,6 +132,12 @@ fn step() -> impl Strategy<Value = Step> {
         5 => prop_oneof![1u64..30, 30u64..EPOCH, EPOCH..4 * EPOCH, Just(86_400u64)].prop_map(Step::Advance),
         1 => (v.clone(), 0u64..50).prop_map(|(a, b)| Step::DoubleSign(a, b)),
         1 => (v.clone(), 1u64..700).prop_map(|(a, b)| Step::Downtime(a, b)),
+        3 => (s.clone(), 0usize..2, amount()).prop_map(|(a, b, c)| Step::VaultDeposit(a, b, c)),
+        2 => (s.clone(), 0usize..2, part(), any::<bool>()).prop_map(|(a, b, c, d)| Step::VaultExit(a, b, c, d)),
+        1 => (s.clone(), 0usize..4).prop_map(|(a, b)| Step::VaultClaim(a, b)),
+        2 => (0usize..2, o.clone(), amount()).prop_map(|(a, b, c)| Step::VaultAllocate(a, b, c)),
+        1 => (0usize..2, o.clone(), part()).prop_map(|(a, b, c)| Step::VaultDeallocate(a, b, c)),
+        1 => (0usize..2).prop_map(Step::VaultHarvest),
     ]
 }
 
@@ -136,6 +155,14 @@ fn genesis() -> Genesis {
     accounts.push(GenesisAccount {
         address: service(),
         balances: [("RAM".to_owned(), Amount::new(100_000 * E18))].into(),
+    });
+    accounts.push(GenesisAccount {
+        address: curator(),
+        balances: [
+            ("RAM".to_owned(), Amount::new(100 * E18)),
+            ("stETH".to_owned(), Amount::new(E18)),
+        ]
+        .into(),
     });
     // Everyone else pays base fees too.
     for a in (0..OPERATORS)
@@ -202,7 +229,53 @@ fn setup() -> Chain {
             chain.must(operator(o), Action::RegisterForSet { set: set(id) });
         }
     }
+    chain.must(
+        curator(),
+        Action::LstDeposit {
+            amount: Amount::new(10 * E18),
+            min_lst_out: None,
+        },
+    );
+    for (lrt, asset) in VAULTS {
+        chain.must(
+            curator(),
+            Action::CreateVault(Box::new(CreateVault {
+                asset: asset.into(),
+                curator: None,
+                lrt_symbol: lrt.into(),
+                fees: VaultFees {
+                    management_bps: Bps::new(200),
+                    performance_bps: Bps::new(1_000),
+                    deposit_bps: Bps::new(5),
+                    withdrawal_bps: Bps::new(10),
+                },
+                deposit_cap: Amount::new(1_000_000 * E18),
+                buffer_bps: Bps::new(1_000),
+                policy: Policy {
+                    allowed_operators: (0..OPERATORS).map(operator).collect(),
+                    allowed_services: vec![service()],
+                    max_per_operator_bps: Bps::new(10_000),
+                },
+                seed_amount: Amount::new(E18),
+                min_request: Some(Amount::new(1_000)),
+            })),
+        );
+    }
     chain
+}
+
+fn vault_request(chain: &Chain, s: usize, index: usize) -> u64 {
+    let mine: Vec<u64> = chain
+        .state
+        .range::<VaultOwnerRequests, _>((staker(s), 0u64)..)
+        .take_while(|((a, _), _)| *a == staker(s))
+        .map(|((_, id), _)| *id)
+        .collect();
+    mine.get(index).copied().unwrap_or(u64::MAX)
+}
+
+fn lrt(part: Option<u128>) -> AmountOrAll {
+    part.map_or(AmountOrAll::All, |n| AmountOrAll::Exact(Amount::new(n)))
 }
 
 fn shares(part: Option<u128>) -> ShareAmount {
@@ -400,6 +473,57 @@ fn action(chain: &Chain, step: &Step) -> Option<(Address, Action)> {
             Action::SetServiceCommission {
                 service: service(),
                 commission_bps: Bps::new(b),
+            },
+        ),
+        Step::VaultDeposit(s, v, a) => (
+            staker(s),
+            Action::VaultDeposit {
+                vault: VAULTS[v].0.into(),
+                amount: Amount::new(a),
+                min_lrt_out: None,
+            },
+        ),
+        Step::VaultExit(s, v, p, instant) => (
+            staker(s),
+            if instant {
+                Action::VaultWithdrawInstant {
+                    vault: VAULTS[v].0.into(),
+                    lrt: lrt(p),
+                    min_out: None,
+                }
+            } else {
+                Action::VaultRequestWithdrawal {
+                    vault: VAULTS[v].0.into(),
+                    lrt: lrt(p),
+                }
+            },
+        ),
+        Step::VaultClaim(s, index) => (
+            staker(s),
+            Action::VaultClaim {
+                id: vault_request(chain, s, index),
+            },
+        ),
+        Step::VaultAllocate(v, o, a) => (
+            curator(),
+            Action::VaultAllocate {
+                vault: VAULTS[v].0.into(),
+                operator: operator(o),
+                amount: Amount::new(a),
+            },
+        ),
+        Step::VaultDeallocate(v, o, p) => (
+            curator(),
+            Action::VaultDeallocate {
+                vault: VAULTS[v].0.into(),
+                operator: operator(o),
+                amount: lrt(p),
+            },
+        ),
+        Step::VaultHarvest(v) => (
+            staker(0),
+            Action::VaultHarvest {
+                vault: VAULTS[v].0.into(),
             },
         ),
         Step::Advance(_) | Step::DoubleSign(..) | Step::Downtime(..) => return None,
