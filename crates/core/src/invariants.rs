@@ -414,9 +414,10 @@ fn liquid_staking(state: &State, v: &mut Vec<String>) -> Res<()> {
     let Ok(pool) = crate::lst::pool(state) else {
         return Ok(());
     };
-    let mut owed = Amount::ZERO;
+    let (mut owed, mut queued) = (Amount::ZERO, Amount::ZERO);
     for (id, r) in state.iter::<Redemptions>() {
         owed = owed.checked_add(r.value_at_request)?;
+        queued = queued.checked_add(r.lst)?;
         if !state.contains::<crate::state::AccountRedemptions>(&(r.owner, *id)) {
             v.push(format!(
                 "lst: redemption {id} is missing from its owner's index"
@@ -425,6 +426,12 @@ fn liquid_staking(state: &State, v: &mut Vec<String>) -> Res<()> {
     }
     if state.count::<crate::state::AccountRedemptions>() != state.count::<Redemptions>() {
         v.push("lst: the owners' redemption index lists redemptions that do not exist".into());
+    }
+    if queued != pool.queued {
+        v.push(format!(
+            "lst: redemptions hold {queued} units, the pool records {}",
+            pool.queued
+        ));
     }
     if owed != pool.owed {
         v.push(format!(

@@ -4,14 +4,16 @@
 //!
 //! # Arithmetic
 //!
-//! The pool's value is its liquid buffer, plus its base delegations (free, pending, locked) and
-//! unbonding entries at their current values, minus what it owes to redemptions. With `S` LST
-//! supply, `V` value and `v` virtual shares: deposits mint `floor(amount · (S + v) / (V + v))`;
-//! a redemption burns its LST at request, fixing `value_at_request = floor(lst · (V + v) /
-//! (S + v))`, and pays at claim `min(value_at_request, floor(lst · (V' + v) / (S' + v)))` — so a
-//! slash during the queue is shared with the holders who stayed, and rewards after the request are
-//! not. The fee is `ceil(reward · lst_fee_bps)` of each epoch's increase in value, minted as LST to
-//! the treasury at the rate after the fee.
+//! The pool's value `V` is its liquid buffer, plus its base delegations (free, pending, locked)
+//! and unbonding entries at their current values. Its units are the LST supply `S` plus the
+//! `queued` units of redemptions not yet paid: a redemption burns its LST at request but its
+//! units stay in the pool, exposed like everyone's, until it is paid. With `v` virtual shares the
+//! rate is `(V + v) / (S + queued + v)`: deposits mint `floor(amount / rate)`; a redemption fixes
+//! `value_at_request = floor(lst · rate)` and pays at claim `min(value_at_request, floor(lst ·
+//! rate'))` — a slash during the queue falls on redeemers and holders in exactly the same
+//! proportion, and rewards after the request stay with the holders. The fee is
+//! `ceil(reward · lst_fee_bps)` of each epoch's increase in value, minted as LST to the treasury
+//! at the rate after the fee.
 //!
 //! # Invariants
 //!
@@ -42,8 +44,11 @@ pub const LST_SYMBOL: &str = "stRAM";
 pub struct LstPool {
     /// The LST asset.
     pub asset: AssetId,
-    /// Σ value at request of unclaimed redemptions.
+    /// Σ value at request of unclaimed redemptions (the most they can take: what the pool keeps
+    /// liquid for them).
     pub owed: Amount,
+    /// LST units of unclaimed redemptions: burned, but still counted in the pool's units.
+    pub queued: Amount,
     /// RAM in the pool's unbonding entries, after any slash that reached them.
     pub unbonding: Amount,
     /// Value after the last fee charge (deposits add to it, redemptions take from it).
@@ -108,8 +113,9 @@ pub fn pool(state: &State) -> Result<LstPool> {
         .ok_or_else(|| Error::UnknownAsset(LST_SYMBOL.to_owned()))
 }
 
-/// The pool's assets and value: (assets, value = assets − owed).
-pub fn value(state: &State, p: &LstPool) -> Result<(Amount, Amount)> {
+/// The pool's value: everything it holds, at current values.
+pub fn value(state: &State) -> Result<Amount> {
+    let p = pool(state)?;
     let mut assets =
         bank::balance(state, module::lst_pool(), AssetId::NATIVE).checked_add(p.unbonding)?;
     for ((_, v), _) in state
@@ -120,35 +126,35 @@ pub fn value(state: &State, p: &LstPool) -> Result<(Amount, Amount)> {
             assets = assets.checked_add(base::base_delegation_value(state, *v, &d)?.total()?)?;
         }
     }
-    let value = assets.saturating_sub(p.owed);
-    Ok((assets, value))
+    Ok(assets)
 }
 
-fn supply(state: &State, p: &LstPool) -> Result<Amount> {
-    Ok(bank::asset(state, p.asset)?.supply)
+/// The pool's units: LST supply plus the units of unpaid redemptions.
+pub fn units(state: &State, p: &LstPool) -> Result<Amount> {
+    Ok(bank::asset(state, p.asset)?.supply.checked_add(p.queued)?)
 }
 
 /// RAM per LST, × 1e18, with the virtual offset.
 pub fn rate_wad(state: &State) -> Result<u128> {
     let p = pool(state)?;
-    let (_, value) = value(state, &p)?;
+    let value = value(state)?;
     let v = state.params().virtual_shares;
     Ok(mul_div_floor(
         value.get().saturating_add(v),
         crate::num::WAD,
-        supply(state, &p)?.get().saturating_add(v),
+        units(state, &p)?.get().saturating_add(v),
     )?)
 }
 
 /// RAM that `lst` is worth now (floor).
 pub fn lst_value(state: &State, lst: Amount) -> Result<Amount> {
     let p = pool(state)?;
-    let (_, value) = value(state, &p)?;
+    let value = value(state)?;
     let v = state.params().virtual_shares;
     Ok(Amount::new(mul_div_floor(
         lst.get(),
         value.get().saturating_add(v),
-        supply(state, &p)?.get().saturating_add(v),
+        units(state, &p)?.get().saturating_add(v),
     )?))
 }
 
@@ -163,11 +169,11 @@ pub fn deposit(
         return Err(Error::invalid("amount", "must be positive"));
     }
     let mut p = pool(state)?;
-    let (_, value) = value(state, &p)?;
+    let value = value(state)?;
     let v = state.params().virtual_shares;
     let minted = Amount::new(mul_div_floor(
         amount.get(),
-        supply(state, &p)?.get().saturating_add(v),
+        units(state, &p)?.get().saturating_add(v),
         value.get().saturating_add(v),
     )?);
     if minted.is_zero() {
@@ -210,7 +216,7 @@ pub fn request_redeem(state: &mut State, ctx: &mut Ctx, shares: ShareAmount) -> 
     let id = p.next_redemption;
     p.next_redemption = id.checked_add(1).ok_or(MathError::Overflow)?;
     p.owed = p.owed.checked_add(value_at_request)?;
-    p.last_value = p.last_value.saturating_sub(value_at_request);
+    p.queued = p.queued.checked_add(lst)?;
     p.requested_this_epoch = p.requested_this_epoch.checked_add(value_at_request)?;
     state.put::<LstPools>((), p);
     let epoch = state.meta().epoch;
@@ -260,8 +266,7 @@ pub fn claim(state: &mut State, ctx: &mut Ctx, id: u64) -> Result<Amount> {
         });
     };
     let mut p = pool(state)?;
-    // Its value at finalization: the burned LST priced at today's rate (`owed` is already out of
-    // the pool's value, so the rate is that of the holders who stayed).
+    // Its value at finalization: its units at today's rate, the holders' rate.
     let now_value = lst_value(state, r.lst)?;
     let paid = r.value_at_request.min(now_value);
     let buffer = bank::balance(state, module::lst_pool(), AssetId::NATIVE);
@@ -274,10 +279,9 @@ pub fn claim(state: &mut State, ctx: &mut Ctx, id: u64) -> Result<Amount> {
     }
     bank::transfer(state, module::lst_pool(), r.owner, AssetId::NATIVE, paid)?;
     p.owed = p.owed.checked_sub(r.value_at_request)?;
-    // What the redemption does not take back stays with the holders.
-    p.last_value = p
-        .last_value
-        .checked_add(r.value_at_request.checked_sub(paid)?)?;
+    p.queued = p.queued.checked_sub(r.lst)?;
+    // The pool's value falls by what was paid; what the cap keeps back stays with the holders.
+    p.last_value = p.last_value.saturating_sub(paid);
     state.put::<LstPools>((), p);
     state.delete::<Redemptions>(&id);
     state.delete::<AccountRedemptions>(&(r.owner, id));
@@ -353,14 +357,14 @@ pub fn on_epoch(
     let mut p = pool(state)?;
     let free = buffer.saturating_sub(p.owed);
     rebalance(state, free)?;
-    let (_, value) = value(state, &p)?;
+    let value = value(state)?;
     p.last_value = value;
     state.put::<LstPools>((), p.clone());
     snapshot(state, &p, value, now)
 }
 
 fn charge_fee(state: &mut State, events: &mut Vec<Event>, p: &mut LstPool) -> Result<()> {
-    let (_, value) = value(state, p)?;
+    let value = value(state)?;
     let reward = value.saturating_sub(p.last_value);
     let fee = Amount::new(mul_div_ceil(
         reward.get(),
@@ -371,11 +375,11 @@ fn charge_fee(state: &mut State, events: &mut Vec<Event>, p: &mut LstPool) -> Re
         return Ok(());
     }
     let v = state.params().virtual_shares;
-    let supply = supply(state, p)?;
-    // New LST worth `fee` at the rate after minting: fee · (S + v) / (V − fee + v).
+    let units = units(state, p)?;
+    // New LST worth `fee` at the rate after minting: fee · (U + v) / (V − fee + v).
     let minted = Amount::new(mul_div_floor(
         fee.get(),
-        supply.get().saturating_add(v),
+        units.get().saturating_add(v),
         value.get() - fee.get() + v,
     )?);
     bank::mint(state, events, module::treasury(), p.asset, minted)?;
@@ -496,7 +500,7 @@ fn snapshot(state: &mut State, p: &LstPool, value: Amount, now: Timestamp) -> Re
     if let Some(old) = epoch.get().checked_sub(window) {
         state.delete::<LstSnapshots>(&Epoch::new(old));
     }
-    let supply = supply(state, p)?;
+    let supply = units(state, p)?;
     if supply.is_zero() {
         return Ok(());
     }

@@ -1230,8 +1230,10 @@ pub struct LstView {
     pub rate_wad: Wad,
     /// Liquid RAM in the pool.
     pub buffer: Amount,
-    /// Owed to queued redemptions.
+    /// At most owed to queued redemptions (Σ value at request; kept liquid).
     pub owed: Amount,
+    /// LST units of queued redemptions, still exposed with the pool until paid.
+    pub queued: Amount,
     /// RAM unbonding for the pool.
     pub unbonding: Amount,
     /// Pool fee.
@@ -1252,7 +1254,7 @@ const QUEUE_HEAD: usize = 100;
 /// `lst {account?}`.
 pub fn lst_view(state: &State, account: Option<Address>) -> Result<LstView> {
     let p = crate::lst::pool(state)?;
-    let (_, value) = crate::lst::value(state, &p)?;
+    let value = crate::lst::value(state)?;
     // The account's redemptions, or the head of the queue.
     let queue: Vec<(u64, crate::lst::Redemption)> = match account {
         Some(a) => crate::lst::redemptions_of(state, a),
@@ -1290,6 +1292,7 @@ pub fn lst_view(state: &State, account: Option<Address>) -> Result<LstView> {
         rate_wad: Wad::new(crate::lst::rate_wad(state)?),
         buffer: crate::bank::balance(state, crate::ids::module::lst_pool(), AssetId::NATIVE),
         owed: p.owed,
+        queued: p.queued,
         unbonding: p.unbonding,
         fee_bps: state.params().lst_fee_bps,
         fees_charged: p.fees_charged,
