@@ -86,6 +86,10 @@ pub struct NodeConfig {
     /// Transaction size limits.
     #[serde(default)]
     pub tx: TxLimits,
+    /// Display names of accounts, shown by the dashboard and listed by `GET /v1/network`
+    /// (`rampart dev` names its demo accounts).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<Address, String>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -109,6 +113,7 @@ impl NodeConfig {
             mempool: MempoolLimits::default(),
             http: HttpLimits::default(),
             tx: TxLimits::default(),
+            labels: std::collections::BTreeMap::new(),
         }
     }
 
