@@ -74,7 +74,9 @@ pub struct NodeConfig {
     /// Most transactions in one block.
     #[serde(default = "default_max_block_txs")]
     pub max_block_txs: usize,
-    /// The proposer named in headers (receives priority tips); none: tips go to the fee pool.
+    /// The proposer named in headers (receives priority tips); none: the stake-weighted active
+    /// validator the protocol picks for each height (`proposer_for`), or no proposer (tips go to
+    /// the fee pool) when there is no active validator.
     #[serde(default)]
     pub proposer: Option<Address>,
     /// Mempool limits.

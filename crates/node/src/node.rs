@@ -183,10 +183,19 @@ impl Shared {
         let mut chain = self.chain_mut();
         let txs = self.mempool().propose(self.config.max_block_txs);
         let head = chain.head().clone();
+        // Without a configured proposer, the block names the stake-weighted one the protocol
+        // picks for this height (as the scenario runner does), so tips and builder payments
+        // reach a validator.
+        let proposer = self.config.proposer.or_else(|| {
+            rampart_core::base::proposer_for(
+                chain.state(),
+                rampart_core::Height::new(head.height + 1),
+            )
+        });
         let proposal = Proposal {
             height: head.height + 1,
             time: time.max(head.time),
-            proposer: self.config.proposer,
+            proposer,
             txs,
         };
         let signers: BTreeSet<Address> = proposal.txs.iter().map(|t| t.tx.signer).collect();
