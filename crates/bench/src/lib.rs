@@ -75,15 +75,37 @@ impl Chain {
                 .collect(),
             validators: Vec::new(),
         };
+        Self::from_genesis(&genesis)
+    }
+
+    /// A chain from any genesis (invariant checks off: benchmarks measure the work itself).
+    pub fn from_genesis(genesis: &Genesis) -> Self {
         let mut state = genesis.build().expect("genesis");
         state.set_invariant_checks(false);
         let header = BlockHeader::new(Height::new(1), genesis.time, None);
         begin_block(&mut state, &header).expect("block");
+        state.discard_journal();
         Self {
             state,
             header,
             nonces: Default::default(),
         }
+    }
+
+    /// Opens the next block at unix time `t` (one block; every epoch boundary crossed is
+    /// processed); returns its events.
+    pub fn advance_to(&mut self, t: u64) -> Vec<rampart_core::Event> {
+        let block_time = self.state.params().block_time_s.get().max(1);
+        let blocks = (t.saturating_sub(self.header.time.get()) / block_time).max(1);
+        let header = BlockHeader::new(
+            Height::new(self.header.height.get() + blocks),
+            Timestamp::new(t),
+            None,
+        );
+        let events = begin_block(&mut self.state, &header).expect("begin_block");
+        self.state.discard_journal();
+        self.header = header;
+        events
     }
 
     /// Executes one transaction; panics if it is rejected or fails (benchmarks only run valid

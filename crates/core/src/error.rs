@@ -284,8 +284,22 @@ pub enum Error {
     /// The block has no proposer to pay.
     #[error("this block has no proposer")]
     NoProposer,
+    /// A claim found nothing claimable yet.
+    #[error("{account} has nothing to claim: {what}")]
+    NothingToClaim {
+        /// The claimant.
+        account: String,
+        /// What was looked for.
+        what: &'static str,
+    },
     /// The redemption's unbonding has not completed.
-    #[error("redemption {id} is not claimable yet (claimable from {claimable_at:?})")]
+    #[error(
+        "redemption {id} is not claimable yet ({})",
+        match claimable_at {
+            Some(t) => format!("claimable from {}", t.get()),
+            None => "its batch closes at the next epoch boundary".to_owned(),
+        }
+    )]
     RedemptionNotReady {
         /// The redemption.
         id: u64,
@@ -304,6 +318,9 @@ pub enum Error {
     },
 
     // --- withdrawals --------------------------------------------------------------------
+    /// No such (unclaimed) LST redemption.
+    #[error("unknown redemption {0}: never requested or already claimed")]
+    UnknownRedemption(u64),
     /// No such withdrawal.
     #[error("unknown withdrawal {0}")]
     UnknownWithdrawal(WithdrawalId),
@@ -365,8 +382,10 @@ impl Error {
             Self::CommissionChange(_) => "commission_change_refused",
             Self::NoProposer => "no_proposer",
             Self::RedemptionNotReady { .. } => "redemption_not_ready",
+            Self::NothingToClaim { .. } => "nothing_to_claim",
             Self::RedemptionNotFunded { .. } => "redemption_not_funded",
             Self::UnknownWithdrawal(_) => "unknown_withdrawal",
+            Self::UnknownRedemption(_) => "unknown_redemption",
             Self::WithdrawalNotReady { .. } => "withdrawal_not_ready",
         }
     }

@@ -51,10 +51,13 @@ pub struct YieldSource {
     /// The asset it is paid in.
     pub asset: String,
     /// Before fees, in RAM.
+    #[serde(serialize_with = "crate::num::i128_as_string")]
     pub gross: i128,
     /// Fees taken at this layer, in RAM.
+    #[serde(serialize_with = "crate::num::i128_as_string")]
     pub fees: i128,
     /// After fees, in RAM.
+    #[serde(serialize_with = "crate::num::i128_as_string")]
     pub net: i128,
     /// Seconds over which it was earned.
     pub window_s: u64,
@@ -68,6 +71,7 @@ pub struct FeeLine {
     /// Kind.
     pub kind: &'static str,
     /// In RAM.
+    #[serde(serialize_with = "crate::num::i128_as_string")]
     pub amount: i128,
 }
 
@@ -184,18 +188,18 @@ pub fn yield_view(state: &State, account: Address) -> Result<YieldView> {
         account,
         lst::pool(state).map(|p| p.asset).unwrap_or_default(),
     );
-    lst_yield(state, "LST", lst_held, &mut acc)?;
+    lst_yield(state, "LST", lst_held, true, &mut acc)?;
     restaking_yield(state, account, now, &mut acc)?;
     let n_auto = epochs_per_year(state);
     let mut layers = Vec::new();
     let (mut auto_net, mut manual_net) = (0i128, 0i128);
     for (layer, net, vt) in &acc.layers {
         let n = if *layer == "restaking" { 1 } else { n_auto };
-        let apr = apr_bps(*net, *vt);
+        let apr = apr_wad(*net, *vt);
         layers.push(LayerYield {
             layer,
-            apr_bps: apr,
-            apy_bps: apr.map(|a| apy_bps(a, n)),
+            apr_bps: apr.map(bps_of),
+            apy_bps: apr.map(|a| bps_of(apy_wad(a, n))),
             compounding_per_year: n,
         });
         if *layer == "restaking" {
@@ -212,19 +216,20 @@ pub fn yield_view(state: &State, account: Address) -> Result<YieldView> {
         .map(|(_, _, vt)| *vt)
         .max()
         .unwrap_or(U256::ZERO);
-    let apr_auto = apr_bps(auto_net, vt_account);
-    let apr_manual = apr_bps(manual_net, vt_account);
+    let apr_auto = apr_wad(auto_net, vt_account);
+    let apr_manual = apr_wad(manual_net, vt_account);
     let apr = match (apr_auto, apr_manual) {
         (None, None) => None,
         (a, m) => Some(a.unwrap_or(0) + m.unwrap_or(0)),
     };
-    let apy = apr.map(|_| apr_auto.map_or(0, |a| apy_bps(a, n_auto)) + apr_manual.unwrap_or(0));
+    // What compounds in an exchange rate compounds per epoch; claimed rewards do not compound.
+    let apy = apr.map(|_| apr_auto.map_or(0, |a| apy_wad(a, n_auto)) + apr_manual.unwrap_or(0));
     let has_auto = acc.layers.iter().any(|(l, _, _)| *l != "restaking");
     Ok(YieldView {
         account,
         value: acc.value,
-        apr_bps: apr,
-        apy_bps: apy,
+        apr_bps: apr.map(bps_of),
+        apy_bps: apy.map(bps_of),
         compounding_per_year: if has_auto { n_auto } else { 1 },
         layers,
         sources: acc.sources,
@@ -241,40 +246,74 @@ fn epochs_per_year(state: &State) -> u64 {
         .max(1)
 }
 
-/// `net / value_time × year`, in bps; `None` if nothing was held over time.
-fn apr_bps(net: i128, value_time: U256) -> Option<i64> {
+/// Signed WAD fixed point (1e18 = 100 %).
+const SWAD: i128 = WAD as i128;
+/// WAD per basis point.
+const WAD_PER_BPS: i128 = SWAD / BPS_DENOMINATOR as i128;
+
+/// `net / value_time × year` in WAD (1e18 = 100 %), rounded towards zero; `None` if nothing was
+/// held over time.
+pub fn apr_wad(net: i128, value_time: U256) -> Option<i128> {
     if value_time.is_zero() {
         return None;
     }
-    let magnitude = U256::from(net.unsigned_abs())
-        * U256::from(Duration::YEAR.get())
-        * U256::from(BPS_DENOMINATOR)
-        / value_time;
-    let bps = i64::try_from(magnitude).unwrap_or(i64::MAX);
-    Some(if net < 0 { -bps } else { bps })
+    let magnitude =
+        U256::from(net.unsigned_abs()) * U256::from(Duration::YEAR.get()) * U256::from(WAD)
+            / value_time;
+    let v = i128::try_from(magnitude).unwrap_or(i128::MAX);
+    Some(if net < 0 { -v } else { v })
 }
 
-/// `(1 + apr/n)^n − 1`, in bps, computed in WAD fixed point (floored at each step).
-pub fn apy_bps(apr_bps: i64, n: u64) -> i64 {
+/// `(1 + apr/n)^n − 1` in WAD, by squaring, each product floored (so never above the exact
+/// value by more than rounding, and never below −100 %).
+pub fn apy_wad(apr_wad: i128, n: u64) -> i128 {
     let n = n.max(1);
-    let step = i128::from(apr_bps) * WAD as i128 / (BPS_DENOMINATOR as i128 * i128::from(n));
-    let base = WAD as i128 + step;
+    let base = SWAD + apr_wad / i128::from(n);
     if base <= 0 {
-        return -(BPS_DENOMINATOR as i64);
+        return -SWAD;
     }
-    let mut result = U256::from(WAD);
-    let mut b = U256::from(base.unsigned_abs());
-    let mut e = n;
     let wad = U256::from(WAD);
+    let (mut result, mut b, mut e) = (wad, U256::from(base.unsigned_abs()), n);
     while e > 0 {
         if e & 1 == 1 {
             result = result * b / wad;
         }
-        b = b * b / wad;
         e >>= 1;
+        if e > 0 {
+            b = b * b / wad;
+        }
     }
-    let growth = i128::try_from(result).unwrap_or(i128::MAX) - WAD as i128;
-    i64::try_from(growth * BPS_DENOMINATOR as i128 / WAD as i128).unwrap_or(i64::MAX)
+    i128::try_from(result).unwrap_or(i128::MAX) - SWAD
+}
+
+/// The APR that compounds `n` times a year into `apy_wad` (the inverse of [`apy_wad`]), by
+/// bisection: the largest APR whose APY does not exceed it.
+pub fn apr_from_apy_wad(apy_wad_target: i128, n: u64) -> i128 {
+    let (mut lo, mut hi) = (-SWAD, apy_wad_target.max(0));
+    while lo < hi {
+        let mid = lo + (hi - lo + 1) / 2;
+        if apy_wad(mid, n) <= apy_wad_target {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
+}
+
+/// WAD to whole basis points, rounded towards zero.
+fn bps_of(wad: i128) -> i64 {
+    i64::try_from(wad / WAD_PER_BPS).unwrap_or(i64::MAX)
+}
+
+/// `net / value_time × year`, in bps; `None` if nothing was held over time.
+pub fn apr_bps(net: i128, value_time: U256) -> Option<i64> {
+    apr_wad(net, value_time).map(bps_of)
+}
+
+/// `(1 + apr/n)^n − 1`, in bps, from an APR in bps.
+pub fn apy_bps(apr_bps: i64, n: u64) -> i64 {
+    bps_of(apy_wad(i128::from(apr_bps) * WAD_PER_BPS, n))
 }
 
 fn base_yield(state: &State, account: Address, now: Timestamp, acc: &mut Acc) -> Result<()> {
@@ -307,7 +346,7 @@ fn base_yield(state: &State, account: Address, now: Timestamp, acc: &mut Acc) ->
                     gross: signed(net) + signed(fee),
                     fees: signed(fee),
                     net: signed(net),
-                    window_s: 0,
+                    window_s: window,
                 },
                 Amount::ZERO,
                 "validator_commission",
@@ -319,7 +358,13 @@ fn base_yield(state: &State, account: Address, now: Timestamp, acc: &mut Acc) ->
 
 /// The LST layer for `lst` held: rate change over the trailing window, split by the pool's
 /// sources, with its share of the pool fee.
-fn lst_yield(state: &State, holding: &str, lst_held: Amount, acc: &mut Acc) -> Result<()> {
+fn lst_yield(
+    state: &State,
+    holding: &str,
+    lst_held: Amount,
+    count_value: bool,
+    acc: &mut Acc,
+) -> Result<()> {
     if lst_held.is_zero() {
         return Ok(());
     }
@@ -327,7 +372,11 @@ fn lst_yield(state: &State, holding: &str, lst_held: Amount, acc: &mut Acc) -> R
     let window = state.params().yield_window_epochs;
     let first = Epoch::new(epoch.get().saturating_sub(window));
     let Some((_, then)) = state.range::<LstSnapshots, _>(first..=epoch).next() else {
-        acc.exposure("lst", lst::lst_value(state, lst_held)?, 0);
+        let value = lst::lst_value(state, lst_held)?;
+        if count_value {
+            acc.value = acc.value.checked_add(value)?;
+        }
+        acc.exposure("lst", value, 0);
         return Ok(());
     };
     let then = then.clone();
@@ -345,7 +394,9 @@ fn lst_yield(state: &State, holding: &str, lst_held: Amount, acc: &mut Acc) -> R
     )?);
     let net = signed(value_now) - signed(value_then);
     let window_s = state.now().saturating_since(then.time).get();
-    acc.value = acc.value.checked_add(value_now)?;
+    if count_value {
+        acc.value = acc.value.checked_add(value_now)?;
+    }
     acc.exposure("lst", value_now, window_s);
     let fees_share = |total: Amount| -> Result<i128> {
         Ok(signed(Amount::new(mul_div_floor(
@@ -386,7 +437,7 @@ fn lst_yield(state: &State, holding: &str, lst_held: Amount, acc: &mut Acc) -> R
                 gross: part + part_fee,
                 fees: part_fee,
                 net: part,
-                window_s: 0,
+                window_s,
             },
             Amount::ZERO,
             "lst_pool_fee",
@@ -436,7 +487,7 @@ fn restaking_yield(state: &State, account: Address, now: Timestamp, acc: &mut Ac
                     gross: signed(net) + fees,
                     fees,
                     net: signed(net),
-                    window_s: 0,
+                    window_s: window,
                 },
                 Amount::ZERO,
                 "protocol_fee",
@@ -452,7 +503,8 @@ fn restaking_yield(state: &State, account: Address, now: Timestamp, acc: &mut Ac
             }
         }
         if lst_asset == Some(term) {
-            lst_yield(state, &holding, tokens, acc)?;
+            // Its value is already counted as the restaking position's.
+            lst_yield(state, &holding, tokens, false, acc)?;
         }
         if is_native_term(term) {
             native_base_yield(
@@ -461,6 +513,7 @@ fn restaking_yield(state: &State, account: Address, now: Timestamp, acc: &mut Ac
                 withdrawable,
                 &p.base_index_at_since,
                 &holding,
+                window,
                 acc,
             )?;
         }
@@ -499,6 +552,7 @@ fn native_base_yield(
     shares: crate::num::Shares,
     at_since: &[U256],
     holding: &str,
+    window: u64,
     acc: &mut Acc,
 ) -> Result<()> {
     let v = base::validator(state, native_validator(state, term)?)?;
@@ -524,7 +578,7 @@ fn native_base_yield(
                 gross: signed(net) + signed(fee),
                 fees: signed(fee),
                 net: signed(net),
-                window_s: 0,
+                window_s: window,
             },
             Amount::ZERO,
             "validator_commission",
@@ -616,20 +670,29 @@ impl<'a> Path<'a> {
         let p = self.state.params().unbonding_period_s.get();
         self.step("undelegate_base", 0).step("claim_unbonded", p)
     }
+    /// Requesting a redemption at `self.at`: its batch closes at the next epoch boundary, then
+    /// the pool's stake unbonds.
     fn lst_redeem(self) -> Self {
+        let claimable = self.lst_batch_claimable(Epoch::containing(
+            self.at,
+            self.state.meta().genesis_time,
+            self.state.params().epoch_length_s,
+        ));
+        let wait = claimable.get().saturating_sub(self.at.get());
+        self.step("lst_request_redeem", 0).step("lst_claim", wait)
+    }
+    /// When the batch of redemptions requested in `epoch` becomes claimable (at the latest).
+    fn lst_batch_claimable(&self, epoch: Epoch) -> Timestamp {
         let state = self.state;
-        let next_boundary = state
-            .meta()
-            .epoch
+        let boundary = epoch
             .next()
             .and_then(|e| e.start(state.meta().genesis_time, state.params().epoch_length_s))
-            .unwrap_or(state.now());
-        let wait = next_boundary
-            .get()
-            .saturating_sub(self.at.get().max(state.now().get()));
-        let p = state.params().unbonding_period_s.get();
-        self.step("lst_request_redeem", 0)
-            .step("lst_claim", wait.saturating_add(p))
+            .unwrap_or(self.at);
+        Timestamp::new(
+            boundary
+                .get()
+                .saturating_add(state.params().unbonding_period_s.get()),
+        )
     }
     fn done(self, holding: String, value: Amount) -> ExitPathView {
         ExitPathView {
@@ -751,10 +814,9 @@ pub fn exit_view(state: &State, account: Address) -> Result<ExitView> {
         .filter(|(_, r)| r.owner == account)
     {
         let mut path = Path::new(state);
-        path = match lst::claimable_at(state, r.epoch) {
-            Some(t) => path.wait_until("lst_redemption", t),
-            None => path.lst_redeem_pending(),
-        };
+        let t =
+            lst::claimable_at(state, r.epoch).unwrap_or_else(|| path.lst_batch_claimable(r.epoch));
+        path = path.wait_until("lst_redemption", t);
         paths.push(
             path.step("lst_claim", 0)
                 .done(format!("redemption {id}"), r.value_at_request),
@@ -769,24 +831,6 @@ pub fn exit_view(state: &State, account: Address) -> Result<ExitView> {
     })
 }
 
-impl Path<'_> {
-    /// A redemption requested this epoch: it waits for the boundary, then the unbonding period.
-    fn lst_redeem_pending(self) -> Self {
-        let state = self.state;
-        let next = state
-            .meta()
-            .epoch
-            .next()
-            .and_then(|e| e.start(state.meta().genesis_time, state.params().epoch_length_s))
-            .unwrap_or(state.now());
-        let t = Timestamp::new(
-            next.get()
-                .saturating_add(state.params().unbonding_period_s.get()),
-        );
-        self.wait_until("lst_redemption", t)
-    }
-}
-
 /// After a restaking withdrawal: native stake still unbonds at the base layer; LST still redeems.
 fn underlying<'a>(path: Path<'a>, term: AssetId, lst_asset: Option<AssetId>) -> Path<'a> {
     if is_native_term(term) {
@@ -795,5 +839,106 @@ fn underlying<'a>(path: Path<'a>, term: AssetId, lst_asset: Option<AssetId>) -> 
         path.lst_redeem()
     } else {
         path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PCT: i128 = SWAD / 100;
+
+    /// Asserts `got` is within `tol` WAD of `want`.
+    fn near(got: i128, want: i128, tol: i128) {
+        assert!((got - want).abs() <= tol, "got {got}, want {want} ± {tol}");
+    }
+
+    #[test]
+    fn tv30_four_percent_apr_is_4_0808_percent_apy_daily_and_4_0742_monthly() {
+        // (1 + 0.04/365)^365 − 1 = 0.04080849…; (1 + 0.04/12)^12 − 1 = 0.04074154…
+        near(
+            apy_wad(4 * PCT, 365),
+            40_808_490_000_000_000,
+            10_000_000_000,
+        );
+        near(apy_wad(4 * PCT, 12), 40_741_540_000_000_000, 10_000_000_000);
+        assert_eq!(apy_bps(400, 365), 408);
+        assert_eq!(apy_bps(400, 12), 407);
+    }
+
+    #[test]
+    fn tv30_four_percent_apy_is_3_9223_percent_apr_daily() {
+        // 365 · ((1.04)^(1/365) − 1) = 0.0392228…
+        let apr = apr_from_apy_wad(4 * PCT, 365);
+        near(apr, 39_222_800_000_000_000, 100_000_000_000);
+        // And back again, within rounding.
+        near(apy_wad(apr, 365), 4 * PCT, 1_000_000);
+    }
+
+    #[test]
+    fn tv30_one_basis_point_a_day_is_3_65_percent_apr_and_3_7172_percent_apy() {
+        // 0.0001 per day on 1 unit held for 365 days.
+        let value = 1_000_000_000_000_000_000u128;
+        let net = i128::try_from(value / 10_000 * 365).unwrap();
+        let vt = U256::from(value) * U256::from(Duration::YEAR.get());
+        assert_eq!(apr_wad(net, vt), Some(365 * PCT / 100));
+        assert_eq!(apr_bps(net, vt), Some(365));
+        // (1.0001)^365 − 1 = 0.0371724…
+        near(
+            apy_wad(365 * PCT / 100, 365),
+            37_172_400_000_000_000,
+            100_000_000_000,
+        );
+        assert_eq!(apy_bps(365, 365), 371);
+    }
+
+    #[test]
+    fn tv30_rated_one_day_window_apr_is_3_421875_percent() {
+        // 0.003 ETH earned in one day by a 32 ETH validator.
+        let net = 3_000_000_000_000_000i128;
+        let vt = U256::from(32_000_000_000_000_000_000u128) * U256::from(86_400u64);
+        assert_eq!(apr_wad(net, vt), Some(34_218_750_000_000_000));
+        assert_eq!(apr_bps(net, vt), Some(342));
+    }
+
+    #[test]
+    fn losses_give_negative_apr_and_apy_never_below_minus_100_percent() {
+        let vt = U256::from(SWAD as u128) * U256::from(Duration::YEAR.get());
+        assert_eq!(apr_wad(-SWAD / 10, vt), Some(-SWAD / 10));
+        assert!(apy_wad(-SWAD / 10, 365) > -SWAD / 10);
+        assert_eq!(apy_wad(-3 * SWAD, 1), -SWAD);
+        assert_eq!(apr_wad(5, U256::ZERO), None);
+    }
+
+    #[test]
+    fn one_compounding_period_leaves_apr_unchanged() {
+        for apr in [0, 1, 4 * PCT, 123 * PCT, -50 * PCT] {
+            assert_eq!(apy_wad(apr, 1), apr);
+        }
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn apy_grows_with_apr_and_with_compounding(
+                a in 0i128..(5 * SWAD), b in 0i128..(5 * SWAD), n in 1u64..10_000,
+            ) {
+                let (lo, hi) = (a.min(b), a.max(b));
+                prop_assert!(apy_wad(lo, n) <= apy_wad(hi, n));
+                // Compounding more often never gives less (up to one rounding step per period).
+                prop_assert!(apy_wad(hi, n) + i128::from(n.min(64)) * 2 >= apy_wad(hi, 1));
+            }
+
+            #[test]
+            fn apr_from_apy_inverts_apy(apr in 0i128..(2 * SWAD), n in 1u64..1_000) {
+                let apy = apy_wad(apr, n);
+                let back = apr_from_apy_wad(apy, n);
+                prop_assert!(back >= apr, "{back} < {apr}");
+                prop_assert!(apy_wad(back, n) == apy);
+            }
+        }
     }
 }

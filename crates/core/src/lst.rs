@@ -243,7 +243,7 @@ pub fn claim(state: &mut State, ctx: &mut Ctx, id: u64) -> Result<Amount> {
     let r = state
         .get::<Redemptions>(&id)
         .cloned()
-        .ok_or_else(|| Error::invalid("id", format!("no redemption {id}")))?;
+        .ok_or(Error::UnknownRedemption(id))?;
     if r.owner != ctx.signer {
         return Err(Error::unauthorized(
             "lst_claim",

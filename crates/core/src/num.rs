@@ -257,6 +257,12 @@ impl Bps {
     }
 }
 
+/// Serializes a signed amount (a gain or a loss in base units) as a decimal string, like every
+/// other amount in the API.
+pub fn i128_as_string<S: Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
 impl fmt::Display for Bps {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} bps", self.0)

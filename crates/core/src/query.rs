@@ -964,7 +964,7 @@ pub struct ValidatorView {
     /// Commission.
     pub commission_bps: Bps,
     /// A commission change and the epoch it applies from.
-    pub pending_commission: Option<(Bps, crate::time::Epoch)>,
+    pub pending_commission: Option<PendingCommissionView>,
     /// Validator shares outstanding.
     pub shares: Shares,
     /// RAM bonded.
@@ -982,9 +982,29 @@ pub struct ValidatorView {
     /// Rewards by source.
     pub rewards: Vec<SourceView>,
     /// Double sign: (infraction height, slashed at height, bps).
-    pub double_sign: Option<(crate::time::Height, crate::time::Height, Bps)>,
+    pub double_sign: Option<DoubleSignView>,
     /// Its native-restaking term is `RAM-native` with this validator.
     pub index: u32,
+}
+
+/// A scheduled commission change.
+#[derive(Clone, Debug, Serialize)]
+pub struct PendingCommissionView {
+    /// The new rate.
+    pub commission_bps: Bps,
+    /// The first epoch it applies to.
+    pub from_epoch: crate::time::Epoch,
+}
+
+/// The double sign a validator was slashed for (it is tombstoned).
+#[derive(Clone, Debug, Serialize)]
+pub struct DoubleSignView {
+    /// Height of the infraction.
+    pub infraction_height: crate::time::Height,
+    /// Height at which the slash ran.
+    pub slashed_height: crate::time::Height,
+    /// Fraction slashed.
+    pub slash_bps: Bps,
 }
 
 /// `validator {validator}`.
@@ -999,7 +1019,12 @@ pub fn validator_view(state: &State, addr: Address) -> Result<ValidatorView> {
             _ => None,
         },
         commission_bps: v.commission,
-        pending_commission: v.pending_commission,
+        pending_commission: v.pending_commission.map(|(commission_bps, from_epoch)| {
+            PendingCommissionView {
+                commission_bps,
+                from_epoch,
+            }
+        }),
         shares: Shares::new(v.shares),
         bonded: v.bonded,
         pending_bonded: v.pending_bonded,
@@ -1015,9 +1040,11 @@ pub fn validator_view(state: &State, addr: Address) -> Result<ValidatorView> {
                 commission: v.sources[s.index()].commission,
             })
             .collect(),
-        double_sign: v
-            .double_sign
-            .map(|d| (d.infraction_height, d.slashed_height, d.bps)),
+        double_sign: v.double_sign.map(|d| DoubleSignView {
+            infraction_height: d.infraction_height,
+            slashed_height: d.slashed_height,
+            slash_bps: d.bps,
+        }),
         index: v.index,
     })
 }
@@ -1031,16 +1058,36 @@ pub struct BaseDelegationEntry {
     pub shares: Shares,
     /// RAM value of the free shares.
     pub value: Amount,
-    /// Bonds waiting: (activation epoch, RAM).
-    pub pending: Vec<(crate::time::Epoch, Amount)>,
-    /// Shares redelegated in and still reachable by their source: (from, value, matures_at).
-    pub locked: Vec<(Address, Amount, Timestamp)>,
+    /// Bonds waiting for their activation epoch.
+    pub pending: Vec<PendingBondView>,
+    /// Shares redelegated in and still reachable by their source validator.
+    pub locked: Vec<BaseLockView>,
     /// Everything.
     pub total: Amount,
     /// Rewards by source since it opened: net and commission.
     pub earned: Vec<SourceView>,
     /// Since when.
     pub since: Timestamp,
+}
+
+/// A bond waiting to activate.
+#[derive(Clone, Debug, Serialize)]
+pub struct PendingBondView {
+    /// The epoch it counts from.
+    pub active_from: crate::time::Epoch,
+    /// RAM.
+    pub amount: Amount,
+}
+
+/// Stake redelegated in that its source validator can still slash; it cannot move again yet.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaseLockView {
+    /// The source validator.
+    pub from: Address,
+    /// Its RAM value now.
+    pub value: Amount,
+    /// When the source can no longer reach it.
+    pub matures_at: Timestamp,
 }
 
 /// An unbonding entry.
@@ -1084,17 +1131,24 @@ pub fn base_delegation_view(state: &State, delegator: Address) -> Result<BaseDel
         let earned = crate::base::delegation_earnings(state, delegator, v)?;
         let mut locked = Vec::new();
         for l in &d.locked {
-            locked.push((
-                l.from,
-                val.value_of(crate::base::lock_shares_after_slash(state, l)?)?,
-                l.matures_at,
-            ));
+            locked.push(BaseLockView {
+                from: l.from,
+                value: val.value_of(crate::base::lock_shares_after_slash(state, l)?)?,
+                matures_at: l.matures_at,
+            });
         }
         delegations.push(BaseDelegationEntry {
             validator: v,
             shares: Shares::new(d.shares),
             value: value.free,
-            pending: d.pending.iter().map(|p| (p.epoch, p.amount)).collect(),
+            pending: d
+                .pending
+                .iter()
+                .map(|p| PendingBondView {
+                    active_from: p.epoch,
+                    amount: p.amount,
+                })
+                .collect(),
             locked,
             total: value.total()?,
             earned: crate::base::Source::ALL

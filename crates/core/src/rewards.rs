@@ -664,9 +664,12 @@ struct TermWeight {
     value: Amount,
 }
 
-/// Distributes the closing epoch's slice of every live program.
+/// Distributes the closing epoch's slice of every live program. Operators' commissions are
+/// summed over all programs and paid once per operator and asset at the end.
 pub fn distribute_epoch(state: &mut State, events: &mut Vec<Event>, closing: Epoch) -> Result<()> {
     let ids: Vec<u64> = state.iter::<ActivePrograms>().map(|(id, _)| *id).collect();
+    let mut commissions: std::collections::BTreeMap<(Address, AssetId), Amount> =
+        Default::default();
     for id in ids {
         let Some(program) = state.get::<RewardPrograms>(&id).cloned() else {
             continue;
@@ -688,12 +691,31 @@ pub fn distribute_epoch(state: &mut State, events: &mut Vec<Event>, closing: Epo
                 u128::from(program.epochs),
             )?)
         };
-        distribute_slice(state, events, id, program, slice)?;
+        distribute_slice(state, events, id, program, slice, &mut commissions)?;
         if closing.get() == last {
             state.delete::<ActivePrograms>(&id);
         }
     }
+    for ((operator, asset), amount) in commissions {
+        bank::transfer(state, module::reward_escrow(), operator, asset, amount)?;
+        events.push(Event::FeeCharged {
+            layer: "restaking",
+            kind: "operator_commission",
+            on: operator,
+            to: operator,
+            asset,
+            amount,
+        });
+    }
     Ok(())
+}
+
+/// `x · num / den` for the weights, exact in 256 bits (`num ≤ den` in every use, so it fits).
+fn part_of(x: u128, num: U256, den: U256) -> Result<u128> {
+    if num == den {
+        return Ok(x);
+    }
+    u128::try_from(U256::from(x) * num / den).map_err(|_| Error::Math(MathError::Overflow))
 }
 
 fn distribute_slice(
@@ -702,6 +724,7 @@ fn distribute_slice(
     id: u64,
     mut program: RewardProgram,
     slice: Amount,
+    commissions: &mut std::collections::BTreeMap<(Address, AssetId), Amount>,
 ) -> Result<()> {
     let weights = set_weights(state, &program)?;
     let total: U256 = weights.iter().fold(U256::ZERO, |acc, (_, w, _)| acc + *w);
@@ -723,10 +746,11 @@ fn distribute_slice(
         return Ok(());
     }
     let protocol_bps = u128::from(state.params().protocol_fee_bps.get());
+    let stream = (program.service, program.asset);
+    let (mut fees, mut rests, mut dust) = (Amount::ZERO, Amount::ZERO, slice);
     for (operator, w, terms) in weights {
-        let share = Amount::new(
-            u128::try_from(U256::from(slice.get()) * w / total).map_err(|_| MathError::Overflow)?,
-        );
+        let share = Amount::new(part_of(slice.get(), w, total)?);
+        dust = dust.checked_sub(share)?;
         let fee =
             Amount::new(mul_div_ceil(share.get(), protocol_bps, BPS_DENOMINATOR)?.min(share.get()));
         let after_fee = share.checked_sub(fee)?;
@@ -734,57 +758,53 @@ fn distribute_slice(
         let commission =
             Amount::new(mul_div_ceil(after_fee.get(), bps, BPS_DENOMINATOR)?.min(after_fee.get()));
         let rest = after_fee.checked_sub(commission)?;
-        bank::transfer(
-            state,
-            module::reward_escrow(),
-            module::treasury(),
-            program.asset,
-            fee,
-        )?;
-        bank::transfer(
-            state,
-            module::reward_escrow(),
-            operator,
-            program.asset,
-            commission,
-        )?;
-        bank::transfer(
-            state,
-            module::reward_escrow(),
-            module::reward_pool(),
-            program.asset,
-            rest,
-        )?;
+        fees = fees.checked_add(fee)?;
+        rests = rests.checked_add(rest)?;
+        if !commission.is_zero() {
+            let owed = commissions
+                .entry((operator, program.asset))
+                .or_insert(Amount::ZERO);
+            *owed = owed.checked_add(commission)?;
+        }
         program.protocol_fees = program.protocol_fees.checked_add(fee)?;
         program.commissions = program.commissions.checked_add(commission)?;
-        let assigned = raise_indexes(
-            state,
-            (program.service, program.asset),
-            &terms,
-            w,
-            (rest, fee, commission),
-        )?;
+        let assigned = raise_indexes(state, stream, &terms, w, (rest, fee, commission))?;
         program.distributed = program.distributed.checked_add(assigned)?;
-        if !fee.is_zero() {
-            events.push(Event::FeeCharged {
-                layer: "restaking",
-                kind: "protocol_fee",
-                on: operator,
-                to: module::treasury(),
-                asset: program.asset,
-                amount: fee,
-            });
-        }
-        if !commission.is_zero() {
-            events.push(Event::FeeCharged {
-                layer: "restaking",
-                kind: "operator_commission",
-                on: operator,
-                to: operator,
-                asset: program.asset,
-                amount: commission,
-            });
-        }
+    }
+    bank::transfer(
+        state,
+        module::reward_escrow(),
+        module::treasury(),
+        program.asset,
+        fees,
+    )?;
+    bank::transfer(
+        state,
+        module::reward_escrow(),
+        module::reward_pool(),
+        program.asset,
+        rests,
+    )?;
+    if !fees.is_zero() {
+        events.push(Event::FeeCharged {
+            layer: "restaking",
+            kind: "protocol_fee",
+            on: program.service,
+            to: module::treasury(),
+            asset: program.asset,
+            amount: fees,
+        });
+    }
+    // Operators' shares round down; what that leaves of the slice goes back to the service.
+    if !dust.is_zero() {
+        bank::transfer(
+            state,
+            module::reward_escrow(),
+            program.service,
+            program.asset,
+            dust,
+        )?;
+        program.refunded = program.refunded.checked_add(dust)?;
     }
     events.push(Event::RewardDistributed {
         program: id,
@@ -804,28 +824,40 @@ fn raise_indexes(
     amounts: (Amount, Amount, Amount),
 ) -> Result<Amount> {
     let (rest, fee, commission) = amounts;
+    let scale = U256::from(INDEX_SCALE);
+    let step = |x: u128, units: u128| -> U256 {
+        if x == 0 {
+            U256::ZERO
+        } else {
+            U256::from(x) * scale / U256::from(units)
+        }
+    };
     let mut assigned = Amount::ZERO;
     for (t, w) in terms {
         if t.units == 0 || w.is_zero() {
             continue;
         }
-        let part = |x: Amount| -> Result<u128> {
-            u128::try_from(U256::from(x.get()) * *w / w_total)
-                .map_err(|_| Error::Math(MathError::Overflow))
-        };
-        let (net, pf, cm) = (part(rest)?, part(fee)?, part(commission)?);
-        let mut idx = get_index(state, t.key, stream);
-        let step = |x: u128| U256::from(x) * U256::from(INDEX_SCALE) / U256::from(t.units);
-        idx.net = idx.net.checked_add(step(net)).ok_or(MathError::Overflow)?;
+        let net = part_of(rest.get(), *w, w_total)?;
+        let pf = part_of(fee.get(), *w, w_total)?;
+        let cm = part_of(commission.get(), *w, w_total)?;
+        let key = (t.key.0, t.key.1, t.key.2, stream.0, stream.1);
+        let mut idx = state
+            .get::<RewardIndexes>(&key)
+            .copied()
+            .unwrap_or_default();
+        idx.net = idx
+            .net
+            .checked_add(step(net, t.units))
+            .ok_or(MathError::Overflow)?;
         idx.protocol_fee = idx
             .protocol_fee
-            .checked_add(step(pf))
+            .checked_add(step(pf, t.units))
             .ok_or(MathError::Overflow)?;
         idx.commission = idx
             .commission
-            .checked_add(step(cm))
+            .checked_add(step(cm, t.units))
             .ok_or(MathError::Overflow)?;
-        state.put::<RewardIndexes>((t.key.0, t.key.1, t.key.2, stream.0, stream.1), idx);
+        state.put::<RewardIndexes>(key, idx);
         assigned = assigned.checked_add(Amount::new(net))?;
     }
     Ok(assigned)
@@ -840,6 +872,11 @@ fn set_weights(
 ) -> Result<Vec<(Address, U256, Vec<(TermWeight, U256)>)>> {
     let os = restaking::operator_set(state, program.set)?;
     let now = state.now();
+    let multipliers: Vec<(AssetId, Wad)> = os
+        .strategies
+        .iter()
+        .map(|&s| multiplier(state, program, s).map(|m| (s, m)))
+        .collect::<Result<_>>()?;
     let mut out = Vec::new();
     let members: Vec<Address> = state
         .range::<SetMembers, _>((program.set, Address::ZERO)..)
@@ -849,7 +886,7 @@ fn set_weights(
     for operator in members {
         let mut terms = Vec::new();
         let mut op_weight = U256::ZERO;
-        for &strategy in &os.strategies {
+        for &(strategy, multiplier) in &multipliers {
             let m = restaking::max_magnitude(state, operator, strategy);
             if m.is_zero() {
                 continue;
@@ -863,11 +900,13 @@ fn set_weights(
             if factor.is_zero() {
                 continue;
             }
-            let multiplier = multiplier(state, program, strategy)?;
+            // value · (factor / m) · multiplier, in one division.
+            let (num, den) = (
+                U256::from(factor.get()) * U256::from(multiplier.get()),
+                U256::from(m.get()) * U256::from(WAD),
+            );
             for tw in term_weights(state, operator, strategy, m)? {
-                let w = U256::from(tw.value.get()) * U256::from(factor.get()) / U256::from(m.get())
-                    * U256::from(multiplier.get())
-                    / U256::from(WAD);
+                let w = U256::from(tw.value.get()) * num / den;
                 op_weight += w;
                 terms.push((tw, w));
             }
@@ -986,10 +1025,10 @@ pub fn claim_rewards(
     }
     let paid: Vec<(AssetId, Amount)> = paid.into_iter().filter(|(_, a)| !a.is_zero()).collect();
     if paid.is_empty() {
-        return Err(Error::invalid(
-            "rewards",
-            format!("{} has nothing to claim", fmt_address(&staker)),
-        ));
+        return Err(Error::NothingToClaim {
+            account: fmt_address(&staker),
+            what: "no rewards have accrued",
+        });
     }
     for (asset, amount) in &paid {
         bank::transfer(state, module::reward_pool(), staker, *asset, *amount)?;

@@ -436,10 +436,10 @@ pub fn unbonding_value(state: &State, id: u64, u: &Unbonding) -> Result<Amount> 
 pub fn claim_unbonded(state: &mut State, ctx: &mut Ctx) -> Result<Amount> {
     let ids = claimable_unbondings(state, ctx.signer, ctx.now);
     if ids.is_empty() {
-        return Err(Error::invalid(
-            "unbondings",
-            "nothing has completed unbonding yet",
-        ));
+        return Err(Error::NothingToClaim {
+            account: crate::ids::fmt_address(&ctx.signer),
+            what: "no unbonding has completed yet",
+        });
     }
     let mut total = Amount::ZERO;
     for id in ids {
