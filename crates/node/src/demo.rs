@@ -302,10 +302,6 @@ fn deposits() -> Vec<DemoTx> {
         "carol",
         json!({"tx": "deposit", "asset": LST, "amount": ram(2_000)}),
     ));
-    txs.push(tx(
-        "heidi",
-        json!({"tx": "restake_native", "validator": addr("val2"), "amount": ram(6_000)}),
-    ));
     txs
 }
 
@@ -339,11 +335,6 @@ fn delegations() -> Vec<DemoTx> {
     txs.push(tx(
         "carol",
         json!({"tx": "delegate", "operator": addr("op3"), "strategy": LST, "shares": "all"}),
-    ));
-    txs.push(tx(
-        "heidi",
-        json!({"tx": "delegate", "operator": addr("op1"), "strategy": "RAM-native",
-            "validator": addr("val2"), "shares": "all"}),
     ));
     let m = |pct: u128| (E18 * pct / 100).to_string();
     for (i, op) in OPERATORS.iter().enumerate() {
@@ -387,9 +378,10 @@ fn rewards() -> Vec<DemoTx> {
         )
     };
     vec![
-        program("oracle", 0, 40_000, 90, "allocated"),
-        program("sequencer", 0, 15_000, 90, "delegated"),
-        program("bridge", 0, 8_000, 60, "allocated"),
+        // Sized for yields of a few percent a year on the demo's stake.
+        program("oracle", 0, 300, 90, "allocated"),
+        program("sequencer", 0, 200, 90, "delegated"),
+        program("bridge", 0, 40, 60, "allocated"),
         tx(
             "op2",
             json!({"tx": "set_service_commission", "service": addr("oracle"), "commission_bps": 1_500}),
@@ -415,6 +407,8 @@ pub struct Driver {
     rng: u64,
     step: u64,
     setup: std::vec::IntoIter<Vec<DemoTx>>,
+    /// Whether the one-off milestones still run (not on a resumed chain, which had them).
+    milestones: bool,
 }
 
 impl Default for Driver {
@@ -430,6 +424,7 @@ impl Driver {
             rng: seed,
             step: 0,
             setup: setup_steps().into_iter(),
+            milestones: true,
         }
     }
 
@@ -437,6 +432,7 @@ impl Driver {
     pub fn resumed(seed: u64) -> Self {
         Self {
             setup: Vec::new().into_iter(),
+            milestones: false,
             ..Self::new(seed)
         }
     }
@@ -580,7 +576,22 @@ impl Driver {
 
     /// One-off events at fixed steps, so the history has each kind at least once.
     fn milestones(&mut self) -> Vec<DemoTx> {
+        if !self.milestones {
+            return Vec::new();
+        }
         match self.step {
+            // Native restaking needs bonded (not pending) base stake: a few epochs in.
+            1 => vec![
+                tx(
+                    "heidi",
+                    json!({"tx": "restake_native", "validator": addr("val2"), "amount": ram(6_000)}),
+                ),
+                tx(
+                    "heidi",
+                    json!({"tx": "delegate", "operator": addr("op1"), "strategy": "RAM-native",
+                        "validator": addr("val2"), "shares": "all"}),
+                ),
+            ],
             // The first slash early, so security and exposure show its effect.
             2 => vec![tx(
                 "oracle",
@@ -702,13 +713,24 @@ fn due_unbondings(state: &State) -> Vec<DemoTx> {
         .collect()
 }
 
-/// Signs a demo transaction with `name`'s dev key at `nonce`, paying the base fee.
+/// Signs a demo transaction with `name`'s dev key at `nonce`, paying the base fee and no tip.
 pub fn sign(name: &str, action: &Value, nonce: u64, fee: u128) -> Result<SignedTx, ApiError> {
-    UnsignedTx::from_action_json(action, nonce, fee, tip(action))?
-        .sign(&dev_signing_key(name), CHAIN_ID)
+    sign_with_tip(name, action, nonce, fee, 0)
 }
 
-/// Transfers carry a small priority tip, so the proposer's tip income has a history.
+/// Signs a demo transaction with a priority tip.
+pub fn sign_with_tip(
+    name: &str,
+    action: &Value,
+    nonce: u64,
+    fee: u128,
+    tip: u128,
+) -> Result<SignedTx, ApiError> {
+    UnsignedTx::from_action_json(action, nonce, fee, tip)?.sign(&dev_signing_key(name), CHAIN_ID)
+}
+
+/// The driver's transfers carry a small priority tip, so the proposer's tip income has a
+/// history.
 fn tip(action: &Value) -> u128 {
     if action.get("tx").and_then(Value::as_str) == Some("transfer") {
         E18 / 1_000
@@ -729,7 +751,8 @@ pub fn submit(shared: &Shared, txs: &[DemoTx]) -> usize {
             let tx_name = action.get("tx").and_then(Value::as_str).unwrap_or_default();
             s.params().base_fee_of(tx_name).get()
         });
-        let result = sign(name, action, nonce, fee).and_then(|t| shared.submit(t));
+        let result =
+            sign_with_tip(name, action, nonce, fee, tip(action)).and_then(|t| shared.submit(t));
         match result {
             Ok(_) => {
                 accepted += 1;

@@ -59,7 +59,7 @@ fn serve(asset: &Asset) -> Response {
             (header::CACHE_CONTROL, "no-cache"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; style-src 'self'; img-src 'self' data:",
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
             ),
         ],
         asset.body,
