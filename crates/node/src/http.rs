@@ -161,7 +161,7 @@ async fn tx_status(State(s): State<Arc<Shared>>, Path(hash): Path<String>) -> Ap
 
 /// Run a query (PROTOCOL.md §11): a JSON object `{"query": name, ...fields}`.
 #[utoipa::path(post, path = "/v1/query", tag = "queries",
-    request_body(content = Object, description = "e.g. {\"query\": \"position\", \"staker\": \"0x…\"}; every query of the vocabulary, and `state_root`"),
+    request_body(content = Object, description = "e.g. {\"query\": \"position\", \"staker\": \"0x…\"}; every query of the vocabulary, `state_root`, and `security` (RISK.md on the live state: budget_ms, work_budget, shock, targets, byzantine, overlap, leverage, prices, asset)"),
     responses((status = 200, body = Object), (status = 400, body = ApiError)))]
 async fn query_post(
     State(s): State<Arc<Shared>>,

@@ -153,18 +153,18 @@ pub fn live_graph(state: &State, opts: &LiveOptions) -> Result<LiveGraph, RiskEr
         .map(|a| restaking::strategy_id(state, a))
         .transpose()
         .map_err(protocol)?;
+    if opts.asset.is_some() && !opts.prices.is_empty() {
+        return Err(RiskError::InvalidOption {
+            option: "prices".into(),
+            reason: "cannot be given with `asset`: that analysis is in the asset's own units"
+                .into(),
+        });
+    }
     for symbol in opts.prices.keys() {
-        if opts.asset.is_some() {
-            return Err(RiskError::InvalidOption {
-                option: "prices".into(),
-                reason: "with `asset` the analysis is in that asset's own units".into(),
-            });
-        }
         restaking::strategy_id(state, symbol).map_err(protocol)?;
     }
     let now = state.now();
     let mut pricer = Pricer::new(state, opts, only);
-    // Operator → strategy → valued stake slashable by each set (still slashable ones only).
     let mut sets = Vec::new();
     let mut services = Vec::new();
     let mut edges = Vec::new();
