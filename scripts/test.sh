@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check CI runs: formatting, clippy with warnings denied, and all tests.
-# Works on a fresh machine with only the Rust toolchain.
+# Works on a fresh machine with only the Rust toolchain (it installs Debian's chromium for the
+# dashboard's headless-browser test when apt-get is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,20 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== a browser for the dashboard test (Debian's chromium, installed if missing)"
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+  { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } ||
+    echo "warning: could not install chromium"
+fi
+if command -v chromium >/dev/null 2>&1; then
+  export RAMPART_REQUIRE_BROWSER=1
+else
+  echo "warning: no chromium: the headless-browser dashboard test is skipped"
+fi
 
 echo "== cargo test"
 cargo test --workspace --locked

@@ -205,6 +205,48 @@ pub struct StatusView {
     pub mempool: usize,
     /// The node's version.
     pub version: String,
+    /// The last epoch whose start the chain processed.
+    #[serde(default)]
+    pub epoch: u64,
+    /// Seconds per epoch.
+    #[serde(default)]
+    pub epoch_length_s: u64,
+}
+
+/// What exists on the chain: every validator, operator, service, operator set, reward program,
+/// asset and strategy (ids to pass to the per-entity queries), and the node's display names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NetworkView {
+    /// Height of the state listed.
+    pub height: u64,
+    /// Validators, by address.
+    #[schema(value_type = Vec<String>)]
+    pub validators: Vec<Address>,
+    /// Operators, by address.
+    #[schema(value_type = Vec<String>)]
+    pub operators: Vec<Address>,
+    /// Services, by address.
+    #[schema(value_type = Vec<String>)]
+    pub services: Vec<Address>,
+    /// Operator sets, `"<service>/<set_id>"`.
+    pub sets: Vec<String>,
+    /// Reward program ids.
+    pub reward_programs: Vec<u64>,
+    /// Asset symbols.
+    pub assets: Vec<String>,
+    /// Strategy names.
+    pub strategies: Vec<String>,
+    /// Display names of accounts (address → name), from the node's configuration.
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+/// A built-in stress scenario the node can run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StressExample {
+    /// Its name (`GET /v1/risk/stress/{name}` runs it).
+    pub name: String,
+    /// What it shows.
+    pub title: String,
 }
 
 /// An account's nonces.

@@ -1,5 +1,6 @@
 //! `rampart dev`: a single node on 127.0.0.1 with the demo genesis, a few weeks of demo history
-//! (built on first start, with a progress bar) and live demo activity every block.
+//! (built on first start, with a progress bar), live demo activity every block, and the web
+//! dashboard at `/`.
 
 use crate::output::Output;
 use clap::Args;
@@ -69,6 +70,7 @@ pub fn run(a: DevArgs, out: Output) -> anyhow::Result<ExitCode> {
     let start = unix_now().saturating_sub(blocks * a.history_step_s.max(1));
     let mut config = NodeConfig::new(a.data_dir.clone());
     config.listen = a.listen;
+    config.labels = demo::labels();
     let shared = Arc::new(Shared::open(config, &demo::genesis(start))?);
     let fresh = shared.height() == 0;
     let mut driver = if fresh {
@@ -105,7 +107,7 @@ fn announce(node: &RunningNode, a: &DevArgs, out: Output) {
     let status = node.shared.status();
     out.either(
         &format!(
-            "\nRampart dev network (chain id {}) at height {}\n  API      {url}/v1/status\n  OpenAPI  {url}/openapi.json\n  events   {url}/v1/events\n  metrics  {url}/metrics\n  data     {}\nTry: rampart query position staker=@alice\n     rampart tx deposit asset=stETH amount=1000000000000000000 --dev alice\nCtrl-C stops it; run again to resume.\n",
+            "\nRampart dev network (chain id {}) at height {}\n  dashboard {url}/\n  API       {url}/v1/status\n  OpenAPI   {url}/openapi.json\n  events    {url}/v1/events\n  metrics   {url}/metrics\n  data      {}\nTry: rampart query position staker=@alice\n     rampart query security shock=1/10\n     rampart tx deposit asset=stETH amount=1000000000000000000 --dev alice\nCtrl-C stops it; run again to resume.\n",
             status.chain_id,
             status.height,
             a.data_dir.display()

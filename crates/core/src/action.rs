@@ -72,6 +72,8 @@ pub enum Action {
         #[serde(default)]
         admission: Admission,
     },
+    /// Declare a set's profit from corruption and corruption threshold (RISK.md §1).
+    SetSecurityProfile(restaking::SetSecurityProfile),
     /// Approve an operator for a set that requires approval.
     ApproveOperator { operator: Address, set: SetRef },
     /// Join an operator set.
@@ -332,6 +334,7 @@ impl Action {
             Self::RegisterService(_) => "register_service",
             Self::SetServiceSlasher { .. } => "set_service_slasher",
             Self::CreateOperatorSet { .. } => "create_operator_set",
+            Self::SetSecurityProfile(_) => "set_security_profile",
             Self::ApproveOperator { .. } => "approve_operator",
             Self::RegisterForSet { .. } => "register_for_set",
             Self::DeregisterFromSet { .. } => "deregister_from_set",
@@ -430,6 +433,9 @@ impl Action {
                 admission,
             } => {
                 r::create_operator_set(state, ctx, set_id, &strategies, admission).map(Outcome::Set)
+            }
+            Self::SetSecurityProfile(args) => {
+                r::set_security_profile(state, ctx, args).map(Outcome::Set)
             }
             Self::ApproveOperator { operator, set } => {
                 r::approve_operator(state, ctx, operator, set)?;

@@ -71,6 +71,11 @@ pub enum Event {
     OperatorSetCreated {
         set: SetRef,
     },
+    SecurityProfileSet {
+        set: SetRef,
+        profit: Amount,
+        threshold: String,
+    },
     OperatorApproved {
         operator: Address,
         set: SetRef,

@@ -74,7 +74,9 @@ pub struct NodeConfig {
     /// Most transactions in one block.
     #[serde(default = "default_max_block_txs")]
     pub max_block_txs: usize,
-    /// The proposer named in headers (receives priority tips); none: tips go to the fee pool.
+    /// The proposer named in headers (receives priority tips); none: the stake-weighted active
+    /// validator the protocol picks for each height (`proposer_for`), or no proposer (tips go to
+    /// the fee pool) when there is no active validator.
     #[serde(default)]
     pub proposer: Option<Address>,
     /// Mempool limits.
@@ -86,6 +88,10 @@ pub struct NodeConfig {
     /// Transaction size limits.
     #[serde(default)]
     pub tx: TxLimits,
+    /// Display names of accounts, shown by the dashboard and listed by `GET /v1/network`
+    /// (`rampart dev` names its demo accounts).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<Address, String>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -109,6 +115,7 @@ impl NodeConfig {
             mempool: MempoolLimits::default(),
             http: HttpLimits::default(),
             tx: TxLimits::default(),
+            labels: std::collections::BTreeMap::new(),
         }
     }
 

@@ -1,40 +1,88 @@
 //! The demo chain of `rampart dev`: a genesis with named dev accounts and a deterministic
-//! driver that keeps the chain busy (operators, services with operator sets, stakers depositing,
-//! delegating, allocating, queueing and completing withdrawals, an occasional slash).
+//! driver that gives every layer of the protocol a history and keeps the chain busy.
+//!
+//! What the demo network holds:
+//!
+//! - **base layer**: four genesis validators with self bonds and commissions; base delegators
+//!   (some split over two validators), an undelegation and its claim, a commission change,
+//!   builder payments (MEV) and priority tips to the proposer;
+//! - **liquid staking**: LST deposits, a redemption requested and claimed after the unbonding
+//!   period, LST restaked;
+//! - **restaking**: four operators, three services with four operator sets (each with a
+//!   security profile, one set admitting by approval, one with a veto resolver and
+//!   redistribution), stakers with split delegations in stETH, rETH, the LST and native stake,
+//!   allocations and re-allocations, withdrawals queued and completed, redelegations, slashes
+//!   (instant, and requested then executed after the veto window);
+//! - **rewards**: programs weighted by allocated and by delegated stake, operator commissions
+//!   per service, a protocol fee, claims;
+//! - **governance prices** for stETH and rETH, so cross-asset values are stated.
 //!
 //! Every demo transaction is signed with its account's dev key (`rampart_scenario::names`) and
 //! goes through the same path as any client's: EIP-712 signature, verification, mempool, block.
 //!
-//! To extend the demo (validators, the LST, reward programs): add assets and balances in
-//! [`genesis`], one-off actions in [`setup_steps`], recurring ones in [`Driver::step`].
+//! To extend the demo: add assets and balances in [`genesis`], one-off actions in
+//! [`setup_steps`] (vaults go in [`vault_setup`]), recurring ones in [`Driver::step`].
 
 use crate::node::Shared;
 use alloy_primitives::Address;
 use rampart_api::{ApiError, SignedTx, UnsignedTx};
-use rampart_core::genesis::{GenesisAccount, GenesisAsset};
+use rampart_core::genesis::{GenesisAccount, GenesisAsset, GenesisValidator};
 use rampart_core::params::ParamsPatch;
-use rampart_core::{Amount, Duration, Genesis, Query, State, Timestamp};
+use rampart_core::{Amount, Bps, Duration, Genesis, Query, State, Timestamp, Wad};
 use rampart_scenario::names::{dev_address, dev_signing_key};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// The demo chain's EIP-712 chain id.
 pub const CHAIN_ID: u64 = 31_337;
-/// Stakers of the demo.
+/// Stakers of the demo (restaking, some base delegation and LST too).
 pub const STAKERS: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "frank"];
+/// Base-layer delegators and LST holders who also restake native stake and the LST.
+pub const DELEGATORS: [&str; 2] = ["grace", "heidi"];
 /// Operators of the demo.
 pub const OPERATORS: [&str; 4] = ["op1", "op2", "op3", "op4"];
+/// Services of the demo.
+pub const SERVICES: [&str; 3] = ["oracle", "bridge", "sequencer"];
+/// Genesis validators: name, self bond in whole RAM, commission in bps.
+pub const VALIDATORS: [(&str, u128, u32); 4] = [
+    ("val1", 20_000, 500),
+    ("val2", 15_000, 800),
+    ("val3", 10_000, 1_000),
+    ("val4", 5_000, 300),
+];
 /// Restakable external assets of the demo.
 pub const ASSETS: [&str; 2] = ["stETH", "rETH"];
+/// Other named accounts: the bridge's veto council, governance, a block builder.
+pub const OTHERS: [&str; 3] = ["bridge-council", "governance", "builder"];
+/// The LST's symbol.
+pub const LST: &str = rampart_core::lst::LST_SYMBOL;
 
 const E18: u128 = 1_000_000_000_000_000_000;
 
+fn ram(whole: u128) -> String {
+    (whole * E18).to_string()
+}
+
+/// Every named account of the demo, for display names (`NodeConfig::labels`).
+pub fn labels() -> BTreeMap<Address, String> {
+    STAKERS
+        .iter()
+        .chain(&DELEGATORS)
+        .chain(&OPERATORS)
+        .chain(&SERVICES)
+        .chain(&OTHERS)
+        .copied()
+        .chain(VALIDATORS.iter().map(|(v, _, _)| *v))
+        .map(|n| (dev_address(n), n.to_owned()))
+        .collect()
+}
+
 /// The demo genesis, starting at unix time `start`.
 pub fn genesis(start: u64) -> Genesis {
-    let rich = |name: &str, ram: u128, assets: u128| GenesisAccount {
+    let account = |name: &str, ram_whole: u128, assets: u128| GenesisAccount {
         address: dev_address(name),
         balances: BTreeMap::from_iter(
-            [("RAM".to_owned(), Amount::new(ram * E18))]
+            [("RAM".to_owned(), Amount::new(ram_whole * E18))]
                 .into_iter()
                 .chain(
                     ASSETS
@@ -45,10 +93,12 @@ pub fn genesis(start: u64) -> Genesis {
         ),
     };
     let mut accounts: Vec<GenesisAccount> =
-        STAKERS.iter().map(|s| rich(s, 1_000, 10_000)).collect();
-    accounts.extend(OPERATORS.iter().map(|o| rich(o, 1_000, 0)));
-    accounts
-        .extend(["oracle", "bridge", "bridge-council", "governance"].map(|n| rich(n, 1_000, 0)));
+        STAKERS.iter().map(|s| account(s, 50_000, 10_000)).collect();
+    accounts.extend(DELEGATORS.iter().map(|d| account(d, 50_000, 0)));
+    accounts.extend(OPERATORS.iter().map(|o| account(o, 1_000, 0)));
+    accounts.extend(SERVICES.iter().map(|s| account(s, 200_000, 0)));
+    accounts.extend(OTHERS.iter().map(|n| account(n, 10_000, 0)));
+    accounts.extend(VALIDATORS.iter().map(|(v, _, _)| account(v, 1_000, 0)));
     Genesis {
         chain_id: CHAIN_ID,
         time: Timestamp::new(start),
@@ -57,6 +107,13 @@ pub fn genesis(start: u64) -> Genesis {
             withdrawal_delay_s: Some(Duration::days(2)),
             deallocation_delay_s: Some(Duration::days(2)),
             resolution_delay_s: Some(Duration::days(1)),
+            unbonding_period_s: Some(Duration::days(3)),
+            commission_delay_s: Some(Duration::days(1)),
+            protocol_fee_bps: Some(Bps::new(500)),
+            prices: Some(BTreeMap::from([
+                ("stETH".to_owned(), Wad::new(E18)),
+                ("rETH".to_owned(), Wad::new(E18 / 100 * 110)),
+            ])),
             ..ParamsPatch::default()
         },
         assets: ASSETS
@@ -69,7 +126,14 @@ pub fn genesis(start: u64) -> Genesis {
             })
             .collect(),
         accounts,
-        ..Genesis::default()
+        validators: VALIDATORS
+            .iter()
+            .map(|(name, bond, commission)| GenesisValidator {
+                address: dev_address(name),
+                self_bond: Amount::new(bond * E18),
+                commission_bps: Bps::new(*commission),
+            })
+            .collect(),
     }
 }
 
@@ -81,18 +145,38 @@ fn set(service: &str, id: u32) -> String {
     format!("{}/{id}", addr(service))
 }
 
+fn tx(signer: &str, action: Value) -> DemoTx {
+    (signer.to_owned(), action)
+}
+
 /// A demo transaction: the signer's name and the action's JSON.
 pub type DemoTx = (String, Value);
 
-/// One-off actions of the demo, in blocks: operators and services register, sets are created
-/// and joined, stakers deposit and delegate, operators allocate.
+/// One-off actions of the demo, one block each: registrations and the base layer, operator
+/// sets with security profiles, joins, deposits, delegations and allocations, reward programs,
+/// then vaults.
 pub fn setup_steps() -> Vec<Vec<DemoTx>> {
-    let mut registrations: Vec<DemoTx> = OPERATORS
+    [
+        registrations(),
+        sets(),
+        joins(),
+        deposits(),
+        delegations(),
+        rewards(),
+        vault_setup(),
+    ]
+    .into_iter()
+    .filter(|block| !block.is_empty())
+    .collect()
+}
+
+fn registrations() -> Vec<DemoTx> {
+    let mut txs: Vec<DemoTx> = OPERATORS
         .iter()
         .enumerate()
         .map(|(i, op)| {
-            (
-                op.to_string(),
+            tx(
+                op,
                 json!({"tx": "register_operator",
                 "metadata_uri": format!("https://{op}.example/operator.json"),
                 "allocation_delay_s": if i == 3 { 3_600 } else { 0 },
@@ -100,92 +184,221 @@ pub fn setup_steps() -> Vec<Vec<DemoTx>> {
             )
         })
         .collect();
-    registrations.push((
-        "oracle".into(),
+    txs.push(tx(
+        "oracle",
         json!({"tx": "register_service",
         "metadata_uri": "https://oracle.example/service.json", "slasher": addr("oracle"),
         "max_slash_per_event_wad": (E18 / 2).to_string(), "destination": "burn"}),
     ));
-    registrations.push((
-        "bridge".into(),
+    txs.push(tx(
+        "bridge",
         json!({"tx": "register_service",
         "metadata_uri": "https://bridge.example/service.json", "slasher": addr("bridge"),
         "resolver": addr("bridge-council"), "veto_window_s": 86_400,
         "max_slash_per_event_wad": (E18 / 5).to_string(),
         "destination": {"redistribute": addr("bridge-council")}}),
     ));
-    let sets = vec![
-        (
-            "oracle".to_owned(),
-            json!({"tx": "create_operator_set", "set_id": 0, "strategies": ASSETS}),
+    txs.push(tx(
+        "sequencer",
+        json!({"tx": "register_service",
+        "metadata_uri": "https://sequencer.example/service.json", "slasher": addr("sequencer"),
+        "max_slash_per_event_wad": (E18 / 10).to_string(), "destination": "burn"}),
+    ));
+    // The base layer and the LST: split base delegations, LST deposits.
+    for (who, validator, amount) in [
+        ("grace", "val1", 8_000),
+        ("grace", "val2", 4_000),
+        ("heidi", "val2", 10_000),
+        ("alice", "val3", 3_000),
+        ("bob", "val4", 2_000),
+        ("carol", "val1", 1_500),
+    ] {
+        txs.push(tx(
+            who,
+            json!({"tx": "delegate_base", "validator": addr(validator), "amount": ram(amount)}),
+        ));
+    }
+    for (who, amount) in [("grace", 6_000), ("carol", 4_000), ("dave", 2_000)] {
+        txs.push(tx(who, json!({"tx": "lst_deposit", "amount": ram(amount)})));
+    }
+    txs
+}
+
+fn sets() -> Vec<DemoTx> {
+    let create = |service: &str, id: u32, strategies: Value, admission: &str| {
+        tx(
+            service,
+            json!({"tx": "create_operator_set", "set_id": id, "strategies": strategies, "admission": admission}),
+        )
+    };
+    // π in whole RAM; α from the fault model unless given.
+    let profile = |service: &str, id: u32, profit: u128, fault: &str, threshold: Option<&str>| {
+        let mut a = json!({"tx": "set_security_profile", "set_id": id, "profit": ram(profit), "fault": fault});
+        if let Some(t) = threshold {
+            a["threshold"] = json!(t);
+        }
+        tx(service, a)
+    };
+    vec![
+        create("oracle", 0, json!(ASSETS), "open"),
+        create("oracle", 1, json!(["stETH"]), "open"),
+        create("bridge", 0, json!(ASSETS), "open"),
+        create("sequencer", 0, json!([LST, "RAM-native"]), "approval"),
+        profile("oracle", 0, 2_000, "liveness", None),
+        profile("oracle", 1, 1_000, "safety", None),
+        profile("bridge", 0, 2_500, "safety", None),
+        profile("sequencer", 0, 1_500, "safety", Some("1/2")),
+        tx(
+            "sequencer",
+            json!({"tx": "approve_operator", "operator": addr("op1"), "set": set("sequencer", 0)}),
         ),
-        (
-            "oracle".to_owned(),
-            json!({"tx": "create_operator_set", "set_id": 1, "strategies": ["stETH"]}),
+        tx(
+            "sequencer",
+            json!({"tx": "approve_operator", "operator": addr("op3"), "set": set("sequencer", 0)}),
         ),
-        (
-            "bridge".to_owned(),
-            json!({"tx": "create_operator_set", "set_id": 0, "strategies": ASSETS}),
-        ),
-    ];
-    let mut joins = Vec::new();
+    ]
+}
+
+fn joins() -> Vec<DemoTx> {
+    let mut txs = Vec::new();
     for (i, op) in OPERATORS.iter().enumerate() {
-        joins.push((
-            op.to_string(),
+        txs.push(tx(
+            op,
             json!({"tx": "register_for_set", "set": set("oracle", 0)}),
         ));
-        if i % 2 == 0 {
-            joins.push((
-                op.to_string(),
-                json!({"tx": "register_for_set", "set": set("bridge", 0)}),
-            ));
+        let other = if i % 2 == 0 {
+            set("bridge", 0)
         } else {
-            joins.push((
-                op.to_string(),
-                json!({"tx": "register_for_set", "set": set("oracle", 1)}),
-            ));
-        }
+            set("oracle", 1)
+        };
+        txs.push(tx(op, json!({"tx": "register_for_set", "set": other})));
     }
-    let mut deposits = Vec::new();
+    for op in ["op1", "op3"] {
+        txs.push(tx(
+            op,
+            json!({"tx": "register_for_set", "set": set("sequencer", 0)}),
+        ));
+    }
+    txs
+}
+
+fn deposits() -> Vec<DemoTx> {
+    let mut txs = Vec::new();
     for (i, s) in STAKERS.iter().enumerate() {
         for asset in ASSETS {
             let amount = (1_000 + 500 * i as u128) * E18;
-            deposits.push((
-                s.to_string(),
+            txs.push(tx(
+                s,
                 json!({"tx": "deposit", "asset": asset, "amount": amount.to_string()}),
             ));
         }
     }
-    let mut delegations = Vec::new();
+    // The LST restaked, and native stake restaked.
+    txs.push(tx(
+        "grace",
+        json!({"tx": "deposit", "asset": LST, "amount": ram(3_000)}),
+    ));
+    txs.push(tx(
+        "carol",
+        json!({"tx": "deposit", "asset": LST, "amount": ram(2_000)}),
+    ));
+    txs
+}
+
+fn delegations() -> Vec<DemoTx> {
+    let mut txs = Vec::new();
     for (i, s) in STAKERS.iter().enumerate() {
         let first = OPERATORS[i % OPERATORS.len()];
         let second = OPERATORS[(i + 1) % OPERATORS.len()];
         let half = ((1_000 + 500 * i as u128) * E18 / 2).to_string();
-        delegations.push((
-            s.to_string(),
+        txs.push(tx(
+            s,
             json!({"tx": "delegate", "operator": addr(first), "strategy": "stETH", "shares": half}),
         ));
-        delegations.push((s.to_string(), json!({"tx": "delegate", "operator": addr(second), "strategy": "stETH", "shares": "all"})));
-        delegations.push((
-            s.to_string(),
+        txs.push(tx(
+            s,
+            json!({"tx": "delegate", "operator": addr(second), "strategy": "stETH", "shares": "all"}),
+        ));
+        txs.push(tx(
+            s,
             json!({"tx": "delegate", "operator": addr(first), "strategy": "rETH", "shares": "all"}),
         ));
     }
+    txs.push(tx(
+        "grace",
+        json!({"tx": "delegate", "operator": addr("op1"), "strategy": LST, "shares": ram(1_500)}),
+    ));
+    txs.push(tx(
+        "grace",
+        json!({"tx": "delegate", "operator": addr("op3"), "strategy": LST, "shares": "all"}),
+    ));
+    txs.push(tx(
+        "carol",
+        json!({"tx": "delegate", "operator": addr("op3"), "strategy": LST, "shares": "all"}),
+    ));
+    let m = |pct: u128| (E18 * pct / 100).to_string();
     for (i, op) in OPERATORS.iter().enumerate() {
-        let m = |pct: u128| (E18 * pct / 100).to_string();
-        delegations.push((op.to_string(), json!({"tx": "allocate", "set": set("oracle", 0), "strategy": "stETH", "magnitude": m(30 + 5 * i as u128)})));
-        delegations.push((op.to_string(), json!({"tx": "allocate", "set": set("oracle", 0), "strategy": "rETH", "magnitude": m(40)})));
+        txs.push(tx(
+            op,
+            json!({"tx": "allocate", "set": set("oracle", 0), "strategy": "stETH", "magnitude": m(30 + 5 * i as u128)}),
+        ));
+        txs.push(tx(
+            op,
+            json!({"tx": "allocate", "set": set("oracle", 0), "strategy": "rETH", "magnitude": m(40)}),
+        ));
         let (svc, id) = if i % 2 == 0 {
             ("bridge", 0)
         } else {
             ("oracle", 1)
         };
-        delegations.push((
-            op.to_string(),
+        txs.push(tx(
+            op,
             json!({"tx": "allocate", "set": set(svc, id), "strategy": "stETH", "magnitude": m(25)}),
         ));
     }
-    vec![registrations, sets, joins, deposits, delegations]
+    for op in ["op1", "op3"] {
+        txs.push(tx(
+            op,
+            json!({"tx": "allocate", "set": set("sequencer", 0), "strategy": LST, "magnitude": m(60)}),
+        ));
+    }
+    txs.push(tx(
+        "op1",
+        json!({"tx": "allocate", "set": set("sequencer", 0), "strategy": "RAM-native", "magnitude": m(50)}),
+    ));
+    txs
+}
+
+fn rewards() -> Vec<DemoTx> {
+    let program = |service: &str, id: u32, amount: u128, days: u64, weighting: &str| {
+        tx(
+            service,
+            json!({"tx": "create_reward_program", "service": addr(service), "set": set(service, id),
+                "asset": "RAM", "amount": ram(amount), "duration_s": days * 86_400, "weighting": weighting}),
+        )
+    };
+    vec![
+        // Sized for yields of a few percent a year on the demo's stake.
+        program("oracle", 0, 300, 90, "allocated"),
+        program("sequencer", 0, 200, 90, "delegated"),
+        program("bridge", 0, 40, 60, "allocated"),
+        tx(
+            "op2",
+            json!({"tx": "set_service_commission", "service": addr("oracle"), "commission_bps": 1_500}),
+        ),
+        tx(
+            "op1",
+            json!({"tx": "set_service_commission", "service": addr("sequencer"), "commission_bps": 800}),
+        ),
+    ]
+}
+
+/// Vaults of the demo (PROTOCOL.md §8). Empty until the vault actions land: add
+/// `create_vault`, `vault_deposit` and `vault_allocate` here, and `vault_harvest` /
+/// withdrawals to [`Driver::step`]; the dashboard lists vaults from `/v1/network` once it
+/// names them.
+pub fn vault_setup() -> Vec<DemoTx> {
+    Vec::new()
 }
 
 /// Deterministic recurring activity: each [`Driver::step`] returns one block's worth.
@@ -194,6 +407,8 @@ pub struct Driver {
     rng: u64,
     step: u64,
     setup: std::vec::IntoIter<Vec<DemoTx>>,
+    /// Whether the one-off milestones still run (not on a resumed chain, which had them).
+    milestones: bool,
 }
 
 impl Default for Driver {
@@ -209,6 +424,7 @@ impl Driver {
             rng: seed,
             step: 0,
             setup: setup_steps().into_iter(),
+            milestones: true,
         }
     }
 
@@ -216,6 +432,7 @@ impl Driver {
     pub fn resumed(seed: u64) -> Self {
         Self {
             setup: Vec::new().into_iter(),
+            milestones: false,
             ..Self::new(seed)
         }
     }
@@ -234,77 +451,201 @@ impl Driver {
         items[i]
     }
 
+    fn whole(&mut self, max: u64) -> String {
+        ((self.next_u64() % max + 1) as u128 * E18).to_string()
+    }
+
     /// The next block's demo transactions, given the current state: setup first, then a mix of
-    /// deposits, delegations, transfers, withdrawals (queued and, once due, completed),
-    /// re-allocations, and every so often a slash (instant by the oracle, or requested by the
-    /// bridge and executed after its veto window).
+    /// restaking (deposits, delegations, withdrawals queued and completed, redelegations,
+    /// re-allocations, claims, slashes), base-layer and LST activity (delegations, an
+    /// undelegation and its claim, a redemption and its claim, builder payments, tips), and
+    /// transfers.
     pub fn step(&mut self, state: &State) -> Vec<DemoTx> {
         if let Some(setup) = self.setup.next() {
             return setup;
         }
         self.step += 1;
+        let mut txs = self.restaking_activity();
+        txs.extend(self.base_activity());
+        txs.extend(self.milestones());
+        txs.extend(due_withdrawals(state));
+        txs.extend(executable_slashes(state));
+        txs.extend(due_redemptions(state));
+        txs.extend(due_unbondings(state));
+        txs
+    }
+
+    fn restaking_activity(&mut self) -> Vec<DemoTx> {
         let mut txs = Vec::new();
         let staker = self.pick(&STAKERS);
         let asset = self.pick(&ASSETS);
-        let amount = ((self.next_u64() % 50 + 1) as u128 * E18).to_string();
-        txs.push((
-            staker.to_owned(),
+        let amount = self.whole(50);
+        txs.push(tx(
+            staker,
             json!({"tx": "deposit", "asset": asset, "amount": amount}),
         ));
         let op = self.pick(&OPERATORS);
-        txs.push((
-            staker.to_owned(),
+        txs.push(tx(
+            staker,
             json!({"tx": "delegate", "operator": addr(op), "strategy": asset, "shares": "all"}),
         ));
         let to = self.pick(&STAKERS);
         if to != staker {
-            txs.push((staker.to_owned(), json!({"tx": "transfer", "to": addr(to), "asset": "RAM", "amount": E18.to_string()})));
+            txs.push(tx(
+                staker,
+                json!({"tx": "transfer", "to": addr(to), "asset": "RAM", "amount": E18.to_string()}),
+            ));
         }
         if self.step.is_multiple_of(3) {
             let who = self.pick(&STAKERS);
             let from = self.pick(&OPERATORS);
-            let shares = ((self.next_u64() % 20 + 1) as u128 * E18).to_string();
-            txs.push((who.to_owned(), json!({"tx": "queue_withdrawal", "operator": addr(from), "strategy": "stETH", "shares": shares})));
+            let shares = self.whole(20);
+            txs.push(tx(
+                who,
+                json!({"tx": "queue_withdrawal", "operator": addr(from), "strategy": "stETH", "shares": shares}),
+            ));
+        }
+        if self.step.is_multiple_of(5) {
+            let who = self.pick(&STAKERS);
+            txs.push(tx(who, json!({"tx": "claim_rewards"})));
         }
         if self.step.is_multiple_of(7) {
             let op = self.pick(&OPERATORS);
             let pct = 20 + self.next_u64() % 30;
-            txs.push((op.to_owned(), json!({"tx": "allocate", "set": set("oracle", 0), "strategy": "rETH", "magnitude": (E18 / 100 * u128::from(pct)).to_string()})));
+            txs.push(tx(
+                op,
+                json!({"tx": "allocate", "set": set("oracle", 0), "strategy": "rETH", "magnitude": (E18 / 100 * u128::from(pct)).to_string()}),
+            ));
+        }
+        if self.step.is_multiple_of(11) {
+            let who = self.pick(&STAKERS);
+            let from = self.pick(&OPERATORS);
+            let to = self.pick(&OPERATORS);
+            if from != to {
+                let shares = self.whole(30);
+                txs.push(tx(
+                    who,
+                    json!({"tx": "redelegate", "from_operator": addr(from), "to_operator": addr(to), "strategy": "stETH", "shares": shares}),
+                ));
+            }
         }
         if self.step.is_multiple_of(40) {
             let op = self.pick(&OPERATORS);
-            txs.push(("oracle".into(), json!({"tx": "slash", "operator": addr(op), "set": set("oracle", 0),
-                "strategies": ["stETH"], "wad": (E18 / 100).to_string(), "evidence": "missed price reports"})));
+            txs.push(tx(
+                "oracle",
+                json!({"tx": "slash", "operator": addr(op), "set": set("oracle", 0),
+                "strategies": ["stETH"], "wad": (E18 / 100).to_string(), "evidence": "missed price reports"}),
+            ));
         }
         if self.step.is_multiple_of(55) {
             let op = self.pick(&["op1", "op3"]);
-            txs.push(("bridge".into(), json!({"tx": "slash", "operator": addr(op), "set": set("bridge", 0),
-                "strategies": ["stETH"], "wad": (E18 / 50).to_string(), "evidence": "signed a conflicting bridge message"})));
+            txs.push(tx(
+                "bridge",
+                json!({"tx": "slash", "operator": addr(op), "set": set("bridge", 0),
+                "strategies": ["stETH"], "wad": (E18 / 50).to_string(), "evidence": "signed a conflicting bridge message"}),
+            ));
         }
-        txs.extend(due_withdrawals(state));
-        txs.extend(executable_slashes(state));
         txs
     }
+
+    fn base_activity(&mut self) -> Vec<DemoTx> {
+        let mut txs = Vec::new();
+        if self.step.is_multiple_of(4) {
+            let who = self.pick(&STAKERS);
+            let validator = self.pick(&["val1", "val2", "val3", "val4"]);
+            let amount = self.whole(100);
+            txs.push(tx(
+                who,
+                json!({"tx": "delegate_base", "validator": addr(validator), "amount": amount}),
+            ));
+        }
+        if self.step.is_multiple_of(6) {
+            let who = self.pick(&STAKERS);
+            let amount = self.whole(80);
+            txs.push(tx(who, json!({"tx": "lst_deposit", "amount": amount})));
+        }
+        if self.step.is_multiple_of(9) {
+            let amount = self.whole(3);
+            txs.push(tx(
+                "builder",
+                json!({"tx": "pay_proposer", "amount": amount}),
+            ));
+        }
+        txs
+    }
+
+    /// One-off events at fixed steps, so the history has each kind at least once.
+    fn milestones(&mut self) -> Vec<DemoTx> {
+        if !self.milestones {
+            return Vec::new();
+        }
+        match self.step {
+            // Native restaking needs bonded (not pending) base stake: a few epochs in.
+            1 => vec![
+                tx(
+                    "heidi",
+                    json!({"tx": "restake_native", "validator": addr("val2"), "amount": ram(6_000)}),
+                ),
+                tx(
+                    "heidi",
+                    json!({"tx": "delegate", "operator": addr("op1"), "strategy": "RAM-native",
+                        "validator": addr("val2"), "shares": "all"}),
+                ),
+            ],
+            // The first slash early, so security and exposure show its effect.
+            2 => vec![tx(
+                "oracle",
+                json!({"tx": "slash", "operator": addr("op2"), "set": set("oracle", 0),
+                    "strategies": ["stETH", "rETH"], "wad": (E18 / 20).to_string(), "evidence": "stale prices for 3 epochs"}),
+            )],
+            8 => vec![tx(
+                "grace",
+                json!({"tx": "lst_request_redeem", "shares": ram(1_000)}),
+            )],
+            10 => vec![tx(
+                "heidi",
+                json!({"tx": "undelegate_base", "validator": addr("val2"), "amount": ram(1_000)}),
+            )],
+            12 => vec![tx(
+                "val3",
+                json!({"tx": "set_validator_commission", "commission_bps": 1_100}),
+            )],
+            14 => vec![
+                tx("grace", json!({"tx": "claim_rewards"})),
+                tx("heidi", json!({"tx": "claim_rewards"})),
+            ],
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn query(state: &State, q: Query) -> Vec<Value> {
+    match q.run(state) {
+        Ok(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
+fn due(item: &Value, field: &str, now: u64) -> bool {
+    item.get(field)
+        .and_then(Value::as_u64)
+        .is_some_and(|t| t <= now)
 }
 
 fn due_withdrawals(state: &State) -> Vec<DemoTx> {
     let now = state.now().get();
     let mut out = Vec::new();
     for staker in STAKERS {
-        let q = Query::Withdrawals {
-            staker: dev_address(staker),
-        };
-        let Ok(Value::Array(items)) = q.run(state) else {
-            continue;
-        };
+        let items = query(
+            state,
+            Query::Withdrawals {
+                staker: dev_address(staker),
+            },
+        );
         for w in items.iter().take(4) {
-            let due = w
-                .get("completable_at")
-                .and_then(Value::as_u64)
-                .is_some_and(|t| t <= now);
-            if let (true, Some(id)) = (due, w.get("id")) {
-                out.push((
-                    staker.to_owned(),
+            if let (true, Some(id)) = (due(w, "completable_at", now), w.get("id")) {
+                out.push(tx(
+                    staker,
                     json!({"tx": "complete_withdrawal", "id": id, "receive": "tokens"}),
                 ));
             }
@@ -315,33 +656,87 @@ fn due_withdrawals(state: &State) -> Vec<DemoTx> {
 
 fn executable_slashes(state: &State) -> Vec<DemoTx> {
     let now = state.now().get();
-    let q = Query::SlashRequests {
-        service: dev_address("bridge"),
-    };
-    let Ok(Value::Array(items)) = q.run(state) else {
-        return Vec::new();
-    };
-    items
+    query(
+        state,
+        Query::SlashRequests {
+            service: dev_address("bridge"),
+        },
+    )
+    .iter()
+    .filter(|r| r.get("status").and_then(Value::as_str) == Some("pending"))
+    .filter(|r| due(r, "executable_at", now))
+    .filter_map(|r| r.get("id"))
+    .map(|id| tx("bridge-council", json!({"tx": "execute_slash", "id": id})))
+    .collect()
+}
+
+/// LST redemptions whose unbonding has completed.
+fn due_redemptions(state: &State) -> Vec<DemoTx> {
+    let now = state.now().get();
+    let view = Query::Lst { account: None }
+        .run(state)
+        .unwrap_or(Value::Null);
+    let owners: Vec<(String, &str)> = STAKERS
         .iter()
-        .filter(|r| r.get("status").and_then(Value::as_str) == Some("pending"))
-        .filter(|r| {
-            r.get("executable_at")
-                .and_then(Value::as_u64)
-                .is_some_and(|t| t <= now)
-        })
-        .filter_map(|r| r.get("id"))
-        .map(|id| {
-            (
-                "bridge-council".to_owned(),
-                json!({"tx": "execute_slash", "id": id}),
-            )
+        .chain(&DELEGATORS)
+        .map(|n| (addr(n), *n))
+        .collect();
+    view.get("redemptions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|r| due(r, "claimable_at", now))
+        .filter_map(|r| {
+            let owner = r.get("owner").and_then(Value::as_str)?;
+            let (_, name) = owners.iter().find(|(a, _)| a == owner)?;
+            Some(tx(name, json!({"tx": "lst_claim", "id": r.get("id")?})))
         })
         .collect()
 }
 
-/// Signs a demo transaction with `name`'s dev key at `nonce`, paying the base fee.
+/// Base unbondings that have completed.
+fn due_unbondings(state: &State) -> Vec<DemoTx> {
+    let now = state.now().get();
+    STAKERS
+        .iter()
+        .chain(&DELEGATORS)
+        .filter(|who| {
+            Query::BaseDelegation {
+                delegator: dev_address(who),
+            }
+            .run(state)
+            .ok()
+            .and_then(|v| v.get("unbonding").and_then(Value::as_array).cloned())
+            .is_some_and(|u| u.iter().any(|e| due(e, "completes_at", now)))
+        })
+        .map(|who| tx(who, json!({"tx": "claim_unbonded"})))
+        .collect()
+}
+
+/// Signs a demo transaction with `name`'s dev key at `nonce`, paying the base fee and no tip.
 pub fn sign(name: &str, action: &Value, nonce: u64, fee: u128) -> Result<SignedTx, ApiError> {
-    UnsignedTx::from_action_json(action, nonce, fee, 0)?.sign(&dev_signing_key(name), CHAIN_ID)
+    sign_with_tip(name, action, nonce, fee, 0)
+}
+
+/// Signs a demo transaction with a priority tip.
+pub fn sign_with_tip(
+    name: &str,
+    action: &Value,
+    nonce: u64,
+    fee: u128,
+    tip: u128,
+) -> Result<SignedTx, ApiError> {
+    UnsignedTx::from_action_json(action, nonce, fee, tip)?.sign(&dev_signing_key(name), CHAIN_ID)
+}
+
+/// The driver's transfers carry a small priority tip, so the proposer's tip income has a
+/// history.
+fn tip(action: &Value) -> u128 {
+    if action.get("tx").and_then(Value::as_str) == Some("transfer") {
+        E18 / 1_000
+    } else {
+        0
+    }
 }
 
 /// Signs and submits a block's worth of demo transactions through the node's admission path.
@@ -356,7 +751,8 @@ pub fn submit(shared: &Shared, txs: &[DemoTx]) -> usize {
             let tx_name = action.get("tx").and_then(Value::as_str).unwrap_or_default();
             s.params().base_fee_of(tx_name).get()
         });
-        let result = sign(name, action, nonce, fee).and_then(|t| shared.submit(t));
+        let result =
+            sign_with_tip(name, action, nonce, fee, tip(action)).and_then(|t| shared.submit(t));
         match result {
             Ok(_) => {
                 accepted += 1;

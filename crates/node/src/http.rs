@@ -20,8 +20,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::stream::{self, Stream};
 use rampart_api::types::{
-    BatchItem, BlockBody, BlockView, HealthView, NonceView, ProofView, StatusView, StreamEvent,
-    SubmitResponse, TxStatus,
+    BatchItem, BlockBody, BlockView, HealthView, NetworkView, NonceView, ProofView, StatusView,
+    StreamEvent, StressExample, SubmitResponse, TxStatus,
 };
 use rampart_api::{ApiError, SignedTx, codes};
 use serde::de::DeserializeOwned;
@@ -161,7 +161,7 @@ async fn tx_status(State(s): State<Arc<Shared>>, Path(hash): Path<String>) -> Ap
 
 /// Run a query (PROTOCOL.md §11): a JSON object `{"query": name, ...fields}`.
 #[utoipa::path(post, path = "/v1/query", tag = "queries",
-    request_body(content = Object, description = "e.g. {\"query\": \"position\", \"staker\": \"0x…\"}; every query of the vocabulary, and `state_root`"),
+    request_body(content = Object, description = "e.g. {\"query\": \"position\", \"staker\": \"0x…\"}; every query of the vocabulary, `state_root`, and `security` (RISK.md on the live state: budget_ms, work_budget, shock, targets, byzantine, overlap, leverage, prices, asset)"),
     responses((status = 200, body = Object), (status = 400, body = ApiError)))]
 async fn query_post(
     State(s): State<Arc<Shared>>,
@@ -330,6 +330,29 @@ async fn events(
     Sse::new(stream.flatten()).keep_alive(KeepAlive::default())
 }
 
+/// Everything that exists on the chain (ids for the per-entity queries) and display names.
+#[utoipa::path(get, path = "/v1/network", tag = "chain", responses((status = 200, body = NetworkView)))]
+async fn network(State(s): State<Arc<Shared>>) -> ApiResult<NetworkView> {
+    blocking(move || Ok(s.network())).await.map(Json)
+}
+
+/// The built-in stress scenarios (RISK.md §4).
+#[utoipa::path(get, path = "/v1/risk/stress", tag = "risk", responses((status = 200, body = Vec<StressExample>)))]
+async fn stress_list(State(s): State<Arc<Shared>>) -> ApiResult<Vec<StressExample>> {
+    Ok(Json(s.stress_examples()))
+}
+
+/// The result of a built-in stress scenario (de-peg price path, liquidations, losses).
+#[utoipa::path(get, path = "/v1/risk/stress/{name}", tag = "risk",
+    params(("name" = String, Path, description = "scenario name, from /v1/risk/stress")),
+    responses((status = 200, body = Object), (status = 404, body = ApiError)))]
+async fn stress_run(
+    State(s): State<Arc<Shared>>,
+    Path(name): Path<String>,
+) -> ApiResult<serde_json::Value> {
+    blocking(move || s.stress(&name)).await.map(Json)
+}
+
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "chain", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(s): State<Arc<Shared>>) -> Result<Response, HttpError> {
@@ -383,6 +406,9 @@ async fn method_not_allowed() -> Response {
         proof_key,
         proof_balance,
         events,
+        network,
+        stress_list,
+        stress_run,
         metrics,
         openapi
     ),
@@ -399,6 +425,8 @@ async fn method_not_allowed() -> Response {
         NonceView,
         ProofView,
         StreamEvent,
+        NetworkView,
+        StressExample,
         rampart_api::types::ReceiptView,
         rampart_api::types::BlockHeaderView,
         rampart_api::types::TxSummary,
@@ -478,8 +506,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/proof/balance/{account}/{asset}", get(proof_balance))
         .route("/v1/proof/{key}", get(proof_key))
         .route("/v1/events", get(events))
+        .route("/v1/network", get(network))
+        .route("/v1/risk/stress", get(stress_list))
+        .route("/v1/risk/stress/{name}", get(stress_run))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
+        .merge(crate::ui::routes())
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .merge(batch)
         .fallback(not_found)

@@ -6,6 +6,7 @@
 //! - [`http`]: the HTTP API (axum), its OpenAPI document, SSE stream and metrics.
 //! - [`client`]: a blocking client of the API (CLI, load generator, tests).
 //! - [`demo`]: the demo genesis and activity of `rampart dev`.
+//! - [`ui`]: the web dashboard, embedded in the binary.
 //!
 //! The boundary between choosing a block ([`mempool::Mempool::propose`]) and executing it
 //! ([`chain::Chain::execute`], [`chain::Chain::commit`]) is the seam where a BFT engine plugs in;
@@ -19,6 +20,7 @@ pub mod http;
 pub mod mempool;
 pub mod metrics;
 pub mod node;
+pub mod ui;
 
 pub use config::NodeConfig;
 pub use node::{RunningNode, Shared, start};

@@ -13,14 +13,14 @@ use crate::{NodeError, http};
 use alloy_primitives::{Address, B256};
 use rampart_api::tx::Verifier;
 use rampart_api::types::{
-    BatchItem, BlockBody, BlockHeaderView, BlockView, NonceView, ProofJson, ProofView, StatusView,
-    StreamEvent, TxStatus,
+    BatchItem, BlockBody, BlockHeaderView, BlockView, NetworkView, NonceView, ProofJson, ProofView,
+    StatusView, StreamEvent, StressExample, TxStatus,
 };
 use rampart_api::{ApiError, SignedTx, VerifiedTx, codes};
 use rampart_core::ids::AssetId;
 use rampart_core::{Genesis, Query, bank, tx::next_nonce};
 use rampart_storage::Store;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -43,6 +43,8 @@ pub struct Shared {
     pub config: NodeConfig,
     last_commit: Mutex<Instant>,
     stopping: AtomicBool,
+    /// Results of the built-in stress scenarios (deterministic, so computed once).
+    stress: Mutex<BTreeMap<String, serde_json::Value>>,
 }
 
 impl Shared {
@@ -67,6 +69,7 @@ impl Shared {
             config,
             last_commit: Mutex::new(Instant::now()),
             stopping: AtomicBool::new(false),
+            stress: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -180,10 +183,19 @@ impl Shared {
         let mut chain = self.chain_mut();
         let txs = self.mempool().propose(self.config.max_block_txs);
         let head = chain.head().clone();
+        // Without a configured proposer, the block names the stake-weighted one the protocol
+        // picks for this height (as the scenario runner does), so tips and builder payments
+        // reach a validator.
+        let proposer = self.config.proposer.or_else(|| {
+            rampart_core::base::proposer_for(
+                chain.state(),
+                rampart_core::Height::new(head.height + 1),
+            )
+        });
         let proposal = Proposal {
             height: head.height + 1,
             time: time.max(head.time),
-            proposer: self.config.proposer,
+            proposer,
             txs,
         };
         let signers: BTreeSet<Address> = proposal.txs.iter().map(|t| t.tx.signer).collect();
@@ -259,9 +271,100 @@ impl Shared {
                 "state_root": head.state_root, "height": head.height, "time": head.time,
             }));
         }
+        if name == "security" {
+            return self.security(&body);
+        }
         let query: Query = serde_json::from_value(body)
             .map_err(|e| rampart_api::error::classify_serde("query", &name, &e))?;
         query.run(self.chain().state()).map_err(ApiError::from)
+    }
+
+    /// The `security` query (RISK.md §5 on the live state): the graph is built under the read
+    /// lock, the analysis (up to its `budget_ms`) runs after the lock is released, so a long
+    /// search never holds up block production.
+    pub fn security(&self, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+        use rampart_risk::live::{SecurityQuery, live_graph};
+        let query = SecurityQuery::from_json(body).map_err(risk_error)?;
+        let live = live_graph(self.chain().state(), &query.live).map_err(risk_error)?;
+        let started = Instant::now();
+        let analysis = rampart_risk::analyze(&live.graph, &query.analyze).map_err(risk_error)?;
+        let mut report = live.report(&analysis);
+        report["elapsed_ms"] = serde_json::json!(started.elapsed().as_millis() as u64);
+        Ok(report)
+    }
+
+    /// Every validator, operator, service, set, reward program, asset and strategy, and the
+    /// configured display names.
+    pub fn network(&self) -> NetworkView {
+        use rampart_core::state::{
+            Assets, OperatorSets, Operators, RewardPrograms, Services, Strategies, Validators,
+        };
+        let chain = self.chain();
+        let state = chain.state();
+        NetworkView {
+            height: chain.head().height,
+            validators: state.iter::<Validators>().map(|(a, _)| *a).collect(),
+            operators: state.iter::<Operators>().map(|(a, _)| *a).collect(),
+            services: state.iter::<Services>().map(|(a, _)| *a).collect(),
+            sets: state
+                .iter::<OperatorSets>()
+                .map(|(s, _)| s.to_string())
+                .collect(),
+            reward_programs: state.iter::<RewardPrograms>().map(|(id, _)| *id).collect(),
+            assets: state
+                .iter::<Assets>()
+                .map(|(_, a)| a.symbol.clone())
+                .collect(),
+            strategies: state
+                .iter::<Strategies>()
+                .map(|(id, _)| rampart_core::restaking::strategy_name(state, *id))
+                .collect(),
+            labels: self
+                .config
+                .labels
+                .iter()
+                .map(|(a, n)| (format!("{a:#x}"), n.clone()))
+                .collect(),
+        }
+    }
+
+    /// The built-in stress scenarios.
+    pub fn stress_examples(&self) -> Vec<StressExample> {
+        rampart_risk::stress::EXAMPLES
+            .iter()
+            .map(|(name, text)| StressExample {
+                name: (*name).to_owned(),
+                title: serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Runs (once) the built-in stress scenario `name`.
+    pub fn stress(&self, name: &str) -> Result<serde_json::Value, ApiError> {
+        let cached = self
+            .stress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(name)
+            .cloned();
+        if let Some(v) = cached {
+            return Ok(v);
+        }
+        let text = rampart_risk::stress::example(name).ok_or_else(|| {
+            ApiError::new(
+                codes::NOT_FOUND,
+                format!("no built-in stress scenario `{name}`; see /v1/risk/stress"),
+            )
+        })?;
+        let report = rampart_risk::stress_json(text, &mut |_, _| {}).map_err(risk_error)?;
+        self.stress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name.to_owned(), report.clone());
+        Ok(report)
     }
 
     /// Runs `f` on the committed state.
@@ -281,6 +384,8 @@ impl Shared {
             block_hash: head.hash,
             mempool: self.mempool().len(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            epoch: chain.state().meta().epoch.get(),
+            epoch_length_s: chain.state().params().epoch_length_s.get(),
         }
     }
 
@@ -393,6 +498,10 @@ impl Shared {
     fn stopped(&self) -> bool {
         self.is_stopping()
     }
+}
+
+fn risk_error(e: rampart_risk::RiskError) -> ApiError {
+    ApiError::new(e.code(), e.to_string())
 }
 
 fn internal(e: rampart_storage::StorageError) -> ApiError {

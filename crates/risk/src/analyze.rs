@@ -436,7 +436,7 @@ fn cascade_json(g: &Graph, r: &CascadeReport) -> Value {
     })
 }
 
-fn concentration_json(c: &Concentration) -> Value {
+pub(crate) fn concentration_json(c: &Concentration) -> Value {
     json!({
         "hhi": opt_number_json(c.hhi.as_ref()),
         "nakamoto_third": c.nakamoto_third,

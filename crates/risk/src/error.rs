@@ -120,6 +120,23 @@ pub enum RiskError {
         /// What is wrong.
         reason: String,
     },
+    /// An option of the live `security` query is unknown or malformed.
+    #[error("security query: `{option}` {reason}")]
+    InvalidOption {
+        /// The option.
+        option: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The protocol refused to read the live state (an unknown asset, say); its code passes
+    /// through.
+    #[error("{message}")]
+    Protocol {
+        /// The protocol's stable code.
+        code: &'static str,
+        /// The protocol's message.
+        message: String,
+    },
     /// An internal consistency check failed (a bug, reported rather than panicking).
     #[error("internal check failed: {0}")]
     Internal(String),
@@ -145,6 +162,8 @@ impl RiskError {
             Self::ZeroTotalStake => "zero_total_stake",
             Self::LimitExceeded { .. } => "limit_exceeded",
             Self::BadScenario { .. } => "bad_scenario",
+            Self::InvalidOption { .. } => "invalid_input",
+            Self::Protocol { code, .. } => code,
             Self::Internal(_) => "internal",
         }
     }

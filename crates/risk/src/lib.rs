@@ -10,7 +10,8 @@
 //! - [`oracle`]: exhaustive reference answers used by the tests and benchmarks;
 //! - [`stress`]: stress scenarios (slashing, de-peg with liquidations, exit race);
 //! - [`analyze_json`] / [`analyze`]: the whole analysis as JSON (RISK.md §5);
-//! - [`stress_json`]: a stress scenario file as JSON.
+//! - [`stress_json`]: a stress scenario file as JSON;
+//! - [`live`]: the live `security` query: the graph of the protocol's state (read-only).
 //!
 //! # Invariants
 //! - No floats anywhere; no hash-map iteration; output is byte-for-byte deterministic for a
@@ -23,6 +24,7 @@ pub mod certificate;
 pub mod concentration;
 mod error;
 pub mod graph;
+pub mod live;
 pub mod num;
 pub mod oracle;
 pub mod search;

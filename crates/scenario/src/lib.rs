@@ -2,8 +2,10 @@
 //! users and the harness for acceptance tests.
 //!
 //! A scenario names accounts; each name gets a deterministic dev key ([`names`]). Steps run in
-//! order on an in-memory chain: `tx` (signed by `from`), `advance` (block time moves, epoch
-//! boundaries and delayed effects are processed), `query`, `fault`. Each step prints one JSON
+//! order on an in-memory chain: `tx` (signed by `from` as EIP-712 typed data with its dev key,
+//! verified by the node's `rampart_api::Verifier`, executed as the recovered signer), `advance`
+//! (block time moves, epoch boundaries and delayed effects are processed), `query` (every
+//! protocol query, `state_root`, and `security`: the risk engine on the live state), `fault`. Each step prints one JSON
 //! object; a final object carries the state root and the invariant check. Invariants are checked
 //! after every step.
 

@@ -105,7 +105,17 @@ impl Names {
                 }
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.label_json(v)),
-            serde_json::Value::Object(map) => map.values_mut().for_each(|v| self.label_json(v)),
+            serde_json::Value::Object(map) => {
+                // Keys may be addresses too (per-operator maps); relabel them in place, keeping
+                // the order.
+                if map.keys().any(|k| self.label_str(k).is_some()) {
+                    *map = std::mem::take(map)
+                        .into_iter()
+                        .map(|(k, v)| (self.label_str(&k).unwrap_or(k), v))
+                        .collect();
+                }
+                map.values_mut().for_each(|v| self.label_json(v));
+            }
             _ => {}
         }
     }
@@ -146,11 +156,12 @@ mod tests {
     fn labels_replace_addresses_and_set_names() {
         let mut n = Names::default();
         let a = n.resolve("oracle").unwrap();
-        let mut v = serde_json::json!({"x": fmt_address(&a), "set": format!("{}/3", fmt_address(&a)), "n": 1});
+        let mut v = serde_json::json!({"x": fmt_address(&a), "set": format!("{}/3", fmt_address(&a)), "n": 1,
+            "by": {fmt_address(&a): 1}});
         n.label_json(&mut v);
         assert_eq!(
             v,
-            serde_json::json!({"x": "oracle", "set": "oracle/3", "n": 1})
+            serde_json::json!({"x": "oracle", "set": "oracle/3", "n": 1, "by": {"oracle": 1}})
         );
     }
 

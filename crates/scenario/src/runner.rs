@@ -1,6 +1,7 @@
 //! Runs a scenario step by step on an in-memory chain.
 
-use crate::names::Names;
+use crate::names::{Names, dev_address, dev_signing_key};
+use rampart_api::{ApiError, TxLimits, UnsignedTx, Verifier};
 use rampart_core::base::{Fault, apply_fault, proposer_for};
 use rampart_core::commitment::{Commitment, DEFAULT_DEPTH};
 use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset, GenesisValidator};
@@ -8,8 +9,8 @@ use rampart_core::ids::module;
 use rampart_core::params::ParamsPatch;
 use rampart_core::state::{Strategies, Vaults};
 use rampart_core::{
-    Action, Amount, BlockHeader, Height, Query, State, Timestamp, Tx, begin_block, execute_tx,
-    invariants, tx::next_nonce,
+    Amount, BlockHeader, Height, Query, State, Timestamp, begin_block, execute_tx, invariants,
+    tx::next_nonce,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -42,6 +43,9 @@ const ACCOUNT_FIELDS: &[&str] = &[
 ];
 /// Fields whose values are lists of account names.
 const ACCOUNT_LIST_FIELDS: &[&str] = &["allowed_services", "allowed_operators", "operators"];
+
+/// Fields whose values are lists of set names (the `security` query's targets).
+const SET_LIST_FIELDS: &[&str] = &["targets", "byzantine"];
 
 /// A scenario that could not run at all (as opposed to a step that failed).
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +127,10 @@ struct Runner {
     names: Names,
     bindings: BTreeMap<String, Value>,
     header: BlockHeader,
+    /// The node's stateless checks (chain id, sizes, fields, signature) for this chain.
+    verifier: Verifier,
+    /// Dev keys of the names that signed so far.
+    keys: BTreeMap<String, k256::ecdsa::SigningKey>,
 }
 
 impl Runner {
@@ -151,11 +159,14 @@ impl Runner {
         );
         begin_block(&mut state, &header)?;
         state.discard_journal();
+        let verifier = Verifier::new(genesis.chain_id, TxLimits::default());
         Ok(Self {
             state,
             names,
             bindings: BTreeMap::new(),
             header,
+            verifier,
+            keys: BTreeMap::new(),
         })
     }
 
@@ -204,7 +215,7 @@ impl Runner {
                 json!({"result": result,
                 "error": {"code": "expected_error_missing", "message": format!("expected error `{code}`, but the step succeeded")}}),
             ),
-            (Err((code, message)), Some(want)) if want == "*" || want == code => (
+            (Err((code, message)), Some(want)) if code_matches(&want, &code) => (
                 true,
                 json!({"expected_error": want, "error": {"code": code, "message": message}}),
             ),
@@ -229,6 +240,10 @@ impl Runner {
         partial_match(&want, &got, "result")
     }
 
+    /// A `tx` step goes through the node's path: the action JSON is signed as EIP-712 typed data
+    /// with the dev key of `from`, verified like any submitted transaction (chain id, sizes,
+    /// fields, signature), and executed as the *recovered* signer, so every authority check sees
+    /// exactly what a node would.
     fn tx(&mut self, obj: &Map<String, Value>) -> Result<Value, (String, String)> {
         let mut body = obj.clone();
         let from = body
@@ -239,6 +254,16 @@ impl Runner {
             .and_then(|v| v.as_str().map(str::to_owned));
         body.remove("expect_error");
         body.remove("expect");
+        // Envelope fields: the fee (default: the action's base fee) and the priority tip.
+        let fee_field = body
+            .remove("fee")
+            .map(|v| envelope_amount("fee", &v))
+            .transpose()?;
+        let tip = body
+            .remove("priority_tip")
+            .map(|v| envelope_amount("priority_tip", &v))
+            .transpose()?
+            .unwrap_or(0);
         let Some(from) = from else {
             return Err(("invalid_input".into(), "a tx step needs `from`".into()));
         };
@@ -248,16 +273,16 @@ impl Runner {
             .map_err(|m| ("invalid_input".to_owned(), m))?;
         let mut body = Value::Object(body);
         self.substitute(&mut body)?;
-        let action = parse_action(&body)?;
-        let fee = self.state.params().base_fee_of(action.name());
-        let tx = Tx {
-            signer,
-            nonce: next_nonce(&self.state, signer),
-            fee,
-            priority_tip: Amount::ZERO,
-            action,
-        };
-        let receipt = execute_tx(&mut self.state, &self.header, tx).map_err(core_error)?;
+        let name = body.get("tx").and_then(Value::as_str).unwrap_or_default();
+        let fee = fee_field.unwrap_or_else(|| self.state.params().base_fee_of(name).get());
+        let nonce = next_nonce(&self.state, signer);
+        let chain_id = self.verifier.chain_id();
+        let key = self.signing_key(&from, signer)?;
+        let signed = UnsignedTx::from_action_json(&body, nonce, fee, tip)
+            .and_then(|unsigned| unsigned.sign(key, chain_id))
+            .map_err(api_error)?;
+        let verified = self.verifier.verify(signed).map_err(api_error)?;
+        let receipt = execute_tx(&mut self.state, &self.header, verified.tx).map_err(core_error)?;
         self.state.discard_journal();
         let outcome = receipt.result.map_err(core_error)?;
         if let Some(name) = bind {
@@ -273,6 +298,25 @@ impl Runner {
         Ok(
             json!({"outcome": outcome, "events": rampart_core::events::render(&self.state, &receipt.events)}),
         )
+    }
+
+    /// The dev key of the account named `from` (resolved to `signer`). Only named accounts have
+    /// keys: a raw address or a module account cannot sign.
+    fn signing_key(
+        &mut self,
+        from: &str,
+        signer: rampart_core::Address,
+    ) -> Result<&k256::ecdsa::SigningKey, (String, String)> {
+        if !self.keys.contains_key(from) {
+            if dev_address(from) != signer {
+                return Err((
+                    "invalid_input".to_owned(),
+                    format!("`from: {from}` has no dev key: only named accounts sign in scenarios"),
+                ));
+            }
+            self.keys.insert(from.to_owned(), dev_signing_key(from));
+        }
+        self.keys.get(from).ok_or_else(|| bad("dev key cache"))
     }
 
     fn query(&mut self, obj: &Map<String, Value>) -> Result<Value, (String, String)> {
@@ -291,6 +335,14 @@ impl Runner {
         }
         let mut body = Value::Object(body);
         self.substitute(&mut body)?;
+        if name == "security" {
+            // RISK.md §5 on the live state. Give `work_budget` for a reproducible run: a wall-time
+            // budget can turn a proved answer into "unknown" on a slow machine.
+            let query = rampart_risk::live::SecurityQuery::from_json(&body)
+                .map_err(|e| (e.code().to_owned(), e.to_string()))?;
+            return rampart_risk::live::security(&self.state, &query)
+                .map_err(|e| (e.code().to_owned(), e.to_string()));
+        }
         let query: Query = serde_json::from_value(body).map_err(|e| {
             let code = if e.to_string().contains("unknown variant") {
                 "unknown_query"
@@ -388,6 +440,12 @@ impl Runner {
                 }
             } else if key == "set" {
                 self.set_name(value)?;
+            } else if SET_LIST_FIELDS.contains(&key.as_str()) {
+                if let Value::Array(items) = value {
+                    for item in items {
+                        self.set_name(item)?;
+                    }
+                }
             } else if key == "destination" || key == "policy" {
                 self.substitute(value)?;
             }
@@ -488,26 +546,6 @@ pub fn state_root(state: &State) -> String {
     format!("{:#x}", c.root())
 }
 
-fn parse_action(body: &Value) -> Result<Action, (String, String)> {
-    let name = body
-        .get("tx")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    serde_json::from_value::<Action>(body.clone()).map_err(|e| {
-        let msg = e.to_string();
-        let code = if msg.contains("unknown variant")
-            && msg.contains("expected one of")
-            && !msg.contains("field")
-        {
-            "unknown_action"
-        } else {
-            "invalid_input"
-        };
-        (code.to_owned(), format!("tx `{name}`: {msg}"))
-    })
-}
-
 fn partial_match(want: &Value, got: &Value, path: &str) -> Result<(), String> {
     match (want, got) {
         (Value::Object(w), Value::Object(g)) => {
@@ -541,8 +579,22 @@ fn partial_match(want: &Value, got: &Value, path: &str) -> Result<(), String> {
     }
 }
 
+/// Codes that refine a more general code: the node tells an amount above 128 bits
+/// (`amount_overflow`) from other bad input, which older scenarios expect as `invalid_input`.
+const REFINEMENTS: &[(&str, &str)] = &[("amount_overflow", "invalid_input")];
+
+/// Whether an error with code `got` satisfies `expect_error: want` (`"*"`, the code itself, or a
+/// code it refines; the output always shows the exact code).
+fn code_matches(want: &str, got: &str) -> bool {
+    want == "*" || want == got || REFINEMENTS.contains(&(got, want))
+}
+
 fn core_error(e: rampart_core::Error) -> (String, String) {
     (e.code().to_owned(), e.to_string())
+}
+
+fn api_error(e: ApiError) -> (String, String) {
+    (e.code.into_owned(), e.message)
 }
 
 fn bad(msg: &str) -> (String, String) {
@@ -672,5 +724,23 @@ fn build_genesis(
         assets,
         accounts,
         validators,
+    })
+}
+
+/// A fee or tip of a `tx` step: a decimal string (or a JSON integer) of RAM base units.
+fn envelope_amount(field: &str, v: &Value) -> Result<u128, (String, String)> {
+    let text = match v {
+        Value::String(t) => t.clone(),
+        Value::Number(n) if n.is_u64() => n.to_string(),
+        _ => {
+            return Err(bad(&format!(
+                "`{field}` must be a decimal string of base units"
+            )));
+        }
+    };
+    text.parse::<u128>().map_err(|_| {
+        bad(&format!(
+            "`{field}`: `{text}` is not an amount of base units"
+        ))
     })
 }

@@ -50,8 +50,10 @@ pub use delegation::{
 };
 pub use operator::{apply_commitments_effect, register_operator, set_operator_commitments};
 pub use service::{
-    RegisterService, apply_slasher_effect, approve_operator, create_operator_set,
-    deregister_from_set, register_for_set, register_service, set_service_slasher,
+    FaultModel, RegisterService, SecurityProfile, SetSecurityProfile, Threshold,
+    apply_slasher_effect, approve_operator, create_operator_set, deregister_from_set,
+    register_for_set, register_service, security_profile, set_security_profile,
+    set_service_slasher,
 };
 pub use slashing::{
     SlashArgs, execute_slash, release_escrow, request_slash, slashable_magnitude, veto_slash,

@@ -4,6 +4,11 @@
 //! fixed at creation; its slasher and resolver can change only after `config_delay_s`. Operators
 //! join sets with the service's consent (open sets, or an approval) and stay slashable by a set
 //! they leave for `deallocation_delay_s`.
+//!
+//! A service may declare a [`SecurityProfile`] per operator set (`set_security_profile`): its
+//! profit from corruption π and corruption threshold α (RISK.md §1), which the live `security`
+//! query reads. The profile is a declaration for analysis only: it moves no funds and changes
+//! no slashing rule, so it applies at once.
 
 use super::{
     Admission, Destination, Membership, OperatorSet, PendingSlasher, Service, check_metadata,
@@ -13,9 +18,13 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, SetRef, fmt_address};
+use crate::num::Amount;
 use crate::num::Wad;
-use crate::state::{Memberships, OperatorSets, Services, SetApprovals, SetMembers, State};
+use crate::state::{
+    Memberships, OperatorSets, SecurityProfiles, Services, SetApprovals, SetMembers, State,
+};
 use crate::time::{Duration, Timestamp};
+use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// Arguments of `register_service`.
@@ -360,4 +369,191 @@ pub fn deregister_from_set(
         slashable_until,
     });
     Ok(slashable_until)
+}
+
+// --- security profiles (RISK.md §1) ---------------------------------------------------------
+
+/// What a coalition that corrupts an operator set breaks; it decides the default threshold.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultModel {
+    /// Halting the service takes more than a third of its stake: default α = 1/3.
+    Liveness,
+    /// Making it sign something false takes two thirds: default α = 2/3.
+    Safety,
+}
+
+impl FaultModel {
+    /// The default corruption threshold of this fault model.
+    pub fn default_threshold(self) -> Threshold {
+        match self {
+            Self::Liveness => Threshold { num: 1, den: 3 },
+            Self::Safety => Threshold { num: 2, den: 3 },
+        }
+    }
+}
+
+/// A corruption threshold α ∈ (0, 1] as an exact fraction, written `"p/q"` (or `"1"`) in JSON:
+/// 1/3 and 2/3 have no exact basis-point or WAD form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Threshold {
+    /// Numerator, 0 < num ≤ den.
+    pub num: u64,
+    /// Denominator, positive.
+    pub den: u64,
+}
+
+impl Threshold {
+    /// `num/den`, checked to lie in (0, 1].
+    pub fn new(num: u64, den: u64) -> Result<Self> {
+        if den == 0 || num == 0 || num > den {
+            return Err(Error::invalid(
+                "threshold",
+                format!("{num}/{den} is not a fraction in (0, 1]"),
+            ));
+        }
+        Ok(Self { num, den })
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.num, self.den)
+    }
+}
+
+impl std::str::FromStr for Threshold {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || Error::invalid("threshold", format!("`{text}` is not a fraction \"p/q\""));
+        let (num, den) = text.split_once('/').unwrap_or((text, "1"));
+        let parse = |t: &str| {
+            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            t.parse::<u64>().map_err(|_| bad())
+        };
+        Self::new(parse(num)?, parse(den)?)
+    }
+}
+
+impl Serialize for Threshold {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Threshold {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = <String as Deserialize>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A service's declaration of what its operator set protects (RISK.md §1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+pub struct SecurityProfile {
+    /// Profit from corruption π: what corrupting the set would gain an attacker, in RAM base
+    /// units.
+    pub profit: Amount,
+    /// What corruption breaks.
+    pub fault: FaultModel,
+    /// Corruption threshold α: the share of the set's slashable stake that corrupts it.
+    pub threshold: Threshold,
+    /// When it was declared.
+    pub declared_at: Timestamp,
+}
+
+/// Arguments of `set_security_profile`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetSecurityProfile {
+    /// The signer's set.
+    pub set_id: u32,
+    /// Profit from corruption π, in RAM base units.
+    pub profit: Amount,
+    /// `"liveness"` (default α = 1/3) or `"safety"` (default α = 2/3).
+    pub fault: FaultModel,
+    /// α as `"p/q"` in (0, 1]; omit for the fault model's default.
+    #[serde(default)]
+    pub threshold: Option<Threshold>,
+}
+
+/// `set_security_profile {set_id, profit, fault, threshold?}`, signed by the set's service.
+/// Replaces any earlier profile of the set at once.
+pub fn set_security_profile(
+    state: &mut State,
+    ctx: &mut Ctx,
+    args: SetSecurityProfile,
+) -> Result<SetRef> {
+    super::service(state, ctx.signer)?;
+    let set = SetRef {
+        service: ctx.signer,
+        id: args.set_id,
+    };
+    super::operator_set(state, set)?;
+    let threshold = match args.threshold {
+        Some(t) => Threshold::new(t.num, t.den)?,
+        None => args.fault.default_threshold(),
+    };
+    let profile = SecurityProfile {
+        profit: args.profit,
+        fault: args.fault,
+        threshold,
+        declared_at: ctx.now,
+    };
+    ctx.emit(Event::SecurityProfileSet {
+        set,
+        profit: profile.profit,
+        threshold: threshold.to_string(),
+    });
+    state.put::<SecurityProfiles>(set, profile);
+    Ok(set)
+}
+
+/// The security profile a set's service declared, if any.
+pub fn security_profile(state: &State, set: SetRef) -> Option<&SecurityProfile> {
+    state.get::<SecurityProfiles>(&set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_parse_exact_fractions_in_the_unit_interval() {
+        assert_eq!(
+            "1/3".parse::<Threshold>().ok(),
+            Some(Threshold { num: 1, den: 3 })
+        );
+        assert_eq!(
+            "1".parse::<Threshold>().ok(),
+            Some(Threshold { num: 1, den: 1 })
+        );
+        for bad in [
+            "0/3", "4/3", "1/0", "", "/3", "1/", "-1/3", "0.5", "1/3/4", " 1/3",
+        ] {
+            assert_eq!(
+                bad.parse::<Threshold>().map_err(|e| e.code()),
+                Err("invalid_input"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn fault_models_default_to_a_third_and_two_thirds() {
+        assert_eq!(FaultModel::Liveness.default_threshold().to_string(), "1/3");
+        assert_eq!(FaultModel::Safety.default_threshold().to_string(), "2/3");
+    }
+
+    #[test]
+    fn a_threshold_round_trips_through_json_as_a_fraction_string() {
+        let t: Threshold = serde_json::from_str("\"2/5\"").unwrap();
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2/5\"");
+        assert!(serde_json::from_str::<Threshold>("0.4").is_err());
+    }
 }

@@ -11,7 +11,7 @@ use crate::num::{Amount, Shares, Wad};
 use crate::params::Params;
 use crate::restaking::{
     Allocation, Bridge, BridgeChunk, Escrow, Magnitude, Membership, Operator, OperatorSet,
-    Position, Service, SlashRequest, Strategy, Term, Withdrawal,
+    Position, SecurityProfile, Service, SlashRequest, Strategy, Term, Withdrawal,
 };
 use crate::rewards::{RewardIndex, RewardProgram, ServiceCommission, Stream};
 use crate::time::{Epoch, Height, Timestamp};
@@ -181,6 +181,8 @@ tables! {
     40 bridges_in: BridgesIn((Address, AssetId, Address) => ()),
     /// Per (operator, strategy): max magnitude and encumbered magnitude.
     41 magnitudes: Magnitudes((Address, AssetId) => Magnitude),
+    /// Security profiles (π, α) services declared for their operator sets (RISK.md §1).
+    42 security_profiles: SecurityProfiles(SetRef => SecurityProfile),
 
     /// Validators.
     50 validators: Validators(Address => Validator),

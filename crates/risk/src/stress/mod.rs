@@ -16,6 +16,33 @@ use serde_json::{Map, Value};
 use crate::RiskError;
 use crate::num::{Rational, parse_json_number};
 
+/// The built-in stress scenarios (`crates/risk/examples/`), by name. The node serves them (and
+/// their results) to the dashboard.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "depeg-flat-then-cliff",
+        include_str!("../../examples/depeg-flat-then-cliff.json"),
+    ),
+    (
+        "depeg-exchange-rate-oracle",
+        include_str!("../../examples/depeg-exchange-rate-oracle.json"),
+    ),
+    (
+        "correlated-slashing",
+        include_str!("../../examples/correlated-slashing.json"),
+    ),
+    ("exit-race", include_str!("../../examples/exit-race.json")),
+];
+
+/// The built-in scenario `name`, if there is one.
+#[must_use]
+pub fn example(name: &str) -> Option<&'static str> {
+    EXAMPLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
 /// Runs a scenario document and returns its JSON report.
 ///
 /// # Errors

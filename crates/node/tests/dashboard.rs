@@ -1,0 +1,303 @@
+//! The web dashboard: served from the binary, every file it loads exists, every API path its
+//! JavaScript calls answers on the demo network, and (where a Chromium is installed, which
+//! `scripts/test.sh` does) every view renders in a headless browser without an error.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+mod common;
+
+use common::{TestNode, addr};
+use rampart_node::ui::ASSETS;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Status, headers (lower-cased) and body of a GET; with `headers_only`, stops after the headers
+/// (for the event stream, which never ends).
+fn get_raw(addr: std::net::SocketAddr, path: &str, headers_only: bool) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(_) => break,
+        }
+        if headers_only && find(&buf, b"\r\n\r\n").is_some() {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_lowercase(), body.to_owned())
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn asset(name: &str) -> &'static str {
+    ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| a.body)
+        .unwrap_or_else(|| panic!("{name} is embedded"))
+}
+
+/// Every single-quoted string literal in `text` that starts with `/`.
+fn quoted_paths(text: &str) -> Vec<String> {
+    text.split('\'')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| s.starts_with('/') && !s.contains(' '))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_dashboard_and_every_file_it_loads_are_served_from_the_binary() {
+    let t = TestNode::start("dashboard-files", 0, |_| {});
+    let addr = t.node.as_ref().unwrap().addr;
+    let (status, head, body) = get_raw(addr, "/", false);
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert!(head.contains("content-security-policy: default-src 'self'"));
+    assert!(body.contains(r#"<script type="module" src="/ui/app.js">"#));
+    for a in ASSETS {
+        let (status, head, body) = get_raw(addr, &format!("/ui/{}", a.name), false);
+        assert_eq!(status, 200, "/ui/{}", a.name);
+        assert!(
+            head.contains(&format!("content-type: {}", a.content_type)),
+            "{}: {head}",
+            a.name
+        );
+        assert_eq!(body, a.body, "/ui/{} is the embedded file", a.name);
+    }
+    // Everything the page references is embedded: the HTML's src/href and every module import.
+    let index = asset("index.html");
+    for part in index.split("=\"/ui/").skip(1) {
+        let name = part.split('"').next().unwrap();
+        asset(name);
+    }
+    for a in ASSETS.iter().filter(|a| a.name.ends_with(".js")) {
+        for part in a.body.split("from './").skip(1) {
+            let name = part.split('\'').next().unwrap();
+            asset(name);
+        }
+        // Nothing is fetched from elsewhere: the dashboard works offline.
+        assert!(
+            !a.body.contains("http://") && !a.body.contains("https://"),
+            "{}",
+            a.name
+        );
+    }
+    assert!(!index.contains("https://") && !asset("style.css").contains("url("));
+    let (status, _, body) = get_raw(addr, "/ui/missing.js", false);
+    assert_eq!(status, 404);
+    assert!(body.contains("\"not_found\""));
+}
+
+/// Fills the `{name}` placeholders of a dashboard API path with demo values.
+fn fill(template: &str) -> String {
+    let oracle_set = format!("{}/0", addr("oracle"));
+    let values = [
+        ("validator", addr("val1")),
+        ("operator", addr("op1")),
+        ("service", addr("oracle")),
+        ("set", oracle_set),
+        ("id", "0".to_owned()),
+        ("account", addr("grace")),
+        ("asset", "RAM".to_owned()),
+        ("budget_ms", "500".to_owned()),
+        ("shock", "1%2F10".to_owned()),
+        ("name", "depeg-flat-then-cliff".to_owned()),
+    ];
+    let mut path = template.to_owned();
+    for (k, v) in values {
+        path = path.replace(&format!("{{{k}}}"), &v);
+    }
+    assert!(!path.contains('{'), "unfilled placeholder in {template}");
+    path
+}
+
+#[test]
+fn every_api_path_the_dashboard_calls_answers_on_the_demo() {
+    let t = TestNode::start("dashboard-paths", 100, |_| {});
+    t.setup_demo();
+    let addr = t.node.as_ref().unwrap().addr;
+    // Every path is declared in api.js; no other file names one, so this list is complete.
+    let paths = quoted_paths(asset("api.js"));
+    assert!(paths.len() >= 20, "{paths:?}");
+    for a in ASSETS
+        .iter()
+        .filter(|a| a.name.ends_with(".js") && a.name != "api.js")
+    {
+        let stray: Vec<String> = quoted_paths(a.body)
+            .into_iter()
+            .filter(|p| p.starts_with("/v1") || p.starts_with("/metrics"))
+            .collect();
+        assert!(
+            stray.is_empty(),
+            "{} calls {stray:?} outside api.js",
+            a.name
+        );
+    }
+    for template in &paths {
+        let path = fill(template);
+        if path == "/v1/events" {
+            let (status, head, _) = get_raw(addr, &path, true);
+            assert_eq!(status, 200, "{path}");
+            assert!(head.contains("content-type: text/event-stream"), "{head}");
+            continue;
+        }
+        let (status, _, body) = get_raw(addr, &path, false);
+        assert_eq!(status, 200, "{path}: {body}");
+        if path != "/metrics" {
+            let v: serde_json::Value =
+                serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"));
+            assert!(!v.is_null(), "{path} answered null");
+        }
+    }
+}
+
+/// A Chromium to drive: `$RAMPART_CHROMIUM`, or one on the PATH.
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("RAMPART_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| {
+            ["chromium", "chromium-browser", "google-chrome"]
+                .into_iter()
+                .map(move |n| dir.join(n))
+        })
+        .find(|p| p.is_file())
+}
+
+/// The DOM of `url` after its scripts ran (virtual time: timers and fetches complete, the
+/// event stream opens only after the budget).
+fn dump_dom(browser: &PathBuf, url: &str) -> String {
+    let profile = std::env::temp_dir().join(format!(
+        "rampart-chromium-{}-{}",
+        std::process::id(),
+        url.len()
+    ));
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=1500",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!("chromium did not finish {url}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+    out
+}
+
+#[test]
+fn every_view_renders_in_headless_chromium_without_an_error() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("RAMPART_REQUIRE_BROWSER").is_none(),
+            "RAMPART_REQUIRE_BROWSER is set but no chromium was found"
+        );
+        eprintln!("skipped: no chromium on the PATH (scripts/test.sh installs one)");
+        return;
+    };
+    let t = TestNode::start("dashboard-browser", 200, |c| {
+        c.labels = rampart_node::demo::labels();
+    });
+    t.setup_demo();
+    let base = format!("http://{}", t.node.as_ref().unwrap().addr);
+    let views = [
+        ("overview", vec!["Network", "Validators active", "secure"]),
+        ("validators", vec!["Rewards by source", "val1"]),
+        (
+            "restaking",
+            vec!["Allocations (unique stake", "oracle/0", "op1"],
+        ),
+        (
+            "security",
+            vec!["Security of the live state", "Certificate", "bridge/0"],
+        ),
+        ("rewards", vec!["Reward programs", "streaming"]),
+        ("lst", vec!["Liquid staking", "Redemption queue"]),
+        (
+            &*format!("account/{}", addr("grace")),
+            vec![
+                "grace",
+                "Yield stack by source",
+                "Slash exposure per set",
+                "Exit path",
+            ],
+        ),
+        (
+            "stress",
+            vec![
+                "De-peg and liquidations",
+                "<svg class=\"chart\"",
+                "polyline",
+            ],
+        ),
+        ("events", vec!["event-kind"]),
+    ];
+    for (view, markers) in views {
+        let dom = dump_dom(&browser, &format!("{base}/#/{view}"));
+        let errors = dom
+            .split("id=\"errors\"")
+            .nth(1)
+            .and_then(|rest| rest.split('>').next())
+            .unwrap_or_default();
+        assert!(
+            errors.contains("hidden"),
+            "#/{view} shows an error: {}",
+            dom.split("id=\"errors\"").nth(1).unwrap_or(&dom)
+        );
+        for m in markers {
+            assert!(dom.contains(m), "#/{view} lacks `{m}`:\n{dom}");
+        }
+    }
+}

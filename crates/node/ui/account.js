@@ -1,0 +1,187 @@
+// One account: positions and slash exposure, base delegations, the LST, the yield stack by
+// layer and source with fees, APR and APY with the compounding frequency, and the exit path.
+
+import { get } from './api.js';
+import { amount, bps, card, duration, esc, knownAccounts, name, names, table, time, who } from './format.js';
+
+function picker(selected) {
+  const options = knownAccounts()
+    .map(([address, label]) => `<option value="${esc(address)}" ${address === selected?.toLowerCase() ? 'selected' : ''}>${esc(label)}</option>`)
+    .join('');
+  return `<form class="row" id="acct-form">
+    <label>Account <select id="acct-select"><option value="">choose…</option>${options}</select></label>
+    <span class="muted">or</span>
+    <input class="address" id="acct-address" placeholder="0x… address" value="${esc(selected ?? '')}">
+    <button type="submit">Show</button>
+  </form>`;
+}
+
+function signedAmount(text) {
+  const s = String(text ?? '0');
+  return s.startsWith('-') ? `<span class="bad">${amount(s)}</span>` : amount(s);
+}
+
+function yieldPanel(y) {
+  const layers = y.layers ?? [];
+  const sources = (y.sources ?? []).map((s) => ({ ...s }));
+  const total = sources.reduce(
+    (t, s) => ({ gross: t.gross + BigInt(s.gross), fees: t.fees + BigInt(s.fees), net: t.net + BigInt(s.net) }),
+    { gross: 0n, fees: 0n, net: 0n },
+  );
+  if (sources.length) sources.push({ __class: 'total', layer: 'all', source: '', holding: '', gross: total.gross.toString(), fees: total.fees.toString(), net: total.net.toString() });
+  return `
+    <div class="grid">
+      ${card('APR (net)', y.apr_bps == null ? '—' : bps(y.apr_bps))}
+      ${card('APY (net)', y.apy_bps == null ? '—' : bps(y.apy_bps))}
+      ${card('Compounding n / year', esc(y.compounding_per_year ?? '—'))}
+      ${card('Value (RAM)', amount(y.value))}
+    </div>
+    <h3>By layer</h3>
+    <div class="panel">${table(
+      [
+        { label: 'Layer', html: (l) => esc(l.layer) },
+        { label: 'APR', num: true, html: (l) => (l.apr_bps == null ? '—' : bps(l.apr_bps)) },
+        { label: 'APY', num: true, html: (l) => (l.apy_bps == null ? '—' : bps(l.apy_bps)) },
+        { label: 'n (compounding per year)', num: true, html: (l) => esc(l.compounding_per_year) },
+      ],
+      layers,
+      { empty: 'no yield yet' },
+    )}</div>
+    <h3>Yield stack by source (RAM, since each holding opened)</h3>
+    <div class="panel">${table(
+      [
+        { label: 'Layer', html: (s) => esc(s.layer) },
+        { label: 'Source', html: (s) => `${esc(s.source)}${s.service ? ` · ${who(s.service)}` : ''}` },
+        { label: 'Holding', html: (s) => esc(names(s.holding)) },
+        { label: 'Gross', num: true, html: (s) => signedAmount(s.gross) },
+        { label: 'Fees', num: true, html: (s) => signedAmount(s.fees) },
+        { label: 'Net', num: true, html: (s) => signedAmount(s.net) },
+      ],
+      sources,
+      { empty: 'no rewards yet' },
+    )}</div>
+    ${y.fees?.length ? `<h3>Fee stack</h3><div class="panel">${table(
+      [
+        { label: 'Layer', html: (f) => esc(f.layer) },
+        { label: 'Fee', html: (f) => esc(f.kind) },
+        { label: 'Amount (RAM)', num: true, html: (f) => signedAmount(f.amount) },
+      ],
+      y.fees,
+    )}</div>` : ''}`;
+}
+
+function exposurePanel(p) {
+  const rows = p.positions.flatMap((pos) => pos.exposure.map((e) => ({ ...e, strategy: pos.strategy })));
+  return table(
+    [
+      { label: 'Set', html: (e) => who(e.set) },
+      { label: 'Through operator', html: (e) => who(e.operator) },
+      { label: 'Strategy', html: (e) => esc(e.strategy) },
+      { label: 'Slashable now', num: true, html: (e) => amount(e.slashable) },
+      { label: 'Worst single event', num: true, html: (e) => amount(e.worst_event) },
+    ],
+    rows,
+    { empty: 'nothing of this account is slashable by any set' },
+  );
+}
+
+function exitPanel(x) {
+  const path = (steps) =>
+    `<div class="steps">${steps
+      .map((s) => `<div class="step"><b>${esc(s.kind.replaceAll('_', ' '))}</b>${esc(duration(s.delay_s))} · ${esc(time(s.earliest_at))}${s.fee && s.fee !== '0' ? ` · fee ${amount(s.fee)}` : ''}</div>`)
+      .join('<span class="arrow">→</span>')}</div>`;
+  const paths = x.paths ?? [];
+  return `
+    <p>Everything out by <b>${esc(time(x.completes_at))}</b>.</p>
+    ${paths.length ? table(
+      [
+        { label: 'Holding', html: (p) => esc(names(p.holding)) },
+        { label: 'Value', num: true, html: (p) => amount(p.value) },
+        { label: 'Steps (delay · earliest)', html: (p) => path(p.steps) },
+      ],
+      paths,
+    ) : path(x.steps ?? [])}`;
+}
+
+export async function account(el, ctx, args) {
+  const address = args[0];
+  if (!address) {
+    el.innerHTML = `<h2>Accounts</h2>${picker(null)}<p class="muted">Pick a demo account (stakers, delegators, operators, services, validators) or paste any address.</p>`;
+    bind(el);
+    return;
+  }
+  const params = { account: address };
+  const [position, base, lstView, y, exit, withdrawals, ram] = await Promise.all([
+    get('position', params),
+    get('baseDelegation', params),
+    get('lstAccount', params),
+    get('yield', params),
+    get('exitPath', params),
+    get('withdrawals', params),
+    get('balance', { ...params, asset: 'RAM' }),
+  ]);
+  const lstHolding = lstView.account ?? { shares: '0', rebasing_balance: '0' };
+  el.innerHTML = `
+    <h2>${esc(name(address))} <span class="muted mono">${esc(address)}</span></h2>
+    ${picker(address)}
+    <div class="grid">
+      ${card('RAM balance', amount(ram.amount))}
+      ${card(`${lstView.symbol} (shares)`, amount(lstHolding.shares))}
+      ${card(`${lstView.symbol} (rebasing, RAM)`, amount(lstHolding.rebasing_balance))}
+      ${card('Restaked value', position.total_value.map(([k, v]) => `${amount(v)} <span class="muted">${esc(k)}</span>`).join('<br>') || '—')}
+      ${card('Worst case loss', position.worst_case_loss.map(([k, v]) => `${amount(v)} <span class="muted">${esc(k)}</span>`).join('<br>') || '—')}
+    </div>
+    <h3>Restaking positions</h3>
+    <div class="panel">${table(
+      [
+        { label: 'Operator', html: (p) => who(p.operator) },
+        { label: 'Strategy', html: (p) => esc(p.strategy) },
+        { label: 'Withdrawable', num: true, html: (p) => amount(p.withdrawable) },
+        { label: 'Redelegated, still slashable by', html: (p) => p.locked.map((l) => `${who(l.from)} ${amount(l.value)} until ${esc(time(l.matures_at))}`).join('<br>') || '—' },
+        { label: 'Pending rewards', html: (p) => p.pending_rewards.map((r) => `${amount(r.amount)} ${esc(r.asset)}`).join('<br>') || '—' },
+      ],
+      position.positions,
+      { empty: 'no restaking positions' },
+    )}
+    ${position.deposits.length ? `<p class="muted">Undelegated deposits (not slashable, earn nothing): ${position.deposits.map((d) => `${esc(d.strategy)} ${amount(d.value)}`).join(' · ')}</p>` : ''}</div>
+    <h3>Slash exposure per set</h3>
+    <div class="panel">${exposurePanel(position)}</div>
+    ${yieldPanel(y)}
+    <h3>Base delegations</h3>
+    <div class="panel">${table(
+      [
+        { label: 'Validator', html: (d) => who(d.validator) },
+        { label: 'Value (RAM)', num: true, html: (d) => amount(d.total ?? d.value) },
+        { label: 'Since', html: (d) => esc(time(d.since)) },
+      ],
+      base.delegations,
+      { empty: 'no base delegations' },
+    )}
+    ${base.unbonding.length ? `<p class="muted">Unbonding: ${base.unbonding.map((u) => `${amount(u.amount)} RAM from ${who(u.validator)} at ${esc(time(u.completes_at))}`).join(' · ')}</p>` : ''}</div>
+    <h3>Queued withdrawals</h3>
+    <div class="panel">${table(
+      [
+        { label: 'Id', html: (w) => esc(w.id) },
+        { label: 'Operator', html: (w) => who(w.operator) },
+        { label: 'Strategy', html: (w) => esc(w.strategy) },
+        { label: 'Pays now', num: true, html: (w) => amount(w.payout) },
+        { label: 'Completable at', html: (w) => esc(time(w.completable_at)) },
+      ],
+      withdrawals,
+      { empty: 'none queued' },
+    )}</div>
+    <h3>Exit path</h3>
+    <div class="panel">${exitPanel(exit)}</div>`;
+  bind(el);
+}
+
+function bind(el) {
+  const go = (address) => {
+    if (address) location.hash = `#/account/${address}`;
+  };
+  el.querySelector('#acct-select').addEventListener('change', (e) => go(e.target.value));
+  el.querySelector('#acct-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    go(el.querySelector('#acct-address').value.trim());
+  });
+}
