@@ -214,7 +214,8 @@ pub struct StatusView {
 }
 
 /// What exists on the chain: every validator, operator, service, operator set, reward program,
-/// asset and strategy (ids to pass to the per-entity queries), and the node's display names.
+/// asset, strategy and vault (ids to pass to the per-entity queries), and the node's display
+/// names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NetworkView {
     /// Height of the state listed.
@@ -236,8 +237,29 @@ pub struct NetworkView {
     pub assets: Vec<String>,
     /// Strategy names.
     pub strategies: Vec<String>,
-    /// Display names of accounts (address → name), from the node's configuration.
+    /// Liquid restaking vaults, with their display names.
+    #[serde(default)]
+    pub vaults: Vec<VaultListing>,
+    /// Display names of accounts (address → name), from the node's configuration; vaults'
+    /// module accounts are named after their vault unless configured.
     pub labels: std::collections::BTreeMap<String, String>,
+}
+
+/// A liquid restaking vault as `GET /v1/network` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VaultListing {
+    /// Its LRT symbol: the `vault` of its actions and of the `vault` query.
+    pub vault: String,
+    /// Display name: the node's configured name for it (`vault_names`), else the LRT symbol.
+    pub name: String,
+    /// The asset it holds.
+    pub asset: String,
+    /// Its curator.
+    #[schema(value_type = String)]
+    pub curator: Address,
+    /// Its module account: the staker its restaking positions belong to.
+    #[schema(value_type = String)]
+    pub account: Address,
 }
 
 /// A built-in stress scenario the node can run.

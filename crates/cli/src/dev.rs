@@ -71,6 +71,7 @@ pub fn run(a: DevArgs, out: Output) -> anyhow::Result<ExitCode> {
     let mut config = NodeConfig::new(a.data_dir.clone());
     config.listen = a.listen;
     config.labels = demo::labels();
+    config.vault_names = demo::vault_names();
     let shared = Arc::new(Shared::open(config, &demo::genesis(start))?);
     let fresh = shared.height() == 0;
     let mut driver = if fresh {

@@ -1,6 +1,7 @@
-//! `rampart dev` end to end: the demo network, with a day of history, answers every query of
+//! `rampart dev` end to end: the demo network, with two days of history, answers every query of
 //! PROTOCOL.md §11 that the protocol has — over HTTP and through `rampart query` — and serves
-//! its dashboard.
+//! its dashboard. The demo's vaults show in `vault`, and in the `yield` and `exit_path` of
+//! accounts holding their LRT.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use serde_json::Value;
@@ -43,6 +44,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("reward_program", &["id=0"]),
     ("yield", &["account=@grace"]),
     ("exit_path", &["account=@heidi"]),
+    ("vault", &["vault=rstETH"]),
     ("params", &[]),
     ("invariants", &[]),
     ("security", &["shock=1/10", "budget_ms=2000"]),
@@ -160,10 +162,43 @@ fn the_dev_network_answers_every_query_over_http_and_the_cli() {
                     "the demo's sets"
                 );
             }
-            "yield" => assert!(
-                !by_cli["sources"].as_array().unwrap().is_empty(),
+            "yield" => {
+                assert!(
+                    !by_cli["sources"].as_array().unwrap().is_empty(),
+                    "{by_cli}"
+                );
+                // grace holds rstRAM: the vault layer, with its sources.
+                assert!(
+                    by_cli["sources"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|s| s["layer"] == "vault" && s["holding"] == "vault/rstRAM"),
+                    "{by_cli}"
+                );
+            }
+            // heidi holds rstRAM: its exit goes through the vault's buffer or queue.
+            "exit_path" => assert!(
+                by_cli["paths"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["holding"]
+                        .as_str()
+                        .is_some_and(|h| h.starts_with("vault/rstRAM"))),
                 "{by_cli}"
             ),
+            "vault" => {
+                let rate: u128 = by_cli["rate_wad"].as_str().unwrap().parse().unwrap();
+                assert!(rate > 0, "{by_cli}");
+                let atlas = format!("{:#x}", rampart_scenario::names::dev_address("atlas"));
+                assert_eq!(by_cli["curator"], Value::String(atlas), "{by_cli}");
+                let positions = by_cli["positions"].as_array().unwrap();
+                assert!(positions.len() >= 3, "the curator's allocations: {by_cli}");
+                assert!(positions.iter().all(|p| p["allowed"] == true), "{by_cli}");
+                assert!(by_cli["queue"].is_array(), "{by_cli}");
+                assert_eq!(by_http["vault"], by_cli["vault"]);
+            }
             "validator" => assert_eq!(by_cli["status"], "active"),
             "reward_program" => assert_eq!(by_cli["weighting"], "allocated"),
             _ => {}

@@ -17,6 +17,12 @@
 //! max_batch_txs = 4096
 //! rate_limit_per_s = 1000         # per client IP; 0 turns the limit off
 //! rate_burst = 2000
+//!
+//! [labels]                        # display names of accounts
+//! "0x…" = "alice"
+//!
+//! [vault_names]                   # display names of vaults, by LRT symbol
+//! rstETH = "Atlas restaked ETH"
 //! ```
 
 use crate::NodeError;
@@ -92,6 +98,10 @@ pub struct NodeConfig {
     /// (`rampart dev` names its demo accounts).
     #[serde(default)]
     pub labels: std::collections::BTreeMap<Address, String>,
+    /// Display names of vaults by LRT symbol, listed by `GET /v1/network` (`rampart dev` names
+    /// its demo vaults); a vault without one is shown by its symbol.
+    #[serde(default)]
+    pub vault_names: std::collections::BTreeMap<String, String>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -116,6 +126,7 @@ impl NodeConfig {
             http: HttpLimits::default(),
             tx: TxLimits::default(),
             labels: std::collections::BTreeMap::new(),
+            vault_names: std::collections::BTreeMap::new(),
         }
     }
 

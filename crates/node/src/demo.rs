@@ -15,23 +15,36 @@
 //!   (instant, and requested then executed after the veto window);
 //! - **rewards**: programs weighted by allocated and by delegated stake, operator commissions
 //!   per service, a protocol fee, claims;
-//! - **governance prices** for stETH and rETH, so cross-asset values are stated.
+//! - **governance prices** for stETH and rETH, so cross-asset values are stated;
+//! - **liquid restaking vaults** ([`VAULTS`]): `rstETH` on stETH (curator `atlas`) and `rstRAM`
+//!   on the LST (curator `meridian`), each with published fees and policy, deposits from several
+//!   stakers and the curator's allocations to allowed operators within the per-operator cap and
+//!   the buffer target; reward programs in stETH and stRAM that the vaults compound (RAM rewards
+//!   go to their side pockets). The driver keeps them busy: deposits, instant exits within the
+//!   buffer, withdrawal requests and their claims once finalized, harvests, re-allocations and
+//!   deallocations, a fee rise (scheduled for the next epoch) and a looser policy (pending for
+//!   `config_delay_s`). Every vault transaction is sized from the state so it succeeds.
 //!
 //! Every demo transaction is signed with its account's dev key (`rampart_scenario::names`) and
 //! goes through the same path as any client's: EIP-712 signature, verification, mempool, block.
 //!
 //! To extend the demo: add assets and balances in [`genesis`], one-off actions in
-//! [`setup_steps`] (vaults go in [`vault_setup`]), recurring ones in [`Driver::step`].
+//! [`setup_steps`] (vaults in [`vault_setup`]), recurring ones in [`Driver::step`]. A demo
+//! transaction that fails is still committed (`ok: false` in its block, counted in the
+//! `failed` of the block log line and metrics); one refused at admission is logged at debug.
+//! `tests/demo.rs` runs 30 days of history and checks that every setup and vault transaction
+//! succeeds.
 
 use crate::node::Shared;
 use alloy_primitives::Address;
 use rampart_api::{ApiError, SignedTx, UnsignedTx};
 use rampart_core::genesis::{GenesisAccount, GenesisAsset, GenesisValidator};
 use rampart_core::params::ParamsPatch;
-use rampart_core::{Amount, Bps, Duration, Genesis, Query, State, Timestamp, Wad};
+use rampart_core::vault::VaultView;
+use rampart_core::{Amount, AssetId, Bps, Duration, Genesis, Query, State, Timestamp, Wad, bank};
 use rampart_scenario::names::{dev_address, dev_signing_key};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The demo chain's EIP-712 chain id.
 pub const CHAIN_ID: u64 = 31_337;
@@ -56,6 +69,49 @@ pub const ASSETS: [&str; 2] = ["stETH", "rETH"];
 pub const OTHERS: [&str; 3] = ["bridge-council", "governance", "builder"];
 /// The LST's symbol.
 pub const LST: &str = rampart_core::lst::LST_SYMBOL;
+/// Curators of the demo's vaults.
+pub const CURATORS: [&str; 2] = ["atlas", "meridian"];
+
+/// A liquid restaking vault of the demo.
+#[derive(Clone, Copy, Debug)]
+pub struct DemoVault {
+    /// Its LRT symbol: the vault's name in actions and queries.
+    pub lrt: &'static str,
+    /// Its display name (`NodeConfig::vault_names`).
+    pub name: &'static str,
+    /// The asset it holds.
+    pub asset: &'static str,
+    /// Its curator.
+    pub curator: &'static str,
+    /// Who the driver has deposit into it (never an account whose balance of the asset a
+    /// milestone needs).
+    pub depositors: &'static [&'static str],
+    /// Who may hold its LRT: the driver's instant exits and withdrawal requests come from them.
+    pub holders: &'static [&'static str],
+}
+
+/// The demo's vaults: stETH curated by `atlas` across oracle and bridge operators, and the LST
+/// curated by `meridian` across the sequencer's operators.
+pub const VAULTS: [DemoVault; 2] = [
+    DemoVault {
+        lrt: "rstETH",
+        name: "Atlas restaked ETH",
+        asset: "stETH",
+        curator: "atlas",
+        depositors: &["alice", "bob", "carol", "dave", "erin", "frank"],
+        holders: &["alice", "bob", "carol", "dave", "erin", "frank"],
+    },
+    DemoVault {
+        lrt: "rstRAM",
+        name: "Meridian restaked RAM",
+        asset: LST,
+        curator: "meridian",
+        depositors: &["carol", "dave", "heidi", "alice", "bob", "erin", "frank"],
+        holders: &[
+            "grace", "heidi", "carol", "dave", "alice", "bob", "erin", "frank",
+        ],
+    },
+];
 
 const E18: u128 = 1_000_000_000_000_000_000;
 
@@ -71,9 +127,18 @@ pub fn labels() -> BTreeMap<Address, String> {
         .chain(&OPERATORS)
         .chain(&SERVICES)
         .chain(&OTHERS)
+        .chain(&CURATORS)
         .copied()
         .chain(VALIDATORS.iter().map(|(v, _, _)| *v))
         .map(|n| (dev_address(n), n.to_owned()))
+        .collect()
+}
+
+/// Display names of the demo's vaults, by LRT symbol (`NodeConfig::vault_names`).
+pub fn vault_names() -> BTreeMap<String, String> {
+    VAULTS
+        .iter()
+        .map(|v| (v.lrt.to_owned(), v.name.to_owned()))
         .collect()
 }
 
@@ -99,6 +164,18 @@ pub fn genesis(start: u64) -> Genesis {
     accounts.extend(SERVICES.iter().map(|s| account(s, 200_000, 0)));
     accounts.extend(OTHERS.iter().map(|n| account(n, 10_000, 0)));
     accounts.extend(VALIDATORS.iter().map(|(v, _, _)| account(v, 1_000, 0)));
+    // The stETH vault's curator pays its seed; the LST vault's buys stRAM for its seed.
+    accounts.push(account("atlas", 1_000, 100));
+    accounts.push(account("meridian", 1_000, 0));
+    // The oracle funds a reward program in stETH (what the stETH vault compounds).
+    if let Some(oracle) = accounts
+        .iter_mut()
+        .find(|a| a.address == dev_address("oracle"))
+    {
+        oracle
+            .balances
+            .insert("stETH".to_owned(), Amount::new(5_000 * E18));
+    }
     Genesis {
         chain_id: CHAIN_ID,
         time: Timestamp::new(start),
@@ -393,12 +470,89 @@ fn rewards() -> Vec<DemoTx> {
     ]
 }
 
-/// Vaults of the demo (PROTOCOL.md §8). Empty until the vault actions land: add
-/// `create_vault`, `vault_deposit` and `vault_allocate` here, and `vault_harvest` /
-/// withdrawals to [`Driver::step`]; the dashboard lists vaults from `/v1/network` once it
-/// names them.
+/// Vaults of the demo (PROTOCOL.md §8), in one block after the reward programs:
+///
+/// - `rstETH` (stETH, curated by `atlas`): 1 %/year management, 10 % performance, 0.3 %
+///   instant-exit fee, a 10 % buffer, policy op1, op2 and op4 within the oracle's and the
+///   bridge's sets (the services they allocate stETH to), at most 35 % of the vault per
+///   operator; five stakers deposit and the curator allocates to the three operators. The oracle
+///   adds a stETH reward program on `oracle/0`, which the vault compounds (the bridge's RAM
+///   rewards go to its side pocket);
+/// - `rstRAM` (the LST, curated by `meridian`): 0.5 %/year management, 15 % performance, 0.1 %
+///   deposit and 0.5 % instant-exit fees, a 15 % buffer, policy op1 and op3 within the
+///   sequencer's set, at most 50 % per operator; grace, heidi (who first buys stRAM), carol and
+///   dave deposit; the sequencer adds a stRAM reward program on `sequencer/0`.
+///
+/// Policies name operators and services by address; the core sorts them.
 pub fn vault_setup() -> Vec<DemoTx> {
-    Vec::new()
+    let addrs = |names: &[&str]| names.iter().map(|n| addr(n)).collect::<Vec<_>>();
+    let mut txs = vec![
+        // stRAM for the LST vault's seed, for a stRAM reward program, and for heidi's deposit.
+        tx("meridian", json!({"tx": "lst_deposit", "amount": ram(200)})),
+        tx(
+            "sequencer",
+            json!({"tx": "lst_deposit", "amount": ram(1_000)}),
+        ),
+        tx("heidi", json!({"tx": "lst_deposit", "amount": ram(3_000)})),
+        tx(
+            "atlas",
+            json!({"tx": "create_vault", "asset": "stETH", "lrt_symbol": "rstETH",
+                "deposit_cap": ram(50_000), "buffer_bps": 1_000,
+                "fees": {"management_bps": 100, "performance_bps": 1_000, "deposit_bps": 0, "withdrawal_bps": 30},
+                "policy": {"allowed_operators": addrs(&["op1", "op2", "op4"]),
+                    "allowed_services": addrs(&["oracle", "bridge"]), "max_per_operator_bps": 3_500},
+                "seed_amount": ram(10), "min_request": ram(1)}),
+        ),
+        tx(
+            "meridian",
+            json!({"tx": "create_vault", "asset": LST, "lrt_symbol": "rstRAM",
+                "deposit_cap": ram(20_000), "buffer_bps": 1_500,
+                "fees": {"management_bps": 50, "performance_bps": 1_500, "deposit_bps": 10, "withdrawal_bps": 50},
+                "policy": {"allowed_operators": addrs(&["op1", "op3"]),
+                    "allowed_services": addrs(&["sequencer"]), "max_per_operator_bps": 5_000},
+                "seed_amount": ram(10), "min_request": ram(1)}),
+        ),
+    ];
+    for (who, vault, amount) in [
+        ("alice", "rstETH", 2_000),
+        ("bob", "rstETH", 1_500),
+        ("carol", "rstETH", 1_000),
+        ("erin", "rstETH", 800),
+        ("frank", "rstETH", 500),
+        ("grace", "rstRAM", 1_500),
+        ("heidi", "rstRAM", 2_000),
+        ("carol", "rstRAM", 1_000),
+        ("dave", "rstRAM", 1_000),
+    ] {
+        txs.push(tx(
+            who,
+            json!({"tx": "vault_deposit", "vault": vault, "amount": ram(amount)}),
+        ));
+    }
+    // rstETH holds 5,810 stETH (buffer target 581, 2,033 per operator at most); rstRAM about
+    // 5,500 stRAM (target 825, 2,750 per operator).
+    for (curator, vault, op, amount) in [
+        ("atlas", "rstETH", "op1", 1_800),
+        ("atlas", "rstETH", "op2", 1_500),
+        ("atlas", "rstETH", "op4", 1_200),
+        ("meridian", "rstRAM", "op1", 2_000),
+        ("meridian", "rstRAM", "op3", 1_800),
+    ] {
+        txs.push(tx(
+            curator,
+            json!({"tx": "vault_allocate", "vault": vault, "operator": addr(op), "amount": ram(amount)}),
+        ));
+    }
+    let program = |service: &str, asset: &str, amount: u128, weighting: &str| {
+        tx(
+            service,
+            json!({"tx": "create_reward_program", "service": addr(service), "set": set(service, 0),
+                "asset": asset, "amount": ram(amount), "duration_s": 90 * 86_400, "weighting": weighting}),
+        )
+    };
+    txs.push(program("oracle", "stETH", 400, "allocated"));
+    txs.push(program("sequencer", LST, 200, "delegated"));
+    txs
 }
 
 /// Deterministic recurring activity: each [`Driver::step`] returns one block's worth.
@@ -409,6 +563,9 @@ pub struct Driver {
     setup: std::vec::IntoIter<Vec<DemoTx>>,
     /// Whether the one-off milestones still run (not on a resumed chain, which had them).
     milestones: bool,
+    /// Vault requests whose claim was submitted and not yet seen committed (so a claim is never
+    /// sent twice).
+    claimed: BTreeSet<u64>,
 }
 
 impl Default for Driver {
@@ -425,6 +582,7 @@ impl Driver {
             step: 0,
             setup: setup_steps().into_iter(),
             milestones: true,
+            claimed: BTreeSet::new(),
         }
     }
 
@@ -458,8 +616,9 @@ impl Driver {
     /// The next block's demo transactions, given the current state: setup first, then a mix of
     /// restaking (deposits, delegations, withdrawals queued and completed, redelegations,
     /// re-allocations, claims, slashes), base-layer and LST activity (delegations, an
-    /// undelegation and its claim, a redemption and its claim, builder payments, tips), and
-    /// transfers.
+    /// undelegation and its claim, a redemption and its claim, builder payments, tips),
+    /// transfers, and vault activity (deposits, instant exits within the buffer, withdrawal
+    /// requests and their claims, harvests, the curators' allocations and deallocations).
     pub fn step(&mut self, state: &State) -> Vec<DemoTx> {
         if let Some(setup) = self.setup.next() {
             return setup;
@@ -468,6 +627,7 @@ impl Driver {
         let mut txs = self.restaking_activity();
         txs.extend(self.base_activity());
         txs.extend(self.milestones());
+        txs.extend(self.vault_activity(state));
         txs.extend(due_withdrawals(state));
         txs.extend(executable_slashes(state));
         txs.extend(due_redemptions(state));
@@ -614,9 +774,251 @@ impl Driver {
                 tx("grace", json!({"tx": "claim_rewards"})),
                 tx("heidi", json!({"tx": "claim_rewards"})),
             ],
+            // A fee rise within its limits (≤ 25 %): scheduled, in force from the next epoch.
+            4 => vec![tx(
+                "meridian",
+                json!({"tx": "vault_set_fees", "vault": "rstRAM", "fees": {"management_bps": 50,
+                    "performance_bps": 1_800, "deposit_bps": 10, "withdrawal_bps": 50}}),
+            )],
+            // A looser policy (op3 added): pending for `config_delay_s`, then the curator
+            // allocates to op3 too.
+            16 => {
+                let operators = ["op1", "op2", "op3", "op4"].map(addr);
+                let services = ["oracle", "bridge"].map(addr);
+                vec![tx(
+                    "atlas",
+                    json!({"tx": "vault_set_policy", "vault": "rstETH", "policy": {
+                        "allowed_operators": operators, "allowed_services": services,
+                        "max_per_operator_bps": 3_500}}),
+                )]
+            }
             _ => Vec::new(),
         }
     }
+
+    /// Vault activity of one step, read from the state so that every transaction is valid when
+    /// it runs: claims of finalized requests, deposits within the balance and the deposit cap,
+    /// instant exits the free buffer covers after every pending request is funded, withdrawal
+    /// requests above the minimum, harvests, and the curator's allocations within the buffer
+    /// target and the per-operator cap, and deallocations.
+    fn vault_activity(&mut self, state: &State) -> Vec<DemoTx> {
+        let mut txs = Vec::new();
+        let mut queued: BTreeSet<u64> = BTreeSet::new();
+        for (i, v) in (0u64..).zip(VAULTS.iter()) {
+            let Some(plan) = VaultPlan::read(state, v) else {
+                continue;
+            };
+            queued.extend(plan.view.queue.iter().map(|r| r.id));
+            txs.extend(self.vault_claims(&plan));
+            let mut budget = plan.budget;
+            let s = self.step + i;
+            if s.is_multiple_of(2) {
+                txs.extend(self.vault_deposit(state, &plan));
+            }
+            if s.is_multiple_of(5) {
+                txs.extend(self.vault_exit(state, &plan, &mut budget));
+            }
+            if (self.step + 3 * i).is_multiple_of(8) {
+                txs.extend(self.vault_request(state, &plan));
+            }
+            if s.is_multiple_of(6) {
+                let who = self.pick(&STAKERS);
+                txs.push(tx(who, json!({"tx": "vault_harvest", "vault": v.lrt})));
+            }
+            if (self.step + 6 * i).is_multiple_of(12) {
+                txs.extend(vault_allocation(&plan, &mut budget));
+            }
+            if (self.step + 15 * i).is_multiple_of(30) {
+                txs.extend(vault_deallocation(&plan));
+            }
+        }
+        // Forget claims that were committed (their requests are gone).
+        self.claimed.retain(|id| queued.contains(id));
+        txs
+    }
+
+    fn vault_claims(&mut self, plan: &VaultPlan) -> Vec<DemoTx> {
+        let mut txs = Vec::new();
+        for r in plan.view.queue.iter().filter(|r| r.status == "finalized") {
+            let Some(owner) = plan.holders.iter().find(|h| h.1 == r.owner) else {
+                continue;
+            };
+            if self.claimed.insert(r.id) {
+                txs.push(tx(owner.0, json!({"tx": "vault_claim", "id": r.id})));
+            }
+        }
+        txs
+    }
+
+    /// A deposit of up to 40 tokens, at most a quarter of the depositor's balance, well within
+    /// the deposit cap.
+    fn vault_deposit(&mut self, state: &State, plan: &VaultPlan) -> Option<DemoTx> {
+        let who = self.pick(plan.vault.depositors);
+        let balance = bank::balance(state, dev_address(who), plan.asset).get();
+        let amount = (u128::from(self.next_u64() % 40 + 1) * E18).min(balance / 4);
+        let room = plan
+            .view
+            .deposit_cap
+            .get()
+            .saturating_sub(plan.view.value.assets.get());
+        (amount >= E18 && amount <= room / 2).then(|| {
+            tx(
+                who,
+                json!({"tx": "vault_deposit", "vault": plan.vault.lrt, "amount": amount.to_string()}),
+            )
+        })
+    }
+
+    /// An instant exit of up to 20 LRT (at most a fifth of the holding) whose value is at most
+    /// half of what the buffer has left.
+    fn vault_exit(&mut self, state: &State, plan: &VaultPlan, budget: &mut u128) -> Option<DemoTx> {
+        let (who, held) = self.pick_holder(state, plan)?;
+        let lrt = (u128::from(self.next_u64() % 20 + 1) * E18).min(held / 5);
+        let gross = plan.value_of(lrt);
+        if lrt < E18 / 10 || gross.saturating_mul(2) > *budget {
+            return None;
+        }
+        *budget -= gross;
+        Some(tx(
+            who,
+            json!({"tx": "vault_withdraw_instant", "vault": plan.vault.lrt, "lrt": lrt.to_string()}),
+        ))
+    }
+
+    /// A withdrawal request of 5 to 60 LRT (at most a third of the holding), worth at least
+    /// twice the vault's minimum, from a holder with fewer than 8 open requests.
+    fn vault_request(&mut self, state: &State, plan: &VaultPlan) -> Option<DemoTx> {
+        let (who, held) = self.pick_holder(state, plan)?;
+        let lrt = (u128::from(self.next_u64() % 56 + 5) * E18).min(held / 3);
+        let owner = dev_address(who);
+        let open = plan.view.queue.iter().filter(|r| r.owner == owner).count();
+        let enough = plan.value_of(lrt) >= plan.view.min_request.get().saturating_mul(2);
+        (enough && open < 8).then(|| {
+            tx(
+                who,
+                json!({"tx": "vault_request_withdrawal", "vault": plan.vault.lrt, "lrt": lrt.to_string()}),
+            )
+        })
+    }
+
+    /// A holder of the vault's LRT and its balance.
+    fn pick_holder(&mut self, state: &State, plan: &VaultPlan) -> Option<(&'static str, u128)> {
+        let held: Vec<(&'static str, u128)> = plan
+            .holders
+            .iter()
+            .map(|(name, address)| (*name, bank::balance(state, *address, plan.lrt).get()))
+            .filter(|(_, b)| *b > 0)
+            .collect();
+        let n = u64::try_from(held.len()).ok().filter(|n| *n > 0)?;
+        let i = usize::try_from(self.next_u64() % n).ok()?;
+        held.get(i).copied()
+    }
+}
+
+/// What the driver reads of a vault before acting on it.
+struct VaultPlan {
+    vault: &'static DemoVault,
+    view: VaultView,
+    lrt: AssetId,
+    asset: AssetId,
+    holders: Vec<(&'static str, Address)>,
+    /// The free buffer left after every pending request is paid: what this step's instant exits
+    /// and allocation may take. Due requests are finalized (at the epoch boundary or by the
+    /// action itself) before an exit runs, so with this much left the head of the queue never
+    /// blocks an exit and an allocation never starves the queue.
+    budget: u128,
+}
+
+impl VaultPlan {
+    fn read(state: &State, vault: &'static DemoVault) -> Option<Self> {
+        let view = rampart_core::vault::vault_view(state, vault.lrt).ok()?;
+        let pending = view
+            .queue
+            .iter()
+            .filter(|r| r.status == "pending")
+            .fold(0u128, |sum, r| sum.saturating_add(r.payout.get()));
+        Some(Self {
+            vault,
+            lrt: bank::asset_id(state, vault.lrt).ok()?,
+            asset: bank::asset_id(state, vault.asset).ok()?,
+            holders: vault.holders.iter().map(|h| (*h, dev_address(h))).collect(),
+            budget: view.buffer.get().saturating_sub(pending),
+            view,
+        })
+    }
+
+    /// About what `lrt` is worth now (at the rate, rounded down).
+    fn value_of(&self, lrt: u128) -> u128 {
+        rampart_core::num::mul_div_floor(lrt, self.view.rate_wad.get(), E18).unwrap_or(u128::MAX)
+    }
+}
+
+/// The curator allocates half of what the buffer has above its target to the allowed operator
+/// with the most room under the per-operator cap, keeping 5 % of the cap as a margin (a slash in
+/// the same block lowers the cap).
+fn vault_allocation(plan: &VaultPlan, budget: &mut u128) -> Option<DemoTx> {
+    let view = &plan.view;
+    let spare = budget.saturating_sub(view.buffer_target.get()) / 2;
+    let cap = rampart_core::num::mul_div_floor(
+        view.value.assets.get(),
+        u128::from(view.policy.max_per_operator_bps.get()),
+        10_000,
+    )
+    .ok()?;
+    let held = |op: &Address| -> u128 {
+        view.positions
+            .iter()
+            .filter(|p| p.position.operator == *op)
+            .fold(0u128, |sum, p| {
+                sum.saturating_add(p.position.withdrawable.get())
+            })
+    };
+    let breached = |op: &Address| {
+        view.positions
+            .iter()
+            .any(|p| p.position.operator == *op && !p.outside_policy.is_empty())
+    };
+    let (operator, room) = view
+        .policy
+        .allowed_operators
+        .iter()
+        .filter(|op| !breached(op))
+        .map(|op| (*op, cap.saturating_sub(held(op))))
+        .fold(None, |best: Option<(Address, u128)>, c| match best {
+            Some(b) if b.1 >= c.1 => Some(b),
+            _ => Some(c),
+        })?;
+    let amount = spare.min(room.saturating_sub(cap / 20));
+    if amount < E18 {
+        return None;
+    }
+    *budget -= amount;
+    Some(tx(
+        plan.vault.curator,
+        json!({"tx": "vault_allocate", "vault": plan.vault.lrt, "operator": format!("{operator:#x}"), "amount": amount.to_string()}),
+    ))
+}
+
+/// The curator deallocates a tenth of its largest position (a restaking withdrawal with the
+/// full delay; the vault collects it into its buffer when it completes), with at most four in
+/// flight.
+fn vault_deallocation(plan: &VaultPlan) -> Option<DemoTx> {
+    let view = &plan.view;
+    if view.withdrawals.len() >= 4 {
+        return None;
+    }
+    let largest = view
+        .positions
+        .iter()
+        .max_by_key(|p| p.position.withdrawable.get())?;
+    let amount = largest.position.withdrawable.get() / 10;
+    (amount >= E18).then(|| {
+        tx(
+            plan.vault.curator,
+            json!({"tx": "vault_deallocate", "vault": plan.vault.lrt,
+                "operator": format!("{:#x}", largest.position.operator), "amount": amount.to_string()}),
+        )
+    })
 }
 
 fn query(state: &State, q: Query) -> Vec<Value> {

@@ -426,6 +426,7 @@ async fn method_not_allowed() -> Response {
         ProofView,
         StreamEvent,
         NetworkView,
+        rampart_api::types::VaultListing,
         StressExample,
         rampart_api::types::ReceiptView,
         rampart_api::types::BlockHeaderView,

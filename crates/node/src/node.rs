@@ -14,7 +14,7 @@ use alloy_primitives::{Address, B256};
 use rampart_api::tx::Verifier;
 use rampart_api::types::{
     BatchItem, BlockBody, BlockHeaderView, BlockView, NetworkView, NonceView, ProofJson, ProofView,
-    StatusView, StreamEvent, StressExample, TxStatus,
+    StatusView, StreamEvent, StressExample, TxStatus, VaultListing,
 };
 use rampart_api::{ApiError, SignedTx, VerifiedTx, codes};
 use rampart_core::ids::AssetId;
@@ -293,14 +293,34 @@ impl Shared {
         Ok(report)
     }
 
-    /// Every validator, operator, service, set, reward program, asset and strategy, and the
-    /// configured display names.
+    /// Every validator, operator, service, set, reward program, asset, strategy and vault (with
+    /// its display name), and the configured display names (plus a name for each vault's module
+    /// account).
     pub fn network(&self) -> NetworkView {
         use rampart_core::state::{
             Assets, OperatorSets, Operators, RewardPrograms, Services, Strategies, Validators,
+            Vaults,
         };
         let chain = self.chain();
         let state = chain.state();
+        let vaults: Vec<VaultListing> = state
+            .iter::<Vaults>()
+            .map(|(index, cfg)| {
+                let vault = bank::symbol(state, cfg.lrt);
+                VaultListing {
+                    name: self
+                        .config
+                        .vault_names
+                        .get(&vault)
+                        .cloned()
+                        .unwrap_or_else(|| vault.clone()),
+                    asset: bank::symbol(state, cfg.asset),
+                    curator: cfg.curator,
+                    account: rampart_core::ids::module::vault(*index),
+                    vault,
+                }
+            })
+            .collect();
         NetworkView {
             height: chain.head().height,
             validators: state.iter::<Validators>().map(|(a, _)| *a).collect(),
@@ -319,11 +339,18 @@ impl Shared {
                 .iter::<Strategies>()
                 .map(|(id, _)| rampart_core::restaking::strategy_name(state, *id))
                 .collect(),
+            vaults: vaults.clone(),
             labels: self
                 .config
                 .labels
                 .iter()
                 .map(|(a, n)| (format!("{a:#x}"), n.clone()))
+                .chain(
+                    vaults
+                        .iter()
+                        .filter(|v| !self.config.labels.contains_key(&v.account))
+                        .map(|v| (format!("{:#x}", v.account), format!("{} vault", v.vault))),
+                )
                 .collect(),
         }
     }

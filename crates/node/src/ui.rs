@@ -43,6 +43,7 @@ assets! {
     "security.js" => "text/javascript; charset=utf-8",
     "account.js" => "text/javascript; charset=utf-8",
     "chart.js" => "text/javascript; charset=utf-8",
+    "vaults.js" => "text/javascript; charset=utf-8",
 }
 
 /// The dashboard's routes: `/` and `/ui/{file}`.

@@ -124,6 +124,7 @@ fn fill(template: &str) -> String {
         ("budget_ms", "500".to_owned()),
         ("shock", "1%2F10".to_owned()),
         ("name", "depeg-flat-then-cliff".to_owned()),
+        ("vault", "rstETH".to_owned()),
     ];
     let mut path = template.to_owned();
     for (k, v) in values {
@@ -249,6 +250,7 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
     };
     let t = TestNode::start("dashboard-browser", 200, |c| {
         c.labels = rampart_node::demo::labels();
+        c.vault_names = rampart_node::demo::vault_names();
     });
     t.setup_demo();
     let base = format!("http://{}", t.node.as_ref().unwrap().addr);
@@ -266,12 +268,29 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
         ("rewards", vec!["Reward programs", "streaming"]),
         ("lst", vec!["Liquid staking", "Redemption queue"]),
         (
+            "vaults",
+            vec![
+                "Atlas restaked ETH",
+                "Meridian restaked RAM",
+                "Buffer vs target",
+                "Published policy",
+                "Positions per operator",
+                "Withdrawal queue",
+            ],
+        ),
+        (
+            "vaults/rstRAM",
+            vec!["<h2>Meridian restaked RAM", "rstRAM · stRAM", "meridian"],
+        ),
+        (
             &*format!("account/{}", addr("grace")),
             vec![
                 "grace",
                 "Yield stack by source",
                 "Slash exposure per set",
                 "Exit path",
+                "Vaults (LRT held",
+                "Meridian restaked RAM",
             ],
         ),
         (

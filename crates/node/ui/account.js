@@ -1,8 +1,10 @@
-// One account: positions and slash exposure, base delegations, the LST, the yield stack by
-// layer and source with fees, APR and APY with the compounding frequency, and the exit path.
+// One account: positions and slash exposure (direct and through vaults), vault holdings and
+// requests, base delegations, the LST, the yield stack by layer and source with fees, APR and
+// APY with the compounding frequency, and the exit path.
 
 import { get } from './api.js';
-import { amount, bps, card, duration, esc, knownAccounts, name, names, table, time, who } from './format.js';
+import { amount, badge, bps, card, duration, esc, knownAccounts, name, names, table, time, wadPct, who } from './format.js';
+import { vaultLink } from './vaults.js';
 
 function picker(selected) {
   const options = knownAccounts()
@@ -16,12 +18,23 @@ function picker(selected) {
   </form>`;
 }
 
+/** A holding's name (`vault/rstETH (buffer)` links to the vault). */
+function holding(text, network) {
+  const m = /^vault\/([^ ]+)(.*)$/.exec(String(text ?? ''));
+  return m ? `vault ${vaultLink(network, m[1])}${esc(m[2])}` : esc(names(text));
+}
+
+/** A fee or step kind for people (`vault_performance_fee` → `vault performance fee`). */
+function kind(text) {
+  return esc(String(text ?? '').replaceAll('_', ' '));
+}
+
 function signedAmount(text) {
   const s = String(text ?? '0');
   return s.startsWith('-') ? `<span class="bad">${amount(s)}</span>` : amount(s);
 }
 
-function yieldPanel(y) {
+function yieldPanel(y, network) {
   const layers = y.layers ?? [];
   const sources = (y.sources ?? []).map((s) => ({ ...s }));
   const total = sources.reduce(
@@ -52,7 +65,7 @@ function yieldPanel(y) {
       [
         { label: 'Layer', html: (s) => esc(s.layer) },
         { label: 'Source', html: (s) => `${esc(s.source)}${s.service ? ` · ${who(s.service)}` : ''}` },
-        { label: 'Holding', html: (s) => esc(names(s.holding)) },
+        { label: 'Holding', html: (s) => holding(s.holding, network) },
         { label: 'Gross', num: true, html: (s) => signedAmount(s.gross) },
         { label: 'Fees', num: true, html: (s) => signedAmount(s.fees) },
         { label: 'Net', num: true, html: (s) => signedAmount(s.net) },
@@ -60,22 +73,25 @@ function yieldPanel(y) {
       sources,
       { empty: 'no rewards yet' },
     )}</div>
-    ${y.fees?.length ? `<h3>Fee stack</h3><div class="panel">${table(
+    ${y.fee_stack?.length ? `<h3>Fee stack</h3><div class="panel">${table(
       [
         { label: 'Layer', html: (f) => esc(f.layer) },
-        { label: 'Fee', html: (f) => esc(f.kind) },
+        { label: 'Fee', html: (f) => kind(f.kind) },
         { label: 'Amount (RAM)', num: true, html: (f) => signedAmount(f.amount) },
       ],
-      y.fees,
+      y.fee_stack,
     )}</div>` : ''}`;
 }
 
-function exposurePanel(p) {
-  const rows = p.positions.flatMap((pos) => pos.exposure.map((e) => ({ ...e, strategy: pos.strategy })));
+function exposurePanel(p, network) {
+  const rows = [
+    ...p.positions.flatMap((pos) => pos.exposure.map((e) => ({ ...e, strategy: pos.strategy }))),
+    ...(p.vaults ?? []).flatMap((h) => h.exposure.map((e) => ({ ...e, strategy: h.asset, vault: h.vault }))),
+  ];
   return table(
     [
       { label: 'Set', html: (e) => who(e.set) },
-      { label: 'Through operator', html: (e) => who(e.operator) },
+      { label: 'Through', html: (e) => (e.vault ? `vault ${vaultLink(network, e.vault)} → ${who(e.operator)}` : who(e.operator)) },
       { label: 'Strategy', html: (e) => esc(e.strategy) },
       { label: 'Slashable now', num: true, html: (e) => amount(e.slashable) },
       { label: 'Worst single event', num: true, html: (e) => amount(e.worst_event) },
@@ -85,17 +101,17 @@ function exposurePanel(p) {
   );
 }
 
-function exitPanel(x) {
+function exitPanel(x, network) {
   const path = (steps) =>
     `<div class="steps">${steps
-      .map((s) => `<div class="step"><b>${esc(s.kind.replaceAll('_', ' '))}</b>${esc(duration(s.delay_s))} · ${esc(time(s.earliest_at))}${s.fee && s.fee !== '0' ? ` · fee ${amount(s.fee)}` : ''}</div>`)
+      .map((s) => `<div class="step"><b>${kind(s.kind)}</b>${esc(duration(s.delay_s))} · ${esc(time(s.earliest_at))}${s.fee && s.fee !== '0' ? ` · fee ${amount(s.fee)} RAM` : ''}${s.exit_fee && s.exit_fee !== '0' ? ` · exit fee ${amount(s.exit_fee)}` : ''}</div>`)
       .join('<span class="arrow">→</span>')}</div>`;
   const paths = x.paths ?? [];
   return `
     <p>Everything out by <b>${esc(time(x.completes_at))}</b>.</p>
     ${paths.length ? table(
       [
-        { label: 'Holding', html: (p) => esc(names(p.holding)) },
+        { label: 'Holding', html: (p) => holding(p.holding, network) },
         { label: 'Value', num: true, html: (p) => amount(p.value) },
         { label: 'Steps (delay · earliest)', html: (p) => path(p.steps) },
       ],
@@ -111,7 +127,8 @@ export async function account(el, ctx, args) {
     return;
   }
   const params = { account: address };
-  const [position, base, lstView, y, exit, withdrawals, ram] = await Promise.all([
+  const network = ctx.network;
+  const [position, base, lstView, y, exit, withdrawals, ram, vaultViews] = await Promise.all([
     get('position', params),
     get('baseDelegation', params),
     get('lstAccount', params),
@@ -119,8 +136,12 @@ export async function account(el, ctx, args) {
     get('exitPath', params),
     get('withdrawals', params),
     get('balance', { ...params, asset: 'RAM' }),
+    Promise.all((network.vaults ?? []).map((v) => get('vault', { vault: v.vault }))),
   ]);
   const lstHolding = lstView.account ?? { shares: '0', rebasing_balance: '0' };
+  const holdings = position.vaults ?? [];
+  const mine = address.toLowerCase();
+  const requests = vaultViews.flatMap((v) => v.queue.filter((r) => String(r.owner).toLowerCase() === mine).map((r) => ({ ...r, vault: v.vault, asset: v.asset })));
   el.innerHTML = `
     <h2>${esc(name(address))} <span class="muted mono">${esc(address)}</span></h2>
     ${picker(address)}
@@ -130,6 +151,7 @@ export async function account(el, ctx, args) {
       ${card(`${lstView.symbol} (rebasing, RAM)`, amount(lstHolding.rebasing_balance))}
       ${card('Restaked value', position.total_value.map(([k, v]) => `${amount(v)} <span class="muted">${esc(k)}</span>`).join('<br>') || '—')}
       ${card('Worst case loss', position.worst_case_loss.map(([k, v]) => `${amount(v)} <span class="muted">${esc(k)}</span>`).join('<br>') || '—')}
+      ${holdings.length ? card('In vaults', holdings.map((h) => `${amount(h.value)} <span class="muted">${esc(h.asset)} (${esc(h.vault)})</span>`).join('<br>')) : ''}
     </div>
     <h3>Restaking positions</h3>
     <div class="panel">${table(
@@ -144,9 +166,34 @@ export async function account(el, ctx, args) {
       { empty: 'no restaking positions' },
     )}
     ${position.deposits.length ? `<p class="muted">Undelegated deposits (not slashable, earn nothing): ${position.deposits.map((d) => `${esc(d.strategy)} ${amount(d.value)}`).join(' · ')}</p>` : ''}</div>
+    <h3>Vaults (LRT held: LRT → vault → operator → set)</h3>
+    <div class="panel">${table(
+      [
+        { label: 'Vault', html: (h) => `${vaultLink(network, h.vault)} <span class="muted">${esc(h.vault)}</span>` },
+        { label: 'LRT held', num: true, html: (h) => amount(h.lrt) },
+        { label: 'Queued (burned, still exposed)', num: true, html: (h) => amount(h.queued_lrt) },
+        { label: 'Value', num: true, html: (h) => `${amount(h.value)} ${esc(h.asset)}` },
+        { label: 'Share of vault', num: true, html: (h) => wadPct(h.share_wad, 3) },
+        { label: 'Worst case loss', num: true, html: (h) => amount(h.worst_case_loss) },
+      ],
+      holdings,
+      { empty: 'no LRT held' },
+    )}
+    ${requests.length ? `<p><b>Withdrawal requests</b></p>${table(
+      [
+        { label: 'Id', html: (r) => esc(r.id) },
+        { label: 'Vault', html: (r) => vaultLink(network, r.vault) },
+        { label: 'LRT burned', num: true, html: (r) => amount(r.lrt) },
+        { label: 'Value at request', num: true, html: (r) => amount(r.value_at_request) },
+        { label: 'Pays', num: true, html: (r) => `${amount(r.payout)} ${esc(r.asset)}` },
+        { label: 'Due', html: (r) => esc(time(r.claimable_at)) },
+        { label: 'Status', html: (r) => badge(r.status, r.status === 'finalized' ? 'good' : 'warn') },
+      ],
+      requests,
+    )}` : ''}</div>
     <h3>Slash exposure per set</h3>
-    <div class="panel">${exposurePanel(position)}</div>
-    ${yieldPanel(y)}
+    <div class="panel">${exposurePanel(position, network)}</div>
+    ${yieldPanel(y, network)}
     <h3>Base delegations</h3>
     <div class="panel">${table(
       [
@@ -171,7 +218,7 @@ export async function account(el, ctx, args) {
       { empty: 'none queued' },
     )}</div>
     <h3>Exit path</h3>
-    <div class="panel">${exitPanel(exit)}</div>`;
+    <div class="panel">${exitPanel(exit, network)}</div>`;
   bind(el);
 }
 

@@ -13,6 +13,7 @@ export const PATHS = {
   operatorSet: '/v1/query/operator_set?set={set}',
   rewardProgram: '/v1/query/reward_program?id={id}',
   lst: '/v1/query/lst',
+  vault: '/v1/query/vault?vault={vault}',
   position: '/v1/query/position?staker={account}',
   baseDelegation: '/v1/query/base_delegation?delegator={account}',
   lstAccount: '/v1/query/lst?account={account}',

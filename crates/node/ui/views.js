@@ -2,6 +2,7 @@
 
 import { get, getText, parseMetrics } from './api.js';
 import { amount, badge, bps, card, duration, esc, table, time, wadPct, wadRate, who } from './format.js';
+import { vaultLink } from './vaults.js';
 
 /** Fields of an event worth a line in a feed. */
 const EVENT_FIELDS = ['staker', 'operator', 'set', 'service', 'validator', 'delegator', 'account', 'from', 'to', 'asset', 'strategy', 'amount', 'shares', 'wad', 'id'];
@@ -69,6 +70,7 @@ export async function overview(el, ctx) {
       ${card('Reward programs', esc(n.reward_programs.length))}
       ${card(`${lstView.symbol} rate (RAM)`, wadRate(lstView.rate_wad))}
       ${card('Strategies', esc(n.strategies.join(', ')), { small: true })}
+      ${card('Vaults', (n.vaults ?? []).map((v) => vaultLink(n, v.vault)).join('<br>') || '—')}
       ${card('Security', securitySummary(sec))}
     </div>
     <h3>Live events</h3>

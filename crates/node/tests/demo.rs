@@ -1,0 +1,161 @@
+//! The demo chain of `rampart dev` over its default 30 simulated days (blocks four hours apart):
+//! every setup transaction and every vault transaction of the driver commits successfully, and
+//! the vaults' history shows in the queries.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+mod common;
+
+use common::{addr, temp_dir};
+use rampart_api::types::TxStatus;
+use rampart_node::demo::{self, Driver};
+use rampart_node::{NodeConfig, Shared};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const T0: u64 = 1_750_000_000;
+const STEP_S: u64 = 4 * 3_600;
+
+fn error_code(s: &Shared, hash: alloy_primitives::B256) -> String {
+    match s.tx_status(hash) {
+        Ok(TxStatus::Committed { receipt }) => receipt
+            .error
+            .map(|e| format!("{}: {}", e.code, e.message))
+            .unwrap_or_default(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn query(s: &Shared, q: Value) -> Value {
+    s.query(q.clone()).unwrap_or_else(|e| panic!("{q}: {e}"))
+}
+
+#[test]
+fn thirty_days_of_demo_history_commit_every_setup_and_vault_transaction() {
+    let mut config = NodeConfig::new(temp_dir("demo-30-days"));
+    config.block_interval_ms = Some(0);
+    let s = Shared::open(config, &demo::genesis(T0)).expect("opens");
+    let mut driver = Driver::default();
+    // `demo::run_history`, one transaction at a time so refusals at admission show.
+    let mut refused = Vec::new();
+    for _ in 0..30 * 86_400 / STEP_S {
+        for t in s.with_state(|st| driver.step(st)) {
+            if demo::submit(&s, std::slice::from_ref(&t)) == 0 {
+                refused.push(t);
+            }
+        }
+        let time = s.with_state(|st| st.now().get()) + STEP_S;
+        s.produce_block_at(time).expect("block commits");
+    }
+    let refused_vault: Vec<&(String, Value)> = refused
+        .iter()
+        .filter(|(_, a)| a["tx"].as_str().is_some_and(|t| t.contains("vault")))
+        .collect();
+    assert!(refused_vault.is_empty(), "refused: {refused_vault:#?}");
+
+    let setup = demo::setup_steps();
+    let mut setup_committed = 0;
+    let mut failed = Vec::new();
+    let mut vault_actions: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for h in 1..=s.height() {
+        let block = s.block(Some(h)).unwrap();
+        let in_setup = h <= setup.len() as u64;
+        for t in &block.txs {
+            if in_setup {
+                setup_committed += 1;
+            }
+            let vault = t.action.starts_with("vault_") || t.action == "create_vault";
+            if vault {
+                let e = vault_actions.entry(t.action.clone()).or_default();
+                e.0 += 1;
+                e.1 += u32::from(!t.ok);
+            }
+            if !t.ok && (in_setup || vault) {
+                failed.push(format!(
+                    "block {h} {}: {}",
+                    t.action,
+                    error_code(&s, t.hash)
+                ));
+            }
+        }
+    }
+    assert!(failed.is_empty(), "failed transactions: {failed:#?}");
+    // None was refused at admission either: every setup transaction is in its block.
+    assert_eq!(setup_committed, setup.iter().map(Vec::len).sum::<usize>());
+    for action in [
+        "create_vault",
+        "vault_deposit",
+        "vault_allocate",
+        "vault_deallocate",
+        "vault_harvest",
+        "vault_withdraw_instant",
+        "vault_request_withdrawal",
+        "vault_claim",
+        "vault_set_fees",
+        "vault_set_policy",
+    ] {
+        assert!(
+            vault_actions.get(action).is_some_and(|(n, _)| *n > 0),
+            "the demo never ran {action}: {vault_actions:?}"
+        );
+    }
+    assert_eq!(query(&s, json!({"query": "invariants"}))["ok"], true);
+
+    // The vaults earned and lost (slashes) and kept their positions within policy; the looser
+    // rstETH policy (op3 added) applied after config_delay_s and the curator used it.
+    for vault in ["rstETH", "rstRAM"] {
+        let v = query(&s, json!({"query": "vault", "vault": vault}));
+        let rate: u128 = v["rate_wad"].as_str().unwrap().parse().unwrap();
+        assert!(rate > 0, "{vault}: {v}");
+        let positions = v["positions"].as_array().unwrap();
+        assert!(!positions.is_empty(), "{vault}: {v}");
+        assert!(
+            positions.iter().all(|p| p["allowed"] == true),
+            "{vault}: {positions:?}"
+        );
+        assert!(
+            v["rewards"]["earned"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty()),
+            "{vault} recognized rewards in its asset: {v}"
+        );
+    }
+    let eth = query(&s, json!({"query": "vault", "vault": "rstETH"}));
+    assert!(eth["pending_policy"].is_null(), "{eth}");
+    assert!(
+        eth["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["operator"] == addr("op3")),
+        "{eth}"
+    );
+
+    // An LRT holder sees the vault layer in its position, yield and exit path.
+    let grace = json!({"query": "yield", "account": addr("grace")});
+    let y = query(&s, grace);
+    assert!(
+        y["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["layer"] == "vault" && !l["apr_bps"].is_null()),
+        "{y}"
+    );
+    assert!(
+        y["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["layer"] == "vault" && x["holding"] == "vault/rstRAM"),
+        "{y}"
+    );
+    let p = query(&s, json!({"query": "position", "staker": addr("heidi")}));
+    assert_eq!(p["vaults"][0]["vault"], "rstRAM", "{p}");
+    let x = query(&s, json!({"query": "exit_path", "account": addr("heidi")}));
+    assert!(
+        x["paths"].as_array().unwrap().iter().any(|p| p["holding"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("vault/rstRAM"))),
+        "{x}"
+    );
+}
