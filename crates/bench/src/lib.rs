@@ -117,13 +117,7 @@ impl Chain {
     /// work).
     pub fn send(&mut self, signer: Address, action: Action) -> Outcome {
         let nonce = self.nonces.entry(signer).or_insert(0);
-        let tx = Tx {
-            signer,
-            nonce: *nonce,
-            fee: Amount::ZERO,
-            priority_tip: Amount::ZERO,
-            action,
-        };
+        let tx = Tx::unpaid(signer, *nonce, action);
         *nonce += 1;
         let receipt = execute_tx(&mut self.state, &self.header, tx).expect("valid envelope");
         match receipt.result {

@@ -145,6 +145,12 @@ macro_rules! quantity {
             }
         }
 
+        impl From<u64> for $name {
+            fn from(raw: u64) -> Self {
+                Self(u128::from(raw))
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = ParseAmountError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -375,54 +381,56 @@ mod tests {
     }
 }
 
-/// A share amount in an action: an exact number, or `"all"` the signer holds of that kind.
+/// A quantity in an action: an exact number, or `"all"` the signer holds of the kind the action
+/// takes. In JSON, `"all"` or a decimal string (or a small integer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ShareAmount {
-    /// Every share the signer holds of the kind the action takes.
+pub enum OrAll<T> {
+    /// Everything the signer holds of that kind.
     All,
-    /// Exactly this many.
-    Exact(Shares),
+    /// Exactly this much.
+    Exact(T),
 }
 
-impl ShareAmount {
-    /// The concrete amount given what the signer holds; `All` of nothing is zero.
-    pub fn resolve(self, held: Shares) -> Shares {
+/// A share amount in an action (`"all"` or exact).
+pub type ShareAmount = OrAll<Shares>;
+
+impl<T> OrAll<T> {
+    /// The concrete quantity given what the signer holds; `All` of nothing is zero.
+    pub fn resolve(self, held: T) -> T {
         match self {
             Self::All => held,
-            Self::Exact(s) => s,
+            Self::Exact(v) => v,
         }
     }
 }
 
-impl Serialize for ShareAmount {
+impl<T: Serialize> Serialize for OrAll<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::All => s.serialize_str("all"),
-            Self::Exact(v) => Serialize::serialize(v, s),
+            Self::Exact(v) => v.serialize(s),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for ShareAmount {
+impl<'de, T: std::str::FromStr<Err = ParseAmountError> + From<u64>> Deserialize<'de> for OrAll<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = ShareAmount;
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<T: std::str::FromStr<Err = ParseAmountError> + From<u64>> serde::de::Visitor<'_> for V<T> {
+            type Value = OrAll<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("\"all\" or a decimal string of shares")
+                f.write_str("\"all\" or a decimal string of base units")
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ShareAmount, E> {
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OrAll<T>, E> {
                 if v == "all" {
-                    return Ok(ShareAmount::All);
+                    return Ok(OrAll::All);
                 }
-                parse_u128(v)
-                    .map(|n| ShareAmount::Exact(Shares::new(n)))
-                    .map_err(E::custom)
+                v.parse().map(OrAll::Exact).map_err(E::custom)
             }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ShareAmount, E> {
-                Ok(ShareAmount::Exact(Shares::new(u128::from(v))))
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<OrAll<T>, E> {
+                Ok(OrAll::Exact(T::from(v)))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }

@@ -31,6 +31,20 @@ pub struct Tx {
     pub action: Action,
 }
 
+impl Tx {
+    /// A transaction paying no fee and no tip (for chains whose base fees are zero: tests and
+    /// benchmarks).
+    pub fn unpaid(signer: Address, nonce: u64, action: Action) -> Self {
+        Self {
+            signer,
+            nonce,
+            fee: Amount::ZERO,
+            priority_tip: Amount::ZERO,
+            action,
+        }
+    }
+}
+
 /// The result of an executed transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Receipt {

@@ -493,15 +493,29 @@ fn lookup(index: &BTreeMap<String, usize>, id: &str) -> Option<usize> {
     index.get(id).copied()
 }
 
-fn index_services(services: &[Service]) -> Result<BTreeMap<String, usize>, RiskError> {
+/// Each id's position in its list; ids must be non-empty and unique.
+fn index_ids<'a>(
+    kind: &'static str,
+    ids: impl Iterator<Item = &'a String>,
+    duplicate: fn(String) -> RiskError,
+) -> Result<BTreeMap<String, usize>, RiskError> {
     let mut index = BTreeMap::new();
-    for (i, s) in services.iter().enumerate() {
-        if s.id.is_empty() {
-            return Err(RiskError::EmptyId { kind: "service" });
+    for (i, id) in ids.enumerate() {
+        if id.is_empty() {
+            return Err(RiskError::EmptyId { kind });
         }
-        if index.insert(s.id.clone(), i).is_some() {
-            return Err(RiskError::DuplicateService { id: s.id.clone() });
+        if index.insert(id.clone(), i).is_some() {
+            return Err(duplicate(id.clone()));
         }
+    }
+    Ok(index)
+}
+
+fn index_services(services: &[Service]) -> Result<BTreeMap<String, usize>, RiskError> {
+    let index = index_ids("service", services.iter().map(|s| &s.id), |id| {
+        RiskError::DuplicateService { id }
+    })?;
+    for s in services {
         check_non_negative(&format!("services[{}].profit", s.id), &s.profit)?;
         if s.threshold <= Rational::zero() || s.threshold > Rational::one() {
             return Err(RiskError::OutOfRange {
@@ -515,14 +529,10 @@ fn index_services(services: &[Service]) -> Result<BTreeMap<String, usize>, RiskE
 }
 
 fn index_operators(operators: &[Operator]) -> Result<BTreeMap<String, usize>, RiskError> {
-    let mut index = BTreeMap::new();
-    for (i, o) in operators.iter().enumerate() {
-        if o.id.is_empty() {
-            return Err(RiskError::EmptyId { kind: "operator" });
-        }
-        if index.insert(o.id.clone(), i).is_some() {
-            return Err(RiskError::DuplicateOperator { id: o.id.clone() });
-        }
+    let index = index_ids("operator", operators.iter().map(|o| &o.id), |id| {
+        RiskError::DuplicateOperator { id }
+    })?;
+    for o in operators {
         check_non_negative(&format!("operators[{}].stake", o.id), &o.stake)?;
     }
     Ok(index)

@@ -181,11 +181,9 @@ impl Harness {
                 .collect(),
             validators: Vec::new(),
         };
-        let mut state = genesis.build().expect("genesis is valid");
+        let crate::chain::Chain { mut state, header } = crate::chain::Chain::new(&genesis);
         // The harness checks (and reports) invariants itself after every step.
         state.set_invariant_checks(false);
-        let header = BlockHeader::new(Height::new(1), Timestamp::new(0), None);
-        begin_block(&mut state, &header).expect("first block");
         let mut h = Self {
             state,
             header,
@@ -280,13 +278,7 @@ impl Harness {
 
     fn send(&mut self, signer: Address, action: Action) -> Result<Outcome, rampart_core::Error> {
         let nonce = rampart_core::tx::next_nonce(&self.state, signer);
-        let tx = Tx {
-            signer,
-            nonce,
-            fee: Amount::ZERO,
-            priority_tip: Amount::ZERO,
-            action,
-        };
+        let tx = Tx::unpaid(signer, nonce, action);
         let receipt = execute_tx(&mut self.state, &self.header, tx)
             .expect("the envelope is always valid here");
         self.state.discard_journal();

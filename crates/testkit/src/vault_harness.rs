@@ -101,6 +101,14 @@ enum RateRule {
     Time { seconds: u64 },
 }
 
+/// What one step did: the rate rule it must keep, the action's outcome (none when the step
+/// sent nothing), and its events.
+type Ran = (
+    RateRule,
+    Option<Result<Outcome, rampart_core::Error>>,
+    Vec<Event>,
+);
+
 /// The chain, the vault, and what the checks remember.
 #[allow(missing_debug_implementations)]
 pub struct VaultHarness {
@@ -166,10 +174,8 @@ impl VaultHarness {
             accounts,
             validators: Vec::new(),
         };
-        let mut state = genesis.build().expect("genesis is valid");
+        let crate::chain::Chain { mut state, header } = crate::chain::Chain::new(&genesis);
         state.set_invariant_checks(false);
-        let header = BlockHeader::new(Height::new(1), Timestamp::new(0), None);
-        begin_block(&mut state, &header).expect("first block");
         let mut h = Self {
             state,
             header,
@@ -235,13 +241,8 @@ impl VaultHarness {
         action: Value,
     ) -> (Result<Outcome, rampart_core::Error>, Vec<Event>) {
         let action: Action = serde_json::from_value(action).expect("a well-formed action");
-        let tx = Tx {
-            signer,
-            nonce: rampart_core::tx::next_nonce(&self.state, signer),
-            fee: Amount::ZERO,
-            priority_tip: Amount::ZERO,
-            action,
-        };
+        let nonce = rampart_core::tx::next_nonce(&self.state, signer);
+        let tx = Tx::unpaid(signer, nonce, action);
         let receipt = execute_tx(&mut self.state, &self.header, tx).expect("a valid envelope");
         self.state.discard_journal();
         (receipt.result, receipt.events)
@@ -308,18 +309,7 @@ impl VaultHarness {
         }
     }
 
-    #[allow(clippy::type_complexity)]
-    fn run(
-        &mut self,
-        step: &VaultStep,
-    ) -> Result<
-        (
-            RateRule,
-            Option<Result<Outcome, rampart_core::Error>>,
-            Vec<Event>,
-        ),
-        String,
-    > {
+    fn run(&mut self, step: &VaultStep) -> Result<Ran, String> {
         let vault = LRT;
         let (rule, signer, action) = match *step {
             VaultStep::Deposit { holder, amount } => (
@@ -439,19 +429,7 @@ impl VaultHarness {
     }
 
     /// A deposit and an immediate instant exit of what it minted: never returns more.
-    #[allow(clippy::type_complexity)]
-    fn round_trip(
-        &mut self,
-        holder: usize,
-        amount: u128,
-    ) -> Result<
-        (
-            RateRule,
-            Option<Result<Outcome, rampart_core::Error>>,
-            Vec<Event>,
-        ),
-        String,
-    > {
+    fn round_trip(&mut self, holder: usize, amount: u128) -> Result<Ran, String> {
         let who = self.holders[holder];
         let (deposit, mut events) = self.send(
             who,

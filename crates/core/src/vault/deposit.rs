@@ -53,16 +53,8 @@ pub fn deposit(
     bank::transfer(state, ctx.signer, account, cfg.asset, net)?;
     if !fee.is_zero() {
         bank::transfer(state, ctx.signer, cfg.curator, cfg.asset, fee)?;
-        b.fees_charged[FeeKind::Deposit.index()] =
-            b.fees_charged[FeeKind::Deposit.index()].checked_add(fee)?;
-        ctx.emit(Event::FeeCharged {
-            layer: "vault",
-            kind: FeeKind::Deposit.event_kind(),
-            on: ctx.signer,
-            to: cfg.curator,
-            asset: cfg.asset,
-            amount: fee,
-        });
+        b.count_fee(FeeKind::Deposit, fee)?;
+        ctx.emit(FeeKind::Deposit.charged(ctx.signer, cfg.curator, cfg.asset, fee));
     }
     b.idle = b.idle.checked_add(net)?;
     state.put::<VaultBooksTable>(index, b);

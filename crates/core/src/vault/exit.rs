@@ -71,16 +71,8 @@ pub fn withdraw_instant(
     bank::transfer(state, account, ctx.signer, cfg.asset, out)?;
     if !fee.is_zero() {
         bank::transfer(state, account, cfg.curator, cfg.asset, fee)?;
-        let k = FeeKind::Withdrawal.index();
-        b.fees_charged[k] = b.fees_charged[k].checked_add(fee)?;
-        ctx.emit(Event::FeeCharged {
-            layer: "vault",
-            kind: FeeKind::Withdrawal.event_kind(),
-            on: ctx.signer,
-            to: cfg.curator,
-            asset: cfg.asset,
-            amount: fee,
-        });
+        b.count_fee(FeeKind::Withdrawal, fee)?;
+        ctx.emit(FeeKind::Withdrawal.charged(ctx.signer, cfg.curator, cfg.asset, fee));
     }
     state.put::<VaultBooksTable>(index, b);
     ctx.emit(Event::VaultWithdrawn {

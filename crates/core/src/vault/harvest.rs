@@ -83,8 +83,7 @@ fn recognize(
     }
     let fee = fee_ceil(new, performance)?;
     b.pending_fee = b.pending_fee.checked_add(fee)?;
-    let k = FeeKind::Performance.index();
-    b.fees_charged[k] = b.fees_charged[k].checked_add(fee)?;
+    b.count_fee(FeeKind::Performance, fee)?;
     add_vesting(state, b, new.checked_sub(fee)?, now)?;
     events.push(Event::VaultRewardsRecognized {
         vault: module::vault(cfg.index),
@@ -137,14 +136,7 @@ pub fn harvest(state: &mut State, ctx: &mut Ctx, vault: &str) -> Result<Amount> 
     let fee = b.pending_fee.min(harvested);
     if !fee.is_zero() {
         bank::transfer(state, account, cfg.curator, cfg.asset, fee)?;
-        ctx.emit(Event::FeeCharged {
-            layer: "vault",
-            kind: FeeKind::Performance.event_kind(),
-            on: account,
-            to: cfg.curator,
-            asset: cfg.asset,
-            amount: fee,
-        });
+        ctx.emit(FeeKind::Performance.charged(account, cfg.curator, cfg.asset, fee));
     }
     b.idle = b.idle.checked_add(harvested.checked_sub(fee)?)?;
     b.seen.clear();
@@ -173,16 +165,9 @@ fn charge_management(
         let minted = fee_lrt_floor(fee, v.assets, v.units()?)?;
         if !minted.is_zero() {
             bank::mint(state, events, cfg.curator, cfg.lrt, minted)?;
-            let k = FeeKind::Management.index();
-            b.fees_charged[k] = b.fees_charged[k].checked_add(fee)?;
-            events.push(Event::FeeCharged {
-                layer: "vault",
-                kind: FeeKind::Management.event_kind(),
-                on: module::vault(index),
-                to: cfg.curator,
-                asset: cfg.lrt,
-                amount: minted,
-            });
+            b.count_fee(FeeKind::Management, fee)?;
+            let on = module::vault(index);
+            events.push(FeeKind::Management.charged(on, cfg.curator, cfg.lrt, minted));
         }
     }
     state.put::<VaultBooksTable>(index, b);

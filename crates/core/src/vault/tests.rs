@@ -91,13 +91,7 @@ impl Chain {
     fn try_tx(&mut self, signer: Address, action: Value) -> Result<Outcome> {
         let action: Action = serde_json::from_value(action).expect("a well-formed action");
         let nonce = self.nonces.entry(signer).or_insert(0);
-        let tx = Tx {
-            signer,
-            nonce: *nonce,
-            fee: Amount::ZERO,
-            priority_tip: Amount::ZERO,
-            action,
-        };
+        let tx = Tx::unpaid(signer, *nonce, action);
         *nonce += 1;
         execute_tx(&mut self.state, &self.header, tx)
             .expect("valid envelope")

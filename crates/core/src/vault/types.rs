@@ -1,11 +1,11 @@
 //! The vault domain's stored values and action arguments.
 
+use crate::events::Event;
 use crate::ids::{Address, AssetId};
-use crate::num::{Amount, Bps, parse_u128};
+use crate::num::{Amount, Bps, MathError};
 use crate::time::{Epoch, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::fmt;
+use serde::{Deserialize, Serialize};
 
 /// A vault's fees (§8). Management is per year of the vault's value, performance a share of
 /// rewards only, deposit and withdrawal a share of the amount moved.
@@ -86,6 +86,18 @@ impl FeeKind {
             Self::Performance => "vault_performance_fee",
             Self::Deposit => "vault_deposit_fee",
             Self::Withdrawal => "vault_withdrawal_fee",
+        }
+    }
+
+    /// The event of a fee of this kind: `amount` of `asset` charged on `on`, paid to `curator`.
+    pub fn charged(self, on: Address, curator: Address, asset: AssetId, amount: Amount) -> Event {
+        Event::FeeCharged {
+            layer: "vault",
+            kind: self.event_kind(),
+            on,
+            to: curator,
+            asset,
+            amount,
         }
     }
 
@@ -214,6 +226,15 @@ pub struct VaultBooks {
     pub last_claimable_at: Timestamp,
 }
 
+impl VaultBooks {
+    /// Adds `fee` of `kind` to the cumulative fees charged.
+    pub fn count_fee(&mut self, kind: FeeKind, fee: Amount) -> Result<(), MathError> {
+        let k = kind.index();
+        self.fees_charged[k] = self.fees_charged[k].checked_add(fee)?;
+        Ok(())
+    }
+}
+
 /// Lifecycle of a vault withdrawal request.
 ///
 /// ```text
@@ -300,56 +321,7 @@ pub struct VaultCounters {
 }
 
 /// An amount of tokens in an action: exact, or `"all"` the signer holds of that kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AmountOrAll {
-    /// Everything held.
-    All,
-    /// Exactly this much.
-    Exact(Amount),
-}
-
-impl AmountOrAll {
-    /// The concrete amount given what is held.
-    pub fn resolve(self, held: Amount) -> Amount {
-        match self {
-            Self::All => held,
-            Self::Exact(a) => a,
-        }
-    }
-}
-
-impl Serialize for AmountOrAll {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::All => s.serialize_str("all"),
-            Self::Exact(v) => Serialize::serialize(v, s),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for AmountOrAll {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = AmountOrAll;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("\"all\" or a decimal string of base units")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<AmountOrAll, E> {
-                if v == "all" {
-                    return Ok(AmountOrAll::All);
-                }
-                parse_u128(v)
-                    .map(|n| AmountOrAll::Exact(Amount::new(n)))
-                    .map_err(E::custom)
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<AmountOrAll, E> {
-                Ok(AmountOrAll::Exact(Amount::new(u128::from(v))))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+pub type AmountOrAll = crate::num::OrAll<Amount>;
 
 /// Arguments of `create_vault`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

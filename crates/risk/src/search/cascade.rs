@@ -95,6 +95,20 @@ fn unknown(psi: &Rational, nodes: u64) -> Cascade {
     }
 }
 
+/// No shock causes a loss (proved when the search was complete).
+fn no_loss(psi: &Rational, proved: bool, nodes: u64) -> Cascade {
+    Cascade {
+        psi: psi.clone(),
+        loss_fraction: None,
+        loss: Some(Rational::zero()),
+        shock: Some(Vec::new()),
+        attack: None,
+        supremum: false,
+        proved,
+        nodes,
+    }
+}
+
 /// Integer form of the restaking cascade problem.
 #[derive(Debug)]
 struct Instance<T> {
@@ -324,16 +338,7 @@ fn restaking_cascade(
         if !complete {
             return Ok(unknown(psi, nodes));
         }
-        return Ok(Cascade {
-            psi: psi.clone(),
-            loss_fraction: None,
-            loss: Some(Rational::zero()),
-            shock: Some(Vec::new()),
-            attack: None,
-            supremum: false,
-            proved: complete,
-            nodes,
-        });
+        return Ok(no_loss(psi, true, nodes));
     };
     let pick = |want: Role| -> Vec<usize> {
         let mut v: Vec<usize> = ops
@@ -531,16 +536,7 @@ fn elastic_cascade(
             proved: true,
             nodes,
         },
-        None => Cascade {
-            psi: psi.clone(),
-            loss_fraction: None,
-            loss: Some(Rational::zero()),
-            shock: Some(Vec::new()),
-            attack: None,
-            supremum: false,
-            proved: true,
-            nodes,
-        },
+        None => no_loss(psi, true, nodes),
     })
 }
 
