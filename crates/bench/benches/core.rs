@@ -63,27 +63,26 @@ fn throughput(stakers: u64, operators: u64, txs: u64) {
     let mut magnitude = vec![0u128; operators as usize];
     let mut counts = [0u64; 4];
     let mut depositor = 0;
-    let start = Instant::now();
-    for n in 0..txs {
+    let work = (0..txs).map(|n| {
         let kind = (n % 4) as usize;
         counts[kind] += 1;
         let i = rng.below(stakers);
         match kind {
             0 => {
                 depositor = i;
-                chain.send(
+                (
                     staker(i),
                     Action::Deposit {
                         asset: ASSET.into(),
                         amount: Amount::new(E18),
                         min_shares_out: None,
                     },
-                );
+                )
             }
             1 => {
                 let op = rng.below(operators);
                 // Delegates what the previous deposit brought in.
-                chain.send(
+                (
                     staker(depositor),
                     Action::Delegate {
                         operator: operator(op),
@@ -91,23 +90,23 @@ fn throughput(stakers: u64, operators: u64, txs: u64) {
                         shares: ShareAmount::All,
                         validator: None,
                     },
-                );
+                )
             }
             2 => {
                 let op = rng.below(operators);
                 magnitude[op as usize] += 1_000_000_000_000;
-                chain.send(
+                (
                     operator(op),
                     Action::Allocate {
                         set: set(),
                         strategy: ASSET.into(),
                         magnitude: Wad::new(magnitude[op as usize]),
                     },
-                );
+                )
             }
             _ => {
                 let op = i % operators;
-                chain.send(
+                (
                     staker(i),
                     Action::QueueWithdrawal {
                         operator: Some(operator(op)),
@@ -115,14 +114,12 @@ fn throughput(stakers: u64, operators: u64, txs: u64) {
                         shares: ShareAmount::Exact(Shares::new(1_000_000)),
                         validator: None,
                     },
-                );
+                )
             }
         }
-        if n % 10_000 == 9_999 {
-            chain.state.discard_journal();
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
+    });
+    let elapsed = chain.run_blocks(work);
+    let secs = elapsed.as_secs_f64();
     let rate = txs as f64 / secs;
     table(
         &format!(

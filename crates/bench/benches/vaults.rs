@@ -162,37 +162,28 @@ fn throughput(chain: &mut Chain, holders: u64, txs: u64) -> (f64, f64) {
         );
     }
     chain.state.discard_journal();
-    let start = Instant::now();
-    for n in 0..txs {
-        chain.send(
+    let deposits = (0..txs).map(|n| {
+        (
             staker((n * 7_919) % holders),
             Action::VaultDeposit {
                 vault: LRT.into(),
                 amount: Amount::new(E18),
                 min_lrt_out: None,
             },
-        );
-        if n % 10_000 == 9_999 {
-            chain.state.discard_journal();
-        }
-    }
-    let deposit = txs as f64 / start.elapsed().as_secs_f64();
-    chain.state.discard_journal();
-    let start = Instant::now();
-    for n in 0..txs {
-        chain.send(
+        )
+    });
+    let deposit = txs as f64 / chain.run_blocks(deposits).as_secs_f64();
+    let exits = (0..txs).map(|n| {
+        (
             staker((n * 7_919) % holders),
             Action::VaultWithdrawInstant {
                 vault: LRT.into(),
                 lrt: AmountOrAll::Exact(Amount::new(E18 / 2)),
                 min_out: None,
             },
-        );
-        if n % 10_000 == 9_999 {
-            chain.state.discard_journal();
-        }
-    }
-    let withdraw = txs as f64 / start.elapsed().as_secs_f64();
+        )
+    });
+    let withdraw = txs as f64 / chain.run_blocks(exits).as_secs_f64();
     chain.state.discard_journal();
     (deposit, withdraw)
 }

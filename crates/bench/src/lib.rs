@@ -116,9 +116,43 @@ impl Chain {
     /// Executes one transaction; panics if it is rejected or fails (benchmarks only run valid
     /// work).
     pub fn send(&mut self, signer: Address, action: Action) -> Outcome {
+        let tx = self.tx(signer, action);
+        self.execute(tx)
+    }
+
+    /// `action` as `signer`'s next transaction (no fee), not yet executed: throughput benchmarks
+    /// build a block's worth first and time only the execution, as a node does.
+    pub fn tx(&mut self, signer: Address, action: Action) -> Tx {
         let nonce = self.nonces.entry(signer).or_insert(0);
         let tx = Tx::unpaid(signer, *nonce, action);
         *nonce += 1;
+        tx
+    }
+
+    /// Executes `work` in blocks of 10,000 transactions, each built first (nonces assigned, not
+    /// timed), then executed and its journal drained as a block commit would; returns the time
+    /// spent executing.
+    pub fn run_blocks(
+        &mut self,
+        work: impl IntoIterator<Item = (Address, Action)>,
+    ) -> std::time::Duration {
+        let mut work = work.into_iter().peekable();
+        let mut elapsed = std::time::Duration::ZERO;
+        let mut block = Vec::with_capacity(10_000);
+        while work.peek().is_some() {
+            block.extend(work.by_ref().take(10_000).map(|(s, a)| self.tx(s, a)));
+            let start = std::time::Instant::now();
+            for tx in block.drain(..) {
+                self.execute(tx);
+            }
+            self.state.discard_journal();
+            elapsed += start.elapsed();
+        }
+        elapsed
+    }
+
+    /// Executes `tx`; panics if it is rejected or fails.
+    pub fn execute(&mut self, tx: Tx) -> Outcome {
         let receipt = execute_tx(&mut self.state, &self.header, tx).expect("valid envelope");
         match receipt.result {
             Ok(o) => o,

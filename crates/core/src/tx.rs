@@ -78,6 +78,9 @@ pub fn check_tx(state: &State, tx: &Tx) -> Result<()> {
         });
     }
     let total = tx.fee.checked_add(tx.priority_tip)?;
+    if total.is_zero() {
+        return Ok(());
+    }
     let available = bank::balance(state, tx.signer, AssetId::NATIVE);
     if available < total {
         return Err(Error::InsufficientBalance {
