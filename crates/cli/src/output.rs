@@ -48,8 +48,9 @@ impl Output {
         }
     }
 
-    /// Installs the log subscriber: JSON lines with `--json`, text otherwise; the level comes
-    /// from `RAMPART_LOG` (`error`, `warn`, `info`, `debug`, `trace`; default `info`).
+    /// Installs the log subscriber: JSON lines with `--json`, text otherwise (coloured only
+    /// when stderr is a terminal and `NO_COLOR` is unset); the level comes from `RAMPART_LOG`
+    /// (`error`, `warn`, `info`, `debug`, `trace`; default `info`).
     pub fn init_logs(&self) {
         let level = std::env::var("RAMPART_LOG")
             .ok()
@@ -58,6 +59,10 @@ impl Output {
         let builder = tracing_subscriber::fmt()
             .with_max_level(level)
             .with_writer(std::io::stderr)
+            .with_ansi(
+                std::io::IsTerminal::is_terminal(&std::io::stderr())
+                    && std::env::var_os("NO_COLOR").is_none(),
+            )
             .with_target(false);
         let _ = if self.json {
             builder.json().try_init()

@@ -242,7 +242,7 @@ impl Shared {
             failed,
             dropped = executed.rejected.len(),
             root = %header.state_root,
-            commit_ms = commit.as_secs_f64() * 1e3,
+            commit_ms = %format_args!("{:.2}", commit.as_secs_f64() * 1e3),
             "block committed"
         );
         if self.events.receiver_count() > 0 {
