@@ -18,22 +18,23 @@
 //! 5. base layer: the bonded account holds Σ bonded + Σ pending bonds, the unbonding account at
 //!    least Σ unbonding entries' values, and no validator has fewer shares than its delegations;
 //! 6. liquid staking: `owed` = Σ value at request of queued redemptions;
-//! 7. rewards: see [`crate::rewards`] (escrow = amount − streamed, claimable ≤ distributed).
+//! 7. rewards: see [`crate::rewards`] (escrow = amount − streamed, claimable ≤ distributed);
+//! 8. the per-operator index of pending slash requests holds exactly the pending requests.
 //!
 //! Slash caps and "new deposits are untouched" (invariant 4 of §12) are properties of single
 //! transitions; they are asserted where slashing happens and tested by the reference model.
 
 use crate::base;
-use crate::ids::{Address, AssetId, module};
+use crate::ids::{Address, AssetId, SlashId, module};
 use crate::num::{Amount, Shares, Wad};
 use crate::restaking::{
-    self, bridge_value, is_native_term, scaled_value_floor, settled_position,
+    self, SlashStatus, bridge_value, is_native_term, scaled_value_floor, settled_position,
     tokens_for_shares_floor,
 };
 use crate::state::{
     Activations, Allocations, Assets, Balances, BaseDelegations, BridgeChunks, Bridges, Deposits,
-    Escrows, Magnitudes, Positions, QueueBuckets, Redemptions, State, Strategies, Terms,
-    Unbondings, Validators, Withdrawals,
+    Escrows, Magnitudes, OperatorPendingSlashes, Positions, QueueBuckets, Redemptions,
+    SlashRequests, State, Strategies, Terms, Unbondings, Validators, Withdrawals,
 };
 use std::collections::BTreeMap;
 
@@ -44,6 +45,7 @@ pub fn check(state: &State) -> Vec<String> {
     let mut v = Vec::new();
     conservation(state, &mut v);
     escrow(state, &mut v);
+    pending_slash_index(state, &mut v);
     for (name, result) in [
         ("restaking", restaking_terms(state, &mut v)),
         ("base layer", base_layer(state, &mut v)),
@@ -94,6 +96,26 @@ fn escrow(state: &State, v: &mut Vec<String>) {
                 asset.0
             ));
         }
+    }
+}
+
+/// The per-operator index of pending slash requests holds exactly the pending requests.
+fn pending_slash_index(state: &State, v: &mut Vec<String>) {
+    let pending: Vec<(Address, SlashId)> = state
+        .iter::<SlashRequests>()
+        .filter(|(_, r)| r.status == SlashStatus::Pending)
+        .map(|(id, r)| (r.operator, *id))
+        .collect();
+    let indexed: Vec<(Address, SlashId)> = state
+        .iter::<OperatorPendingSlashes>()
+        .map(|(k, ())| *k)
+        .collect();
+    let mut pending = pending;
+    pending.sort_unstable();
+    if pending != indexed {
+        v.push(format!(
+            "pending slash index: requests pending {pending:?}, indexed {indexed:?}"
+        ));
     }
 }
 

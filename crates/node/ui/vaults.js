@@ -101,6 +101,7 @@ function detail(v, network) {
     <p class="muted">Curator ${who(v.curator)} · vault account ${who(v.account)} · amounts in ${esc(v.asset)}</p>
     <div class="grid">
       ${card(`Rate (${v.asset} per ${v.vault})`, wadRate(v.rate_wad))}
+      ${BigInt(v.pending_slash_loss ?? '0') > 0n ? card('Instant-exit rate', `${wadRate(v.exit_rate_wad)} <span class="muted">pending slashes would take ${amount(v.pending_slash_loss)}</span>`, { title: 'While a slash request against one of its operators is pending, instant exits are priced as if it executed' }) : ''}
       ${card('Total value', amount(v.total_value))}
       ${card('LRT supply', amount(v.lrt_supply))}
       ${card('Buffer vs target', `${amount(v.buffer)} <span class="muted">/ ${amount(v.buffer_target)}</span>${bufferBar(v)}`, { title: `target ${bps(v.buffer_bps)} of the value` })}

@@ -56,7 +56,8 @@ pub use service::{
     set_service_slasher,
 };
 pub use slashing::{
-    SlashArgs, execute_slash, release_escrow, request_slash, slashable_magnitude, veto_slash,
+    SlashArgs, execute_slash, pending_cuts_ceil, release_escrow, request_slash,
+    slashable_magnitude, veto_slash,
 };
 pub use strategy::{
     create_strategy, deposit, shares_for_deposit_floor, strategy_id, strategy_name,

@@ -33,7 +33,7 @@ use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, module};
 use crate::num::{Shares, WAD, Wad, mul_div_ceil};
 use crate::state::{
     Allocations, Bridges, BridgesIn, Escrows, MagnitudeHistory, Magnitudes, Memberships,
-    ServiceSlashes, SlashRequests, State, Terms,
+    OperatorPendingSlashes, ServiceSlashes, SlashRequests, State, Terms,
 };
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -121,6 +121,7 @@ pub fn request_slash(state: &mut State, ctx: &mut Ctx, args: SlashArgs) -> Resul
         request.outcome = apply_slash(state, &mut ctx.events, id, &request, ctx.now)?;
         request.status = SlashStatus::Executed;
     } else {
+        state.put::<OperatorPendingSlashes>((request.operator, id), ());
         ctx.emit(Event::SlashRequested {
             id,
             operator: request.operator,
@@ -191,6 +192,7 @@ pub fn veto_slash(state: &mut State, ctx: &mut Ctx, id: SlashId) -> Result<()> {
         });
     }
     request.status = SlashStatus::Vetoed;
+    state.delete::<OperatorPendingSlashes>(&(request.operator, id));
     state.put::<SlashRequests>(id, request);
     ctx.emit(Event::SlashVetoed { id });
     Ok(())
@@ -213,8 +215,40 @@ pub fn execute_slash(state: &mut State, ctx: &mut Ctx, id: SlashId) -> Result<()
     }
     request.outcome = apply_slash(state, &mut ctx.events, id, &request, ctx.now)?;
     request.status = SlashStatus::Executed;
+    state.delete::<OperatorPendingSlashes>(&(request.operator, id));
     state.put::<SlashRequests>(id, request);
     Ok(())
+}
+
+/// The pending slash requests against `operator` (neither vetoed nor executed) that name
+/// `strategy`, each as the magnitude it would cut if executed now (rounded up, as the slash
+/// rounds), with the operator's current max magnitude for that strategy.
+pub fn pending_cuts_ceil(
+    state: &State,
+    operator: Address,
+    strategy: AssetId,
+) -> Result<Vec<(SlashId, Wad, Wad)>> {
+    let max = super::max_magnitude(state, operator, strategy);
+    let mut cuts = Vec::new();
+    let pending = state
+        .range::<OperatorPendingSlashes, _>((operator, SlashId(0))..)
+        .take_while(|((o, _), ())| *o == operator);
+    for ((_, id), ()) in pending {
+        let Some(request) = state.get::<SlashRequests>(id) else {
+            continue;
+        };
+        if !request.strategies.contains(&strategy) {
+            continue;
+        }
+        let current = state
+            .get::<Allocations>(&(operator, request.set, strategy))
+            .map_or(Wad::ZERO, |a| a.current);
+        let cut = mul_div_ceil(current.get(), request.wad.get(), WAD)?;
+        if cut > 0 {
+            cuts.push((*id, Wad::new(cut), max));
+        }
+    }
+    Ok(cuts)
 }
 
 /// Applies a slash to every strategy it names.

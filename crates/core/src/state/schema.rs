@@ -183,6 +183,9 @@ tables! {
     41 magnitudes: Magnitudes((Address, AssetId) => Magnitude),
     /// Security profiles (π, α) services declared for their operator sets (RISK.md §1).
     42 security_profiles: SecurityProfiles(SetRef => SecurityProfile),
+    /// Index: slash requests still pending (in or after their veto window, neither vetoed nor
+    /// executed) per operator. Vaults price instant exits net of them.
+    43 operator_pending_slashes: OperatorPendingSlashes((Address, SlashId) => ()),
 
     /// Validators.
     50 validators: Validators(Address => Validator),

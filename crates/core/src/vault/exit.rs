@@ -39,7 +39,11 @@ pub fn withdraw_instant(
         return Err(Error::invalid("lrt", "nothing to withdraw"));
     }
     let v = value(state, &cfg, &b, ctx.now)?;
-    let gross = assets_for_lrt_floor(lrt, v.assets, v.units()?)?;
+    // Priced as if every pending slash request against the vault's operators executed now.
+    let basis = v
+        .assets
+        .saturating_sub(super::pending_slash_loss_ceil(state, &cfg, ctx.now)?);
+    let gross = assets_for_lrt_floor(lrt, basis, v.units()?)?;
     let available = if head_due(state, index, ctx.now)? {
         Amount::ZERO
     } else {

@@ -137,7 +137,22 @@ pub(crate) fn exit_paths(
             .and_then(|((_, id), ())| super::exit::request(state, *id).ok())
             .is_some_and(|r| r.claimable_at <= now);
         let available = if head_due { Amount::ZERO } else { v.idle_free };
-        let instant = worth.min(available);
+        // Instant exits are priced net of pending slash requests (`pending_slash_loss_ceil`);
+        // what the buffer cannot pay goes through the queue at the full rate.
+        let basis = v
+            .assets
+            .saturating_sub(super::pending_slash_loss_ceil(state, cfg, now)?);
+        let exit_worth = assets_for_lrt_floor(lrt, basis, v.units()?)?;
+        let instant = exit_worth.min(available);
+        let queued_part = if exit_worth.is_zero() {
+            worth
+        } else {
+            worth.checked_sub(Amount::new(mul_div_floor(
+                worth.get(),
+                instant.get(),
+                exit_worth.get(),
+            )?))?
+        };
         let name = bank::symbol(state, cfg.lrt);
         if !instant.is_zero() {
             let fee = fee_ceil(instant, fees_at(cfg, state.meta().epoch).withdrawal_bps)?;
@@ -149,7 +164,7 @@ pub(crate) fn exit_paths(
                     .done(format!("vault/{name} (buffer)"), instant.checked_sub(fee)?),
             );
         }
-        let rest = worth.checked_sub(instant)?;
+        let rest = queued_part;
         if !rest.is_zero() {
             // If the vault lacks the liquidity, the curator's deallocation (a restaking
             // withdrawal with the same delay) started now completes by the same time.

@@ -101,6 +101,7 @@ use crate::state::{
     Deposits, Positions, StakerWithdrawals, State, VaultBooksTable, VaultByLrt, Vaults, Withdrawals,
 };
 use crate::time::{Epoch, Timestamp};
+use std::collections::BTreeMap;
 
 /// The vault issuing the LRT named `symbol`.
 pub fn index_of(state: &State, symbol: &str) -> Result<u32> {
@@ -264,6 +265,53 @@ pub fn value_now(state: &State, index: u32) -> Result<VaultValue> {
         &books(state, index)?,
         state.now(),
     )
+}
+
+/// What the vault would lose if every pending slash request against its operators executed
+/// now (rounded up): per operator, its tokens there (positions and deallocations still
+/// slashable) times the magnitude the requests would cut over the operator's max magnitude.
+/// Instant exits are priced net of it, so a holder who sees a request in its veto window cannot
+/// leave the loss to those who stay; if the request is vetoed, those who stayed keep the
+/// difference. Deposits and queued requests are not affected (queued LRT stays exposed).
+pub fn pending_slash_loss_ceil(state: &State, cfg: &VaultConfig, now: Timestamp) -> Result<Amount> {
+    let account = module::vault(cfg.index);
+    let mut at: BTreeMap<Address, Amount> = BTreeMap::new();
+    for ((_, operator, term), p) in positions_of(state, account) {
+        let shares = crate::restaking::position_value(state, operator, term, p)?.withdrawable;
+        let tokens = crate::restaking::term_value(state, term, shares)?;
+        let e = at.entry(operator).or_default();
+        *e = e.checked_add(tokens)?;
+    }
+    for id in withdrawals_of(state, account) {
+        let Some(w) = state.get::<Withdrawals>(&id) else {
+            continue;
+        };
+        let Some(operator) = w.operator.filter(|_| now < w.completable_at) else {
+            continue;
+        };
+        let shares = crate::restaking::withdrawal_payout_shares(state, w)?;
+        let tokens = crate::restaking::term_value(state, w.strategy, shares)?;
+        let e = at.entry(operator).or_default();
+        *e = e.checked_add(tokens)?;
+    }
+    let mut loss = Amount::ZERO;
+    for (operator, tokens) in at {
+        let cuts = crate::restaking::pending_cuts_ceil(state, operator, cfg.asset)?;
+        let Some(&(_, _, max)) = cuts.first() else {
+            continue;
+        };
+        let cut = cuts
+            .iter()
+            .try_fold(0u128, |sum, (_, c, _)| sum.checked_add(c.get()))
+            .ok_or(crate::num::MathError::Overflow)?
+            .min(max.get());
+        if max.is_zero() {
+            continue;
+        }
+        let lost = crate::num::mul_div_ceil(tokens.get(), cut, max.get())?;
+        loss = loss.checked_add(Amount::new(lost))?;
+    }
+    Ok(loss)
 }
 
 /// The vault account's restaking positions: ((staker, operator, term), position).

@@ -216,15 +216,22 @@ impl Chain {
 /// vault `rstETH` on stETH allowing op1–op3 and svc only, 60 % per operator, a 10 % buffer, a
 /// 1e18 seed, the given fees.
 fn chain_with_vault(params: Value, fees: Value) -> Chain {
+    chain_with_vault_and_resolver(params, fees, None)
+}
+
+/// [`chain_with_vault`], with `svc`'s slashes vetoable by `resolver` for a day.
+fn chain_with_vault_and_resolver(params: Value, fees: Value, resolver: Option<Address>) -> Chain {
     let mut c = Chain::new(params);
     for op in [OP1, OP2, OP3] {
         c.tx(op, json!({"tx": "register_operator"}));
     }
     for s in [SVC, SVC2] {
-        c.tx(
-            s,
-            json!({"tx": "register_service", "slasher": h(s), "max_slash_per_event_wad": n(E18), "destination": "burn"}),
-        );
+        let mut service = json!({"tx": "register_service", "slasher": h(s), "max_slash_per_event_wad": n(E18), "destination": "burn"});
+        if let Some(r) = resolver.filter(|_| s == SVC) {
+            service["resolver"] = json!(h(r));
+            service["veto_window_s"] = json!(86_400);
+        }
+        c.tx(s, service);
         c.tx(
             s,
             json!({"tx": "create_operator_set", "set_id": 0, "strategies": ["stETH"]}),
@@ -796,6 +803,49 @@ fn a_slash_lowers_the_rate_at_once() {
     c.slash(OP1, E18 / 10);
     // op1's magnitude 1 → 0.95: its 60 lose 5 %.
     assert_eq!(c.at(), (97 * E18, 100 * E18));
+}
+
+/// Exit front-running of a vetoable slash: while a request against one of the vault's operators
+/// is in its veto window, an instant exit is priced as if it had executed, so the leaver cannot
+/// push the loss onto those who stay. Executed, the stayers' rate is no worse than the exit's;
+/// vetoed, the stayers keep what the leaver left.
+#[test]
+fn an_instant_exit_during_a_slash_veto_window_is_priced_as_if_the_slash_executed() {
+    const COUNCIL: Address = Address::repeat_byte(0x40);
+    for veto in [false, true] {
+        let mut c = chain_with_vault_and_resolver(json!({}), json!({}), Some(COUNCIL));
+        c.deposit(ALICE, 100 * E18);
+        c.deposit(BOB, 100 * E18);
+        c.allocate(OP1, 120 * E18);
+        let id = match c.tx(
+            SVC,
+            json!({"tx": "slash", "operator": h(OP1), "set": set(SVC), "strategies": ["stETH"], "wad": n(E18 / 10)}),
+        ) {
+            Outcome::Slash(id) => id,
+            o => panic!("unexpected {o:?}"),
+        };
+        // op1 has half its magnitude in svc/0: a 10 % slash cuts 5 % of its 120.
+        assert_eq!(c.at(), (201 * E18, 201 * E18), "nothing has happened yet");
+        let v = c.view();
+        assert_eq!(v.pending_slash_loss, Amount::new(6 * E18));
+        assert_eq!(v.exit_rate_wad.get(), 195 * E18 / 201);
+        let paid = c.instant(ALICE, &n(50 * E18));
+        assert_eq!(paid, crate::num::mul_div_floor(50 * E18, 195, 201).unwrap());
+        let after_exit = c.at();
+        if veto {
+            c.tx(COUNCIL, json!({"tx": "veto_slash", "id": id.0}));
+            // Bob and alice's rest gain what alice's exit left behind.
+            assert!(rate_le((1, 1), c.at()), "{:?}", c.at());
+            assert!(!rate_le(c.at(), (1, 1)));
+        } else {
+            c.advance(86_400);
+            c.tx(BOB, json!({"tx": "execute_slash", "id": id.0}));
+            // The stayers' rate is at least the rate the exit was paid at.
+            assert!(rate_le((195, 201), c.at()), "{:?}", c.at());
+            assert_ne!(c.at(), after_exit);
+        }
+        assert!(c.view().pending_slash_loss.is_zero());
+    }
 }
 
 /// Negative rebase fairness: alice requests her exit, then a slash hits; at finalization she

@@ -114,6 +114,13 @@ pub struct VaultView {
     pub lrt_supply: Amount,
     /// Free idle assets: what instant exits can take.
     pub buffer: Amount,
+    /// What pending slash requests against the vault's operators would take if executed now
+    /// (rounded up). Instant exits are priced at `A` minus this; deposits and queued requests
+    /// at `A`.
+    pub pending_slash_loss: Amount,
+    /// Assets per LRT for an instant exit, × 1e18, before its fee: `(A − pending_slash_loss) ·
+    /// 1e18 / T`, floor.
+    pub exit_rate_wad: Wad,
     /// Buffer the curator keeps when allocating.
     pub buffer_target: Amount,
     /// The withdrawal queue: pending requests in FIFO order, then finalized unclaimed ones (at
@@ -219,6 +226,7 @@ pub fn vault_view(state: &State, vault: &str) -> Result<VaultView> {
         }
     }
     let recognized = super::sum(&b.seen)?;
+    let pending_slash_loss = super::pending_slash_loss_ceil(state, &cfg, state.now())?;
     let fc = b.fees_charged;
     Ok(VaultView {
         vault: vault.to_owned(),
@@ -229,6 +237,11 @@ pub fn vault_view(state: &State, vault: &str) -> Result<VaultView> {
         total_value: assets_for_lrt_floor(v.supply, v.assets, units)?,
         lrt_supply: v.supply,
         buffer: v.idle_free,
+        pending_slash_loss,
+        exit_rate_wad: Wad::new(rate_wad_floor(
+            v.assets.saturating_sub(pending_slash_loss),
+            units,
+        )?),
         buffer_target: buffer_target_ceil(v.assets, cfg.buffer_bps)?,
         queue,
         reserved: b.reserved,
