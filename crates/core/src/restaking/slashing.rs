@@ -228,11 +228,15 @@ pub fn pending_cuts_ceil(
     operator: Address,
     strategy: AssetId,
 ) -> Result<Vec<(SlashId, Wad, Wad)>> {
+    let mut pending = state
+        .range::<OperatorPendingSlashes, _>((operator, SlashId(0))..)
+        .take_while(|((o, _), ())| *o == operator)
+        .peekable();
+    if pending.peek().is_none() {
+        return Ok(Vec::new());
+    }
     let max = super::max_magnitude(state, operator, strategy);
     let mut cuts = Vec::new();
-    let pending = state
-        .range::<OperatorPendingSlashes, _>((operator, SlashId(0))..)
-        .take_while(|((o, _), ())| *o == operator);
     for ((_, id), ()) in pending {
         let Some(request) = state.get::<SlashRequests>(id) else {
             continue;

@@ -98,7 +98,8 @@ use crate::error::{Error, Result};
 use crate::ids::{Address, AssetId, module};
 use crate::num::Amount;
 use crate::state::{
-    Deposits, Positions, StakerWithdrawals, State, VaultBooksTable, VaultByLrt, Vaults, Withdrawals,
+    Deposits, OperatorPendingSlashes, Positions, StakerWithdrawals, State, VaultBooksTable,
+    VaultByLrt, Vaults, Withdrawals,
 };
 use crate::time::{Epoch, Timestamp};
 use std::collections::BTreeMap;
@@ -274,45 +275,88 @@ pub fn value_now(state: &State, index: u32) -> Result<VaultValue> {
 /// leave the loss to those who stay; if the request is vetoed, those who stayed keep the
 /// difference. Deposits and queued requests are not affected (queued LRT stays exposed).
 pub fn pending_slash_loss_ceil(state: &State, cfg: &VaultConfig, now: Timestamp) -> Result<Amount> {
+    let pending = state.count::<OperatorPendingSlashes>();
+    if pending == 0 {
+        return Ok(Amount::ZERO);
+    }
     let account = module::vault(cfg.index);
-    let mut at: BTreeMap<Address, Amount> = BTreeMap::new();
-    for ((_, operator, term), p) in positions_of(state, account) {
-        let shares = crate::restaking::position_value(state, operator, term, p)?.withdrawable;
-        let tokens = crate::restaking::term_value(state, term, shares)?;
-        let e = at.entry(operator).or_default();
-        *e = e.checked_add(tokens)?;
+    // Per operator with pending requests naming the vault's asset: the cut they would make
+    // (capped at the max magnitude) and that max.
+    let cut_of = |operator: Address| -> Result<Option<(u128, u128)>> {
+        let cuts = crate::restaking::pending_cuts_ceil(state, operator, cfg.asset)?;
+        let Some(&(_, _, max)) = cuts.first().filter(|c| !c.2.is_zero()) else {
+            return Ok(None);
+        };
+        let sum = cuts
+            .iter()
+            .try_fold(0u128, |sum, (_, c, _)| sum.checked_add(c.get()))
+            .ok_or(crate::num::MathError::Overflow)?;
+        Ok(Some((sum.min(max.get()), max.get())))
+    };
+    // Few pending requests (the usual case): look the vault up at each of their operators;
+    // otherwise look each of the vault's operators up in the index.
+    let mut cuts: BTreeMap<Address, (u128, u128)> = BTreeMap::new();
+    if pending <= MAX_PENDING_SCAN {
+        let mut last = None;
+        for ((operator, _), ()) in state.iter::<OperatorPendingSlashes>() {
+            if last != Some(*operator) {
+                last = Some(*operator);
+                if let Some(c) = cut_of(*operator)? {
+                    cuts.insert(*operator, c);
+                }
+            }
+        }
+    } else {
+        for ((_, operator, _), _) in positions_of(state, account) {
+            if let Some(c) = cut_of(operator)? {
+                cuts.insert(operator, c);
+            }
+        }
+        for id in withdrawals_of(state, account) {
+            if let Some(operator) = state.get::<Withdrawals>(&id).and_then(|w| w.operator)
+                && let Some(c) = cut_of(operator)?
+            {
+                cuts.insert(operator, c);
+            }
+        }
+    }
+    if cuts.is_empty() {
+        return Ok(Amount::ZERO);
+    }
+    let mut loss = Amount::ZERO;
+    let mut add = |tokens: Amount, (cut, max): (u128, u128)| -> Result<()> {
+        let lost = crate::num::mul_div_ceil(tokens.get(), cut, max)?;
+        loss = loss.checked_add(Amount::new(lost))?;
+        Ok(())
+    };
+    for (&operator, &c) in &cuts {
+        let key = (account, operator, cfg.asset);
+        if let Some(p) = state.get::<Positions>(&key) {
+            let shares =
+                crate::restaking::position_value(state, operator, cfg.asset, p)?.withdrawable;
+            add(crate::restaking::term_value(state, cfg.asset, shares)?, c)?;
+        }
     }
     for id in withdrawals_of(state, account) {
         let Some(w) = state.get::<Withdrawals>(&id) else {
             continue;
         };
-        let Some(operator) = w.operator.filter(|_| now < w.completable_at) else {
+        let Some(c) = w
+            .operator
+            .filter(|_| now < w.completable_at)
+            .and_then(|o| cuts.get(&o).copied())
+        else {
             continue;
         };
         let shares = crate::restaking::withdrawal_payout_shares(state, w)?;
-        let tokens = crate::restaking::term_value(state, w.strategy, shares)?;
-        let e = at.entry(operator).or_default();
-        *e = e.checked_add(tokens)?;
-    }
-    let mut loss = Amount::ZERO;
-    for (operator, tokens) in at {
-        let cuts = crate::restaking::pending_cuts_ceil(state, operator, cfg.asset)?;
-        let Some(&(_, _, max)) = cuts.first() else {
-            continue;
-        };
-        let cut = cuts
-            .iter()
-            .try_fold(0u128, |sum, (_, c, _)| sum.checked_add(c.get()))
-            .ok_or(crate::num::MathError::Overflow)?
-            .min(max.get());
-        if max.is_zero() {
-            continue;
-        }
-        let lost = crate::num::mul_div_ceil(tokens.get(), cut, max.get())?;
-        loss = loss.checked_add(Amount::new(lost))?;
+        add(crate::restaking::term_value(state, w.strategy, shares)?, c)?;
     }
     Ok(loss)
 }
+
+/// Up to this many pending slash requests network-wide, [`pending_slash_loss_ceil`] walks them
+/// rather than the vault's positions.
+const MAX_PENDING_SCAN: usize = 256;
 
 /// The vault account's restaking positions: ((staker, operator, term), position).
 fn positions_of(

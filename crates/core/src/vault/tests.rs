@@ -848,6 +848,31 @@ fn an_instant_exit_during_a_slash_veto_window_is_priced_as_if_the_slash_executed
     }
 }
 
+/// The pending loss is the same whether it is found from the (few) pending requests or, past
+/// `MAX_PENDING_SCAN` of them network-wide, from the vault's positions; several pending
+/// requests add up.
+#[test]
+fn pending_slash_loss_sums_pending_requests_by_either_lookup() {
+    const COUNCIL: Address = Address::repeat_byte(0x40);
+    for requests in [super::MAX_PENDING_SCAN as u128, super::MAX_PENDING_SCAN as u128 + 1] {
+        let mut c = chain_with_vault_and_resolver(json!({}), json!({}), Some(COUNCIL));
+        c.deposit(ALICE, 200 * E18);
+        c.allocate(OP1, 120 * E18);
+        for _ in 0..requests {
+            c.tx(
+                SVC,
+                json!({"tx": "slash", "operator": h(OP1), "set": set(SVC), "strategies": ["stETH"], "wad": n(E18 / 1_000)}),
+            );
+        }
+        // Each cuts 0.05 % of op1's magnitude: 0.06 of the vault's 120 there.
+        assert_eq!(
+            c.view().pending_slash_loss,
+            Amount::new(requests * 6 * E18 / 100),
+            "{requests} requests"
+        );
+    }
+}
+
 /// Negative rebase fairness: alice requests her exit, then a slash hits; at finalization she
 /// is paid `min(value at request, value then)`, which is exactly the holders' new rate: both
 /// lose the same fraction, and the holders' rate does not fall when she leaves.
