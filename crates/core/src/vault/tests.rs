@@ -854,7 +854,10 @@ fn an_instant_exit_during_a_slash_veto_window_is_priced_as_if_the_slash_executed
 #[test]
 fn pending_slash_loss_sums_pending_requests_by_either_lookup() {
     const COUNCIL: Address = Address::repeat_byte(0x40);
-    for requests in [super::MAX_PENDING_SCAN as u128, super::MAX_PENDING_SCAN as u128 + 1] {
+    for requests in [
+        super::MAX_PENDING_SCAN as u128,
+        super::MAX_PENDING_SCAN as u128 + 1,
+    ] {
         let mut c = chain_with_vault_and_resolver(json!({}), json!({}), Some(COUNCIL));
         c.deposit(ALICE, 200 * E18);
         c.allocate(OP1, 120 * E18);
