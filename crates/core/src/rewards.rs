@@ -718,6 +718,19 @@ fn part_of(x: u128, num: U256, den: U256) -> Result<u128> {
     u128::try_from(U256::from(x) * num / den).map_err(|_| Error::Math(MathError::Overflow))
 }
 
+/// Returns `amount` of the program's escrow to its service, counted as refunded.
+fn refund(state: &mut State, program: &mut RewardProgram, amount: Amount) -> Result<()> {
+    bank::transfer(
+        state,
+        module::reward_escrow(),
+        program.service,
+        program.asset,
+        amount,
+    )?;
+    program.refunded = program.refunded.checked_add(amount)?;
+    Ok(())
+}
+
 fn distribute_slice(
     state: &mut State,
     events: &mut Vec<Event>,
@@ -730,14 +743,7 @@ fn distribute_slice(
     let total: U256 = weights.iter().fold(U256::ZERO, |acc, (_, w, _)| acc + *w);
     program.streamed = program.streamed.checked_add(slice)?;
     if total.is_zero() {
-        bank::transfer(
-            state,
-            module::reward_escrow(),
-            program.service,
-            program.asset,
-            slice,
-        )?;
-        program.refunded = program.refunded.checked_add(slice)?;
+        refund(state, &mut program, slice)?;
         events.push(Event::RewardRefunded {
             program: id,
             amount: slice,
@@ -797,14 +803,7 @@ fn distribute_slice(
     }
     // Operators' shares round down; what that leaves of the slice goes back to the service.
     if !dust.is_zero() {
-        bank::transfer(
-            state,
-            module::reward_escrow(),
-            program.service,
-            program.asset,
-            dust,
-        )?;
-        program.refunded = program.refunded.checked_add(dust)?;
+        refund(state, &mut program, dust)?;
     }
     events.push(Event::RewardDistributed {
         program: id,

@@ -21,22 +21,23 @@ use crate::state::{Deposits, State, Strategies};
 /// Name of the native-restaking strategy (PROTOCOL.md §11).
 pub const NATIVE_STRATEGY: &str = "RAM-native";
 
+/// `(S + v, T + v)`: the strategy's shares and tokens with the virtual offset that makes the
+/// first-depositor inflation attack unprofitable.
+fn virtual_totals(s: &Strategy, virtual_offset: u128) -> Result<(u128, u128)> {
+    let add = |x: u128| {
+        x.checked_add(virtual_offset)
+            .ok_or(crate::num::MathError::Overflow)
+    };
+    Ok((add(s.total_shares.get())?, add(s.tokens.get())?))
+}
+
 /// Shares minted for depositing `amount`: `floor(amount · (S + v) / (T + v))`.
 pub fn shares_for_deposit_floor(
     s: &Strategy,
     amount: Amount,
     virtual_offset: u128,
 ) -> Result<Shares> {
-    let supply = s
-        .total_shares
-        .get()
-        .checked_add(virtual_offset)
-        .ok_or(crate::num::MathError::Overflow)?;
-    let assets = s
-        .tokens
-        .get()
-        .checked_add(virtual_offset)
-        .ok_or(crate::num::MathError::Overflow)?;
+    let (supply, assets) = virtual_totals(s, virtual_offset)?;
     Ok(Shares::new(mul_div_floor(amount.get(), supply, assets)?))
 }
 
@@ -46,16 +47,7 @@ pub fn tokens_for_shares_floor(
     shares: Shares,
     virtual_offset: u128,
 ) -> Result<Amount> {
-    let supply = s
-        .total_shares
-        .get()
-        .checked_add(virtual_offset)
-        .ok_or(crate::num::MathError::Overflow)?;
-    let assets = s
-        .tokens
-        .get()
-        .checked_add(virtual_offset)
-        .ok_or(crate::num::MathError::Overflow)?;
+    let (supply, assets) = virtual_totals(s, virtual_offset)?;
     Ok(Amount::new(mul_div_floor(shares.get(), assets, supply)?))
 }
 
