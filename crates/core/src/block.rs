@@ -7,14 +7,14 @@
 //! happened, and "slashable until `t`" means slashable by transactions strictly before `t`.
 
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{BlockError, Error, HookResult, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, EscrowId, SetRef};
 use crate::num::MathError;
 use crate::params::Params;
 use crate::restaking;
-use crate::state::{MetaTable, ParamsTable, State, Timers};
-use crate::time::{Epoch, Height, Timestamp};
+use crate::state::{EpochStarts, MetaTable, ParamsTable, State, Timers};
+use crate::time::{Duration, Epoch, Height, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -34,6 +34,10 @@ pub struct Meta {
     pub governance: Address,
     /// The last epoch whose start has been processed.
     pub epoch: Epoch,
+    /// When `epoch` started.
+    pub epoch_start: Timestamp,
+    /// The length of `epoch`, fixed when it started (the parameter in force then).
+    pub epoch_len: Duration,
     /// Next withdrawal id.
     pub next_withdrawal: u64,
     /// Next slash request id.
@@ -104,6 +108,11 @@ pub enum Timer {
         /// The entry.
         id: u64,
     },
+    /// A slash request's execution window closes: if still pending, it expires.
+    SlashExpiry {
+        /// The request.
+        id: crate::ids::SlashId,
+    },
     /// An operator's commission change for a service takes effect.
     CommissionEffect {
         /// The operator.
@@ -139,6 +148,13 @@ impl BlockHeader {
     }
 }
 
+impl Meta {
+    /// When the current epoch ends: the next boundary (`None` only if time overflows).
+    pub fn next_boundary(&self) -> Option<Timestamp> {
+        self.epoch_start.checked_add(self.epoch_len.max_one()).ok()
+    }
+}
+
 static DEFAULT_PARAMS: LazyLock<Params> = LazyLock::new(Params::default);
 static DEFAULT_META: LazyLock<Meta> = LazyLock::new(Meta::default);
 
@@ -156,6 +172,48 @@ impl State {
     /// Current block time.
     pub fn now(&self) -> Timestamp {
         self.meta().time
+    }
+
+    /// The epoch containing time `t`: past epochs from their recorded starts, later ones
+    /// counted with the epoch length in force (a change of `epoch_length_s` applies from the next
+    /// boundary, so past epochs are never renumbered).
+    pub fn epoch_at(&self, t: Timestamp) -> Epoch {
+        let meta = self.meta();
+        if t < meta.epoch_start {
+            return self
+                .range::<EpochStarts, _>(..=t)
+                .next_back()
+                .map_or(Epoch::new(0), |(_, e)| *e);
+        }
+        let Some(end) = meta.next_boundary() else {
+            return meta.epoch;
+        };
+        if t < end {
+            return meta.epoch;
+        }
+        let later = t.get().saturating_sub(end.get()) / self.params().epoch_length_s.max_one().get();
+        Epoch::new(meta.epoch.get().saturating_add(1).saturating_add(later))
+    }
+
+    /// When epoch `e` starts, for the current epoch or a later one (counted with the epoch length
+    /// in force); a past epoch answers its recorded start.
+    pub fn epoch_start(&self, e: Epoch) -> Result<Timestamp, MathError> {
+        let meta = self.meta();
+        if e <= meta.epoch {
+            if e == meta.epoch {
+                return Ok(meta.epoch_start);
+            }
+            return Ok(self
+                .iter::<EpochStarts>()
+                .find(|(_, x)| **x == e)
+                .map_or(meta.genesis_time, |(t, _)| *t));
+        }
+        let first = meta.epoch_start.checked_add(meta.epoch_len.max_one())?;
+        let later = e.get().saturating_sub(meta.epoch.get()).saturating_sub(1);
+        let span = later
+            .checked_mul(self.params().epoch_length_s.max_one().get())
+            .ok_or(MathError::Overflow)?;
+        first.checked_add(Duration::new(span))
     }
 }
 
@@ -181,7 +239,7 @@ pub enum IdKind {
 }
 
 /// Takes the next id of a kind.
-pub fn next_id(state: &mut State, kind: IdKind) -> Result<u64> {
+pub fn next_id(state: &mut State, kind: IdKind) -> Result<u64, MathError> {
     let mut meta = state.meta().clone();
     let counter = match kind {
         IdKind::Withdrawal => &mut meta.next_withdrawal,
@@ -200,7 +258,7 @@ pub fn next_id(state: &mut State, kind: IdKind) -> Result<u64> {
 }
 
 /// Schedules `timer` to run at the first block at or after `at`.
-pub fn schedule(state: &mut State, at: Timestamp, timer: Timer) -> Result<()> {
+pub fn schedule(state: &mut State, at: Timestamp, timer: Timer) -> Result<(), MathError> {
     let seq = next_id(state, IdKind::Timer)?;
     state.put::<Timers>((at, seq), timer);
     Ok(())
@@ -209,26 +267,39 @@ pub fn schedule(state: &mut State, at: Timestamp, timer: Timer) -> Result<()> {
 /// Starts a block: checks it follows the last one; processes every epoch boundary its time
 /// crosses, in order (timers due by each boundary first); runs the timers due by its time;
 /// records which active validators signed. Returns the events of the block's start.
-pub fn begin_block(state: &mut State, header: &BlockHeader) -> Result<Vec<Event>> {
-    let meta = state.meta().clone();
+///
+/// Total: the only failures are a header that does not follow the last block (nothing is
+/// written) and a broken invariant, after which every write of the block is undone — a user
+/// condition can never stop a block (PROTOCOL.md §12.8).
+pub fn begin_block(state: &mut State, header: &BlockHeader) -> Result<Vec<Event>, BlockError> {
+    let meta = state.meta();
     // Consensus produces consecutive heights; simulators may elide empty blocks, so a gap is
     // allowed, a step back is not.
-    if header.height < meta.height.next()? {
-        return Err(Error::invalid(
-            "height",
-            format!(
-                "expected at least {}, got {}",
-                meta.height.next()?,
-                header.height
-            ),
-        ));
+    let next = meta.height.get().saturating_add(1);
+    if header.height.get() < next {
+        return Err(BlockError::BadHeader(format!(
+            "height: expected at least {next}, got {}",
+            header.height
+        )));
     }
     if header.time < meta.time {
-        return Err(Error::invalid(
-            "time",
-            format!("{} is before the last block's {}", header.time, meta.time),
-        ));
+        return Err(BlockError::BadHeader(format!(
+            "time: {} is before the last block's {}",
+            header.time, meta.time
+        )));
     }
+    let mark = state.mark();
+    match start_block(state, header) {
+        Ok(events) => Ok(events),
+        Err(broken) => {
+            state.rollback_to(mark);
+            Err(BlockError::Broken(broken))
+        }
+    }
+}
+
+fn start_block(state: &mut State, header: &BlockHeader) -> HookResult<Vec<Event>> {
+    let meta = state.meta().clone();
     let elided = header
         .height
         .get()
@@ -237,12 +308,9 @@ pub fn begin_block(state: &mut State, header: &BlockHeader) -> Result<Vec<Event>
     let (last_height, last_time) = (meta.height, meta.time);
     let mut ctx = Ctx::new(Address::ZERO, header.height, header.time);
     ctx.proposer = header.proposer;
-    let (genesis, len) = (state.meta().genesis_time, state.params().epoch_length_s);
     let block_time = state.params().block_time_s.get().max(1);
-    let target = Epoch::containing(header.time, genesis, len);
-    while state.meta().epoch < target {
+    while let Some(boundary) = state.meta().next_boundary().filter(|b| *b <= header.time) {
         let closing = state.meta().epoch;
-        let boundary = closing.next()?.start(genesis, len)?;
         // A boundary inside a run of elided empty blocks happens in the block at its time: the
         // state sees that block's height and time (so heights and times stay consistent for
         // everything keyed by them, such as unbonding entries reachable by double-sign evidence).
@@ -277,21 +345,26 @@ fn set_clock(state: &mut State, height: Height, time: Timestamp) {
 }
 
 /// The boundary at the end of `closing`: base rewards and restaking rewards of the closing epoch
-/// (weights as they stand now), then the next epoch starts: pending stake activates, commission
-/// changes apply, the active set is chosen, the liquid staking pool does its epoch work.
+/// (weights as they stand now), then the next epoch starts — with the epoch length in force now
+/// (a parameter change never renumbers past epochs) — pending stake activates, commission
+/// changes apply, the active set is chosen, the liquid staking pool and the vaults do their
+/// epoch work.
 fn end_epoch(
     state: &mut State,
     events: &mut Vec<Event>,
     closing: Epoch,
     boundary: Timestamp,
-) -> Result<()> {
+) -> HookResult {
     crate::base::distribute_epoch_rewards(state, events)?;
     crate::rewards::distribute_epoch(state, events, closing)?;
     crate::rewards::activate_pending(state, closing)?;
     let next = closing.next()?;
     let mut meta = state.meta().clone();
     meta.epoch = next;
+    meta.epoch_start = boundary;
+    meta.epoch_len = state.params().epoch_length_s;
     state.put::<MetaTable>((), meta);
+    state.put::<EpochStarts>(boundary, next);
     crate::base::activate_epoch(state, next)?;
     crate::base::select_active_set(state, events)?;
     crate::lst::on_epoch(state, events, closing, boundary)?;
@@ -300,7 +373,7 @@ fn end_epoch(
     Ok(())
 }
 
-fn run_due_timers(state: &mut State, ctx: &mut Ctx, upto: Timestamp) -> Result<()> {
+fn run_due_timers(state: &mut State, ctx: &mut Ctx, upto: Timestamp) -> HookResult {
     loop {
         let due = state
             .iter::<Timers>()
@@ -315,7 +388,30 @@ fn run_due_timers(state: &mut State, ctx: &mut Ctx, upto: Timestamp) -> Result<(
     }
 }
 
-fn run_timer(state: &mut State, ctx: &mut Ctx, timer: Timer) -> Result<()> {
+/// Applies a fault reported by consensus (or a scenario's `fault` step) atomically: a fault that
+/// cannot apply (evidence too old, an unknown validator) changes nothing. A double sign also
+/// reaches the liquid staking pool's unbonding entries at that validator.
+pub fn apply_fault(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    fault: &crate::base::Fault,
+    height: Height,
+    now: Timestamp,
+) -> Result<()> {
+    let mark = state.mark();
+    let applied = crate::base::apply_fault(state, events, fault, height, now).and_then(|reach| {
+        match reach {
+            Some(reach) => crate::lst::on_double_sign(state, reach).map_err(Error::from),
+            None => Ok(()),
+        }
+    });
+    if applied.is_err() {
+        state.rollback_to(mark);
+    }
+    applied
+}
+
+fn run_timer(state: &mut State, ctx: &mut Ctx, timer: Timer) -> HookResult {
     match timer {
         Timer::AllocationEffect {
             operator,
@@ -333,7 +429,7 @@ fn run_timer(state: &mut State, ctx: &mut Ctx, timer: Timer) -> Result<()> {
             operator,
             strategy,
             at,
-        } => restaking::mature_queue_bucket(state, operator, strategy, at),
+        } => restaking::mature_queue_bucket(state, &mut ctx.events, operator, strategy, at, ctx.now),
         Timer::BridgeMature {
             from,
             strategy,
@@ -352,6 +448,10 @@ fn run_timer(state: &mut State, ctx: &mut Ctx, timer: Timer) -> Result<()> {
             Ok(())
         }
         Timer::LstUnbonding { id } => crate::lst::collect_unbonding(state, id),
+        Timer::SlashExpiry { id } => {
+            restaking::expire_slash(state, &mut ctx.events, id);
+            Ok(())
+        }
         Timer::CommissionEffect { operator, service } => {
             crate::rewards::apply_commission_effect(state, operator, service, ctx.now);
             Ok(())

@@ -61,6 +61,10 @@ pub enum Error {
     /// Arithmetic overflowed: amounts too large for the protocol's 128-bit accounting.
     #[error("arithmetic error: {0}")]
     Math(#[from] MathError),
+    /// The state broke one of its own invariants while handling the transaction: a bug in the
+    /// protocol, never a condition of the input. The transaction is rolled back.
+    #[error("{0}")]
+    Broken(#[from] Broken),
 
     // --- bank ---------------------------------------------------------------------------
     /// No asset with this symbol or id.
@@ -332,6 +336,14 @@ pub enum Error {
         /// When it becomes completable.
         completable_at: Timestamp,
     },
+    /// The withdrawal's delay has passed, but a slash request made during it is still pending.
+    #[error("withdrawal {id} is held by a pending slash request until it is resolved (at the latest {until})")]
+    WithdrawalHeld {
+        /// The withdrawal.
+        id: WithdrawalId,
+        /// When the holding requests expire at the latest.
+        until: Timestamp,
+    },
 
     // --- liquid restaking vaults ----------------------------------------------------------
     /// No vault issues this LRT.
@@ -433,6 +445,7 @@ impl Error {
             Self::LimitExceeded { .. } => "limit_exceeded",
             Self::Math(MathError::DivisionByZero) => "division_by_zero",
             Self::Math(_) => "arithmetic_overflow",
+            Self::Broken(_) => "invariant_broken",
             Self::UnknownAsset(_) => "unknown_asset",
             Self::AssetExists(_) => "asset_exists",
             Self::InsufficientBalance { .. } => "insufficient_balance",
@@ -475,6 +488,7 @@ impl Error {
             Self::UnknownWithdrawal(_) => "unknown_withdrawal",
             Self::UnknownRedemption(_) => "unknown_redemption",
             Self::WithdrawalNotReady { .. } => "withdrawal_not_ready",
+            Self::WithdrawalHeld { .. } => "withdrawal_held",
             Self::UnknownVault(_) => "unknown_vault",
             Self::VaultWithoutValue(_) => "vault_without_value",
             Self::VaultDepositCap { .. } => "vault_deposit_cap",
@@ -522,3 +536,76 @@ impl Error {
 
 /// Result alias for the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a block hook (epoch work, timers, distributions, vault and LST batches) can report: only
+/// that the state broke one of its own invariants. A block hook never fails on a user condition
+/// (PROTOCOL.md §12.8), so there is deliberately no conversion from [`Error`]: a hook that calls
+/// a user-facing function must decide, at the call site, what a failure there means — skip the
+/// item, take an internal path that cannot fail on user input, or state that a failure is a bug
+/// with [`OrBroken::or_broken`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invariant broken: {0}")]
+pub struct Broken(pub String);
+
+impl Broken {
+    /// A broken invariant described by `what`.
+    pub fn new(what: impl Into<String>) -> Self {
+        Self(what.into())
+    }
+}
+
+/// Arithmetic inside a block hook works on protocol-bounded values: an overflow there is a bug.
+impl From<MathError> for Broken {
+    fn from(e: MathError) -> Self {
+        Self(format!("arithmetic: {e}"))
+    }
+}
+
+/// Result of a block hook.
+pub type HookResult<T = ()> = std::result::Result<T, Broken>;
+
+/// States, at a call site inside a block hook, that a failure of a user-facing helper there can
+/// only be a bug (the hook has already excluded every user condition).
+pub trait OrBroken<T> {
+    /// The value, or a [`Broken`] naming `what` was being done.
+    fn or_broken(self, what: &str) -> HookResult<T>;
+}
+
+impl<T> OrBroken<T> for Result<T> {
+    fn or_broken(self, what: &str) -> HookResult<T> {
+        self.map_err(|e| match e {
+            Error::Broken(b) => b,
+            other => Broken(format!("{what}: {other}")),
+        })
+    }
+}
+
+impl<T> OrBroken<T> for Option<T> {
+    fn or_broken(self, what: &str) -> HookResult<T> {
+        self.ok_or_else(|| Broken(format!("{what}: missing")))
+    }
+}
+
+/// A block that cannot start.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BlockError {
+    /// The header does not follow the last block (height or time go back): the caller's input
+    /// is wrong, the state is untouched.
+    #[error("bad block header: {0}")]
+    BadHeader(String),
+    /// A block hook found the state broken; every write of the block was undone.
+    #[error("{0}")]
+    Broken(#[from] Broken),
+}
+
+impl From<BlockError> for Error {
+    fn from(e: BlockError) -> Self {
+        match e {
+            BlockError::BadHeader(reason) => Error::InvalidInput {
+                field: "header",
+                reason,
+            },
+            BlockError::Broken(b) => Error::Broken(b),
+        }
+    }
+}

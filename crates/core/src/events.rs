@@ -134,6 +134,19 @@ pub enum Event {
     SlashVetoed {
         id: SlashId,
     },
+    SlashExpired {
+        id: SlashId,
+    },
+    VaultEpochSkipped {
+        vault: Address,
+        code: &'static str,
+        reason: String,
+    },
+    WithdrawalsHeld {
+        operator: Address,
+        strategy: AssetId,
+        until: Timestamp,
+    },
     Slashed {
         id: SlashId,
         operator: Address,

@@ -96,6 +96,7 @@ impl Genesis {
         let mut state = State::default();
         let params = self.params.apply(&Default::default());
         params.validate()?;
+        let epoch_len = params.epoch_length_s;
         state.put::<ParamsTable>((), params);
         state.put::<MetaTable>(
             (),
@@ -103,6 +104,8 @@ impl Genesis {
                 chain_id: self.chain_id,
                 time: self.time,
                 genesis_time: self.time,
+                epoch_start: self.time,
+                epoch_len,
                 governance: self.governance.unwrap_or(Address::ZERO),
                 ..Meta::default()
             },
@@ -142,7 +145,8 @@ impl Genesis {
                 self.time,
             )?;
         }
-        crate::base::select_active_set(&mut state, &mut sink)?;
+        crate::base::select_active_set(&mut state, &mut sink)
+            .map_err(Error::Broken)?;
         if self.accounts.iter().any(|a| a.address == Address::ZERO) {
             return Err(Error::invalid(
                 "accounts",

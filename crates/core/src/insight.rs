@@ -211,18 +211,7 @@ pub(crate) fn signed(a: Amount) -> i128 {
 /// RAM value of `amount` of `asset`: RAM 1:1, the LST at its rate, others at the governance price
 /// (1 when none is set).
 pub fn ram_value(state: &State, asset: AssetId, amount: Amount) -> Result<Amount> {
-    if asset == AssetId::NATIVE {
-        return Ok(amount);
-    }
-    if lst::pool(state).is_ok_and(|p| p.asset == asset) {
-        return lst::lst_value(state, amount);
-    }
-    let price = state
-        .params()
-        .prices
-        .get(&bank::symbol(state, asset))
-        .map_or(WAD, |w| w.get());
-    Ok(Amount::new(mul_div_floor(amount.get(), price, WAD)?))
+    crate::pricing::ram_value_floor(state, asset, amount)
 }
 
 /// `yield {account}`.
@@ -718,11 +707,7 @@ impl<'a> Path<'a> {
     /// Requesting a redemption at `self.at`: its batch closes at the next epoch boundary, then
     /// the pool's stake unbonds.
     fn lst_redeem(self) -> Self {
-        let claimable = self.lst_batch_claimable(Epoch::containing(
-            self.at,
-            self.state.meta().genesis_time,
-            self.state.params().epoch_length_s,
-        ));
+        let claimable = self.lst_batch_claimable(self.state.epoch_at(self.at));
         let wait = claimable.get().saturating_sub(self.at.get());
         self.step("lst_request_redeem", 0).step("lst_claim", wait)
     }
@@ -731,7 +716,7 @@ impl<'a> Path<'a> {
         let state = self.state;
         let boundary = epoch
             .next()
-            .and_then(|e| e.start(state.meta().genesis_time, state.params().epoch_length_s))
+            .and_then(|e| state.epoch_start(e))
             .unwrap_or(self.at);
         Timestamp::new(
             boundary
@@ -767,7 +752,7 @@ pub fn exit_view(state: &State, account: Address) -> Result<ExitView> {
             path = path.wait_until("redelegation_lock", last);
         }
         if let Some(last) = d.pending.iter().map(|p| p.epoch).max() {
-            let t = last.start(state.meta().genesis_time, state.params().epoch_length_s)?;
+            let t = state.epoch_start(last)?;
             path = path.wait_until("bond_activation", t);
         }
         paths.push(

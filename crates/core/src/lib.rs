@@ -27,6 +27,7 @@ pub mod invariants;
 pub mod lst;
 pub mod num;
 pub mod params;
+pub mod pricing;
 pub mod query;
 pub mod restaking;
 pub mod rewards;

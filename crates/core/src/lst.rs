@@ -21,16 +21,16 @@
 //!   account; `owed` is Σ value at request of unclaimed redemptions.
 
 use crate::bank::{self, AssetKind};
-use crate::base::{self, BaseDelegation, ValidatorStatus};
+use crate::base::{self, BaseDelegation};
 use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, MathError, ShareAmount, mul_div_ceil, mul_div_floor};
 use crate::state::{
-    AccountRedemptions, BaseDelegations, DelegatorUnbondings, LstPools, LstSnapshots,
-    RedemptionBatches, Redemptions, State, Unbondings, Validators,
+    AccountRedemptions, BaseDelegations, LstPools, LstSnapshots, ModuleUnbondings,
+    RedemptionBatches, Redemptions, State, Unbondings,
 };
 use crate::time::{Epoch, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -134,6 +134,17 @@ pub fn units(state: &State, p: &LstPool) -> Result<Amount> {
     Ok(bank::asset(state, p.asset)?.supply.checked_add(p.queued)?)
 }
 
+/// The pool's rate as a fraction `(V + v, U + v)`: RAM base units per LST base unit, with the
+/// virtual offset.
+pub fn rate_parts(state: &State) -> Result<(u128, u128)> {
+    let p = pool(state)?;
+    let v = state.params().virtual_shares;
+    Ok((
+        value(state)?.get().saturating_add(v),
+        units(state, &p)?.get().saturating_add(v),
+    ))
+}
+
 /// RAM per LST, × 1e18, with the virtual offset.
 pub fn rate_wad(state: &State) -> Result<u128> {
     let p = pool(state)?;
@@ -146,7 +157,8 @@ pub fn rate_wad(state: &State) -> Result<u128> {
     )?)
 }
 
-/// RAM that `lst` is worth now (floor).
+/// RAM that `lst` is worth now (floor), at the pool's rate with the virtual offset (the rate
+/// deposits mint at).
 pub fn lst_value(state: &State, lst: Amount) -> Result<Amount> {
     let p = pool(state)?;
     let value = value(state)?;
@@ -156,6 +168,20 @@ pub fn lst_value(state: &State, lst: Amount) -> Result<Amount> {
         value.get().saturating_add(v),
         units(state, &p)?.get().saturating_add(v),
     )?))
+}
+
+/// What a redemption of `lst` units is worth now: the lower of the value at the pool's rate and
+/// the exact pro-rata share `lst · V / U` (floor). The virtual offset moves the rate towards 1,
+/// which is *above* pro rata once a slash has taken the rate below 1; a redeemer is never paid
+/// more than its share of what the pool holds, so the queue can always be paid in full.
+pub fn redeem_value_floor(state: &State, lst: Amount) -> Result<Amount> {
+    let p = pool(state)?;
+    let units = units(state, &p)?;
+    if units.is_zero() {
+        return Ok(Amount::ZERO);
+    }
+    let pro_rata = Amount::new(mul_div_floor(lst.get(), value(state)?.get(), units.get())?);
+    Ok(lst_value(state, lst)?.min(pro_rata))
 }
 
 /// `lst_deposit {amount}`: RAM into the pool, LST to the signer.
@@ -211,7 +237,7 @@ pub fn request_redeem(state: &mut State, ctx: &mut Ctx, shares: ShareAmount) -> 
     if lst.is_zero() {
         return Err(Error::invalid("shares", "nothing to redeem"));
     }
-    let value_at_request = lst_value(state, lst)?;
+    let value_at_request = redeem_value_floor(state, lst)?;
     bank::burn(state, &mut ctx.events, ctx.signer, p.asset, lst)?;
     let id = p.next_redemption;
     p.next_redemption = id.checked_add(1).ok_or(MathError::Overflow)?;
@@ -266,8 +292,8 @@ pub fn claim(state: &mut State, ctx: &mut Ctx, id: u64) -> Result<Amount> {
         });
     };
     let mut p = pool(state)?;
-    // Its value at finalization: its units at today's rate, the holders' rate.
-    let now_value = lst_value(state, r.lst)?;
+    // Its value at finalization: its units at today's value, never above pro rata.
+    let now_value = redeem_value_floor(state, r.lst)?;
     let paid = r.value_at_request.min(now_value);
     let buffer = bank::balance(state, module::lst_pool(), AssetId::NATIVE);
     if buffer < paid {
@@ -294,51 +320,59 @@ pub fn claim(state: &mut State, ctx: &mut Ctx, id: u64) -> Result<Amount> {
 }
 
 /// Timer: an unbonding entry of the pool completed; its RAM returns to the buffer.
-pub fn collect_unbonding(state: &mut State, id: u64) -> Result<()> {
+pub fn collect_unbonding(state: &mut State, id: u64) -> HookResult {
     let Some(u) = state.get::<Unbondings>(&id).cloned() else {
         return Ok(());
     };
-    let mut p = pool(state)?;
-    let paid = base::unbonding_value(state, id, &u)?;
-    base::pay_unbonding(state, id)?;
+    let mut p = pool(state).or_broken("the pool")?;
+    let paid = base::unbonding_value(state, id, &u).or_broken("a pool entry's value")?;
+    base::pay_unbonding(state, id).or_broken("paying a pool entry")?;
     p.unbonding = p.unbonding.saturating_sub(paid);
     state.put::<LstPools>((), p);
     Ok(())
 }
 
-/// A double sign reached the pool's unbonding entries at `validator`: lower the tracked amount.
-pub fn on_double_sign(state: &mut State, validator: Address) -> Result<()> {
+/// A double sign tombstoned `reach.validator`: lower the tracked value of the pool's unbonding
+/// entries there by what the slash took from them. O(the pool's entries at that validator), at
+/// most one per epoch boundary of the unbonding period.
+pub fn on_double_sign(state: &mut State, reach: base::DoubleSignReach) -> HookResult {
     let Ok(mut p) = pool(state) else {
         return Ok(());
     };
-    let mut before = Amount::ZERO;
-    let mut after = Amount::ZERO;
-    for ((_, id), ()) in state
-        .range::<DelegatorUnbondings, _>((module::lst_pool(), 0u64)..)
-        .take_while(|((d, _), _)| *d == module::lst_pool())
-    {
-        if let Some(u) = state
-            .get::<Unbondings>(id)
-            .filter(|u| u.validator == validator)
-        {
-            before = before.checked_add(u.amount)?;
-            after = after.checked_add(base::unbonding_value(state, *id, u)?)?;
+    let pool_account = module::lst_pool();
+    let ids: Vec<u64> = state
+        .range::<ModuleUnbondings, _>(
+            (pool_account, reach.validator, Timestamp::new(0))
+                ..=(pool_account, reach.validator, Timestamp::new(u64::MAX)),
+        )
+        .map(|(_, id)| *id)
+        .collect();
+    let mut loss = Amount::ZERO;
+    for id in ids {
+        if let Some(u) = state.get::<Unbondings>(&id) {
+            let kept = base::unbonding_value(state, id, u).or_broken("a pool entry's value")?;
+            loss = loss.checked_add(u.amount.saturating_sub(kept))?;
         }
     }
-    p.unbonding = p.unbonding.saturating_sub(before.saturating_sub(after));
+    p.unbonding = p.unbonding.saturating_sub(loss);
     state.put::<LstPools>((), p);
     Ok(())
 }
 
 /// Epoch boundary work, after base rewards and the new active set: charge the fee on the epoch's
-/// rewards, schedule this epoch's redemptions, keep enough liquidity for what is owed, delegate
-/// the free buffer and move stake off validators that left the active set.
+/// rewards, schedule this epoch's redemptions, unbond the stake of validators that left the active
+/// set, keep enough liquidity for what is owed, and delegate the free buffer.
+///
+/// Total and bounded by design: the pool only ever unbonds through the internal path (one merged
+/// entry per validator and boundary) and never redelegates, so it never holds a redelegation
+/// lock, every share it holds can be unbonded at once, and a redemption waits at most one
+/// unbonding period after its batch closes — whatever validator churn happens.
 pub fn on_epoch(
     state: &mut State,
     events: &mut Vec<Event>,
     closing: Epoch,
     now: Timestamp,
-) -> Result<()> {
+) -> HookResult {
     let Ok(mut p) = pool(state) else {
         return Ok(());
     };
@@ -348,23 +382,26 @@ pub fn on_epoch(
         state.put::<RedemptionBatches>(closing, now.checked_add(unbonding_period)?);
         p.requested_this_epoch = Amount::ZERO;
     }
+    state.put::<LstPools>((), p);
+    let active = base::active_set(state);
+    leave_inactive(state, &active, now)?;
+    let p = pool(state).or_broken("the pool")?;
     let buffer = bank::balance(state, module::lst_pool(), AssetId::NATIVE);
     let covered = buffer.checked_add(p.unbonding)?;
-    state.put::<LstPools>((), p.clone());
     if p.owed > covered {
         undelegate_for(state, p.owed.checked_sub(covered)?, now)?;
     }
-    let mut p = pool(state)?;
     let free = buffer.saturating_sub(p.owed);
-    rebalance(state, free)?;
-    let value = value(state)?;
+    delegate_free(state, &active, free)?;
+    let mut p = pool(state).or_broken("the pool")?;
+    let value = value(state).or_broken("the pool's value")?;
     p.last_value = value;
     state.put::<LstPools>((), p.clone());
     snapshot(state, &p, value, now)
 }
 
-fn charge_fee(state: &mut State, events: &mut Vec<Event>, p: &mut LstPool) -> Result<()> {
-    let value = value(state)?;
+fn charge_fee(state: &mut State, events: &mut Vec<Event>, p: &mut LstPool) -> HookResult {
+    let value = value(state).or_broken("the pool's value")?;
     let reward = value.saturating_sub(p.last_value);
     let fee = Amount::new(mul_div_ceil(
         reward.get(),
@@ -375,14 +412,14 @@ fn charge_fee(state: &mut State, events: &mut Vec<Event>, p: &mut LstPool) -> Re
         return Ok(());
     }
     let v = state.params().virtual_shares;
-    let units = units(state, p)?;
+    let units = units(state, p).or_broken("the pool's units")?;
     // New LST worth `fee` at the rate after minting: fee · (U + v) / (V − fee + v).
     let minted = Amount::new(mul_div_floor(
         fee.get(),
         units.get().saturating_add(v),
-        value.get() - fee.get() + v,
+        value.checked_sub(fee)?.get().saturating_add(v),
     )?);
-    bank::mint(state, events, module::treasury(), p.asset, minted)?;
+    bank::mint(state, events, module::treasury(), p.asset, minted).or_broken("the pool fee")?;
     p.fees_charged = p.fees_charged.checked_add(fee)?;
     events.push(Event::FeeCharged {
         layer: "lst",
@@ -395,32 +432,54 @@ fn charge_fee(state: &mut State, events: &mut Vec<Event>, p: &mut LstPool) -> Re
     Ok(())
 }
 
-/// Active validators, in address order.
-fn active_validators(state: &State) -> Vec<Address> {
-    state
-        .iter::<Validators>()
-        .filter(|(_, v)| v.status == ValidatorStatus::Active)
-        .map(|(a, _)| *a)
-        .collect()
-}
-
 /// The pool's free shares and their value at each validator it delegates to.
-fn holdings(state: &State) -> Result<Vec<(Address, u128, Amount)>> {
+fn holdings(state: &State) -> HookResult<Vec<(Address, u128, Amount)>> {
     let mut out = Vec::new();
     for ((_, v), _) in state
         .range::<BaseDelegations, _>((module::lst_pool(), Address::ZERO)..)
         .take_while(|((d, _), _)| *d == module::lst_pool())
     {
-        let d: BaseDelegation =
-            base::settled_delegation(state, module::lst_pool(), *v)?.unwrap_or_default();
-        let value = base::validator(state, *v)?.value_of(d.shares)?;
+        let d: BaseDelegation = base::settled_delegation(state, module::lst_pool(), *v)
+            .or_broken("the pool's delegation")?
+            .unwrap_or_default();
+        let value = base::validator(state, *v)
+            .or_broken("a validator the pool holds")?
+            .value_of(d.shares)?;
         out.push((*v, d.shares, value));
     }
     Ok(out)
 }
 
+/// Unbonds `shares` of the pool at validator `v` through the internal path.
+fn unbond(state: &mut State, v: Address, shares: u128, now: Timestamp) -> HookResult<Amount> {
+    let height = state.meta().height;
+    let (id, amount, new) =
+        base::unbond_module(state, module::lst_pool(), v, shares, height, now)?;
+    let mut p = pool(state).or_broken("the pool")?;
+    p.unbonding = p.unbonding.checked_add(amount)?;
+    state.put::<LstPools>((), p);
+    if new {
+        let at = state.get::<Unbondings>(&id).or_broken("a new entry")?.completes_at;
+        schedule(state, at, Timer::LstUnbonding { id })?;
+    }
+    Ok(amount)
+}
+
+/// Unbonds everything the pool holds at validators outside the active set (jailed, tombstoned,
+/// fallen below the cut-off): the RAM returns to the buffer after the unbonding period and is
+/// spread over the active set then. Unbonding rather than redelegating costs that stake one
+/// unbonding period of rewards, and keeps every share the pool holds free of redelegation locks.
+fn leave_inactive(state: &mut State, active: &[Address], now: Timestamp) -> HookResult {
+    for (v, shares, _) in holdings(state)? {
+        if shares > 0 && active.binary_search(&v).is_err() {
+            unbond(state, v, shares, now)?;
+        }
+    }
+    Ok(())
+}
+
 /// Undelegates `amount` of free stake, largest holdings first.
-fn undelegate_for(state: &mut State, amount: Amount, now: Timestamp) -> Result<()> {
+fn undelegate_for(state: &mut State, amount: Amount, now: Timestamp) -> HookResult {
     let mut left = amount;
     let mut held = holdings(state)?;
     held.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
@@ -437,70 +496,35 @@ fn undelegate_for(state: &mut State, amount: Amount, now: Timestamp) -> Result<(
         } else {
             mul_div_ceil(take.get(), shares, value.get())?.min(shares)
         };
-        let height = state.meta().height;
-        let id = base::undelegate_shares(state, module::lst_pool(), v, taken_shares, height, now)?;
-        let u = state
-            .get::<Unbondings>(&id)
-            .cloned()
-            .ok_or(Error::invalid("unbonding", "just created"))?;
-        let mut p = pool(state)?;
-        p.unbonding = p.unbonding.checked_add(u.amount)?;
-        state.put::<LstPools>((), p);
-        schedule(state, u.completes_at, Timer::LstUnbonding { id })?;
-        left = left.saturating_sub(u.amount);
+        let unbonded = unbond(state, v, taken_shares, now)?;
+        left = left.saturating_sub(unbonded);
     }
     Ok(())
 }
 
-/// Moves stake off validators that left the active set and delegates `free` buffer RAM, so each
-/// active validator approaches an equal share.
-fn rebalance(state: &mut State, free: Amount) -> Result<()> {
-    let active = active_validators(state);
-    if active.is_empty() {
+/// Delegates `free` buffer RAM evenly over the active set (the remainder stays in the buffer).
+fn delegate_free(state: &mut State, active: &[Address], free: Amount) -> HookResult {
+    let Some(n) = u128::try_from(active.len()).ok().filter(|n| *n > 0) else {
         return Ok(());
-    }
-    let held = holdings(state)?;
-    for (v, shares, _) in &held {
-        if shares > &0 && !active.contains(v) {
-            let target = lightest(state, &active)?;
-            let (height, now) = (state.meta().height, state.now());
-            base::redelegate_shares(state, module::lst_pool(), *v, target, *shares, height, now)?;
-        }
-    }
-    let n = active.len() as u128;
+    };
     let each = Amount::new(mul_div_floor(free.get(), 1, n)?);
     if each.is_zero() {
         return Ok(());
     }
     for v in active {
-        base::bond(state, module::lst_pool(), v, each)?;
+        base::bond(state, module::lst_pool(), *v, each).or_broken("bonding the pool's buffer")?;
     }
     Ok(())
 }
 
-/// The active validator where the pool holds the least.
-fn lightest(state: &State, active: &[Address]) -> Result<Address> {
-    let held = holdings(state)?;
-    let value_at = |v: &Address| {
-        held.iter()
-            .find(|(a, _, _)| a == v)
-            .map_or(Amount::ZERO, |(_, _, x)| *x)
-    };
-    active
-        .iter()
-        .min_by(|a, b| value_at(a).cmp(&value_at(b)).then(a.cmp(b)))
-        .copied()
-        .ok_or_else(|| Error::invalid("validators", "no active validator"))
-}
-
 /// Records the pool at this boundary for trailing yields, keeping `yield_window_epochs` of them.
-fn snapshot(state: &mut State, p: &LstPool, value: Amount, now: Timestamp) -> Result<()> {
+fn snapshot(state: &mut State, p: &LstPool, value: Amount, now: Timestamp) -> HookResult {
     let epoch = state.meta().epoch;
     let window = state.params().yield_window_epochs;
     if let Some(old) = epoch.get().checked_sub(window) {
         state.delete::<LstSnapshots>(&Epoch::new(old));
     }
-    let supply = units(state, p)?;
+    let supply = units(state, p).or_broken("the pool's units")?;
     if supply.is_zero() {
         return Ok(());
     }
@@ -509,7 +533,8 @@ fn snapshot(state: &mut State, p: &LstPool, value: Amount, now: Timestamp) -> Re
         .range::<BaseDelegations, _>((module::lst_pool(), Address::ZERO)..)
         .take_while(|((d, _), _)| *d == module::lst_pool())
     {
-        let e = base::delegation_earnings(state, module::lst_pool(), *v)?;
+        let e = base::delegation_earnings(state, module::lst_pool(), *v)
+            .or_broken("the pool's earnings")?;
         for (i, x) in e.net.iter().enumerate() {
             earned[i] = earned[i].checked_add(*x)?;
         }

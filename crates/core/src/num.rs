@@ -33,6 +33,27 @@ pub enum MathError {
     DivisionByZero,
 }
 
+/// `a · b` in 256 bits: two 128-bit factors never overflow.
+pub fn wide_mul(a: u128, b: u128) -> U256 {
+    // (2^128 − 1)² < 2^256: the product always fits, so the wrapping operator is exact here.
+    U256::from(a).wrapping_mul(U256::from(b))
+}
+
+/// `a · b` in 256 bits, or an overflow error (ruint's operators wrap).
+pub fn checked_mul_u256(a: U256, b: U256) -> Result<U256, MathError> {
+    a.checked_mul(b).ok_or(MathError::Overflow)
+}
+
+/// `a + b` in 256 bits, or an overflow error.
+pub fn checked_add_u256(a: U256, b: U256) -> Result<U256, MathError> {
+    a.checked_add(b).ok_or(MathError::Overflow)
+}
+
+/// A 256-bit value that must fit 128 bits.
+pub fn to_u128(v: U256) -> Result<u128, MathError> {
+    u128::try_from(v).map_err(|_| MathError::Overflow)
+}
+
 /// `floor(a · b / d)` with a 256-bit intermediate product.
 pub fn mul_div_floor(a: u128, b: u128, d: u128) -> Result<u128, MathError> {
     if d == 0 {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 macro_rules! params {
-    ($( $(#[$doc:meta])* $name:ident : $ty:ty = $default:expr ),* $(,)?) => {
+    ($( $(#[$doc:meta])* $name:ident : $ty:ty = $default:expr $(; $lo:literal ..= $hi:literal)? ),* $(,)?) => {
         /// The protocol's parameters.
         #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
         #[serde(deny_unknown_fields)]
@@ -37,6 +37,16 @@ macro_rules! params {
             )*
         }
 
+        impl Params {
+            /// Every numeric parameter with its documented range: `(name, value, min, max)`.
+            /// [`Params::validate`] refuses a value outside it, at genesis and at `set_params`.
+            pub fn ranges(&self) -> Vec<(&'static str, u128, u128, u128)> {
+                let mut out = Vec::new();
+                $( $( out.push((stringify!($name), Raw::raw(&self.$name), $lo, $hi)); )? )*
+                out
+            }
+        }
+
         impl ParamsPatch {
             /// `base` with this patch applied.
             pub fn apply(&self, base: &Params) -> Params {
@@ -50,75 +60,80 @@ macro_rules! params {
 
 params! {
     /// Seconds between blocks of the single-node producer.
-    block_time_s: Duration = Duration::new(2),
+    block_time_s: Duration = Duration::new(2); 1..=600,
     /// Length of an epoch.
-    epoch_length_s: Duration = Duration::new(3_600),
+    epoch_length_s: Duration = Duration::new(3_600); 60..=604_800,
     /// Size of the active validator set.
-    max_validators: u32 = 100,
+    max_validators: u32 = 100; 1..=1_000,
     /// Epochs before new base stake earns.
-    bonding_epochs: u32 = 1,
+    bonding_epochs: u32 = 1; 0..=1_000,
     /// Base-layer unbonding period.
-    unbonding_period_s: Duration = Duration::days(21),
+    unbonding_period_s: Duration = Duration::days(21); 0..=31_536_000,
     /// Yearly issuance as a fraction of bonded stake.
-    inflation_bps: Bps = Bps::new(300),
+    inflation_bps: Bps = Bps::new(300); 0..=10_000,
     /// Base slash for a double sign.
-    double_sign_slash_bps: Bps = Bps::new(500),
+    double_sign_slash_bps: Bps = Bps::new(500); 0..=10_000,
     /// Base slash for downtime.
-    downtime_slash_bps: Bps = Bps::new(1),
+    downtime_slash_bps: Bps = Bps::new(1); 0..=10_000,
     /// Blocks in the uptime window.
-    downtime_window_blocks: u64 = 1_000,
+    downtime_window_blocks: u64 = 1_000; 1..=10_000,
     /// Missed fraction of the window that jails.
-    downtime_max_missed_bps: Bps = Bps::new(5_000),
+    downtime_max_missed_bps: Bps = Bps::new(5_000); 1..=10_000,
     /// Time in jail before `unjail`.
-    jail_period_s: Duration = Duration::new(600),
+    jail_period_s: Duration = Duration::new(600); 0..=31_536_000,
     /// Minimum self bond to join the active set.
-    min_self_bond: Amount = Amount::new(1_000_000_000_000_000_000),
+    min_self_bond: Amount = Amount::new(1_000_000_000_000_000_000); 1..=1_000_000_000_000_000_000_000_000_000_000,
     /// Largest commission change per epoch.
-    commission_max_change_bps: Bps = Bps::new(100),
+    commission_max_change_bps: Bps = Bps::new(100); 0..=10_000,
     /// Largest validator commission.
-    commission_max_bps: Bps = Bps::new(5_000),
+    commission_max_bps: Bps = Bps::new(5_000); 0..=10_000,
     /// Restaking withdrawal delay; queued withdrawals stay slashable throughout.
-    withdrawal_delay_s: Duration = Duration::days(14),
+    withdrawal_delay_s: Duration = Duration::days(14); 0..=31_536_000,
+    /// After a slash request's veto window closes, how long anyone may still execute it; then it
+    /// expires. Until then it holds the withdrawals it could reach.
+    slash_execution_window_s: Duration = Duration::days(1); 60..=2_592_000,
     /// Delay before a decrease of slashable magnitude (or a deregistration) takes effect.
-    deallocation_delay_s: Duration = Duration::days(14),
+    deallocation_delay_s: Duration = Duration::days(14); 0..=31_536_000,
     /// Delay before loosened operator commitments or a new slasher/resolver take effect.
-    config_delay_s: Duration = Duration::new(1_512_000),
+    config_delay_s: Duration = Duration::new(1_512_000); 0..=31_536_000,
     /// Time executed slashes stay in escrow before burn or redistribution.
-    resolution_delay_s: Duration = Duration::days(7),
+    resolution_delay_s: Duration = Duration::days(7); 0..=31_536_000,
     /// Delay before a service commission change takes effect.
-    commission_delay_s: Duration = Duration::days(7),
+    commission_delay_s: Duration = Duration::days(7); 0..=31_536_000,
     /// Operator commission on a service's rewards when none is set.
-    default_commission_bps: Bps = Bps::new(1_000),
+    default_commission_bps: Bps = Bps::new(1_000); 0..=10_000,
     /// Protocol fee on restaking rewards.
-    protocol_fee_bps: Bps = Bps::ZERO,
+    protocol_fee_bps: Bps = Bps::ZERO; 0..=10_000,
     /// LST pool fee on rewards.
-    lst_fee_bps: Bps = Bps::new(1_000),
+    lst_fee_bps: Bps = Bps::new(1_000); 0..=10_000,
     /// Virtual shares and assets of every share pool (inflation guard).
-    virtual_shares: u128 = 1_000,
+    virtual_shares: u128 = 1_000; 1..=1_000_000_000_000_000_000,
     /// Operator sets one operator may join.
-    max_sets_per_operator: u32 = 64,
+    max_sets_per_operator: u32 = 64; 1..=1_024,
+    /// Operators one operator set may hold (every epoch's reward weights visit each member).
+    max_operators_per_set: u32 = 256; 1..=1_024,
     /// Strategies in one operator set.
-    max_strategies_per_set: u32 = 32,
+    max_strategies_per_set: u32 = 32; 1..=256,
     /// Positions one staker may hold.
-    max_positions_per_staker: u32 = 64,
+    max_positions_per_staker: u32 = 64; 1..=1_024,
     /// Length of metadata URIs and evidence strings, in bytes.
-    max_metadata_len: u32 = 1_024,
+    max_metadata_len: u32 = 1_024; 0..=65_536,
     /// Withdrawals one staker may have queued at once.
-    max_withdrawals_per_staker: u32 = 256,
+    max_withdrawals_per_staker: u32 = 256; 1..=4_096,
     /// Redelegated tranches a position may hold while their old operator can still slash them.
-    max_redelegations_per_position: u32 = 8,
+    max_redelegations_per_position: u32 = 8; 1..=64,
     /// Unbonding entries one delegator may have at once.
-    max_unbondings_per_delegator: u32 = 32,
+    max_unbondings_per_delegator: u32 = 32; 1..=256,
     /// Epochs of history kept for trailing yields (LST and vault rates).
-    yield_window_epochs: u64 = 168,
+    yield_window_epochs: u64 = 168; 1..=10_000,
     /// Reward programs streaming to one set at once.
-    max_programs_per_set: u32 = 64,
+    max_programs_per_set: u32 = 64; 1..=1_024,
     /// Operator sets one service may create.
-    max_sets_per_service: u32 = 256,
+    max_sets_per_service: u32 = 256; 1..=4_096,
     /// Services an operator may list in its allowed-services commitment.
-    max_allowed_services: u32 = 256,
+    max_allowed_services: u32 = 256; 1..=4_096,
     /// Base fee of every action, in the native coin, unless `base_fees` names the action.
-    base_fee: Amount = Amount::ZERO,
+    base_fee: Amount = Amount::ZERO; 0..=1_000_000_000_000_000_000_000_000_000_000,
     /// Base fee per action name (PROTOCOL.md §10 names).
     base_fees: BTreeMap<String, Amount> = BTreeMap::new(),
     /// Governance price table: value of one whole unit of an external asset in RAM base units,
@@ -126,50 +141,71 @@ params! {
     prices: BTreeMap<String, Wad> = BTreeMap::new(),
     // --- liquid restaking vaults (PROTOCOL.md §8) ---
     /// Vaults that may exist (each is visited at every epoch boundary).
-    max_vaults: u32 = 256,
+    max_vaults: u32 = 256; 0..=4_096,
     /// Smallest seed deposit of a new vault (minted 1:1 to the dead account: inflation guard).
-    vault_min_seed: Amount = Amount::new(1_000_000),
+    vault_min_seed: Amount = Amount::new(1_000_000); 1..=1_000_000_000_000_000_000_000_000_000_000,
     /// Operators (and so positions) one vault policy may allow.
-    max_vault_operators: u32 = 64,
+    max_vault_operators: u32 = 64; 1..=256,
     /// Services one vault policy may allow.
-    max_vault_services: u32 = 64,
+    max_vault_services: u32 = 64; 1..=256,
     /// Open withdrawal requests one account may hold in one vault queue.
-    max_vault_requests_per_owner: u32 = 32,
+    max_vault_requests_per_owner: u32 = 32; 1..=1_024,
     /// Queue entries finalized and restaking withdrawals collected per vault per call or epoch
     /// boundary (queue processing is bounded, never a loop over holders).
-    vault_queue_batch: u32 = 64,
+    vault_queue_batch: u32 = 64; 1..=1_024,
+}
+
+/// A parameter's value as an integer, for its range check.
+trait Raw {
+    fn raw(&self) -> u128;
+}
+
+macro_rules! raw {
+    ($($t:ty => |$v:ident| $e:expr),* $(,)?) => {
+        $(impl Raw for $t {
+            fn raw(&self) -> u128 {
+                let $v = self;
+                $e
+            }
+        })*
+    };
+}
+
+raw! {
+    u32 => |v| u128::from(*v),
+    u64 => |v| u128::from(*v),
+    u128 => |v| *v,
+    Duration => |v| u128::from(v.get()),
+    Bps => |v| u128::from(v.get()),
+    Amount => |v| v.get(),
 }
 
 impl Params {
     /// Rejects parameters that would break the protocol's arithmetic or timing.
     pub fn validate(&self) -> Result<()> {
-        let positive = [
-            ("block_time_s", self.block_time_s.get()),
-            ("epoch_length_s", self.epoch_length_s.get()),
-            ("downtime_window_blocks", self.downtime_window_blocks),
-        ];
-        for (field, value) in positive {
-            if value == 0 {
-                return Err(Error::invalid(field, "must be positive"));
+        for (field, value, min, max) in self.ranges() {
+            if value < min || value > max {
+                return Err(Error::invalid(
+                    field,
+                    format!("{value} is outside its range [{min}, {max}]"),
+                ));
             }
         }
-        if self.virtual_shares == 0 {
-            return Err(Error::invalid("virtual_shares", "must be positive"));
+        if self.epoch_length_s < self.block_time_s {
+            return Err(Error::invalid(
+                "epoch_length_s",
+                "must be at least block_time_s",
+            ));
         }
-        let bps = [
-            ("inflation_bps", self.inflation_bps),
-            ("double_sign_slash_bps", self.double_sign_slash_bps),
-            ("downtime_slash_bps", self.downtime_slash_bps),
-            ("downtime_max_missed_bps", self.downtime_max_missed_bps),
-            ("commission_max_change_bps", self.commission_max_change_bps),
-            ("commission_max_bps", self.commission_max_bps),
-            ("default_commission_bps", self.default_commission_bps),
-            ("protocol_fee_bps", self.protocol_fee_bps),
-            ("lst_fee_bps", self.lst_fee_bps),
-        ];
-        for (field, value) in bps {
-            if value > Bps::ONE {
-                return Err(Error::invalid(field, "must be at most 10000 bps"));
+        for (symbol, price) in &self.prices {
+            if price.is_zero() || price.get() > crate::pricing::MAX_PRICE_WAD {
+                return Err(Error::invalid(
+                    "prices",
+                    format!(
+                        "{symbol}: a price must be in [1, {}]",
+                        crate::pricing::MAX_PRICE_WAD
+                    ),
+                ));
             }
         }
         Ok(())

@@ -29,14 +29,14 @@ use crate::bank;
 use crate::base::{INDEX_SCALE, index_amount};
 use crate::block::{IdKind, Timer, next_id, schedule};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, SetRef, fmt_address, module};
 use crate::num::{Amount, BPS_DENOMINATOR, Bps, MathError, WAD, Wad, mul_div_ceil, mul_div_floor};
 use crate::restaking::{self, Position, Tranche};
 use crate::state::{
     ActivePrograms, RewardActivations, RewardIndexes, RewardMaturities, RewardPending,
-    RewardPrograms, ServiceCommissions, SetMembers, State,
+    RewardPrograms, ServiceCommissions, SetJoins, SetMembers, SetPrograms, State,
 };
 use crate::time::{Duration, Epoch, Timestamp};
 use alloy_primitives::U256;
@@ -197,6 +197,11 @@ pub fn term_indexes(state: &State, key: TermKey) -> Vec<(Stream, RewardIndex)> {
         .collect()
 }
 
+/// The largest multiplier a program may give a strategy: 10¹⁸ RAM base units per base unit
+/// (as a WAD). Weights are `value · multiplier / WAD` in 256 bits, so any 128-bit value times any
+/// allowed multiplier fits.
+pub const MAX_MULTIPLIER_WAD: u128 = crate::pricing::MAX_PRICE_WAD;
+
 /// `create_reward_program {service, set, asset, amount, start?, duration_s, weighting,
 /// multipliers?}`, signed by the service.
 pub fn create_reward_program(
@@ -227,15 +232,8 @@ pub fn create_reward_program(
             format!("must be at least one unit per epoch ({epochs})"),
         ));
     }
-    let live = state
-        .iter::<ActivePrograms>()
-        .filter(|(id, _)| {
-            state
-                .get::<RewardPrograms>(id)
-                .is_some_and(|r| r.set == args.set)
-        })
-        .count();
-    if live >= p.max_programs_per_set as usize {
+    let live = state.get::<SetPrograms>(&args.set).copied().unwrap_or(0);
+    if live >= p.max_programs_per_set {
         return Err(Error::LimitExceeded {
             limit: "max_programs_per_set",
             max: u64::from(p.max_programs_per_set),
@@ -243,6 +241,12 @@ pub fn create_reward_program(
     }
     let mut multipliers = Vec::new();
     for (name, w) in args.multipliers.unwrap_or_default() {
+        if w.get() > MAX_MULTIPLIER_WAD {
+            return Err(Error::invalid(
+                "multipliers",
+                format!("{name}: {w} is above the largest multiplier {MAX_MULTIPLIER_WAD}"),
+            ));
+        }
         let id = restaking::strategy_id(state, &name)?;
         if !os.strategies.contains(&id) {
             return Err(Error::StrategyNotInSet {
@@ -252,13 +256,7 @@ pub fn create_reward_program(
         }
         multipliers.push((id, w));
     }
-    let meta = state.meta();
-    let start_epoch = first_epoch_from(
-        args.start.unwrap_or(ctx.now),
-        meta.genesis_time,
-        p.epoch_length_s,
-        meta.epoch,
-    )?;
+    let start_epoch = first_epoch_from(state, args.start.unwrap_or(ctx.now))?;
     bank::transfer(
         state,
         ctx.signer,
@@ -286,6 +284,7 @@ pub fn create_reward_program(
         },
     );
     state.put::<ActivePrograms>(id, ());
+    state.put::<SetPrograms>(args.set, live.checked_add(1).ok_or(MathError::Overflow)?);
     ctx.emit(Event::RewardProgramCreated {
         id,
         service: args.service,
@@ -299,19 +298,14 @@ pub fn create_reward_program(
 }
 
 /// The first epoch that starts at or after `start`, and not before the current epoch.
-fn first_epoch_from(
-    start: Timestamp,
-    genesis: Timestamp,
-    len: Duration,
-    current: Epoch,
-) -> Result<Epoch> {
-    let e = Epoch::containing(start, genesis, len);
-    let e = if e.start(genesis, len)? == start {
+fn first_epoch_from(state: &State, start: Timestamp) -> Result<Epoch> {
+    let e = state.epoch_at(start);
+    let e = if state.epoch_start(e)? == start {
         e
     } else {
         e.next()?
     };
-    Ok(e.max(current))
+    Ok(e.max(state.meta().epoch))
 }
 
 /// An operator's commission on a service's rewards now.
@@ -608,11 +602,7 @@ fn fold_tranche(
         .get::<RewardMaturities>(&(bkey.0, bkey.1, bkey.2, t.matures_at))
         .cloned()
         .unwrap_or_default();
-    let maturity_epoch = Epoch::containing(
-        t.matures_at,
-        state.meta().genesis_time,
-        state.params().epoch_length_s,
-    );
+    let maturity_epoch = state.epoch_at(t.matures_at);
     let bridge_at: Vec<(Stream, RewardIndex)> = snaps.iter().map(|(a, b, _)| (*a, *b)).collect();
     accrue_tranche(state, &mut t, bkey, maturity_epoch, &bridge_at)?;
     for r in &t.rewards {
@@ -666,7 +656,12 @@ struct TermWeight {
 
 /// Distributes the closing epoch's slice of every live program. Operators' commissions are
 /// summed over all programs and paid once per operator and asset at the end.
-pub fn distribute_epoch(state: &mut State, events: &mut Vec<Event>, closing: Epoch) -> Result<()> {
+///
+/// A block hook: everything it moves sits in the reward escrow already, and every weight is
+/// bounded (`value · multiplier` with both capped), so it never fails on a user condition.
+/// O(live programs × operators in their sets × terms), never O(delegators); both factors are
+/// bounded by parameters (`max_programs_per_set`, `max_operators_per_set`).
+pub fn distribute_epoch(state: &mut State, events: &mut Vec<Event>, closing: Epoch) -> HookResult {
     let ids: Vec<u64> = state.iter::<ActivePrograms>().map(|(id, _)| *id).collect();
     let mut commissions: std::collections::BTreeMap<(Address, AssetId), Amount> =
         Default::default();
@@ -677,9 +672,12 @@ pub fn distribute_epoch(state: &mut State, events: &mut Vec<Event>, closing: Epo
         if closing < program.start_epoch {
             continue;
         }
-        let last = program.start_epoch.get().saturating_add(program.epochs - 1);
+        let last = program
+            .start_epoch
+            .get()
+            .saturating_add(program.epochs.saturating_sub(1));
         if closing.get() > last {
-            state.delete::<ActivePrograms>(&id);
+            end_program(state, id, program.set)?;
             continue;
         }
         let slice = if closing.get() == last {
@@ -691,13 +689,15 @@ pub fn distribute_epoch(state: &mut State, events: &mut Vec<Event>, closing: Epo
                 u128::from(program.epochs),
             )?)
         };
-        distribute_slice(state, events, id, program, slice, &mut commissions)?;
+        let set = program.set;
+        distribute_slice(state, events, id, program, slice, closing, &mut commissions)?;
         if closing.get() == last {
-            state.delete::<ActivePrograms>(&id);
+            end_program(state, id, set)?;
         }
     }
     for ((operator, asset), amount) in commissions {
-        bank::transfer(state, module::reward_escrow(), operator, asset, amount)?;
+        bank::transfer(state, module::reward_escrow(), operator, asset, amount)
+            .or_broken("operator commission from the reward escrow")?;
         events.push(Event::FeeCharged {
             layer: "restaking",
             kind: "operator_commission",
@@ -710,23 +710,50 @@ pub fn distribute_epoch(state: &mut State, events: &mut Vec<Event>, closing: Epo
     Ok(())
 }
 
-/// `x · num / den` for the weights, exact in 256 bits (`num ≤ den` in every use, so it fits).
-fn part_of(x: u128, num: U256, den: U256) -> Result<u128> {
-    if num == den {
+/// A program stops streaming: it leaves the live index and its set's count.
+fn end_program(state: &mut State, id: u64, set: SetRef) -> HookResult {
+    if state.delete::<ActivePrograms>(&id).is_none() {
+        return Ok(());
+    }
+    let live = state
+        .get::<SetPrograms>(&set)
+        .copied()
+        .or_broken("the set's program count")?
+        .checked_sub(1)
+        .ok_or(MathError::Underflow)?;
+    if live == 0 {
+        state.delete::<SetPrograms>(&set);
+    } else {
+        state.put::<SetPrograms>(set, live);
+    }
+    Ok(())
+}
+
+/// `floor(x · num / den)` for the weights (`num ≤ den` in every use). Weights can exceed 128
+/// bits; both are shifted right until `den` fits 128 bits, so the product fits 256 (the relative
+/// error is below 2⁻¹²⁷ and the result still never exceeds `x`).
+fn part_of(x: u128, num: U256, den: U256) -> Result<u128, MathError> {
+    if num >= den {
         return Ok(x);
     }
-    u128::try_from(U256::from(x) * num / den).map_err(|_| Error::Math(MathError::Overflow))
+    let shift = den.bit_len().saturating_sub(128);
+    let (num, den) = (num >> shift, den >> shift);
+    if den.is_zero() {
+        return Ok(0);
+    }
+    crate::num::to_u128(crate::num::wide_mul(x, crate::num::to_u128(num)?) / den)
 }
 
 /// Returns `amount` of the program's escrow to its service, counted as refunded.
-fn refund(state: &mut State, program: &mut RewardProgram, amount: Amount) -> Result<()> {
+fn refund(state: &mut State, program: &mut RewardProgram, amount: Amount) -> HookResult {
     bank::transfer(
         state,
         module::reward_escrow(),
         program.service,
         program.asset,
         amount,
-    )?;
+    )
+    .or_broken("a refund from the reward escrow")?;
     program.refunded = program.refunded.checked_add(amount)?;
     Ok(())
 }
@@ -737,10 +764,13 @@ fn distribute_slice(
     id: u64,
     mut program: RewardProgram,
     slice: Amount,
+    closing: Epoch,
     commissions: &mut std::collections::BTreeMap<(Address, AssetId), Amount>,
-) -> Result<()> {
-    let weights = set_weights(state, &program)?;
-    let total: U256 = weights.iter().fold(U256::ZERO, |acc, (_, w, _)| acc + *w);
+) -> HookResult {
+    let weights = set_weights(state, &program, closing)?;
+    let total = weights
+        .iter()
+        .try_fold(U256::ZERO, |acc, (_, w, _)| crate::num::checked_add_u256(acc, *w))?;
     program.streamed = program.streamed.checked_add(slice)?;
     if total.is_zero() {
         refund(state, &mut program, slice)?;
@@ -783,14 +813,16 @@ fn distribute_slice(
         module::treasury(),
         program.asset,
         fees,
-    )?;
+    )
+    .or_broken("protocol fees from the reward escrow")?;
     bank::transfer(
         state,
         module::reward_escrow(),
         module::reward_pool(),
         program.asset,
         rests,
-    )?;
+    )
+    .or_broken("rewards from the escrow to the pool")?;
     if !fees.is_zero() {
         events.push(Event::FeeCharged {
             layer: "restaking",
@@ -821,14 +853,14 @@ fn raise_indexes(
     terms: &[(TermWeight, U256)],
     w_total: U256,
     amounts: (Amount, Amount, Amount),
-) -> Result<Amount> {
+) -> HookResult<Amount> {
     let (rest, fee, commission) = amounts;
-    let scale = U256::from(INDEX_SCALE);
     let step = |x: u128, units: u128| -> U256 {
         if x == 0 {
             U256::ZERO
         } else {
-            U256::from(x) * scale / U256::from(units)
+            // x < 2^128, INDEX_SCALE < 2^127: fits; units > 0 here.
+            crate::num::wide_mul(x, INDEX_SCALE) / U256::from(units)
         }
     };
     let mut assigned = Amount::ZERO;
@@ -844,38 +876,32 @@ fn raise_indexes(
             .get::<RewardIndexes>(&key)
             .copied()
             .unwrap_or_default();
-        idx.net = idx
-            .net
-            .checked_add(step(net, t.units))
-            .ok_or(MathError::Overflow)?;
-        idx.protocol_fee = idx
-            .protocol_fee
-            .checked_add(step(pf, t.units))
-            .ok_or(MathError::Overflow)?;
-        idx.commission = idx
-            .commission
-            .checked_add(step(cm, t.units))
-            .ok_or(MathError::Overflow)?;
+        idx.net = crate::num::checked_add_u256(idx.net, step(net, t.units))?;
+        idx.protocol_fee = crate::num::checked_add_u256(idx.protocol_fee, step(pf, t.units))?;
+        idx.commission = crate::num::checked_add_u256(idx.commission, step(cm, t.units))?;
         state.put::<RewardIndexes>(key, idx);
         assigned = assigned.checked_add(Amount::new(net))?;
     }
     Ok(assigned)
 }
 
-/// Weights of every operator registered in the program's set: (operator, weight, its terms with
-/// their weights). Counts only stake active since the epoch began.
+/// Weights of every operator registered in the program's set for the closing epoch: (operator,
+/// weight, its terms with their weights). Counts only stake active since the epoch began: stake
+/// that joined a term during it is pending, an operator that joined the set during it has no
+/// weight, and an allocation raised during it counts at its level before the rise.
 #[allow(clippy::type_complexity)]
 fn set_weights(
     state: &State,
     program: &RewardProgram,
-) -> Result<Vec<(Address, U256, Vec<(TermWeight, U256)>)>> {
-    let os = restaking::operator_set(state, program.set)?;
+    closing: Epoch,
+) -> HookResult<Vec<(Address, U256, Vec<(TermWeight, U256)>)>> {
+    let os = restaking::operator_set(state, program.set).or_broken("a program's set")?;
     let now = state.now();
-    let multipliers: Vec<(AssetId, Wad)> = os
+    let multipliers: Vec<(AssetId, Multiplier)> = os
         .strategies
         .iter()
         .map(|&s| multiplier(state, program, s).map(|m| (s, m)))
-        .collect::<Result<_>>()?;
+        .collect::<HookResult<_>>()?;
     let mut out = Vec::new();
     let members: Vec<Address> = state
         .range::<SetMembers, _>((program.set, Address::ZERO)..)
@@ -883,6 +909,9 @@ fn set_weights(
         .map(|((_, o), _)| *o)
         .collect();
     for operator in members {
+        if state.get::<SetJoins>(&(operator, program.set)) == Some(&closing) {
+            continue;
+        }
         let mut terms = Vec::new();
         let mut op_weight = U256::ZERO;
         for &(strategy, multiplier) in &multipliers {
@@ -891,22 +920,22 @@ fn set_weights(
                 continue;
             }
             let factor = match program.weighting {
-                Weighting::Allocated => {
-                    restaking::slashable_magnitude(state, operator, program.set, strategy, now)
-                }
+                Weighting::Allocated => restaking::rewarded_allocation(
+                    state,
+                    (operator, program.set, strategy),
+                    restaking::slashable_magnitude(state, operator, program.set, strategy, now),
+                    closing,
+                ),
                 Weighting::Delegated => m,
             };
             if factor.is_zero() {
                 continue;
             }
-            // value · (factor / m) · multiplier, in one division.
-            let (num, den) = (
-                U256::from(factor.get()) * U256::from(multiplier.get()),
-                U256::from(m.get()) * U256::from(WAD),
-            );
             for tw in term_weights(state, operator, strategy, m)? {
-                let w = U256::from(tw.value.get()) * num / den;
-                op_weight += w;
+                // value · (factor / m) (≤ value, 128 bits), then × the multiplier (≤ 2^120).
+                let counted = mul_div_floor(tw.value.get(), factor.get(), m.get())?;
+                let w = crate::num::wide_mul(counted, multiplier.num) / U256::from(multiplier.den);
+                op_weight = crate::num::checked_add_u256(op_weight, w)?;
                 terms.push((tw, w));
             }
         }
@@ -923,13 +952,14 @@ fn term_weights(
     operator: Address,
     strategy: AssetId,
     m: Wad,
-) -> Result<Vec<TermWeight>> {
+) -> HookResult<Vec<TermWeight>> {
     let mut out = Vec::new();
     for term in restaking::terms_of(state, operator, strategy) {
         let key = direct(operator, term);
         let t = restaking::term(state, operator, term);
         let units = t.position_scaled.saturating_sub(pending_of(state, key));
-        let value = restaking::term_value(state, term, restaking::scaled_value_floor(units, m)?)?;
+        let value = restaking::term_value(state, term, restaking::scaled_value_floor(units, m)?)
+            .or_broken("a term's value")?;
         out.push(TermWeight { key, units, value });
         for ((_, _, from), ()) in state
             .range::<crate::state::BridgesIn, _>((operator, term, Address::ZERO)..)
@@ -945,37 +975,39 @@ fn term_weights(
             out.push(TermWeight {
                 key: bkey,
                 units,
-                value: restaking::term_value(state, term, shares)?,
+                value: restaking::term_value(state, term, shares).or_broken("a bridge's value")?,
             });
         }
     }
     Ok(out)
 }
 
-/// RAM per token of a strategy, WAD: the program's multiplier, else native 1, the LST its rate,
-/// an external asset its governance price (1 if none is set).
-fn multiplier(state: &State, program: &RewardProgram, strategy: AssetId) -> Result<Wad> {
+/// A strategy's weight per token base unit, as a fraction of RAM base units.
+#[derive(Clone, Copy, Debug)]
+struct Multiplier {
+    num: u128,
+    den: u128,
+}
+
+/// A strategy's multiplier in a program: the program's own (a WAD per base unit, at most
+/// [`MAX_MULTIPLIER_WAD`]), else the strategy's RAM value per base unit ([`crate::pricing`]).
+fn multiplier(state: &State, program: &RewardProgram, strategy: AssetId) -> HookResult<Multiplier> {
     if let Some((_, w)) = program.multipliers.iter().find(|(s, _)| *s == strategy) {
-        return Ok(*w);
+        return Ok(Multiplier {
+            num: w.get().min(MAX_MULTIPLIER_WAD),
+            den: WAD,
+        });
     }
-    if strategy == AssetId::NATIVE {
-        return Ok(Wad::ONE);
-    }
-    if crate::lst::pool(state).is_ok_and(|p| p.asset == strategy) {
-        return Ok(Wad::new(crate::lst::rate_wad(state)?));
-    }
-    let symbol = bank::symbol(state, strategy);
-    Ok(state
-        .params()
-        .prices
-        .get(&symbol)
-        .copied()
-        .unwrap_or(Wad::ONE))
+    let p = crate::pricing::base_unit_price(state, strategy).or_broken("a strategy's price")?;
+    Ok(Multiplier {
+        num: p.num,
+        den: p.den.max(1),
+    })
 }
 
 /// After the closing epoch's distributions: snapshot the indices of every term that had pending
 /// stake, and clear the pending records (that stake is active from now on).
-pub fn activate_pending(state: &mut State, closing: Epoch) -> Result<()> {
+pub fn activate_pending(state: &mut State, closing: Epoch) -> HookResult {
     let due: Vec<(Address, AssetId, Address)> = state
         .range::<RewardPending, _>((closing, Address::ZERO, AssetId(0), Address::ZERO)..)
         .take_while(|((e, _, _, _), _)| *e == closing)
@@ -1015,7 +1047,10 @@ pub fn claim_rewards(
         let Some(mut p) = restaking::settled_position(state, staker, op, term, ctx.now)? else {
             continue;
         };
-        for r in &mut p.rewards {
+        // The direct part and every redelegated tranche still in its old operator's window: a
+        // tranche's rewards are as claimable as any (O(1) each).
+        let tranche_rewards = p.tranches.iter_mut().flat_map(|t| t.rewards.iter_mut());
+        for r in p.rewards.iter_mut().chain(tranche_rewards) {
             let e = paid.entry(r.asset).or_insert(Amount::ZERO);
             *e = e.checked_add(r.claimable)?;
             r.claimable = Amount::ZERO;
@@ -1040,13 +1075,23 @@ pub fn claim_rewards(
     Ok(paid)
 }
 
-/// Rewards claimable on a settled position, by asset.
-pub fn claimable(p: &Position) -> Vec<(AssetId, Amount)> {
+/// Every reward record of a settled position: its direct part's, then each live tranche's.
+pub fn reward_records(p: &Position) -> impl Iterator<Item = &PositionReward> {
     p.rewards
         .iter()
-        .filter(|r| !r.claimable.is_zero())
-        .map(|r| (r.asset, r.claimable))
-        .collect()
+        .chain(p.tranches.iter().flat_map(|t| t.rewards.iter()))
+}
+
+/// Rewards claimable on a settled position (direct part and tranches), by asset.
+pub fn claimable(p: &Position) -> Result<Vec<(AssetId, Amount)>, MathError> {
+    let mut out: Vec<(AssetId, Amount)> = Vec::new();
+    for r in reward_records(p).filter(|r| !r.claimable.is_zero()) {
+        match out.iter_mut().find(|(a, _)| *a == r.asset) {
+            Some((_, x)) => *x = x.checked_add(r.claimable)?,
+            None => out.push((r.asset, r.claimable)),
+        }
+    }
+    Ok(out)
 }
 
 /// Invariants: each program's escrow covers what it has not streamed; the pool covers what is
@@ -1083,8 +1128,9 @@ pub fn check(state: &State, v: &mut Vec<String>) -> Result<()> {
     let mut owed: std::collections::BTreeMap<AssetId, u128> = Default::default();
     for ((staker, op, term), _) in state.iter::<crate::state::Positions>() {
         if let Some(p) = restaking::settled_position(state, *staker, *op, *term, now)? {
-            for r in &p.rewards {
-                *owed.entry(r.asset).or_default() += r.claimable.get();
+            for r in reward_records(&p) {
+                let o = owed.entry(r.asset).or_default();
+                *o = o.saturating_add(r.claimable.get());
             }
         }
     }

@@ -74,7 +74,11 @@ impl Duration {
     pub const YEAR: Self = Self(31_536_000);
     /// `n` days.
     pub const fn days(n: u64) -> Self {
-        Self(n * 86_400)
+        Self(n.saturating_mul(86_400))
+    }
+    /// At least one second (a length that divides or bounds a loop is never zero).
+    pub const fn max_one(self) -> Self {
+        if self.0 == 0 { Self(1) } else { self }
     }
 }
 
@@ -86,18 +90,6 @@ impl Height {
 }
 
 impl Epoch {
-    /// The epoch containing `t`, for a chain that started at `genesis` with epochs of `len`.
-    pub fn containing(t: Timestamp, genesis: Timestamp, len: Duration) -> Self {
-        match t.0.saturating_sub(genesis.0).checked_div(len.0) {
-            Some(e) => Self(e),
-            None => Self(0),
-        }
-    }
-    /// When this epoch starts.
-    pub fn start(self, genesis: Timestamp, len: Duration) -> Result<Timestamp, MathError> {
-        let offset = self.0.checked_mul(len.0).ok_or(MathError::Overflow)?;
-        genesis.checked_add(Duration(offset))
-    }
     /// The next epoch.
     pub fn next(self) -> Result<Self, MathError> {
         self.0.checked_add(1).map(Self).ok_or(MathError::Overflow)
@@ -107,25 +99,6 @@ impl Epoch {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn epochs_partition_time_from_genesis() {
-        let g = Timestamp::new(1_000);
-        let len = Duration::new(3_600);
-        assert_eq!(
-            Epoch::containing(Timestamp::new(1_000), g, len),
-            Epoch::new(0)
-        );
-        assert_eq!(
-            Epoch::containing(Timestamp::new(4_599), g, len),
-            Epoch::new(0)
-        );
-        assert_eq!(
-            Epoch::containing(Timestamp::new(4_600), g, len),
-            Epoch::new(1)
-        );
-        assert_eq!(Epoch::new(2).start(g, len), Ok(Timestamp::new(8_200)));
-    }
 
     #[test]
     fn timestamp_addition_is_checked() {

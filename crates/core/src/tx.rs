@@ -93,29 +93,27 @@ pub fn check_tx(state: &State, tx: &Tx) -> Result<()> {
     Ok(())
 }
 
-/// Executes `tx` in the block `header`. `Err` means rejected (nothing changed); `Ok` carries the
-/// action's result, success or failure.
+/// Executes `tx` in the block `header`. `Err` means rejected: nothing changed, not even the
+/// nonce (the envelope's writes are undone too), so every node that skips it agrees. `Ok` carries
+/// the action's result, success or failure; a failed action changes only the nonce and the fee.
 pub fn execute_tx(state: &mut State, header: &BlockHeader, tx: Tx) -> Result<Receipt> {
     check_tx(state, &tx)?;
+    let envelope = state.mark();
     let mut events = Vec::new();
-    state.put::<Accounts>(
-        tx.signer,
-        bank::Account {
-            nonce: tx.nonce + 1,
-        },
-    );
-    pay_fee(state, &tx, header.proposer, &mut events)?;
-    state.begin_tx();
+    let nonce = tx.nonce.checked_add(1).ok_or(crate::num::MathError::Overflow)?;
+    state.put::<Accounts>(tx.signer, bank::Account { nonce });
+    if let Err(e) = pay_fee(state, &tx, header.proposer, &mut events) {
+        state.rollback_to(envelope);
+        return Err(e);
+    }
+    let action = state.mark();
     let mut ctx = Ctx::new(tx.signer, header.height, header.time);
     ctx.proposer = header.proposer;
     let name = tx.action.name();
     let result = tx.action.execute(state, &mut ctx);
     match &result {
-        Ok(_) => {
-            state.commit_tx();
-            events.append(&mut ctx.events);
-        }
-        Err(_) => state.rollback_tx(),
+        Ok(_) => events.append(&mut ctx.events),
+        Err(_) => state.rollback_to(action),
     }
     if state.invariant_checks() {
         let violations = crate::invariants::check(state);

@@ -153,7 +153,10 @@ impl Chain {
             Timestamp::new(proposal.time),
             proposal.proposer,
         );
-        let begin_events = begin_block(&mut self.state, &header)?;
+        let begin_events = begin_block(&mut self.state, &header).map_err(|e| match e {
+            rampart_core::error::BlockError::BadHeader(reason) => NodeError::BadProposal(reason),
+            broken => NodeError::Protocol(broken.into()),
+        })?;
         let events = rampart_core::events::render(&self.state, &begin_events);
         let mut txs = Vec::with_capacity(proposal.txs.len());
         let mut receipts = Vec::with_capacity(proposal.txs.len());

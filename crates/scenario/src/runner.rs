@@ -2,7 +2,7 @@
 
 use crate::names::{Names, dev_address, dev_signing_key};
 use rampart_api::{ApiError, TxLimits, UnsignedTx, Verifier};
-use rampart_core::base::{Fault, apply_fault, proposer_for};
+use rampart_core::base::{Fault, proposer_for};
 use rampart_core::commitment::{Commitment, DEFAULT_DEPTH};
 use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset, GenesisValidator};
 use rampart_core::ids::module;
@@ -157,7 +157,7 @@ impl Runner {
             genesis.time,
             proposer_for(&state, Height::new(1)),
         );
-        begin_block(&mut state, &header)?;
+        begin_block(&mut state, &header).map_err(rampart_core::Error::from)?;
         state.discard_journal();
         let verifier = Verifier::new(genesis.chain_id, TxLimits::default());
         Ok(Self {
@@ -370,21 +370,14 @@ impl Runner {
             (code.to_owned(), format!("fault: {e}"))
         })?;
         let mut events = Vec::new();
-        self.state.begin_tx();
-        let applied = apply_fault(
+        rampart_core::block::apply_fault(
             &mut self.state,
             &mut events,
             &fault,
             self.header.height,
             self.header.time,
-        );
-        match applied {
-            Ok(()) => self.state.commit_tx(),
-            Err(e) => {
-                self.state.rollback_tx();
-                return Err(core_error(e));
-            }
-        }
+        )
+        .map_err(core_error)?;
         self.state.discard_journal();
         Ok(json!({"events": rampart_core::events::render(&self.state, &events)}))
     }
@@ -418,7 +411,8 @@ impl Runner {
             Timestamp::new(target),
             proposer_for(&self.state, height),
         );
-        let events = begin_block(&mut self.state, &header).map_err(core_error)?;
+        let events = begin_block(&mut self.state, &header)
+            .map_err(|e| core_error(e.into()))?;
         self.state.discard_journal();
         self.header = header;
         let events = rampart_core::events::render(&self.state, &events);

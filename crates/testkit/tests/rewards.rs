@@ -394,7 +394,7 @@ fn base_work_with_delegators(n: usize) -> (usize, usize) {
     chain.state.discard_journal();
     let mut events = Vec::new();
     let (height, now) = (chain.header.height, chain.header.time);
-    rampart_core::base::apply_fault(
+    rampart_core::block::apply_fault(
         &mut chain.state,
         &mut events,
         &rampart_core::base::Fault::DoubleSign {

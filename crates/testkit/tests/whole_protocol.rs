@@ -557,23 +557,17 @@ fn apply(chain: &mut Chain, step: &Step) -> Result<(), String> {
                     }
                 };
                 let before = snapshot(chain, Address::ZERO);
-                chain.state.begin_tx();
                 let mut events = Vec::new();
                 let (height, now) = (chain.header.height, chain.header.time);
-                match rampart_core::base::apply_fault(
+                let applied = rampart_core::block::apply_fault(
                     &mut chain.state,
                     &mut events,
                     &fault,
                     height,
                     now,
-                ) {
-                    Ok(()) => chain.state.commit_tx(),
-                    Err(_) => {
-                        chain.state.rollback_tx();
-                        if snapshot(chain, Address::ZERO) != before {
-                            return Err(format!("{step:?}: a rejected fault changed state"));
-                        }
-                    }
+                );
+                if applied.is_err() && snapshot(chain, Address::ZERO) != before {
+                    return Err(format!("{step:?}: a rejected fault changed state"));
                 }
                 chain.state.discard_journal();
             }

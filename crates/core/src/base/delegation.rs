@@ -8,13 +8,13 @@ use super::{
 use crate::bank;
 use crate::block::{IdKind, next_id};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address, module};
 use crate::num::{Amount, MathError, ShareAmount, mul_div_ceil, mul_div_floor};
 use crate::state::{
-    Activations, BaseDelegations, DelegatorUnbondings, RedelegationCumulative, RedelegationTargets,
-    State, UnbondCumulative, Unbondings, ValidatorIndexes, Validators,
+    Activations, BaseDelegations, DelegatorUnbondings, ModuleUnbondings, RedelegationCumulative,
+    RedelegationTargets, State, UnbondCumulative, Unbondings, ValidatorIndexes, Validators,
 };
 use crate::time::{Epoch, Height, Timestamp};
 use alloy_primitives::U256;
@@ -242,7 +242,7 @@ fn store(state: &mut State, delegator: Address, validator_addr: Address, d: Base
 }
 
 fn put_validator(state: &mut State, addr: Address, v: Validator) {
-    state.put::<Validators>(addr, v);
+    super::store_validator(state, addr, v);
 }
 
 fn usable(v: &Validator, addr: &Address) -> Result<()> {
@@ -349,7 +349,8 @@ pub fn undelegate_base(
     Ok(id)
 }
 
-/// Burns `shares` free shares of `delegator` and creates their unbonding entry.
+/// Burns `shares` free shares of `delegator` and creates their unbonding entry (the user path:
+/// `max_unbondings_per_delegator` applies).
 pub fn undelegate_shares(
     state: &mut State,
     delegator: Address,
@@ -358,26 +359,62 @@ pub fn undelegate_shares(
     height: Height,
     now: Timestamp,
 ) -> Result<u64> {
-    let mut d = load(state, delegator, validator_addr)?;
-    let mut v = validator(state, validator_addr)?.clone();
-    d.shares = d.shares.checked_sub(shares).ok_or(MathError::Underflow)?;
-    let value = v.value_of(shares)?;
-    v.shares = v.shares.checked_sub(shares).ok_or(MathError::Underflow)?;
-    v.bonded = v.bonded.checked_sub(value)?;
-    put_validator(state, validator_addr, v);
-    store(state, delegator, validator_addr, d);
-    create_unbonding(state, delegator, validator_addr, value, height, now)
+    check_unbonding_limit(state, delegator)?;
+    let value = burn_free_shares(state, delegator, validator_addr, shares)?;
+    let id = next_id(state, IdKind::Unbonding)?;
+    insert_unbonding(state, id, delegator, validator_addr, value, height, now)?;
+    Ok(id)
 }
 
-/// Creates an unbonding entry of `amount` (moving it to the unbonding account).
-pub(crate) fn create_unbonding(
+/// Unbonds `shares` free shares of a module account (the liquid staking pool) at a validator:
+/// the internal path of block hooks, bound by protocol design rather than by a user limit.
+/// Entries made at one height with one completion time merge, so a module holds at most one
+/// entry per validator per epoch boundary (`unbonding_period_s / epoch_length_s` per validator).
+/// Returns the entry, the RAM it took and whether the entry is new (a timer is then due).
+pub(crate) fn unbond_module(
     state: &mut State,
     delegator: Address,
     validator_addr: Address,
-    amount: Amount,
+    shares: u128,
     height: Height,
     now: Timestamp,
-) -> Result<u64> {
+) -> HookResult<(u64, Amount, bool)> {
+    let value = burn_free_shares(state, delegator, validator_addr, shares)
+        .or_broken("a module's free shares")?;
+    let completes_at = now.checked_add(state.params().unbonding_period_s)?;
+    let merge_key = (delegator, validator_addr, completes_at);
+    let merge = state
+        .get::<ModuleUnbondings>(&merge_key)
+        .copied()
+        .filter(|id| {
+            let last = last_unbond_point(state, validator_addr).map(|(k, _)| k);
+            state
+                .get::<Unbondings>(id)
+                .is_some_and(|u| u.created_height == height)
+                && last == Some((validator_addr, height, *id))
+        });
+    match merge {
+        Some(id) => {
+            move_to_unbonding(state, value).or_broken("bonded RAM to unbonding")?;
+            let mut u = state.get::<Unbondings>(&id).cloned().or_broken("entry")?;
+            u.amount = u.amount.checked_add(value)?;
+            state.put::<Unbondings>(id, u);
+            let point = (validator_addr, height, id);
+            let c = state.get::<UnbondCumulative>(&point).copied().or_broken("point")?;
+            state.put::<UnbondCumulative>(point, c.checked_add(value)?);
+            Ok((id, value, false))
+        }
+        None => {
+            let id = next_id(state, IdKind::Unbonding)?;
+            insert_unbonding(state, id, delegator, validator_addr, value, height, now)
+                .or_broken("a module's unbonding entry")?;
+            state.put::<ModuleUnbondings>(merge_key, id);
+            Ok((id, value, true))
+        }
+    }
+}
+
+fn check_unbonding_limit(state: &State, delegator: Address) -> Result<()> {
     let max = state.params().max_unbondings_per_delegator;
     let held = state
         .range::<DelegatorUnbondings, _>((delegator, 0u64)..)
@@ -389,22 +426,60 @@ pub(crate) fn create_unbonding(
             max: u64::from(max),
         });
     }
+    Ok(())
+}
+
+/// Burns `shares` free shares of a delegation from its validator's pool; returns their RAM value
+/// (still in the bonded account).
+fn burn_free_shares(
+    state: &mut State,
+    delegator: Address,
+    validator_addr: Address,
+    shares: u128,
+) -> Result<Amount> {
+    let mut d = load(state, delegator, validator_addr)?;
+    let mut v = validator(state, validator_addr)?.clone();
+    d.shares = d.shares.checked_sub(shares).ok_or(MathError::Underflow)?;
+    let value = v.value_of(shares)?;
+    v.shares = v.shares.checked_sub(shares).ok_or(MathError::Underflow)?;
+    v.bonded = v.bonded.checked_sub(value)?;
+    put_validator(state, validator_addr, v);
+    store(state, delegator, validator_addr, d);
+    Ok(value)
+}
+
+fn move_to_unbonding(state: &mut State, amount: Amount) -> Result<()> {
     bank::transfer(
         state,
         module::base_bonded(),
         module::base_unbonding(),
         AssetId::NATIVE,
         amount,
-    )?;
-    let id = next_id(state, IdKind::Unbonding)?;
-    let completes_at = now.checked_add(state.params().unbonding_period_s)?;
-    let last = state
-        .range::<UnbondCumulative, _>(
-            (validator_addr, Height::new(0), 0u64)
-                ..=(validator_addr, Height::new(u64::MAX), u64::MAX),
-        )
+    )
+}
+
+/// The last point of a validator's cumulative unbonding series.
+fn last_unbond_point(state: &State, v: Address) -> Option<((Address, Height, u64), Amount)> {
+    state
+        .range::<UnbondCumulative, _>((v, Height::new(0), 0u64)..=(v, Height::new(u64::MAX), u64::MAX))
         .next_back()
-        .map_or(Amount::ZERO, |(_, c)| *c);
+        .map(|(k, c)| (*k, *c))
+}
+
+/// Creates unbonding entry `id` of `amount` (moving it to the unbonding account) and its point in
+/// the validator's cumulative series.
+fn insert_unbonding(
+    state: &mut State,
+    id: u64,
+    delegator: Address,
+    validator_addr: Address,
+    amount: Amount,
+    height: Height,
+    now: Timestamp,
+) -> Result<()> {
+    move_to_unbonding(state, amount)?;
+    let completes_at = now.checked_add(state.params().unbonding_period_s)?;
+    let last = last_unbond_point(state, validator_addr).map_or(Amount::ZERO, |(_, c)| c);
     state.put::<UnbondCumulative>((validator_addr, height, id), last.checked_add(amount)?);
     state.put::<Unbondings>(
         id,
@@ -417,7 +492,7 @@ pub(crate) fn create_unbonding(
         },
     );
     state.put::<DelegatorUnbondings>((delegator, id), ());
-    Ok(id)
+    Ok(())
 }
 
 /// RAM an unbonding entry pays (its amount, less a double sign of its validator that reached it).
@@ -472,6 +547,10 @@ pub fn pay_unbonding(state: &mut State, id: u64) -> Result<Amount> {
         .delete::<Unbondings>(&id)
         .ok_or_else(|| Error::invalid("unbonding", format!("no entry {id}")))?;
     state.delete::<DelegatorUnbondings>(&(u.delegator, id));
+    let merge_key = (u.delegator, u.validator, u.completes_at);
+    if state.get::<ModuleUnbondings>(&merge_key) == Some(&id) {
+        state.delete::<ModuleUnbondings>(&merge_key);
+    }
     let value = unbonding_value(state, id, &u)?;
     bank::transfer(
         state,

@@ -9,12 +9,12 @@
 
 use super::{DoubleSign, Uptime, ValidatorStatus, validator};
 use crate::bank;
-use crate::error::{Error, Result};
+use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, Bps, MathError, mul_div_ceil, mul_div_floor};
 use crate::state::{
-    RedelegationCumulative, RedelegationTargets, State, UnbondCumulative, Validators,
+    RedelegationCumulative, RedelegationTargets, State, UnbondCumulative,
 };
 use crate::time::{Height, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -92,39 +92,43 @@ impl Uptime {
     }
 }
 
-/// Records a block: `signed_blocks` elided blocks signed by every active validator, then one
-/// block that the validators in `missed` did not sign. Jails those over the limit.
+/// Records a block: `elided` blocks signed by every active validator, then one block that the
+/// validators in `missed` did not sign. Jails those over the limit. O(active set).
 pub fn record_signatures(
     state: &mut State,
     events: &mut Vec<Event>,
     elided: u64,
     missed: &[Address],
     now: Timestamp,
-) -> Result<()> {
+) -> HookResult {
     let window = window_size(state);
-    let active: Vec<Address> = state
-        .iter::<Validators>()
-        .filter(|(_, v)| v.status == ValidatorStatus::Active)
-        .map(|(a, _)| *a)
-        .collect();
-    for addr in active {
-        let mut v = validator(state, addr)?.clone();
+    for addr in super::active_set(state) {
+        let mut v = validator(state, addr).or_broken("an active validator")?.clone();
         v.uptime.run(elided, false, window);
         v.uptime.push(missed.contains(&addr), window);
-        state.put::<Validators>(addr, v);
+        super::store_validator(state, addr, v);
         check_downtime(state, events, addr, now)?;
     }
     Ok(())
 }
 
-/// Applies a fault.
+/// A double sign that tombstoned a validator: what the app layer passes on to the holders of
+/// stake it reached beyond the validator's own pool (the liquid staking pool's unbonding entries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DoubleSignReach {
+    /// The tombstoned validator (its [`DoubleSign`] record says what was reached).
+    pub validator: Address,
+}
+
+/// Applies a fault. A double sign that slashed (the first against its validator) returns its
+/// reach. Not atomic on its own: [`crate::block::apply_fault`] wraps it.
 pub fn apply_fault(
     state: &mut State,
     events: &mut Vec<Event>,
     fault: &Fault,
     height: Height,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<Option<DoubleSignReach>> {
     match fault {
         Fault::Downtime {
             validator: addr,
@@ -138,8 +142,9 @@ pub fn apply_fault(
                 });
             }
             v.uptime.run(*blocks, true, window_size(state));
-            state.put::<Validators>(*addr, v);
-            check_downtime(state, events, *addr, now)
+            super::store_validator(state, *addr, v);
+            check_downtime(state, events, *addr, now)?;
+            Ok(None)
         }
         Fault::DoubleSign {
             validator: addr,
@@ -153,7 +158,7 @@ fn check_downtime(
     events: &mut Vec<Event>,
     addr: Address,
     now: Timestamp,
-) -> Result<()> {
+) -> HookResult {
     let p = state.params();
     let window = window_size(state);
     let limit = mul_div_floor(
@@ -162,7 +167,7 @@ fn check_downtime(
         BPS_DENOMINATOR,
     )?;
     let (jail_period, bps) = (p.jail_period_s, p.downtime_slash_bps);
-    let mut v = validator(state, addr)?.clone();
+    let mut v = validator(state, addr).or_broken("a validator with uptime")?.clone();
     if u128::from(v.uptime.missed) <= limit || v.status != ValidatorStatus::Active {
         return Ok(());
     }
@@ -174,7 +179,7 @@ fn check_downtime(
         missed_in_epoch: v.uptime.missed_in_epoch,
         ..Uptime::default()
     };
-    state.put::<Validators>(addr, v);
+    super::store_validator(state, addr, v);
     events.push(Event::BaseSlashed {
         validator: addr,
         fault: "downtime",
@@ -190,7 +195,7 @@ fn check_downtime(
 }
 
 /// Burns `ceil(bonded · bps)` of a pool; returns it.
-fn slash_pool(state: &mut State, v: &mut super::Validator, bps: Bps) -> Result<Amount> {
+fn slash_pool(state: &mut State, v: &mut super::Validator, bps: Bps) -> HookResult<Amount> {
     let burned = Amount::new(
         mul_div_ceil(v.bonded.get(), u128::from(bps.get()), BPS_DENOMINATOR)?.min(v.bonded.get()),
     );
@@ -201,7 +206,8 @@ fn slash_pool(state: &mut State, v: &mut super::Validator, bps: Bps) -> Result<A
         module::base_bonded(),
         AssetId::NATIVE,
         burned,
-    )?;
+    )
+    .or_broken("burning from the bonded account")?;
     Ok(burned)
 }
 
@@ -211,11 +217,11 @@ fn double_sign(
     addr: Address,
     infraction: Height,
     now_height: Height,
-) -> Result<()> {
+) -> Result<Option<DoubleSignReach>> {
     let mut v = validator(state, addr)?.clone();
     if v.status == ValidatorStatus::Tombstoned {
         // Tombstone cap: a validator is slashed once for a burst of double signs.
-        return Ok(());
+        return Ok(None);
     }
     let p = state.params();
     let window_blocks = p
@@ -244,8 +250,7 @@ fn double_sign(
         redelegation_mark: meta.next_redelegation,
     });
     v.status = ValidatorStatus::Tombstoned;
-    state.put::<Validators>(addr, v);
-    crate::lst::on_double_sign(state, addr)?;
+    super::store_validator(state, addr, v);
     events.push(Event::BaseSlashed {
         validator: addr,
         fault: "double_sign",
@@ -257,7 +262,7 @@ fn double_sign(
         validator: addr,
         status: "tombstoned",
     });
-    Ok(())
+    Ok(Some(DoubleSignReach { validator: addr }))
 }
 
 /// Σ of a cumulative series from `infraction` on: last value − last value before it.
@@ -335,7 +340,7 @@ fn slash_redelegations(
             .bonded
             .checked_sub(value)
             .map_err(|_| MathError::Underflow)?;
-        state.put::<Validators>(to, vt);
+        super::store_validator(state, to, vt);
         bank::burn(
             state,
             &mut Vec::new(),

@@ -41,7 +41,8 @@ pub use delegation::{
     lock_shares_after_slash, pay_unbonding, redelegate_base, redelegate_shares, settled_delegation,
     unbonding_value, undelegate_base, undelegate_shares, unlock_native_shares, validator_by_index,
 };
-pub use faults::{Fault, apply_fault, record_signatures};
+pub(crate) use delegation::unbond_module;
+pub use faults::{DoubleSignReach, Fault, apply_fault, record_signatures};
 pub use rewards::{credit_proposer, distribute_epoch_rewards, pay_proposer};
 pub use validator::{
     activate_epoch, create_validator, genesis_validator, proposer_for, select_active_set,
@@ -51,7 +52,7 @@ pub use validator::{
 use crate::error::{Error, Result};
 use crate::ids::{Address, fmt_address};
 use crate::num::{Amount, Bps, MathError, mul_div_floor};
-use crate::state::{State, Validators};
+use crate::state::{ActiveSet, State, ValidatorPower, Validators};
 use crate::time::{Epoch, Height, Timestamp};
 use alloy_primitives::U256;
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -301,6 +302,44 @@ pub struct Unbonding {
     pub completes_at: Timestamp,
 }
 
+/// Writes a validator, keeping the active-set index and the stake index in step with its status
+/// and bonded stake: every write of a validator goes through here.
+pub(crate) fn store_validator(state: &mut State, addr: Address, v: Validator) {
+    let (old_power, was_active) = state
+        .get::<Validators>(&addr)
+        .map_or((None, false), |old| {
+            (power_key(addr, old), old.status == ValidatorStatus::Active)
+        });
+    let new_power = power_key(addr, &v);
+    if old_power != new_power {
+        if let Some(k) = old_power {
+            state.delete::<ValidatorPower>(&k);
+        }
+        if let Some(k) = new_power {
+            state.put::<ValidatorPower>(k, ());
+        }
+    }
+    let is_active = v.status == ValidatorStatus::Active;
+    if was_active && !is_active {
+        state.delete::<ActiveSet>(&addr);
+    } else if is_active && !was_active {
+        state.put::<ActiveSet>(addr, ());
+    }
+    state.put::<Validators>(addr, v);
+}
+
+/// A validator's place in the stake index: pending or active with something bonded.
+fn power_key(addr: Address, v: &Validator) -> Option<(u128, Address)> {
+    let candidate = matches!(v.status, ValidatorStatus::Pending | ValidatorStatus::Active);
+    (candidate && !v.bonded.is_zero()).then(|| (u128::MAX - v.bonded.get(), addr))
+}
+
+/// The validators of the active set, in address order: O(active set), whatever the number of
+/// registered validators.
+pub fn active_set(state: &State) -> Vec<Address> {
+    state.iter::<ActiveSet>().map(|(a, ())| *a).collect()
+}
+
 /// The validator registered at `account`.
 pub fn validator(state: &State, account: Address) -> Result<&Validator> {
     state
@@ -313,18 +352,14 @@ pub fn rate(v: &Validator) -> U256 {
     if v.shares == 0 {
         return U256::from(INDEX_SCALE);
     }
-    U256::from(v.bonded.get()) * U256::from(INDEX_SCALE) / U256::from(v.shares)
+    // bonded < 2^128 and INDEX_SCALE < 2^127: the product fits 256 bits.
+    crate::num::wide_mul(v.bonded.get(), INDEX_SCALE) / U256::from(v.shares)
 }
 
 /// `floor(shares · index / INDEX_SCALE)`.
 pub fn index_amount(shares: u128, index: U256) -> Result<Amount, MathError> {
-    let v = U256::from(shares)
-        .checked_mul(index)
-        .ok_or(MathError::Overflow)?
-        / U256::from(INDEX_SCALE);
-    u128::try_from(v)
-        .map(Amount::new)
-        .map_err(|_| MathError::Overflow)
+    let v = crate::num::checked_mul_u256(U256::from(shares), index)? / U256::from(INDEX_SCALE);
+    crate::num::to_u128(v).map(Amount::new)
 }
 
 /// `floor(amount · INDEX_SCALE / shares)`: an index increment.
@@ -332,5 +367,5 @@ pub fn index_step(amount: Amount, shares: u128) -> Result<U256, MathError> {
     if shares == 0 {
         return Err(MathError::DivisionByZero);
     }
-    Ok(U256::from(amount.get()) * U256::from(INDEX_SCALE) / U256::from(shares))
+    Ok(crate::num::wide_mul(amount.get(), INDEX_SCALE) / U256::from(shares))
 }

@@ -7,10 +7,10 @@
 //! once. Every credit takes the validator's commission (`ceil`) to its account and adds the rest
 //! to its pool, and advances the per-source indices that break any delegation's earnings down.
 
-use super::{Source, ValidatorStatus, index_step, validator};
+use super::{Source, index_step, validator};
 use crate::bank;
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, MathError, mul_div_ceil, mul_div_floor};
@@ -74,7 +74,7 @@ fn credit(
             .ok_or(MathError::Overflow)?;
     }
     v.bonded = v.bonded.checked_add(net)?;
-    state.put::<Validators>(addr, v);
+    super::store_validator(state, addr, v);
     events.push(Event::RewardCredited {
         validator: addr,
         source: source.name(),
@@ -94,8 +94,10 @@ fn credit(
     Ok(())
 }
 
-/// Distributes the closing epoch's issuance and fee pool over the active validators.
-pub fn distribute_epoch_rewards(state: &mut State, events: &mut Vec<Event>) -> Result<()> {
+/// Distributes the closing epoch's issuance and fee pool over the active validators: O(active
+/// set). Issuance is minted and the fees come from the fee pool's own balance, so nothing here can
+/// fail on a user condition.
+pub fn distribute_epoch_rewards(state: &mut State, events: &mut Vec<Event>) -> HookResult {
     let p = state.params();
     let epoch_len = p.epoch_length_s;
     let blocks = u128::from(
@@ -108,12 +110,13 @@ pub fn distribute_epoch_rewards(state: &mut State, events: &mut Vec<Event>) -> R
     let inflation = u128::from(p.inflation_bps.get());
     let mut weights: Vec<(Address, u128)> = Vec::new();
     let mut bonded_total = 0u128;
-    for (addr, v) in state.iter::<Validators>() {
-        if v.status != ValidatorStatus::Active || v.bonded.is_zero() {
+    for addr in super::active_set(state) {
+        let v = validator(state, addr).or_broken("an active validator")?;
+        if v.bonded.is_zero() {
             continue;
         }
         let signed = blocks.saturating_sub(u128::from(v.uptime.missed_in_epoch));
-        weights.push((*addr, mul_div_floor(v.bonded.get(), signed, blocks)?));
+        weights.push((addr, mul_div_floor(v.bonded.get(), signed, blocks)?));
         bonded_total = bonded_total
             .checked_add(v.bonded.get())
             .ok_or(MathError::Overflow)?;
@@ -129,7 +132,7 @@ pub fn distribute_epoch_rewards(state: &mut State, events: &mut Vec<Event>) -> R
     let fees = bank::balance(state, module::fee_pool(), AssetId::NATIVE).get();
     for (addr, w) in weights {
         let i = Amount::new(mul_div_floor(issuance, w, weight_total)?);
-        credit(state, events, addr, Source::Issuance, i, Payer::Mint)?;
+        credit(state, events, addr, Source::Issuance, i, Payer::Mint).or_broken("issuance")?;
         let f = Amount::new(mul_div_floor(fees, w, weight_total)?);
         credit(
             state,
@@ -138,16 +141,20 @@ pub fn distribute_epoch_rewards(state: &mut State, events: &mut Vec<Event>) -> R
             Source::Fees,
             f,
             Payer::Account(module::fee_pool()),
-        )?;
+        )
+        .or_broken("the fee pool's share")?;
     }
     Ok(())
 }
 
 /// `floor(bonded · inflation_bps · epoch / (10_000 · year))`.
-fn issuance_for(bonded: u128, inflation_bps: u128, epoch: Duration) -> Result<u128> {
-    let per_year = U256::from(bonded) * U256::from(inflation_bps) * U256::from(epoch.get());
-    let denom = U256::from(BPS_DENOMINATOR) * U256::from(Duration::YEAR.get());
-    u128::try_from(per_year / denom).map_err(|_| Error::Math(MathError::Overflow))
+fn issuance_for(bonded: u128, inflation_bps: u128, epoch: Duration) -> Result<u128, MathError> {
+    let per_year = crate::num::checked_mul_u256(
+        crate::num::wide_mul(bonded, inflation_bps),
+        U256::from(epoch.get()),
+    )?;
+    let denom = crate::num::wide_mul(BPS_DENOMINATOR, u128::from(Duration::YEAR.get()));
+    crate::num::to_u128(per_year / denom)
 }
 
 /// A priority tip paid to the block's proposer (`None`: to the fee pool).

@@ -3,11 +3,13 @@
 
 use super::{Activation, Uptime, Validator, ValidatorStatus, validator};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, fmt_address};
 use crate::num::{Amount, Bps, MathError};
-use crate::state::{Activations, State, ValidatorIndexes, Validators};
+use crate::state::{
+    ActiveSet, Activations, CommissionChanges, State, ValidatorIndexes, ValidatorPower, Validators,
+};
 use crate::time::{Epoch, Height};
 use alloy_primitives::{U256, keccak256};
 
@@ -20,6 +22,13 @@ pub fn create_validator(
     self_bond: Amount,
 ) -> Result<()> {
     let addr = ctx.signer;
+    let min = state.params().min_self_bond;
+    if self_bond < min {
+        return Err(Error::invalid(
+            "self_bond",
+            format!("{self_bond} is below min_self_bond ({min}): a validator bonds at least that much of its own"),
+        ));
+    }
     insert_validator(state, addr, commission, ctx.now)?;
     super::delegation::bond(state, addr, addr, self_bond)?;
     ctx.emit(Event::ValidatorCreated {
@@ -42,7 +51,7 @@ pub fn genesis_validator(
     let mut v = validator(state, addr)?.clone();
     v.shares = self_bond.get();
     v.bonded = self_bond;
-    state.put::<Validators>(addr, v);
+    super::store_validator(state, addr, v);
     crate::bank::mint(
         state,
         &mut Vec::new(),
@@ -76,10 +85,7 @@ pub(crate) fn insert_validator(
             "{commission} is above commission_max_bps ({max})"
         )));
     }
-    let index = u32::try_from(crate::block::next_id(
-        state,
-        crate::block::IdKind::Validator,
-    )?)
+    let index = u32::try_from(crate::block::next_id(state, crate::block::IdKind::Validator)?)
     .ok()
     .filter(|i| *i < crate::restaking::NATIVE_TERM_BASE)
     .ok_or(Error::LimitExceeded {
@@ -100,7 +106,7 @@ pub(crate) fn insert_validator(
         double_sign: None,
         created_at: now,
     };
-    state.put::<Validators>(addr, v);
+    super::store_validator(state, addr, v);
     state.put::<ValidatorIndexes>(index, addr);
     Ok(())
 }
@@ -133,9 +139,13 @@ pub fn set_validator_commission(
         )));
     }
     let from = epoch.next()?;
+    if let Some((_, old)) = v.pending_commission {
+        state.delete::<CommissionChanges>(&(old, addr));
+    }
     v.pending_commission = Some((commission, from));
     v.last_commission_change = Some(epoch);
-    state.put::<Validators>(addr, v);
+    super::store_validator(state, addr, v);
+    state.put::<CommissionChanges>((from, addr), ());
     ctx.emit(Event::CommissionScheduled {
         validator: addr,
         commission,
@@ -152,7 +162,7 @@ pub fn unjail(state: &mut State, ctx: &mut Ctx) -> Result<()> {
         ValidatorStatus::Jailed { until } if until <= ctx.now => {
             v.status = ValidatorStatus::Pending;
             v.uptime = Uptime::default();
-            state.put::<Validators>(addr, v);
+            super::store_validator(state, addr, v);
             ctx.emit(Event::ValidatorUnjailed { validator: addr });
             Ok(())
         }
@@ -172,8 +182,8 @@ pub fn unjail(state: &mut State, ctx: &mut Ctx) -> Result<()> {
 }
 
 /// At the boundary that starts `epoch`: pending bonds of `epoch` join their pools at the current
-/// rate, and commission changes for `epoch` apply.
-pub fn activate_epoch(state: &mut State, epoch: Epoch) -> Result<()> {
+/// rate, and commission changes for `epoch` apply. O(validators with a bond or a change due).
+pub fn activate_epoch(state: &mut State, epoch: Epoch) -> HookResult {
     let due: Vec<Address> = state
         .range::<Activations, _>((epoch, Address::ZERO)..)
         .take_while(|((e, _), _)| *e == epoch)
@@ -184,7 +194,9 @@ pub fn activate_epoch(state: &mut State, epoch: Epoch) -> Result<()> {
             .get::<Activations>(&(epoch, addr))
             .cloned()
             .unwrap_or_default();
-        let mut v = validator(state, addr)?.clone();
+        let mut v = validator(state, addr)
+            .or_broken("a pending bond's validator")?
+            .clone();
         let minted = v.shares_for(act.amount)?;
         v.shares = v.shares.checked_add(minted).ok_or(MathError::Overflow)?;
         v.bonded = v.bonded.checked_add(act.amount)?;
@@ -193,80 +205,81 @@ pub fn activate_epoch(state: &mut State, epoch: Epoch) -> Result<()> {
         act.net_index = v.sources.clone().map(|t| t.net_per_share);
         act.commission_index = v.sources.clone().map(|t| t.commission_per_share);
         state.put::<Activations>((epoch, addr), act);
-        state.put::<Validators>(addr, v);
+        super::store_validator(state, addr, v);
     }
-    let changing: Vec<(Address, Bps)> = state
-        .iter::<Validators>()
-        .filter_map(|(a, v)| {
-            v.pending_commission
-                .filter(|(_, e)| *e <= epoch)
-                .map(|(c, _)| (*a, c))
-        })
+    let changing: Vec<Address> = state
+        .range::<CommissionChanges, _>((epoch, Address::ZERO)..=(epoch, Address::repeat_byte(0xff)))
+        .map(|((_, a), ())| *a)
         .collect();
-    for (addr, c) in changing {
-        let mut v = validator(state, addr)?.clone();
-        v.commission = c;
-        v.pending_commission = None;
-        state.put::<Validators>(addr, v);
+    for addr in changing {
+        state.delete::<CommissionChanges>(&(epoch, addr));
+        let mut v = validator(state, addr)
+            .or_broken("a commission change's validator")?
+            .clone();
+        if let Some((c, _)) = v.pending_commission.filter(|(_, e)| *e <= epoch) {
+            v.commission = c;
+            v.pending_commission = None;
+            super::store_validator(state, addr, v);
+        }
     }
     Ok(())
 }
 
 /// Chooses the active set for the epoch starting now: the top `max_validators` by bonded stake
 /// (ties: lower address) among validators neither jailed nor tombstoned whose own stake is at
-/// least `min_self_bond`.
-pub fn select_active_set(state: &mut State, events: &mut Vec<Event>) -> Result<()> {
-    let p = state.params().clone();
-    let mut candidates: Vec<(Amount, Address)> = Vec::new();
-    for (addr, v) in state.iter::<Validators>() {
-        let eligible = matches!(v.status, ValidatorStatus::Pending | ValidatorStatus::Active)
-            && self_bond(state, *addr, v)? >= p.min_self_bond
-            && !v.bonded.is_zero();
-        if eligible {
-            candidates.push((v.bonded, *addr));
+/// least `min_self_bond`. Reads the stake index from the top and the previous set, never every
+/// registered validator: O(active set · log n), plus the candidates it passes over for too small
+/// a self bond (each of which holds more stake than the last validator chosen).
+pub fn select_active_set(state: &mut State, events: &mut Vec<Event>) -> HookResult {
+    let (max, min_self) = {
+        let p = state.params();
+        (p.max_validators as usize, p.min_self_bond)
+    };
+    let mut chosen = std::collections::BTreeSet::new();
+    for ((_, addr), ()) in state.iter::<ValidatorPower>() {
+        if chosen.len() >= max {
+            break;
+        }
+        let v = validator(state, *addr).or_broken("an indexed validator")?;
+        if self_bond(state, *addr, v)? >= min_self {
+            chosen.insert(*addr);
         }
     }
-    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    candidates.truncate(p.max_validators as usize);
-    let chosen: std::collections::BTreeSet<Address> =
-        candidates.into_iter().map(|(_, a)| a).collect();
-    let all: Vec<(Address, ValidatorStatus)> = state
-        .iter::<Validators>()
-        .map(|(a, v)| (*a, v.status))
-        .collect();
-    for (addr, status) in all {
-        let next = match status {
-            ValidatorStatus::Pending | ValidatorStatus::Active if chosen.contains(&addr) => {
-                ValidatorStatus::Active
-            }
-            ValidatorStatus::Active => ValidatorStatus::Pending,
-            other => other,
-        };
-        if next != status {
-            let mut v = validator(state, addr)?.clone();
-            v.status = next;
+    for addr in super::active_set(state) {
+        if !chosen.contains(&addr) {
+            let mut v = validator(state, addr).or_broken("an active validator")?.clone();
+            v.status = ValidatorStatus::Pending;
             v.uptime.missed_in_epoch = 0;
-            state.put::<Validators>(addr, v);
+            super::store_validator(state, addr, v);
             events.push(Event::ValidatorStatusChanged {
                 validator: addr,
-                status: next.name(),
+                status: ValidatorStatus::Pending.name(),
             });
-        } else if status == ValidatorStatus::Active {
-            let mut v = validator(state, addr)?.clone();
-            v.uptime.missed_in_epoch = 0;
-            state.put::<Validators>(addr, v);
         }
+    }
+    for addr in chosen {
+        let mut v = validator(state, addr).or_broken("a chosen validator")?.clone();
+        if v.status != ValidatorStatus::Active {
+            events.push(Event::ValidatorStatusChanged {
+                validator: addr,
+                status: ValidatorStatus::Active.name(),
+            });
+        }
+        v.status = ValidatorStatus::Active;
+        v.uptime.missed_in_epoch = 0;
+        super::store_validator(state, addr, v);
     }
     Ok(())
 }
 
 /// RAM the validator's own account has bonded with it (active shares only).
-fn self_bond(state: &State, addr: Address, v: &Validator) -> Result<Amount> {
+fn self_bond(state: &State, addr: Address, v: &Validator) -> HookResult<Amount> {
     let shares = state
         .get::<crate::state::BaseDelegations>(&(addr, addr))
         .map_or(0, |d| d.shares);
-    let activated =
-        super::delegation::settled_delegation(state, addr, addr)?.map_or(shares, |d| d.shares);
+    let activated = super::delegation::settled_delegation(state, addr, addr)
+        .or_broken("the validator's own delegation")?
+        .map_or(shares, |d| d.shares);
     Ok(v.value_of(activated)?)
 }
 
@@ -274,9 +287,9 @@ fn self_bond(state: &State, addr: Address, v: &Validator) -> Result<Amount> {
 /// proportional to bonded stake, from a hash of the height (deterministic, no randomness).
 pub fn proposer_for(state: &State, height: Height) -> Option<Address> {
     let active: Vec<(Address, Amount)> = state
-        .iter::<Validators>()
-        .filter(|(_, v)| v.status == ValidatorStatus::Active && !v.bonded.is_zero())
-        .map(|(a, v)| (*a, v.bonded))
+        .iter::<ActiveSet>()
+        .filter_map(|(a, ())| state.get::<Validators>(a).map(|v| (*a, v.bonded)))
+        .filter(|(_, b)| !b.is_zero())
         .collect();
     let total: u128 = active
         .iter()
@@ -288,10 +301,10 @@ pub fn proposer_for(state: &State, height: Height) -> Option<Address> {
     let seed = U256::from_be_bytes(keccak256(height.get().to_be_bytes()).0);
     let mut pick = u128::try_from(seed % U256::from(total)).unwrap_or(0);
     for (a, b) in active {
-        if pick < b.get() {
-            return Some(a);
+        match pick.checked_sub(b.get()) {
+            None => return Some(a),
+            Some(rest) => pick = rest,
         }
-        pick -= b.get();
     }
     None
 }

@@ -14,11 +14,11 @@ use super::operator::check_commitments;
 use super::{Allocation, Membership, PendingAllocation};
 use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, HookResult, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, SetRef, fmt_address};
 use crate::num::Wad;
-use crate::state::{Allocations, Magnitudes, Memberships, State};
+use crate::state::{AllocationRaises, Allocations, Magnitudes, Memberships, State};
 use crate::time::Timestamp;
 
 /// `allocate {set, strategy, magnitude}`, signed by the operator. Returns when the change takes
@@ -94,6 +94,7 @@ pub fn allocate(
     };
     state.put::<Magnitudes>((operator, strategy), mag);
     if effect_at <= ctx.now {
+        note_raise(state, key, alloc.current, magnitude);
         alloc.current = magnitude;
         store_allocation(state, key, alloc);
         ctx.emit(Event::AllocationApplied {
@@ -128,6 +129,35 @@ pub fn allocate(
     Ok(effect_at)
 }
 
+/// Records an allocation rising from `before` to `after` in the current epoch: the epoch's reward
+/// weight counts the smaller (new slashable stake earns from the next epoch, as new delegations
+/// do, so an operator cannot allocate just before a distribution and take a full share).
+fn note_raise(state: &mut State, key: (Address, SetRef, AssetId), before: Wad, after: Wad) {
+    if after <= before {
+        return;
+    }
+    let epoch = state.meta().epoch;
+    let before = match state.get::<AllocationRaises>(&key) {
+        Some((e, earlier)) if *e == epoch => (*earlier).min(before),
+        _ => before,
+    };
+    state.put::<AllocationRaises>(key, (epoch, before));
+}
+
+/// The allocation `alloc` counted for the reward weight of epoch `epoch`: the smaller of its
+/// current magnitude and its magnitude before a rise during that epoch.
+pub fn rewarded_allocation(
+    state: &State,
+    key: (Address, SetRef, AssetId),
+    current: Wad,
+    epoch: crate::time::Epoch,
+) -> Wad {
+    match state.get::<AllocationRaises>(&key) {
+        Some((e, before)) if *e == epoch => current.min(*before),
+        _ => current,
+    }
+}
+
 pub(super) fn store_allocation(
     state: &mut State,
     key: (Address, SetRef, AssetId),
@@ -149,7 +179,7 @@ pub fn apply_allocation_effect(
     set: SetRef,
     strategy: AssetId,
     now: Timestamp,
-) -> Result<()> {
+) -> HookResult {
     let key = (operator, set, strategy);
     let Some(mut alloc) = state.get::<Allocations>(&key).cloned() else {
         return Ok(());
@@ -164,6 +194,7 @@ pub fn apply_allocation_effect(
             .checked_sub(alloc.current.checked_sub(pending.target)?)?;
         state.put::<Magnitudes>((operator, strategy), mag);
     }
+    note_raise(state, key, alloc.current, pending.target);
     alloc.current = pending.target;
     alloc.pending = None;
     store_allocation(state, key, alloc);

@@ -43,7 +43,8 @@ mod strategy;
 mod types;
 mod withdrawal;
 
-pub use allocation::{allocate, apply_allocation_effect};
+pub use allocation::{allocate, apply_allocation_effect, rewarded_allocation};
+pub(crate) use withdrawal::pay_withdrawal;
 pub use delegation::{
     PositionValue, bridge_value, delegate, magnitude_at, position_value, scale_in_floor,
     scaled_value_floor, settled_position, store_settled_position, tranche_conversion,
@@ -56,7 +57,8 @@ pub use service::{
     set_service_slasher,
 };
 pub use slashing::{
-    SlashArgs, execute_slash, pending_cuts_ceil, release_escrow, request_slash,
+    SlashArgs, execute_slash, expire_slash, held_until, pending_cuts_ceil, release_escrow,
+    request_slash,
     slashable_magnitude, veto_slash,
 };
 pub use strategy::{
@@ -65,8 +67,8 @@ pub use strategy::{
 };
 pub use types::*;
 pub use withdrawal::{
-    Receive, complete_withdrawal, mature_bridge_chunk, mature_queue_bucket, queue_withdrawal,
-    redelegate, withdrawal_payout_shares,
+    Receive, complete_withdrawal, completable, mature_bridge_chunk, mature_queue_bucket,
+    queue_withdrawal, redelegate, withdrawal_held, withdrawal_payout_shares,
 };
 
 use crate::error::{Error, Result};

@@ -21,6 +21,7 @@ use crate::ids::{Address, SetRef, fmt_address};
 use crate::num::Amount;
 use crate::num::Wad;
 use crate::state::{
+    SetJoins,
     Memberships, OperatorSets, SecurityProfiles, Services, SetApprovals, SetMembers, State,
 };
 use crate::time::{Duration, Timestamp};
@@ -280,6 +281,13 @@ pub fn register_for_set(state: &mut State, ctx: &mut Ctx, set: SetRef) -> Result
     if previous.is_none() {
         check_set_limit(state, operator, ctx.now)?;
     }
+    let max_members = state.params().max_operators_per_set;
+    if os.members >= max_members {
+        return Err(Error::LimitExceeded {
+            limit: "max_operators_per_set",
+            max: u64::from(max_members),
+        });
+    }
     os.members = os
         .members
         .checked_add(1)
@@ -287,6 +295,9 @@ pub fn register_for_set(state: &mut State, ctx: &mut Ctx, set: SetRef) -> Result
     state.put::<OperatorSets>(set, os);
     state.put::<Memberships>((operator, set), Membership::Registered);
     state.put::<SetMembers>((set, operator), ());
+    // The operator's weight in the set's reward programs counts from the next epoch.
+    let epoch = state.meta().epoch;
+    state.put::<SetJoins>((operator, set), epoch);
     ctx.emit(Event::RegisteredForSet { operator, set });
     Ok(())
 }

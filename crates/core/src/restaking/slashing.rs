@@ -27,10 +27,10 @@ use super::{
 use crate::bank;
 use crate::block::{IdKind, Timer, next_id, schedule};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, module};
-use crate::num::{Shares, WAD, Wad, mul_div_ceil};
+use crate::num::{MathError, Shares, WAD, Wad, mul_div_ceil};
 use crate::state::{
     Allocations, Bridges, BridgesIn, Escrows, MagnitudeHistory, Magnitudes, Memberships,
     OperatorPendingSlashes, ServiceSlashes, SlashRequests, State, Terms,
@@ -122,6 +122,11 @@ pub fn request_slash(state: &mut State, ctx: &mut Ctx, args: SlashArgs) -> Resul
         request.status = SlashStatus::Executed;
     } else {
         state.put::<OperatorPendingSlashes>((request.operator, id), ());
+        schedule(
+            state,
+            expiry(state, &request)?,
+            Timer::SlashExpiry { id },
+        )?;
         ctx.emit(Event::SlashRequested {
             id,
             operator: request.operator,
@@ -218,6 +223,60 @@ pub fn execute_slash(state: &mut State, ctx: &mut Ctx, id: SlashId) -> Result<()
     state.delete::<OperatorPendingSlashes>(&(request.operator, id));
     state.put::<SlashRequests>(id, request);
     Ok(())
+}
+
+/// When a request stops being executable (and stops holding withdrawals): its veto window's end
+/// plus `slash_execution_window_s`.
+fn expiry(state: &State, request: &SlashRequest) -> Result<Timestamp, MathError> {
+    request
+        .executable_at
+        .checked_add(state.params().slash_execution_window_s)
+}
+
+/// Timer: a request's execution window closed. Still pending, it expires: it can no longer be
+/// executed and stops holding withdrawals.
+pub fn expire_slash(state: &mut State, events: &mut Vec<Event>, id: SlashId) {
+    let Some(mut request) = state
+        .get::<SlashRequests>(&id)
+        .cloned()
+        .filter(|r| r.status == SlashStatus::Pending)
+    else {
+        return;
+    };
+    request.status = SlashStatus::Expired;
+    state.delete::<OperatorPendingSlashes>(&(request.operator, id));
+    state.put::<SlashRequests>(id, request);
+    events.push(Event::SlashExpired { id });
+}
+
+/// Until when pending requests against `operator` hold stake of `strategy` that reached the end
+/// of its delay at `at`: the latest expiry among those made at or before `at` that name it and
+/// have not expired by `now` (`None` when none does). A request made later never reaches that
+/// stake; one made before can still be executed, so the stake stays exposed until the requests
+/// expire (the stake is then released even if they were vetoed or executed earlier: one
+/// re-check, never a loop).
+pub fn held_until(
+    state: &State,
+    operator: Address,
+    strategy: AssetId,
+    at: Timestamp,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, MathError> {
+    let key = super::magnitude_key(strategy);
+    let mut until = None;
+    for ((_, id), ()) in state
+        .range::<OperatorPendingSlashes, _>((operator, SlashId(0))..)
+        .take_while(|((o, _), ())| *o == operator)
+    {
+        let Some(request) = state.get::<SlashRequests>(id) else {
+            continue;
+        };
+        let end = expiry(state, request)?;
+        if request.requested_at <= at && end > now && request.strategies.contains(&key) {
+            until = Some(until.map_or(end, |u: Timestamp| u.max(end)));
+        }
+    }
+    Ok(until)
 }
 
 /// The pending slash requests against `operator` (neither vetoed nor executed) that name
@@ -484,7 +543,7 @@ fn escrow_tokens(
 }
 
 /// Timer: an escrow's resolution delay has passed; burn or redistribute it.
-pub fn release_escrow(state: &mut State, events: &mut Vec<Event>, id: EscrowId) -> Result<()> {
+pub fn release_escrow(state: &mut State, events: &mut Vec<Event>, id: EscrowId) -> HookResult {
     let Some(escrow) = state.delete::<Escrows>(&id) else {
         return Ok(());
     };
@@ -496,7 +555,8 @@ pub fn release_escrow(state: &mut State, events: &mut Vec<Event>, id: EscrowId) 
                 module::slash_escrow(),
                 escrow.asset,
                 escrow.amount,
-            )?;
+            )
+            .or_broken("burn escrowed slash")?;
         }
         super::Destination::Redistribute(to) => {
             bank::transfer(
@@ -505,7 +565,8 @@ pub fn release_escrow(state: &mut State, events: &mut Vec<Event>, id: EscrowId) 
                 to,
                 escrow.asset,
                 escrow.amount,
-            )?;
+            )
+            .or_broken("pay escrowed slash")?;
         }
     }
     events.push(Event::EscrowReleased {

@@ -335,6 +335,8 @@ pub enum SlashStatus {
     Vetoed,
     /// Applied.
     Executed,
+    /// Not executed before its execution window closed.
+    Expired,
 }
 
 impl SlashStatus {
@@ -344,6 +346,7 @@ impl SlashStatus {
             Self::Pending => "pending",
             Self::Vetoed => "vetoed",
             Self::Executed => "executed",
+            Self::Expired => "expired",
         }
     }
 }

@@ -19,12 +19,12 @@ use super::{Position, Tranche, Withdrawal};
 use crate::bank;
 use crate::block::{IdKind, Timer, next_id, schedule};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, WithdrawalId, fmt_address, module};
 use crate::num::{MathError, ShareAmount, Shares, mul_div_ceil, mul_div_floor};
 use crate::state::{
-    BridgeChunks, Bridges, BridgesIn, QueueBuckets, StakerWithdrawals, State, Terms, Withdrawals,
+    BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, State, Terms, Withdrawals,
 };
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -210,7 +210,7 @@ fn enqueue(
             .ok_or(MathError::Overflow)?,
     );
     if completable_at <= now {
-        mature_queue_bucket(state, operator, strategy, completable_at)?;
+        mature_queue_bucket(state, &mut Vec::new(), operator, strategy, completable_at, now)?;
     } else if bucket.is_none() {
         schedule(
             state,
@@ -227,17 +227,45 @@ fn enqueue(
 
 /// Timer: queued withdrawals of (operator, strategy) reach the end of their delay. They leave the
 /// operator's term with the real shares they are worth; the withdrawals are paid from those.
+///
+/// A slash request made during their delay and still pending holds them (they stay in the term,
+/// exposed) until it is resolved or expires: the timer runs again then, and the withdrawals pay
+/// at the magnitude of their release (kept in `QueueReleases`).
 pub fn mature_queue_bucket(
     state: &mut State,
+    events: &mut Vec<Event>,
     operator: Address,
     strategy: AssetId,
     at: Timestamp,
-) -> Result<()> {
-    let Some(scaled) = state.delete::<QueueBuckets>(&(operator, strategy, at)) else {
+    now: Timestamp,
+) -> HookResult {
+    let Some(&scaled) = state.get::<QueueBuckets>(&(operator, strategy, at)) else {
         return Ok(());
     };
+    if let Some(until) = super::held_until(state, operator, strategy, at, now)? {
+        schedule(
+            state,
+            until,
+            Timer::QueueMature {
+                operator,
+                strategy,
+                at,
+            },
+        )?;
+        events.push(Event::WithdrawalsHeld {
+            operator,
+            strategy,
+            until,
+        });
+        return Ok(());
+    }
+    state.delete::<QueueBuckets>(&(operator, strategy, at));
+    let m = super::max_magnitude(state, operator, strategy);
+    if now > at {
+        state.put::<QueueReleases>((operator, strategy, at), m);
+    }
     let mut term = super::term(state, operator, strategy);
-    let released = scaled_value_floor(scaled, super::max_magnitude(state, operator, strategy))?;
+    let released = scaled_value_floor(scaled, m)?;
     term.queued_scaled = term
         .queued_scaled
         .checked_sub(scaled)
@@ -247,13 +275,27 @@ pub fn mature_queue_bucket(
     Ok(())
 }
 
+/// Whether `w` is past its delay but held by a pending slash request (its bucket has not left
+/// the operator's term).
+pub fn withdrawal_held(state: &State, w: &Withdrawal) -> bool {
+    w.operator.is_some_and(|operator| {
+        state
+            .get::<QueueBuckets>(&(operator, w.strategy, w.completable_at))
+            .is_some()
+    })
+}
+
 /// The real shares a withdrawal pays: its scaled amount at the operator's magnitude when the
-/// delay ended (or will end).
+/// delay ended (or will end), or when a pending slash request released it.
 pub fn withdrawal_payout_shares(state: &State, w: &Withdrawal) -> Result<Shares> {
     match w.operator {
         None => Ok(Shares::new(w.scaled)),
         Some(operator) => {
-            let m = magnitude_at(state, operator, w.strategy, w.completable_at);
+            let m = match state.get::<QueueReleases>(&(operator, w.strategy, w.completable_at)) {
+                Some(m) => *m,
+                None if withdrawal_held(state, w) => super::max_magnitude(state, operator, w.strategy),
+                None => magnitude_at(state, operator, w.strategy, w.completable_at),
+            };
             Ok(scaled_value_floor(w.scaled, m)?)
         }
     }
@@ -277,13 +319,36 @@ pub fn complete_withdrawal(
             "the staker who queued it",
         ));
     }
-    if ctx.now < w.completable_at {
+    completable(state, id, &w, ctx.now)?;
+    pay_withdrawal(state, &mut ctx.events, id, &w, receive)
+}
+
+/// Whether `w` can be completed at `now`: past its delay and not held by a pending slash.
+pub fn completable(state: &State, id: WithdrawalId, w: &Withdrawal, now: Timestamp) -> Result<()> {
+    if now < w.completable_at {
         return Err(Error::WithdrawalNotReady {
             id,
             completable_at: w.completable_at,
         });
     }
-    let shares = withdrawal_payout_shares(state, &w)?;
+    if withdrawal_held(state, w) {
+        let operator = w.operator.unwrap_or_default();
+        let until = super::held_until(state, operator, w.strategy, w.completable_at, now)?
+            .unwrap_or(now);
+        return Err(Error::WithdrawalHeld { id, until });
+    }
+    Ok(())
+}
+
+/// Pays a completable withdrawal to its staker (checked by the caller with [`completable`]).
+pub(crate) fn pay_withdrawal(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    id: WithdrawalId,
+    w: &Withdrawal,
+    receive: Receive,
+) -> Result<Shares> {
+    let shares = withdrawal_payout_shares(state, w)?;
     let amount = match receive {
         Receive::Tokens if super::is_native_term(w.strategy) => {
             // Native stake returns to the staker's base delegation, ready to unbond.
@@ -310,7 +375,7 @@ pub fn complete_withdrawal(
     };
     state.delete::<Withdrawals>(&id);
     state.delete::<StakerWithdrawals>(&(w.staker, id));
-    ctx.emit(Event::WithdrawalCompleted {
+    events.push(Event::WithdrawalCompleted {
         id,
         staker: w.staker,
         shares,
@@ -481,7 +546,7 @@ pub fn mature_bridge_chunk(
     strategy: AssetId,
     to: Address,
     at: Timestamp,
-) -> Result<()> {
+) -> HookResult {
     let key = (from, strategy, to);
     let Some(chunk) = state
         .get::<BridgeChunks>(&(from, strategy, to, at))
@@ -497,7 +562,8 @@ pub fn mature_bridge_chunk(
     let m_from = super::max_magnitude(state, from, strategy);
     let m_to = super::max_magnitude(state, to, strategy);
     let mut term_to = super::term(state, to, strategy);
-    let (real, scaled) = convert_bridged(chunk.scaled, m_from, m_to)?;
+    let (real, scaled) =
+        convert_bridged(chunk.scaled, m_from, m_to).or_broken("convert a maturing bridge")?;
     bridge.scaled = bridge
         .scaled
         .checked_sub(chunk.scaled)
@@ -511,8 +577,10 @@ pub fn mature_bridge_chunk(
     state.put::<Terms>((to, strategy), term_to);
     if chunk.epoch >= state.meta().epoch {
         // Created this epoch: still pending, it stays pending in the new operator's term.
-        crate::rewards::remove_pending(state, key, chunk.scaled)?;
-        crate::rewards::add_pending(state, crate::rewards::direct(to, strategy), scaled)?;
+        crate::rewards::remove_pending(state, key, chunk.scaled)
+            .or_broken("move pending reward weight")?;
+        crate::rewards::add_pending(state, crate::rewards::direct(to, strategy), scaled)
+            .or_broken("move pending reward weight")?;
     }
     if bridge.scaled == 0 {
         // Any dust left in `bridge.shares` belongs to nobody and stays in the strategy.

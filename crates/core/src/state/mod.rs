@@ -48,16 +48,21 @@ pub type EncodedChange = (Vec<u8>, Option<Vec<u8>>);
 pub struct State {
     tables: Tables,
     journal: Vec<Undo>,
-    tx_mark: Option<usize>,
     invariant_checks: bool,
 }
+
+/// A point in the journal: [`State::rollback_to`] undoes every write made after it. Marks nest
+/// (a block's mark, then each transaction's); a mark is valid until the next
+/// [`State::take_changes`] or [`State::discard_journal`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct Mark(usize);
 
 impl Default for State {
     fn default() -> Self {
         Self {
             tables: Tables::default(),
             journal: Vec::new(),
-            tx_mark: None,
             invariant_checks: cfg!(debug_assertions),
         }
     }
@@ -127,20 +132,14 @@ impl State {
         T::map(&self.tables).len()
     }
 
-    /// Marks the start of a transaction: [`State::rollback_tx`] returns here.
-    pub fn begin_tx(&mut self) {
-        self.tx_mark = Some(self.journal.len());
+    /// The current point in the journal.
+    pub fn mark(&self) -> Mark {
+        Mark(self.journal.len())
     }
 
-    /// Ends the transaction, keeping its writes.
-    pub fn commit_tx(&mut self) {
-        self.tx_mark = None;
-    }
-
-    /// Undoes every write since [`State::begin_tx`].
-    pub fn rollback_tx(&mut self) {
-        let mark = self.tx_mark.take().unwrap_or(self.journal.len());
-        while self.journal.len() > mark {
+    /// Undoes every write made since `mark`, restoring the exact maps of that moment.
+    pub fn rollback_to(&mut self, mark: Mark) {
+        while self.journal.len() > mark.0 {
             if let Some(undo) = self.journal.pop() {
                 undo.revert(&mut self.tables);
             }
@@ -151,7 +150,6 @@ impl State {
     /// and in byte order. Storage commits exactly these.
     pub fn take_changes(&mut self) -> Vec<EncodedChange> {
         let journal = std::mem::take(&mut self.journal);
-        self.tx_mark = None;
         let mut keys: BTreeMap<Vec<u8>, &Undo> = BTreeMap::new();
         for undo in &journal {
             keys.insert(undo.encoded_key(), undo);
@@ -168,7 +166,6 @@ impl State {
     /// are not persisted).
     pub fn discard_journal(&mut self) {
         self.journal.clear();
-        self.tx_mark = None;
     }
 
     /// Every entry of the state, encoded, in byte order of the full key.
@@ -232,16 +229,20 @@ mod tests {
     use crate::num::Amount;
 
     #[test]
-    fn rollback_restores_exactly_the_state_before_the_transaction() {
+    fn rollback_restores_exactly_the_state_at_each_nested_mark() {
         let mut s = State::default();
         let a = (Address::repeat_byte(1), AssetId(0));
         s.put::<Balances>(a, Amount::new(5));
         let before = s.encoded_entries();
-        s.begin_tx();
+        let outer = s.mark();
         s.put::<Balances>(a, Amount::new(7));
+        let inner_before = s.encoded_entries();
+        let inner = s.mark();
         s.put::<Balances>((Address::repeat_byte(2), AssetId(0)), Amount::new(1));
         s.delete::<Balances>(&a);
-        s.rollback_tx();
+        s.rollback_to(inner);
+        assert_eq!(s.encoded_entries(), inner_before);
+        s.rollback_to(outer);
         assert_eq!(s.encoded_entries(), before);
     }
 

@@ -135,6 +135,8 @@ tables! {
     6 balances: Balances((Address, AssetId) => Amount),
     /// Delayed effects keyed by due time and a sequence number.
     7 timers: Timers((Timestamp, u64) => Timer),
+    /// When each epoch after the first started (epochs are never renumbered).
+    8 epoch_starts: EpochStarts(Timestamp => Epoch),
 
     /// A strategy per restakable asset.
     20 strategies: Strategies(AssetId => Strategy),
@@ -206,6 +208,19 @@ tables! {
     57 redelegation_cumulative: RedelegationCumulative((Address, Address, Height, u64) => u128),
     /// Index: destinations each validator has redelegations to.
     58 redelegation_targets: RedelegationTargets((Address, Address) => ()),
+    /// Index: the validators of the current active set (status `active`).
+    90 active_set: ActiveSet(Address => ()),
+    /// Index: validators that may be chosen (pending or active, something bonded), by bonded
+    /// stake descending (`u128::MAX − bonded`), ties by address.
+    91 validator_power: ValidatorPower((u128, Address) => ()),
+    /// Index: validator commission changes by the epoch they apply from.
+    92 commission_changes: CommissionChanges((Epoch, Address) => ()),
+    /// A module account's unbonding entry per (module, validator, completion time): entries
+    /// made at one boundary merge (the liquid staking pool's internal path).
+    93 module_unbondings: ModuleUnbondings((Address, Address, Timestamp) => u64),
+    /// Queue buckets held past their delay by a pending slash request: the magnitude they were
+    /// released at (their withdrawals pay at it).
+    94 queue_releases: QueueReleases((Address, AssetId, Timestamp) => Wad),
 
     /// The liquid staking pool.
     60 lst_pools: LstPools(() => LstPool),
@@ -228,6 +243,14 @@ tables! {
     73 reward_pending: RewardPending((Epoch, Address, AssetId, Address) => u128),
     /// Reward indices of a term right after the boundary that activated an epoch's pending stake.
     74 reward_activations: RewardActivations((Epoch, Address, AssetId, Address, Address, AssetId) => RewardIndex),
+    /// The epoch each operator last joined each set in (its reward weight there counts from the
+    /// next epoch).
+    77 set_joins: SetJoins((Address, SetRef) => Epoch),
+    /// Allocation increases that took effect during an epoch: (epoch, allocation before). The
+    /// epoch's reward weight uses the smaller of the two.
+    78 allocation_raises: AllocationRaises((Address, SetRef, AssetId) => (Epoch, Wad)),
+    /// Reward programs streaming (or waiting to start) per set, kept so the per-set limit is O(1).
+    79 set_programs: SetPrograms(SetRef => u32),
     /// Operator commission per (operator, service).
     75 service_commissions: ServiceCommissions((Address, Address) => ServiceCommission),
     /// Bridge and direct reward indices when a bridge chunk matured: (stream, bridge, direct).

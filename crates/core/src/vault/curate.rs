@@ -284,7 +284,7 @@ pub fn set_fees(
     let next = epoch.next()?;
     cfg.pending_fees = rises.then_some((new, next));
     let effect_at = rises
-        .then(|| next.start(state.meta().genesis_time, state.params().epoch_length_s))
+        .then(|| state.epoch_start(next))
         .transpose()?;
     let index = cfg.index;
     state.put::<Vaults>(index, cfg);

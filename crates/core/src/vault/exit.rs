@@ -4,7 +4,7 @@
 
 use super::math::{assets_for_lrt_floor, fee_ceil};
 use super::{
-    AmountOrAll, FeeKind, RequestStatus, VaultRequest, add_vesting, as_vault, books, config,
+    AmountOrAll, FeeKind, RequestStatus, VaultRequest, add_vesting, books, config,
     fees_at, fold_config, index_of, value, withdrawals_of,
 };
 use crate::bank;
@@ -263,23 +263,29 @@ pub(super) fn sync(state: &mut State, ctx: &mut Ctx, index: u32) -> Result<()> {
 pub(super) fn collect_withdrawals(state: &mut State, ctx: &mut Ctx, index: u32) -> Result<()> {
     let budget = state.params().vault_queue_batch as usize;
     let account = module::vault(index);
-    let due: Vec<crate::ids::WithdrawalId> = withdrawals_of(state, account)
-        .take(budget)
-        .filter(|id| {
-            state
-                .get::<Withdrawals>(id)
-                .is_some_and(|w| w.completable_at <= ctx.now)
-        })
-        .collect();
+    let due: Vec<(crate::ids::WithdrawalId, crate::restaking::Withdrawal)> =
+        withdrawals_of(state, account)
+            .take(budget)
+            .filter_map(|id| {
+                let w = state.get::<Withdrawals>(&id)?;
+                crate::restaking::completable(state, id, w, ctx.now)
+                    .is_ok()
+                    .then(|| (id, w.clone()))
+            })
+            .collect();
     if due.is_empty() {
         return Ok(());
     }
     let asset = config(state, index)?.asset;
     let before = bank::balance(state, account, asset);
-    for id in due {
-        as_vault(ctx, index, |c| {
-            crate::restaking::complete_withdrawal(state, c, id, crate::restaking::Receive::Tokens)
-        })?;
+    for (id, w) in due {
+        crate::restaking::pay_withdrawal(
+            state,
+            &mut ctx.events,
+            id,
+            &w,
+            crate::restaking::Receive::Tokens,
+        )?;
     }
     let received = bank::balance(state, account, asset).checked_sub(before)?;
     let mut b = books(state, index)?;
@@ -290,7 +296,10 @@ pub(super) fn collect_withdrawals(state: &mut State, ctx: &mut Ctx, index: u32) 
 
 /// Finalizes due requests from the head of the queue, in order, while the free buffer can fund
 /// them; at most `vault_queue_batch`. Each is paid `min(value at request, value now)` and
-/// reserved; what it gives up to the min rule vests to the holders.
+/// reserved; what it gives up to the min rule vests to the holders. "Value now" is priced as if
+/// every pending slash request against the vault's operators executed (as instant exits are):
+/// a request finalized during a veto window cannot leave its share of the loss to the holders
+/// who stay.
 pub(super) fn process_queue(
     state: &mut State,
     events: &mut Vec<Event>,
@@ -312,6 +321,7 @@ pub(super) fn process_queue(
     let cfg = config(state, index)?;
     let mut b = books(state, index)?;
     let v = value(state, &cfg, &b, now)?;
+    let loss = super::pending_slash_loss_ceil(state, &cfg, now)?;
     let (mut assets, mut units, mut free) = (v.assets, v.units()?, v.idle_free);
     for id in heads {
         let mut r = request(state, id)?;
@@ -319,7 +329,8 @@ pub(super) fn process_queue(
             break;
         }
         let gross = assets_for_lrt_floor(r.lrt, assets, units)?;
-        let payout = r.value_at_request.min(gross);
+        let net = assets_for_lrt_floor(r.lrt, assets.saturating_sub(loss), units)?;
+        let payout = r.value_at_request.min(net);
         if payout > free {
             break;
         }
