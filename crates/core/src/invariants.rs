@@ -345,10 +345,11 @@ fn withdrawals(
         let t = tally.entry(w.strategy).or_default();
         t.claims += payout.get();
         match w.operator {
-            Some(op) if w.completable_at > now => {
+            // Live: still in its delay, or held past it by a pending slash request.
+            Some(op) if w.completable_at > now || restaking::withdrawal_held(state, w) => {
                 *live.entry((op, w.strategy, w.completable_at)).or_default() += w.scaled;
             }
-            // Matured or undelegated: held by the record itself.
+            // Released or undelegated: held by the record itself.
             _ => t.held += payout.get(),
         }
     }

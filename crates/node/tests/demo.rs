@@ -98,7 +98,8 @@ fn thirty_days_of_demo_history_commit_every_setup_and_vault_transaction() {
             "the demo never ran {action}: {vault_actions:?}"
         );
     }
-    assert_eq!(query(&s, json!({"query": "invariants"}))["ok"], true);
+    let invariants = query(&s, json!({"query": "invariants"}));
+    assert_eq!(invariants["ok"], true, "{invariants}");
 
     // The vaults earned and lost (slashes) and kept their positions within policy; the looser
     // rstETH policy (op3 added) applied after config_delay_s and the curator used it.

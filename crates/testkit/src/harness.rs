@@ -32,6 +32,8 @@ pub const ASSETS: [&str; 2] = ["stETH", "cbETH"];
 pub const DELAY: u64 = 604_800;
 /// Veto window of service B.
 pub const VETO: u64 = 86_400;
+/// How long a request stays executable after its veto window (`slash_execution_window_s`).
+pub const EXECUTION_WINDOW: u64 = 86_400;
 /// Allocation delays per operator.
 pub const ALLOCATION_DELAY: [u64; OPERATORS] = [0, 3_600, 0];
 /// Per-event caps of set 0 (service A, instant) and set 1 (service B, with resolver).
@@ -611,7 +613,9 @@ impl Harness {
                     set,
                     assets,
                     wad,
+                    requested_at: self.model.now,
                     executable_at: self.model.now + VETO,
+                    expires_at: self.model.now + VETO + EXECUTION_WINDOW,
                     pending: true,
                 });
             }
@@ -739,6 +743,7 @@ impl Harness {
                     value,
                     at,
                     budget,
+                    hold: None,
                 },
             );
         }
@@ -780,7 +785,7 @@ impl Harness {
         }
         let id = mine[index % mine.len()];
         let w = self.model.withdrawals[&id].clone();
-        let ok = self.model.now >= w.at;
+        let ok = self.model.now >= w.at && !w.held(self.model.now);
         let receive = if as_shares {
             Receive::Shares
         } else {
@@ -1076,6 +1081,7 @@ fn model_params() -> rampart_core::params::ParamsPatch {
     rampart_core::params::ParamsPatch {
         withdrawal_delay_s: Some(Duration::new(DELAY)),
         deallocation_delay_s: Some(Duration::new(DELAY)),
+        slash_execution_window_s: Some(Duration::new(EXECUTION_WINDOW)),
         ..Default::default()
     }
 }

@@ -96,6 +96,20 @@ pub struct Withdrawal {
     pub at: u64,
     /// Rounding allowance.
     pub budget: u32,
+    /// Set at the first step at or after `at`: `Some(until)` when pending slash requests hold
+    /// the withdrawal past its delay (it stays slashable and cannot complete before `until`).
+    pub hold: Option<Option<u64>>,
+}
+
+impl Withdrawal {
+    /// Whether a slash of its operator still reaches it at `now`.
+    pub fn exposed(&self, now: u64) -> bool {
+        self.at > now || self.held(now)
+    }
+    /// Whether it is past its delay but held by a pending slash request.
+    pub fn held(&self, now: u64) -> bool {
+        self.hold.flatten().is_some_and(|until| now < until)
+    }
 }
 
 /// A slash request of a service with a resolver.
@@ -111,8 +125,12 @@ pub struct Request {
     pub assets: Vec<usize>,
     /// Fraction.
     pub wad: u128,
+    /// Requested at.
+    pub requested_at: u64,
     /// Executable from.
     pub executable_at: u64,
+    /// No longer executable (and no longer holding withdrawals) from.
+    pub expires_at: u64,
     /// Still pending.
     pub pending: bool,
 }
@@ -206,6 +224,34 @@ impl Model {
         }
         self.alloc
             .retain(|_, a| a.current > 0 || a.pending.is_some());
+        let requests = &self.requests;
+        for w in self.withdrawals.values_mut() {
+            if w.hold.is_some() || now < w.at {
+                continue;
+            }
+            let Some(op) = w.op else {
+                w.hold = Some(None);
+                continue;
+            };
+            w.hold = Some(
+                requests
+                    .iter()
+                    .filter(|r| {
+                        r.pending
+                            && r.op == op
+                            && r.requested_at <= w.at
+                            && r.expires_at > now
+                            && r.assets.contains(&w.asset)
+                    })
+                    .map(|r| r.expires_at)
+                    .max(),
+            );
+        }
+        for r in &mut self.requests {
+            if r.pending && now >= r.expires_at {
+                r.pending = false;
+            }
+        }
     }
 
     /// Applies one slash of `wad` to (operator, set, strategy): the protocol's magnitude rule,
@@ -255,7 +301,7 @@ impl Model {
             }
         }
         for w in self.withdrawals.values_mut() {
-            if w.op == Some(op) && w.asset == asset && w.at > now {
+            if w.op == Some(op) && w.asset == asset && w.exposed(now) {
                 w.value *= &f;
             }
         }

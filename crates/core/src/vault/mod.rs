@@ -343,7 +343,7 @@ pub fn pending_slash_loss_ceil(state: &State, cfg: &VaultConfig, now: Timestamp)
         };
         let Some(c) = w
             .operator
-            .filter(|_| now < w.completable_at)
+            .filter(|_| now < w.completable_at || crate::restaking::withdrawal_held(state, w))
             .and_then(|o| cuts.get(&o).copied())
         else {
             continue;
