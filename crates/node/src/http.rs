@@ -150,12 +150,7 @@ fn parse_hash(text: &str) -> Result<B256, HttpError> {
 }
 
 fn parse_address(text: &str) -> Result<Address, HttpError> {
-    text.parse().map_err(|_| {
-        HttpError(ApiError::new(
-            codes::INVALID_INPUT,
-            format!("`{text}` is not an address"),
-        ))
-    })
+    rampart_api::strict::parse_address(text).map_err(HttpError)
 }
 
 /// Submit one signed transaction.

@@ -401,6 +401,7 @@ impl Shared {
                 "state_root": head.state_root, "height": head.height, "time": head.time,
             }));
         }
+        rampart_api::strict::check_addresses(&body)?;
         if name == "security" {
             return self.security(&body);
         }
