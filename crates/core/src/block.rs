@@ -191,7 +191,11 @@ impl State {
         if t < end {
             return meta.epoch;
         }
-        let later = t.get().saturating_sub(end.get()) / self.params().epoch_length_s.max_one().get();
+        let later = t
+            .get()
+            .saturating_sub(end.get())
+            .checked_div(self.params().epoch_length_s.max_one().get())
+            .unwrap_or(0);
         Epoch::new(meta.epoch.get().saturating_add(1).saturating_add(later))
     }
 

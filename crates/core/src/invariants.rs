@@ -40,6 +40,12 @@ use std::collections::BTreeMap;
 
 type Res<T> = crate::error::Result<T>;
 
+/// `*slot += by`, saturating: every sum here is of parts of one asset's supply (< 2^128), so a
+/// saturated sum can only come from a broken state, and it then fails the comparison it feeds.
+fn add(slot: &mut u128, by: u128) {
+    *slot = slot.saturating_add(by);
+}
+
 /// Every invariant violation found; empty when the state is sound.
 pub fn check(state: &State) -> Vec<String> {
     let mut v = Vec::new();
@@ -86,7 +92,7 @@ fn conservation(state: &State, v: &mut Vec<String>) {
 fn escrow(state: &State, v: &mut Vec<String>) {
     let mut owed: BTreeMap<AssetId, u128> = BTreeMap::new();
     for (_, e) in state.iter::<Escrows>() {
-        *owed.entry(e.asset).or_default() += e.amount.get();
+        add(owed.entry(e.asset).or_default(), e.amount.get());
     }
     for (asset, amount) in owed {
         let held = crate::bank::balance(state, module::slash_escrow(), asset).get();
@@ -133,8 +139,8 @@ fn restaking_terms(state: &State, v: &mut Vec<String>) -> Res<()> {
     let mut tally: BTreeMap<AssetId, Tally> = BTreeMap::new();
     for ((_, term), shares) in state.iter::<Deposits>() {
         let t = tally.entry(*term).or_default();
-        t.claims += shares.get();
-        t.held += shares.get();
+        add(&mut t.claims, shares.get());
+        add(&mut t.held, shares.get());
     }
     magnitudes(state, v)?;
     terms(state, v, &mut tally)?;
@@ -222,7 +228,7 @@ fn magnitudes(state: &State, v: &mut Vec<String>) -> Res<()> {
 fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally>) -> Res<()> {
     let mut buckets: BTreeMap<(Address, AssetId), u128> = BTreeMap::new();
     for ((op, term, _), q) in state.iter::<QueueBuckets>() {
-        *buckets.entry((*op, *term)).or_default() += *q;
+        add(buckets.entry((*op, *term)).or_default(), *q);
     }
     for ((op, term), t) in state.iter::<Terms>() {
         let key = format!("term {op:#x}/{}", term.0);
@@ -240,7 +246,7 @@ fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally
         if value > t.shares {
             v.push(format!("{key}: worth {value} but holds {}", t.shares));
         }
-        tally.entry(*term).or_default().held += t.shares.get();
+        add(&mut tally.entry(*term).or_default().held, t.shares.get());
     }
     for (k, q) in buckets {
         v.push(format!(
@@ -250,7 +256,7 @@ fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally
     }
     let mut chunks: BTreeMap<(Address, AssetId, Address), u128> = BTreeMap::new();
     for ((from, term, to, _), x) in state.iter::<BridgeChunks>() {
-        *chunks.entry((*from, *term, *to)).or_default() += x.scaled;
+        add(chunks.entry((*from, *term, *to)).or_default(), x.scaled);
     }
     for (key, bridge) in state.iter::<Bridges>() {
         let (from, term, to) = *key;
@@ -270,7 +276,7 @@ fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally
                 bridge.shares
             ));
         }
-        tally.entry(term).or_default().held += bridge.shares.get();
+        add(&mut tally.entry(term).or_default().held, bridge.shares.get());
     }
     for (k, x) in chunks {
         v.push(format!(
@@ -294,12 +300,12 @@ fn positions(
         let Some(p) = settled_position(state, *staker, *op, *term, now)? else {
             continue;
         };
-        *direct.entry((*op, *term)).or_default() += p.scaled;
+        add(direct.entry((*op, *term)).or_default(), p.scaled);
         for t in &p.tranches {
-            *bridged.entry((t.from, *term, *op)).or_default() += t.scaled;
+            add(bridged.entry((t.from, *term, *op)).or_default(), t.scaled);
         }
         let value = restaking::position_value(state, *op, *term, &p)?;
-        tally.entry(*term).or_default().claims += value.withdrawable.get();
+        add(&mut tally.entry(*term).or_default().claims, value.withdrawable.get());
         let unclaimed = p.rewards.iter().any(|r| !r.claimable.is_zero());
         if p.shares.is_zero() && p.scaled == 0 && p.tranches.is_empty() && !unclaimed {
             v.push(format!("empty position stored: {staker:#x} with {op:#x}"));
@@ -343,14 +349,14 @@ fn withdrawals(
     for (_, w) in state.iter::<Withdrawals>() {
         let payout = restaking::withdrawal_payout_shares(state, w)?;
         let t = tally.entry(w.strategy).or_default();
-        t.claims += payout.get();
+        add(&mut t.claims, payout.get());
         match w.operator {
             // Live: still in its delay, or held past it by a pending slash request.
             Some(op) if w.completable_at > now || restaking::withdrawal_held(state, w) => {
-                *live.entry((op, w.strategy, w.completable_at)).or_default() += w.scaled;
+                add(live.entry((op, w.strategy, w.completable_at)).or_default(), w.scaled);
             }
             // Released or undelegated: held by the record itself.
-            _ => t.held += payout.get(),
+            _ => add(&mut t.held, payout.get()),
         }
     }
     for (key, q) in state.iter::<QueueBuckets>() {
@@ -409,7 +415,7 @@ fn base_layer(state: &State, v: &mut Vec<String>) -> Res<()> {
         for l in &d.locked {
             held = held.saturating_add(base::lock_shares_after_slash(state, l)?);
         }
-        *shares.entry(*validator).or_default() += held;
+        add(shares.entry(*validator).or_default(), held);
     }
     for (addr, sum) in shares {
         let val = base::validator(state, addr)?;

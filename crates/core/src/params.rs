@@ -41,9 +41,7 @@ macro_rules! params {
             /// Every numeric parameter with its documented range: `(name, value, min, max)`.
             /// [`Params::validate`] refuses a value outside it, at genesis and at `set_params`.
             pub fn ranges(&self) -> Vec<(&'static str, u128, u128, u128)> {
-                let mut out = Vec::new();
-                $( $( out.push((stringify!($name), Raw::raw(&self.$name), $lo, $hi)); )? )*
-                out
+                vec![$( $( (stringify!($name), Raw::raw(&self.$name), $lo, $hi), )? )*]
             }
         }
 

@@ -694,7 +694,7 @@ pub fn lock_native_shares(
     let v = validator(state, validator_addr)?.clone();
     usable(&v, &validator_addr)?;
     let shares = amount.shares(&v, d.shares, &staker)?;
-    d.shares -= shares;
+    d.shares = d.shares.checked_sub(shares).ok_or(MathError::Underflow)?;
     store(state, staker, validator_addr, d);
     let mut m = load(state, module::native_restaking(), validator_addr)?;
     m.shares = m.shares.checked_add(shares).ok_or(MathError::Overflow)?;

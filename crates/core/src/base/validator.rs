@@ -299,7 +299,10 @@ pub fn proposer_for(state: &State, height: Height) -> Option<Address> {
         return None;
     }
     let seed = U256::from_be_bytes(keccak256(height.get().to_be_bytes()).0);
-    let mut pick = u128::try_from(seed % U256::from(total)).unwrap_or(0);
+    let mut pick = seed
+        .checked_rem(U256::from(total))
+        .and_then(|p| u128::try_from(p).ok())
+        .unwrap_or(0);
     for (a, b) in active {
         match pick.checked_sub(b.get()) {
             None => return Some(a),

@@ -93,7 +93,7 @@ fn take_direct(
     p.scaled = p.scaled.checked_sub(removed).ok_or(MathError::Underflow)?;
     // Stake that joined this epoch leaves first.
     let from_pending = removed.min(p.pending_scaled);
-    p.pending_scaled -= from_pending;
+    p.pending_scaled = p.pending_scaled.saturating_sub(from_pending); // from_pending ≤ it
     Ok((shares, leaving, from_pending))
 }
 
