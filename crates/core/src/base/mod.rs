@@ -35,13 +35,13 @@ mod faults;
 mod rewards;
 mod validator;
 
+pub(crate) use delegation::unbond_module;
 pub use delegation::{
     BaseAmount, BaseDelegationValue, Earnings, base_delegation_value, bond, burn_native_shares,
     claim_unbonded, delegate_base, delegation_earnings, lock_native_shares,
     lock_shares_after_slash, pay_unbonding, redelegate_base, redelegate_shares, settled_delegation,
     unbonding_value, undelegate_base, undelegate_shares, unlock_native_shares, validator_by_index,
 };
-pub(crate) use delegation::unbond_module;
 pub use faults::{DoubleSignReach, Fault, apply_fault, record_signatures};
 pub use rewards::{credit_proposer, distribute_epoch_rewards, pay_proposer};
 pub use validator::{
@@ -305,11 +305,9 @@ pub struct Unbonding {
 /// Writes a validator, keeping the active-set index and the stake index in step with its status
 /// and bonded stake: every write of a validator goes through here.
 pub(crate) fn store_validator(state: &mut State, addr: Address, v: Validator) {
-    let (old_power, was_active) = state
-        .get::<Validators>(&addr)
-        .map_or((None, false), |old| {
-            (power_key(addr, old), old.status == ValidatorStatus::Active)
-        });
+    let (old_power, was_active) = state.get::<Validators>(&addr).map_or((None, false), |old| {
+        (power_key(addr, old), old.status == ValidatorStatus::Active)
+    });
     let new_power = power_key(addr, &v);
     if old_power != new_power {
         if let Some(k) = old_power {
@@ -329,7 +327,7 @@ pub(crate) fn store_validator(state: &mut State, addr: Address, v: Validator) {
 }
 
 /// A validator's place in the stake index: pending or active with something bonded.
-fn power_key(addr: Address, v: &Validator) -> Option<(u128, Address)> {
+pub(crate) fn power_key(addr: Address, v: &Validator) -> Option<(u128, Address)> {
     let candidate = matches!(v.status, ValidatorStatus::Pending | ValidatorStatus::Active);
     (candidate && !v.bonded.is_zero()).then(|| (!v.bonded.get(), addr))
 }
