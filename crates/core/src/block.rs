@@ -403,12 +403,11 @@ pub fn apply_fault(
     now: Timestamp,
 ) -> Result<()> {
     let mark = state.mark();
-    let applied = crate::base::apply_fault(state, events, fault, height, now).and_then(|reach| {
-        match reach {
+    let applied =
+        crate::base::apply_fault(state, events, fault, height, now).and_then(|reach| match reach {
             Some(reach) => crate::lst::on_double_sign(state, reach).map_err(Error::from),
             None => Ok(()),
-        }
-    });
+        });
     if applied.is_err() {
         state.rollback_to(mark);
     }
@@ -433,7 +432,9 @@ fn run_timer(state: &mut State, ctx: &mut Ctx, timer: Timer) -> HookResult {
             operator,
             strategy,
             at,
-        } => restaking::mature_queue_bucket(state, &mut ctx.events, operator, strategy, at, ctx.now),
+        } => {
+            restaking::mature_queue_bucket(state, &mut ctx.events, operator, strategy, at, ctx.now)
+        }
         Timer::BridgeMature {
             from,
             strategy,

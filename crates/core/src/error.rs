@@ -337,7 +337,9 @@ pub enum Error {
         completable_at: Timestamp,
     },
     /// The withdrawal's delay has passed, but a slash request made during it is still pending.
-    #[error("withdrawal {id} is held by a pending slash request until it is resolved (at the latest {until})")]
+    #[error(
+        "withdrawal {id} is held by a pending slash request until it is resolved (at the latest {until})"
+    )]
     WithdrawalHeld {
         /// The withdrawal.
         id: WithdrawalId,

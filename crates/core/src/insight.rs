@@ -608,7 +608,8 @@ fn native_base_yield(
         let net = base::index_amount(shares.get(), t.net_per_share.saturating_sub(since(i)))?;
         let fee = base::index_amount(
             shares.get(),
-            t.commission_per_share.saturating_sub(since(i.saturating_add(4))),
+            t.commission_per_share
+                .saturating_sub(since(i.saturating_add(4))),
         )?;
         if net.is_zero() && fee.is_zero() {
             continue;

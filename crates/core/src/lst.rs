@@ -453,13 +453,15 @@ fn holdings(state: &State) -> HookResult<Vec<(Address, u128, Amount)>> {
 /// Unbonds `shares` of the pool at validator `v` through the internal path.
 fn unbond(state: &mut State, v: Address, shares: u128, now: Timestamp) -> HookResult<Amount> {
     let height = state.meta().height;
-    let (id, amount, new) =
-        base::unbond_module(state, module::lst_pool(), v, shares, height, now)?;
+    let (id, amount, new) = base::unbond_module(state, module::lst_pool(), v, shares, height, now)?;
     let mut p = pool(state).or_broken("the pool")?;
     p.unbonding = p.unbonding.checked_add(amount)?;
     state.put::<LstPools>((), p);
     if new {
-        let at = state.get::<Unbondings>(&id).or_broken("a new entry")?.completes_at;
+        let at = state
+            .get::<Unbondings>(&id)
+            .or_broken("a new entry")?
+            .completes_at;
         schedule(state, at, Timer::LstUnbonding { id })?;
     }
     Ok(amount)

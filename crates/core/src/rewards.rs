@@ -773,9 +773,9 @@ fn distribute_slice(
     commissions: &mut std::collections::BTreeMap<(Address, AssetId), Amount>,
 ) -> HookResult {
     let weights = set_weights(state, &program, closing)?;
-    let total = weights
-        .iter()
-        .try_fold(U256::ZERO, |acc, (_, w, _)| crate::num::checked_add_u256(acc, *w))?;
+    let total = weights.iter().try_fold(U256::ZERO, |acc, (_, w, _)| {
+        crate::num::checked_add_u256(acc, *w)
+    })?;
     program.streamed = program.streamed.checked_add(slice)?;
     if total.is_zero() {
         refund(state, &mut program, slice)?;

@@ -41,10 +41,10 @@ use std::collections::BTreeMap;
 
 use num_bigint::BigInt;
 use num_traits::Zero;
+use rampart_core::State;
 use rampart_core::ids::{Address, AssetId, SetRef, fmt_address};
 use rampart_core::restaking::{self, FaultModel};
 use rampart_core::state::{Memberships, OperatorSets, SetMembers};
-use rampart_core::State;
 use serde_json::{Map, Value, json};
 
 use crate::analyze::{Analysis, AnalyzeOptions, concentration_json};

@@ -400,7 +400,10 @@ pub(crate) fn unbond_module(
             u.amount = u.amount.checked_add(value)?;
             state.put::<Unbondings>(id, u);
             let point = (validator_addr, height, id);
-            let c = state.get::<UnbondCumulative>(&point).copied().or_broken("point")?;
+            let c = state
+                .get::<UnbondCumulative>(&point)
+                .copied()
+                .or_broken("point")?;
             state.put::<UnbondCumulative>(point, c.checked_add(value)?);
             Ok((id, value, false))
         }
@@ -461,7 +464,9 @@ fn move_to_unbonding(state: &mut State, amount: Amount) -> Result<()> {
 /// The last point of a validator's cumulative unbonding series.
 fn last_unbond_point(state: &State, v: Address) -> Option<((Address, Height, u64), Amount)> {
     state
-        .range::<UnbondCumulative, _>((v, Height::new(0), 0u64)..=(v, Height::new(u64::MAX), u64::MAX))
+        .range::<UnbondCumulative, _>(
+            (v, Height::new(0), 0u64)..=(v, Height::new(u64::MAX), u64::MAX),
+        )
         .next_back()
         .map(|(k, c)| (*k, *c))
 }

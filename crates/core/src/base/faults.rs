@@ -13,9 +13,7 @@ use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, Bps, MathError, mul_div_ceil, mul_div_floor};
-use crate::state::{
-    RedelegationCumulative, RedelegationTargets, State, UnbondCumulative,
-};
+use crate::state::{RedelegationCumulative, RedelegationTargets, State, UnbondCumulative};
 use crate::time::{Height, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +104,9 @@ pub fn record_signatures(
 ) -> HookResult {
     let window = window_size(state);
     for addr in super::active_set(state) {
-        let mut v = validator(state, addr).or_broken("an active validator")?.clone();
+        let mut v = validator(state, addr)
+            .or_broken("an active validator")?
+            .clone();
         v.uptime.run(elided, false, window);
         v.uptime.push(missed.contains(&addr), window);
         super::store_validator(state, addr, v);
@@ -170,7 +170,9 @@ fn check_downtime(
         BPS_DENOMINATOR,
     )?;
     let (jail_period, bps) = (p.jail_period_s, p.downtime_slash_bps);
-    let mut v = validator(state, addr).or_broken("a validator with uptime")?.clone();
+    let mut v = validator(state, addr)
+        .or_broken("a validator with uptime")?
+        .clone();
     if u128::from(v.uptime.missed) <= limit || v.status != ValidatorStatus::Active {
         return Ok(());
     }
@@ -338,7 +340,10 @@ fn slash_redelegations(
         let mut vt = validator(state, to)?.clone();
         let burn_shares = burn_shares.min(vt.shares);
         let value = vt.value_of(burn_shares)?;
-        vt.shares = vt.shares.checked_sub(burn_shares).ok_or(MathError::Underflow)?;
+        vt.shares = vt
+            .shares
+            .checked_sub(burn_shares)
+            .ok_or(MathError::Underflow)?;
         vt.bonded = vt
             .bonded
             .checked_sub(value)

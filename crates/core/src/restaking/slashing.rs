@@ -122,11 +122,7 @@ pub fn request_slash(state: &mut State, ctx: &mut Ctx, args: SlashArgs) -> Resul
         request.status = SlashStatus::Executed;
     } else {
         state.put::<OperatorPendingSlashes>((request.operator, id), ());
-        schedule(
-            state,
-            expiry(state, &request)?,
-            Timer::SlashExpiry { id },
-        )?;
+        schedule(state, expiry(state, &request)?, Timer::SlashExpiry { id })?;
         ctx.emit(Event::SlashRequested {
             id,
             operator: request.operator,

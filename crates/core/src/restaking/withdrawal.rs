@@ -24,7 +24,8 @@ use crate::events::Event;
 use crate::ids::{Address, AssetId, WithdrawalId, fmt_address, module};
 use crate::num::{MathError, ShareAmount, Shares, mul_div_ceil, mul_div_floor};
 use crate::state::{
-    BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, State, Terms, Withdrawals,
+    BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, State, Terms,
+    Withdrawals,
 };
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -210,7 +211,14 @@ fn enqueue(
             .ok_or(MathError::Overflow)?,
     );
     if completable_at <= now {
-        mature_queue_bucket(state, &mut Vec::new(), operator, strategy, completable_at, now)?;
+        mature_queue_bucket(
+            state,
+            &mut Vec::new(),
+            operator,
+            strategy,
+            completable_at,
+            now,
+        )?;
     } else if bucket.is_none() {
         schedule(
             state,
@@ -293,7 +301,9 @@ pub fn withdrawal_payout_shares(state: &State, w: &Withdrawal) -> Result<Shares>
         Some(operator) => {
             let m = match state.get::<QueueReleases>(&(operator, w.strategy, w.completable_at)) {
                 Some(m) => *m,
-                None if withdrawal_held(state, w) => super::max_magnitude(state, operator, w.strategy),
+                None if withdrawal_held(state, w) => {
+                    super::max_magnitude(state, operator, w.strategy)
+                }
                 None => magnitude_at(state, operator, w.strategy, w.completable_at),
             };
             Ok(scaled_value_floor(w.scaled, m)?)
@@ -333,8 +343,8 @@ pub fn completable(state: &State, id: WithdrawalId, w: &Withdrawal, now: Timesta
     }
     if withdrawal_held(state, w) {
         let operator = w.operator.unwrap_or_default();
-        let until = super::held_until(state, operator, w.strategy, w.completable_at, now)?
-            .unwrap_or(now);
+        let until =
+            super::held_until(state, operator, w.strategy, w.completable_at, now)?.unwrap_or(now);
         return Err(Error::WithdrawalHeld { id, until });
     }
     Ok(())

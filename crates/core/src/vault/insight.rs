@@ -54,7 +54,8 @@ pub(crate) fn vault_yield(state: &State, account: Address, acc: &mut Acc) -> Res
         let tokens_then = assets_for_lrt_floor(lrt, then.assets, then.units)?;
         let window_s = now.saturating_since(then.time).get();
         acc.exposure("vault", value_now, window_s);
-        let net = signed(value_now).saturating_sub(signed(ram_value(state, cfg.asset, tokens_then)?));
+        let net =
+            signed(value_now).saturating_sub(signed(ram_value(state, cfg.asset, tokens_then)?));
         let fee_of = |kind: FeeKind| -> Result<i128> {
             let charged = latest.fees[kind.index()].saturating_sub(then.fees[kind.index()]);
             let share = mul_div_floor(charged.get(), lrt.get(), latest.units.get().max(1))?;
