@@ -225,10 +225,7 @@ fn main() {
         ],
         &rows,
     );
-    let rows: Vec<Vec<String>> = [10, 64, 256]
-        .iter()
-        .map(|&n| members(n, samples))
-        .collect();
+    let rows: Vec<Vec<String>> = [10, 64, 256].iter().map(|&n| members(n, samples)).collect();
     table(
         "An epoch boundary paying one program over one set, against operators in the set (cap: max_operators_per_set = 256)",
         &["operators in set", "delegators", "ms per boundary"],

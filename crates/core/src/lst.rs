@@ -386,10 +386,15 @@ pub fn on_epoch(
     let active = base::active_set(state);
     leave_inactive(state, &active, now)?;
     let p = pool(state).or_broken("the pool")?;
-    let buffer = bank::balance(state, module::lst_pool(), AssetId::NATIVE);
-    let covered = buffer.checked_add(p.unbonding)?;
-    if p.owed > covered {
-        undelegate_for(state, p.owed.checked_sub(covered)?, now)?;
+    let mut buffer = bank::balance(state, module::lst_pool(), AssetId::NATIVE);
+    if p.owed > buffer.checked_add(p.unbonding)? {
+        // Bonds still waiting to activate come back at once; only the rest is unbonded.
+        cancel_pending(state, p.owed.checked_sub(buffer.checked_add(p.unbonding)?)?)?;
+        buffer = bank::balance(state, module::lst_pool(), AssetId::NATIVE);
+        let covered = buffer.checked_add(p.unbonding)?;
+        if p.owed > covered {
+            undelegate_for(state, p.owed.checked_sub(covered)?, now)?;
+        }
     }
     let free = buffer.saturating_sub(p.owed);
     delegate_free(state, &active, free)?;
@@ -476,6 +481,24 @@ fn leave_inactive(state: &mut State, active: &[Address], now: Timestamp) -> Hook
         if shares > 0 && active.binary_search(&v).is_err() {
             unbond(state, v, shares, now)?;
         }
+    }
+    Ok(())
+}
+
+/// Takes back up to `amount` of the pool's bonds that have not activated yet, into the buffer.
+fn cancel_pending(state: &mut State, amount: Amount) -> HookResult {
+    let validators: Vec<Address> = state
+        .range::<BaseDelegations, _>((module::lst_pool(), Address::ZERO)..)
+        .take_while(|((d, _), _)| *d == module::lst_pool())
+        .map(|((_, v), _)| *v)
+        .collect();
+    let mut left = amount;
+    for v in validators {
+        if left.is_zero() {
+            break;
+        }
+        let back = base::cancel_pending_module(state, module::lst_pool(), v, left)?;
+        left = left.saturating_sub(back);
     }
     Ok(())
 }

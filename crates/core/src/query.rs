@@ -936,7 +936,14 @@ impl InvariantsView {
 
 fn pending_rewards(state: &State, p: &Position) -> Vec<RewardView> {
     let mut by_asset: std::collections::BTreeMap<AssetId, Amount> = Default::default();
-    for r in p.rewards.iter().filter(|r| !r.claimable.is_zero()) {
+    // The direct part's and every redelegated tranche's: all claimable at once.
+    let tranches = p.tranches.iter().flat_map(|t| t.rewards.iter());
+    for r in p
+        .rewards
+        .iter()
+        .chain(tranches)
+        .filter(|r| !r.claimable.is_zero())
+    {
         let e = by_asset.entry(r.asset).or_insert(Amount::ZERO);
         *e = e.saturating_add(r.claimable);
     }

@@ -354,8 +354,8 @@ fn a_restaking_withdrawal_maturing_in_a_veto_window_is_held_until_the_request_en
             );
         }
         resolve(&mut net, slash_id, requested_at, end);
-        // The hold ends when the request would have expired at the latest (see the ignored test
-        // below for releasing it at once).
+        // At the latest the hold ends when the request would have expired (the test below
+        // checks that a resolved request releases it at once).
         let expiry = requested_at + DAY + net.chain.state.params().slash_execution_window_s.get();
         if net.now() < expiry {
             net.block(expiry);
@@ -379,7 +379,6 @@ fn a_restaking_withdrawal_maturing_in_a_veto_window_is_held_until_the_request_en
 /// Once a pending request is vetoed or executed, nothing is pending any more: the withdrawal it
 /// held can be completed at once, not only when the request would have expired.
 #[test]
-#[ignore = "core bug: a vetoed or executed request keeps holding the withdrawal until its expiry"]
 fn a_held_withdrawal_is_released_as_soon_as_the_request_is_vetoed_or_executed() {
     for end in [End::Vetoed, End::Executed] {
         let mut net = chain(&["d0"], true);
@@ -470,7 +469,6 @@ fn rewards_of_a_redelegated_tranche_are_claimable_at_once() {
 
 /// The same tranche's rewards show in the position's pending rewards.
 #[test]
-#[ignore = "core bug: query::position_view's pending_rewards omits redelegated tranches' rewards"]
 fn rewards_of_a_redelegated_tranche_show_in_pending_rewards() {
     let (mut net, d0, _) = redelegated_chain();
     let shown_before = shown(&net, d0, a("op1"));

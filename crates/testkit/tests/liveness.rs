@@ -150,7 +150,6 @@ fn sixteen_exits_of_pool_validators_then_a_full_redemption_is_paid_within_one_un
 /// A redemption requested while some of the pool's stake is a bond still waiting to activate
 /// (delegated from the buffer at the last boundary) must be funded when it becomes claimable.
 #[test]
-#[ignore = "core bug: the pool cannot unbond a pending bond, so a redemption is claimable one epoch before it is funded"]
 fn a_redemption_made_while_the_pool_has_pending_bonds_is_funded_when_it_becomes_claimable() {
     let mut net = Net::new(&genesis(2, 2, &[], ParamsPatch::default()));
     net.lst_deposit(holder(0), 1_000 * E18);

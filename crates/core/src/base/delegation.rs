@@ -366,6 +366,60 @@ pub fn undelegate_shares(
     Ok(id)
 }
 
+/// Takes back up to `want` RAM of a module account's bonds at a validator that are still waiting to
+/// activate (latest first): they never joined the validator's pool, earned nothing and carry no
+/// slash exposure, so the RAM returns to the account at once — the liquid staking pool uses it to
+/// pay redemptions without waiting for the bond to activate and then an unbonding period.
+/// Returns the RAM taken back.
+pub(crate) fn cancel_pending_module(
+    state: &mut State,
+    delegator: Address,
+    validator_addr: Address,
+    want: Amount,
+) -> HookResult<Amount> {
+    let epoch = state.meta().epoch;
+    let mut d = load(state, delegator, validator_addr).or_broken("a module delegation")?;
+    let mut taken = Amount::ZERO;
+    for p in d.pending.iter_mut().rev().filter(|p| p.epoch > epoch) {
+        let take = p.amount.min(want.saturating_sub(taken));
+        if take.is_zero() {
+            break;
+        }
+        let key = (p.epoch, validator_addr);
+        let mut bucket = state
+            .get::<Activations>(&key)
+            .cloned()
+            .or_broken("a pending bond's bucket")?;
+        bucket.amount = bucket.amount.checked_sub(take)?;
+        if bucket.amount.is_zero() {
+            state.delete::<Activations>(&key);
+        } else {
+            state.put::<Activations>(key, bucket);
+        }
+        p.amount = p.amount.checked_sub(take)?;
+        taken = taken.checked_add(take)?;
+    }
+    if taken.is_zero() {
+        return Ok(taken);
+    }
+    d.pending.retain(|p| !p.amount.is_zero());
+    store(state, delegator, validator_addr, d);
+    let mut v = validator(state, validator_addr)
+        .or_broken("a module delegation's validator")?
+        .clone();
+    v.pending_bonded = v.pending_bonded.checked_sub(taken)?;
+    put_validator(state, validator_addr, v);
+    bank::transfer(
+        state,
+        module::base_bonded(),
+        delegator,
+        AssetId::NATIVE,
+        taken,
+    )
+    .or_broken("returning a pending bond")?;
+    Ok(taken)
+}
+
 /// Unbonds `shares` free shares of a module account (the liquid staking pool) at a validator:
 /// the internal path of block hooks, bound by protocol design rather than by a user limit.
 /// Entries made at one height with one completion time merge, so a module holds at most one

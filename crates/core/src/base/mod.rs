@@ -35,13 +35,13 @@ mod faults;
 mod rewards;
 mod validator;
 
-pub(crate) use delegation::unbond_module;
 pub use delegation::{
     BaseAmount, BaseDelegationValue, Earnings, base_delegation_value, bond, burn_native_shares,
     claim_unbonded, delegate_base, delegation_earnings, lock_native_shares,
     lock_shares_after_slash, pay_unbonding, redelegate_base, redelegate_shares, settled_delegation,
     unbonding_value, undelegate_base, undelegate_shares, unlock_native_shares, validator_by_index,
 };
+pub(crate) use delegation::{cancel_pending_module, unbond_module};
 pub use faults::{DoubleSignReach, Fault, apply_fault, record_signatures};
 pub use rewards::{credit_proposer, distribute_epoch_rewards, pay_proposer};
 pub use validator::{

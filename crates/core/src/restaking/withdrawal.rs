@@ -283,8 +283,9 @@ pub fn mature_queue_bucket(
     Ok(())
 }
 
-/// Whether `w` is past its delay but held by a pending slash request (its bucket has not left
-/// the operator's term).
+/// Whether `w`'s bucket is still in the operator's term past its delay: a pending slash request
+/// held it at maturity and it has not been released yet (a slash still reaches it). Once every
+/// request that held it is resolved, completing it releases the bucket on the spot.
 pub fn withdrawal_held(state: &State, w: &Withdrawal) -> bool {
     w.operator.is_some_and(|operator| {
         state
@@ -330,10 +331,11 @@ pub fn complete_withdrawal(
         ));
     }
     completable(state, id, &w, ctx.now)?;
-    pay_withdrawal(state, &mut ctx.events, id, &w, receive)
+    pay_withdrawal(state, &mut ctx.events, id, &w, receive, ctx.now)
 }
 
-/// Whether `w` can be completed at `now`: past its delay and not held by a pending slash.
+/// Whether `w` can be completed at `now`: past its delay and not held by a pending slash request
+/// (one that is vetoed, executed or expired holds it no longer, even before its release timer).
 pub fn completable(state: &State, id: WithdrawalId, w: &Withdrawal, now: Timestamp) -> Result<()> {
     if now < w.completable_at {
         return Err(Error::WithdrawalNotReady {
@@ -341,10 +343,9 @@ pub fn completable(state: &State, id: WithdrawalId, w: &Withdrawal, now: Timesta
             completable_at: w.completable_at,
         });
     }
-    if withdrawal_held(state, w) {
-        let operator = w.operator.unwrap_or_default();
-        let until =
-            super::held_until(state, operator, w.strategy, w.completable_at, now)?.unwrap_or(now);
+    if let Some(operator) = w.operator.filter(|_| withdrawal_held(state, w))
+        && let Some(until) = super::held_until(state, operator, w.strategy, w.completable_at, now)?
+    {
         return Err(Error::WithdrawalHeld { id, until });
     }
     Ok(())
@@ -357,7 +358,13 @@ pub(crate) fn pay_withdrawal(
     id: WithdrawalId,
     w: &Withdrawal,
     receive: Receive,
+    now: Timestamp,
 ) -> Result<Shares> {
+    // Held past its delay by requests that are resolved since: release its bucket now, at the
+    // operator's magnitude of this moment (after any slash that executed).
+    if let Some(operator) = w.operator.filter(|_| withdrawal_held(state, w)) {
+        mature_queue_bucket(state, events, operator, w.strategy, w.completable_at, now)?;
+    }
     let shares = withdrawal_payout_shares(state, w)?;
     let amount = match receive {
         Receive::Tokens if super::is_native_term(w.strategy) => {

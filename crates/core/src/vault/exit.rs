@@ -285,6 +285,7 @@ pub(super) fn collect_withdrawals(state: &mut State, ctx: &mut Ctx, index: u32) 
             id,
             &w,
             crate::restaking::Receive::Tokens,
+            ctx.now,
         )?;
     }
     let received = bank::balance(state, account, asset).checked_sub(before)?;
