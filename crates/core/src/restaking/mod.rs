@@ -36,6 +36,7 @@
 
 mod allocation;
 mod delegation;
+mod evidence;
 mod operator;
 mod service;
 mod slashing;
@@ -47,6 +48,10 @@ pub use allocation::{allocate, apply_allocation_effect, rewarded_allocation};
 pub use delegation::{
     PositionValue, bridge_value, delegate, magnitude_at, position_value, scale_in_floor,
     scaled_value_floor, settled_position, store_settled_position, tranche_conversion,
+};
+pub use evidence::{
+    DoubleSignEvidenceArgs, ServiceAttestation, SignatureError, attestation_domain,
+    attestation_signing_hash, recover_signer, submit_double_sign_evidence,
 };
 pub use operator::{apply_commitments_effect, register_operator, set_operator_commitments};
 pub use service::{
