@@ -128,6 +128,8 @@ pub enum Action {
     VetoSlash { id: SlashId },
     /// Execute a pending slash request after its veto window.
     ExecuteSlash { id: SlashId },
+    /// Prove an operator signed two digests for one (set, height); slashes at once (anyone).
+    SubmitDoubleSignEvidence(restaking::DoubleSignEvidenceArgs),
     /// Restake base delegation shares natively.
     RestakeNative {
         validator: Address,
@@ -346,6 +348,7 @@ impl Action {
             Self::Slash(_) => "slash",
             Self::VetoSlash { .. } => "veto_slash",
             Self::ExecuteSlash { .. } => "execute_slash",
+            Self::SubmitDoubleSignEvidence(_) => "submit_double_sign_evidence",
             Self::RestakeNative { .. } => "restake_native",
             Self::SetServiceCommission { .. } => "set_service_commission",
             Self::CreateRewardProgram(_) => "create_reward_program",
@@ -495,6 +498,9 @@ impl Action {
             Self::ExecuteSlash { id } => {
                 r::execute_slash(state, ctx, id)?;
                 Ok(Outcome::Done)
+            }
+            Self::SubmitDoubleSignEvidence(args) => {
+                r::submit_double_sign_evidence(state, ctx, args).map(Outcome::Slash)
             }
             Self::RestakeNative {
                 validator,

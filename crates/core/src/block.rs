@@ -191,7 +191,11 @@ impl State {
         if t < end {
             return meta.epoch;
         }
-        let later = t.get().saturating_sub(end.get()) / self.params().epoch_length_s.max_one().get();
+        let later = t
+            .get()
+            .saturating_sub(end.get())
+            .checked_div(self.params().epoch_length_s.max_one().get())
+            .unwrap_or(0);
         Epoch::new(meta.epoch.get().saturating_add(1).saturating_add(later))
     }
 
@@ -399,12 +403,11 @@ pub fn apply_fault(
     now: Timestamp,
 ) -> Result<()> {
     let mark = state.mark();
-    let applied = crate::base::apply_fault(state, events, fault, height, now).and_then(|reach| {
-        match reach {
+    let applied =
+        crate::base::apply_fault(state, events, fault, height, now).and_then(|reach| match reach {
             Some(reach) => crate::lst::on_double_sign(state, reach).map_err(Error::from),
             None => Ok(()),
-        }
-    });
+        });
     if applied.is_err() {
         state.rollback_to(mark);
     }
@@ -429,7 +432,9 @@ fn run_timer(state: &mut State, ctx: &mut Ctx, timer: Timer) -> HookResult {
             operator,
             strategy,
             at,
-        } => restaking::mature_queue_bucket(state, &mut ctx.events, operator, strategy, at, ctx.now),
+        } => {
+            restaking::mature_queue_bucket(state, &mut ctx.events, operator, strategy, at, ctx.now)
+        }
         Timer::BridgeMature {
             from,
             strategy,

@@ -23,12 +23,15 @@ use std::collections::BTreeMap;
 /// Bucket bits used by the chain (65,536 buckets).
 pub const DEFAULT_DEPTH: u8 = 16;
 const ZERO: B256 = B256::ZERO;
+/// The deepest tree a commitment builds or a proof may claim.
+pub const MAX_DEPTH: u8 = 24;
 
 /// The hash of one entry.
 pub fn leaf_hash(key: &[u8], value: &[u8]) -> B256 {
     let mut buf = Vec::with_capacity(5 + key.len() + value.len());
     buf.push(0x00);
-    buf.extend_from_slice(&(key.len() as u32).to_be_bytes());
+    // Keys are state keys (a few dozen bytes); a length beyond u32 saturates.
+    buf.extend_from_slice(&u32::try_from(key.len()).unwrap_or(u32::MAX).to_be_bytes());
     buf.extend_from_slice(key);
     buf.extend_from_slice(value);
     keccak256(&buf)
@@ -82,7 +85,7 @@ pub struct Commitment {
 impl Commitment {
     /// An empty commitment with `2^depth` buckets (`depth` ≤ 24).
     pub fn new(depth: u8) -> Self {
-        let depth = depth.min(24);
+        let depth = depth.min(MAX_DEPTH);
         let n = 1usize << depth;
         Self {
             depth,
@@ -200,7 +203,8 @@ pub struct Proof {
 impl Proof {
     /// Whether this proves that `key` holds `value` (`None`: is absent) under `root`.
     pub fn verify(&self, root: &B256, key: &[u8], value: Option<&[u8]>) -> bool {
-        if self.siblings.len() != self.depth as usize
+        if self.depth > MAX_DEPTH
+            || self.siblings.len() != self.depth as usize
             || bucket_of(key, self.depth) != self.bucket as usize
         {
             return false;
@@ -262,6 +266,19 @@ mod tests {
         let mut forged = p.clone();
         forged.siblings[0] = B256::repeat_byte(1);
         assert!(!forged.verify(&root, &7u32.to_be_bytes(), Some(&[7; 3])));
+    }
+
+    #[test]
+    fn a_proof_claiming_an_impossible_depth_is_refused_not_a_panic() {
+        let mut c = Commitment::new(4);
+        c.set(b"k", Some(b"v"));
+        let root = c.root();
+        for depth in [MAX_DEPTH + 1, 33, 40, u8::MAX] {
+            let mut p = c.prove(b"k");
+            p.depth = depth;
+            p.siblings = vec![B256::ZERO; usize::from(depth)];
+            assert!(!p.verify(&root, b"k", Some(b"v")));
+        }
     }
 
     proptest! {

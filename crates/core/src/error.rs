@@ -266,6 +266,35 @@ pub enum Error {
     /// The evidence does not prove a fault.
     #[error("invalid evidence: {0}")]
     InvalidEvidence(String),
+    /// A double-sign evidence signature does not recover to the operator's signing key.
+    #[error("{which} is not a valid attestation by the operator's signing key: {reason}")]
+    EvidenceBadSignature {
+        /// `signature_a` or `signature_b`.
+        which: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Both attestations sign the same digest: no conflict.
+    #[error("both attestations sign {digest}: that is not a double sign")]
+    EvidenceNotConflicting {
+        /// The digest both sign.
+        digest: alloy_primitives::B256,
+    },
+    /// The service declared no `double_sign_wad`: it has no objective double-sign rule.
+    #[error("service {0} declared no double_sign_wad")]
+    NoDoubleSignRule(String),
+    /// This (operator, set, height) was punished already.
+    #[error("{operator} was already slashed for a double sign in {set} at height {height} (slash {slash})")]
+    EvidenceAlreadyUsed {
+        /// The operator.
+        operator: String,
+        /// The set.
+        set: String,
+        /// The service height.
+        height: u64,
+        /// The slash that punished it.
+        slash: SlashId,
+    },
 
     // --- base layer ----------------------------------------------------------------------
     /// No such validator.
@@ -337,7 +366,9 @@ pub enum Error {
         completable_at: Timestamp,
     },
     /// The withdrawal's delay has passed, but a slash request made during it is still pending.
-    #[error("withdrawal {id} is held by a pending slash request until it is resolved (at the latest {until})")]
+    #[error(
+        "withdrawal {id} is held by a pending slash request until it is resolved (at the latest {until})"
+    )]
     WithdrawalHeld {
         /// The withdrawal.
         id: WithdrawalId,
@@ -477,6 +508,10 @@ impl Error {
             Self::VetoWindowClosed { .. } => "veto_window_closed",
             Self::VetoWindowOpen { .. } => "veto_window_open",
             Self::InvalidEvidence(_) => "invalid_evidence",
+            Self::EvidenceBadSignature { .. } => "evidence_bad_signature",
+            Self::EvidenceNotConflicting { .. } => "evidence_not_conflicting",
+            Self::NoDoubleSignRule(_) => "no_double_sign_rule",
+            Self::EvidenceAlreadyUsed { .. } => "evidence_already_used",
             Self::UnknownValidator(_) => "unknown_validator",
             Self::ValidatorExists(_) => "validator_exists",
             Self::ValidatorUnavailable { .. } => "validator_unavailable",

@@ -157,6 +157,23 @@ pub enum Event {
         amount: Amount,
         escrow: Option<EscrowId>,
     },
+    /// Double-sign evidence was verified; slash `id` executed at once.
+    DoubleSignProven {
+        id: SlashId,
+        operator: Address,
+        set: SetRef,
+        height: u64,
+        wad: Wad,
+        submitter: Address,
+    },
+    /// The submitter of double-sign evidence was paid its share of an escrow.
+    EvidenceRewarded {
+        id: SlashId,
+        escrow: EscrowId,
+        submitter: Address,
+        asset: AssetId,
+        amount: Amount,
+    },
     EscrowReleased {
         id: EscrowId,
         asset: AssetId,

@@ -145,8 +145,7 @@ impl Genesis {
                 self.time,
             )?;
         }
-        crate::base::select_active_set(&mut state, &mut sink)
-            .map_err(Error::Broken)?;
+        crate::base::select_active_set(&mut state, &mut sink).map_err(Error::Broken)?;
         if self.accounts.iter().any(|a| a.address == Address::ZERO) {
             return Err(Error::invalid(
                 "accounts",

@@ -158,7 +158,7 @@ pub mod module {
         let mut i = 0;
         while i < 8 {
             b[i] = TAG[i];
-            i += 1;
+            i = i.saturating_add(1);
         }
         b[8] = kind;
         let idx = index.to_be_bytes();

@@ -122,11 +122,11 @@ pub(crate) struct Acc {
 impl Acc {
     fn add(&mut self, s: YieldSource, value: Amount, fee_kind: &'static str) {
         let layer = s.layer;
-        let vt = U256::from(value.get()) * U256::from(s.window_s);
+        let vt = crate::num::wide_mul(value.get(), u128::from(s.window_s));
         match self.layers.iter_mut().find(|(l, _, _)| *l == layer) {
             Some(l) => {
-                l.1 += s.net;
-                l.2 += vt;
+                l.1 = l.1.saturating_add(s.net);
+                l.2 = l.2.saturating_add(vt);
             }
             None => self.layers.push((layer, s.net, vt)),
         }
@@ -136,7 +136,7 @@ impl Acc {
                 .iter_mut()
                 .find(|f| f.layer == layer && f.kind == fee_kind)
             {
-                Some(f) => f.amount += s.fees,
+                Some(f) => f.amount = f.amount.saturating_add(s.fees),
                 None => self.fees.push(FeeLine {
                     layer,
                     kind: fee_kind,
@@ -156,7 +156,7 @@ impl Acc {
                 holding,
                 service: None,
                 asset: "RAM".into(),
-                gross: signed(net) + signed(fee),
+                gross: signed(net).saturating_add(signed(fee)),
                 fees: signed(fee),
                 net: signed(net),
                 window_s: window,
@@ -169,7 +169,7 @@ impl Acc {
     /// Adds a source line and its net to its layer; its fees go in with [`Acc::add_fee`].
     pub(crate) fn add_source(&mut self, s: YieldSource) {
         match self.layers.iter_mut().find(|(l, _, _)| *l == s.layer) {
-            Some(l) => l.1 += s.net,
+            Some(l) => l.1 = l.1.saturating_add(s.net),
             None => self.layers.push((s.layer, s.net, U256::ZERO)),
         }
         self.sources.push(s);
@@ -185,7 +185,7 @@ impl Acc {
             .iter_mut()
             .find(|f| f.layer == layer && f.kind == kind)
         {
-            Some(f) => f.amount += amount,
+            Some(f) => f.amount = f.amount.saturating_add(amount),
             None => self.fees.push(FeeLine {
                 layer,
                 kind,
@@ -196,9 +196,9 @@ impl Acc {
 
     /// Counts a holding's value and window even when it earned nothing from a source.
     pub(crate) fn exposure(&mut self, layer: &'static str, value: Amount, window: u64) {
-        let vt = U256::from(value.get()) * U256::from(window);
+        let vt = crate::num::wide_mul(value.get(), u128::from(window));
         match self.layers.iter_mut().find(|(l, _, _)| *l == layer) {
-            Some(l) => l.2 += vt,
+            Some(l) => l.2 = l.2.saturating_add(vt),
             None => self.layers.push((layer, 0, vt)),
         }
     }
@@ -240,9 +240,9 @@ pub fn yield_view(state: &State, account: Address) -> Result<YieldView> {
             compounding_per_year: n,
         });
         if *layer == "restaking" {
-            manual_net += net;
+            manual_net = manual_net.saturating_add(*net);
         } else {
-            auto_net += net;
+            auto_net = auto_net.saturating_add(*net);
         }
     }
     // Time-weighted value of the account: the largest layer exposure (layers stack on the same
@@ -298,25 +298,34 @@ pub fn apr_wad(net: i128, value_time: U256) -> Option<i128> {
     if value_time.is_zero() {
         return None;
     }
-    let magnitude =
-        U256::from(net.unsigned_abs()) * U256::from(Duration::YEAR.get()) * U256::from(WAD)
-            / value_time;
+    // |net| · year < 2^154 and × WAD < 2^214: the product fits; value_time ≠ 0 (checked above).
+    let magnitude = crate::num::wide_mul(net.unsigned_abs(), u128::from(Duration::YEAR.get()))
+        .saturating_mul(U256::from(WAD))
+        .checked_div(value_time)
+        .unwrap_or(U256::MAX);
     let v = i128::try_from(magnitude).unwrap_or(i128::MAX);
-    Some(if net < 0 { -v } else { v })
+    Some(if net < 0 { v.saturating_neg() } else { v })
+}
+
+/// `x · part / whole`, rounded towards zero, without overflow (a share of a signed figure).
+pub(crate) fn pro_rata(x: i128, part: u128, whole: u128) -> i128 {
+    let magnitude = mul_div_floor(x.unsigned_abs(), part, whole.max(1)).unwrap_or(u128::MAX);
+    let m = i128::try_from(magnitude).unwrap_or(i128::MAX);
+    if x < 0 { m.saturating_neg() } else { m }
 }
 
 /// `(1 + apr/n)^n − 1` in WAD, by squaring, each product floored (so never above the exact
 /// value by more than rounding, and never below −100 %).
 pub fn apy_wad(apr_wad: i128, n: u64) -> i128 {
     let n = n.max(1);
-    let base = SWAD + apr_wad / i128::from(n);
+    let base = SWAD.saturating_add(apr_wad.checked_div(i128::from(n)).unwrap_or(0));
     if base <= 0 {
         return -SWAD;
     }
     let wad = U256::from(WAD);
     let (mut result, mut b, mut e) = (wad, U256::from(base.unsigned_abs()), n);
     // Saturates instead of overflowing for absurd rates: a query never panics or wraps.
-    let mul_wad = |x: U256, y: U256| x.checked_mul(y).map(|p| p / wad);
+    let mul_wad = |x: U256, y: U256| x.checked_mul(y).and_then(|p| p.checked_div(wad));
     while e > 0 {
         if e & 1 == 1 {
             let Some(r) = mul_wad(result, b) else {
@@ -332,7 +341,9 @@ pub fn apy_wad(apr_wad: i128, n: u64) -> i128 {
             b = sq;
         }
     }
-    i128::try_from(result).unwrap_or(i128::MAX) - SWAD
+    i128::try_from(result)
+        .unwrap_or(i128::MAX)
+        .saturating_sub(SWAD)
 }
 
 /// The APR that compounds `n` times a year into `apy_wad` (the inverse of [`apy_wad`]), by
@@ -340,11 +351,12 @@ pub fn apy_wad(apr_wad: i128, n: u64) -> i128 {
 pub fn apr_from_apy_wad(apy_wad_target: i128, n: u64) -> i128 {
     let (mut lo, mut hi) = (-SWAD, apy_wad_target.max(0));
     while lo < hi {
-        let mid = lo + (hi - lo + 1) / 2;
+        // lo < mid ≤ hi even where the span saturates (absurd targets): the loop still ends.
+        let mid = lo.saturating_add(hi.saturating_sub(lo).saturating_add(1) / 2);
         if apy_wad(mid, n) <= apy_wad_target {
             lo = mid;
         } else {
-            hi = mid - 1;
+            hi = mid.saturating_sub(1);
         }
     }
     lo
@@ -362,7 +374,7 @@ pub fn apr_bps(net: i128, value_time: U256) -> Option<i64> {
 
 /// `(1 + apr/n)^n − 1`, in bps, from an APR in bps.
 pub fn apy_bps(apr_bps: i64, n: u64) -> i64 {
-    bps_of(apy_wad(i128::from(apr_bps) * WAD_PER_BPS, n))
+    bps_of(apy_wad(i128::from(apr_bps).saturating_mul(WAD_PER_BPS), n))
 }
 
 fn base_yield(state: &State, account: Address, now: Timestamp, acc: &mut Acc) -> Result<()> {
@@ -427,7 +439,7 @@ pub(crate) fn lst_yield(
         then.value.get().saturating_add(v),
         then.supply.get().saturating_add(v),
     )?);
-    let net = signed(value_now) - signed(value_then);
+    let net = signed(value_now).saturating_sub(signed(value_then));
     let window_s = state.now().saturating_since(then.time).get();
     if count_value {
         acc.value = acc.value.checked_add(value_now)?;
@@ -450,14 +462,12 @@ pub(crate) fn lst_yield(
         let part = if total == 0 {
             if s == Source::Issuance { net } else { 0 }
         } else {
-            net * i128::try_from(earned[s.index()]).unwrap_or(0)
-                / i128::try_from(total).unwrap_or(1)
+            pro_rata(net, earned[s.index()], total)
         };
         let part_fee = if total == 0 {
             if s == Source::Issuance { fee } else { 0 }
         } else {
-            fee * i128::try_from(earned[s.index()]).unwrap_or(0)
-                / i128::try_from(total).unwrap_or(1)
+            pro_rata(fee, earned[s.index()], total)
         };
         if part == 0 && part_fee == 0 {
             continue;
@@ -469,7 +479,7 @@ pub(crate) fn lst_yield(
                 holding: holding.to_owned(),
                 service: None,
                 asset: lst::LST_SYMBOL.into(),
-                gross: part + part_fee,
+                gross: part.saturating_add(part_fee),
                 fees: part_fee,
                 net: part,
                 window_s,
@@ -511,7 +521,7 @@ fn restaking_yield(state: &State, account: Address, now: Timestamp, acc: &mut Ac
             if net.is_zero() && protocol.is_zero() && commission.is_zero() {
                 continue;
             }
-            let fees = signed(protocol) + signed(commission);
+            let fees = signed(protocol).saturating_add(signed(commission));
             acc.add(
                 YieldSource {
                     layer: "restaking",
@@ -519,7 +529,7 @@ fn restaking_yield(state: &State, account: Address, now: Timestamp, acc: &mut Ac
                     holding: holding.clone(),
                     service: Some(r.service),
                     asset: bank::symbol(state, r.asset),
-                    gross: signed(net) + fees,
+                    gross: signed(net).saturating_add(fees),
                     fees,
                     net: signed(net),
                     window_s: window,
@@ -562,14 +572,14 @@ fn move_fee(acc: &mut Acc, from: &'static str, to: &'static str, amount: i128) {
         .iter_mut()
         .find(|f| f.layer == "restaking" && f.kind == from)
     {
-        f.amount -= amount;
+        f.amount = f.amount.saturating_sub(amount);
     }
     match acc
         .fees
         .iter_mut()
         .find(|f| f.layer == "restaking" && f.kind == to)
     {
-        Some(f) => f.amount += amount,
+        Some(f) => f.amount = f.amount.saturating_add(amount),
         None => acc.fees.push(FeeLine {
             layer: "restaking",
             kind: to,
@@ -598,7 +608,8 @@ fn native_base_yield(
         let net = base::index_amount(shares.get(), t.net_per_share.saturating_sub(since(i)))?;
         let fee = base::index_amount(
             shares.get(),
-            t.commission_per_share.saturating_sub(since(4 + i)),
+            t.commission_per_share
+                .saturating_sub(since(i.saturating_add(4))),
         )?;
         if net.is_zero() && fee.is_zero() {
             continue;
@@ -688,7 +699,7 @@ impl<'a> Path<'a> {
     /// Waiting until `t` (no action).
     pub(crate) fn wait_until(mut self, kind: &'static str, t: Timestamp) -> Self {
         if t > self.at {
-            let delay = t.get() - self.at.get();
+            let delay = t.saturating_since(self.at).get();
             self.at = t;
             self.steps.push(ExitStep {
                 kind,

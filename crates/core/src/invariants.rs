@@ -32,13 +32,20 @@ use crate::restaking::{
     tokens_for_shares_floor,
 };
 use crate::state::{
-    Activations, Allocations, Assets, Balances, BaseDelegations, BridgeChunks, Bridges, Deposits,
-    Escrows, Magnitudes, OperatorPendingSlashes, Positions, QueueBuckets, Redemptions,
-    SlashRequests, State, Strategies, Terms, Unbondings, Validators, Withdrawals,
+    Activations, ActivePrograms, ActiveSet, Allocations, Assets, Balances, BaseDelegations,
+    BridgeChunks, Bridges, Deposits, Escrows, Magnitudes, ModuleUnbondings, OperatorPendingSlashes,
+    Positions, QueueBuckets, Redemptions, RewardPrograms, SetPrograms, SlashRequests, State,
+    Strategies, Terms, Unbondings, ValidatorPower, Validators, Withdrawals,
 };
 use std::collections::BTreeMap;
 
 type Res<T> = crate::error::Result<T>;
+
+/// `*slot += by`, saturating: every sum here is of parts of one asset's supply (< 2^128), so a
+/// saturated sum can only come from a broken state, and it then fails the comparison it feeds.
+fn add(slot: &mut u128, by: u128) {
+    *slot = slot.saturating_add(by);
+}
 
 /// Every invariant violation found; empty when the state is sound.
 pub fn check(state: &State) -> Vec<String> {
@@ -46,6 +53,7 @@ pub fn check(state: &State) -> Vec<String> {
     conservation(state, &mut v);
     escrow(state, &mut v);
     pending_slash_index(state, &mut v);
+    indexes(state, &mut v);
     for (name, result) in [
         ("restaking", restaking_terms(state, &mut v)),
         ("base layer", base_layer(state, &mut v)),
@@ -86,7 +94,7 @@ fn conservation(state: &State, v: &mut Vec<String>) {
 fn escrow(state: &State, v: &mut Vec<String>) {
     let mut owed: BTreeMap<AssetId, u128> = BTreeMap::new();
     for (_, e) in state.iter::<Escrows>() {
-        *owed.entry(e.asset).or_default() += e.amount.get();
+        add(owed.entry(e.asset).or_default(), e.amount.get());
     }
     for (asset, amount) in owed {
         let held = crate::bank::balance(state, module::slash_escrow(), asset).get();
@@ -133,8 +141,8 @@ fn restaking_terms(state: &State, v: &mut Vec<String>) -> Res<()> {
     let mut tally: BTreeMap<AssetId, Tally> = BTreeMap::new();
     for ((_, term), shares) in state.iter::<Deposits>() {
         let t = tally.entry(*term).or_default();
-        t.claims += shares.get();
-        t.held += shares.get();
+        add(&mut t.claims, shares.get());
+        add(&mut t.held, shares.get());
     }
     magnitudes(state, v)?;
     terms(state, v, &mut tally)?;
@@ -222,7 +230,7 @@ fn magnitudes(state: &State, v: &mut Vec<String>) -> Res<()> {
 fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally>) -> Res<()> {
     let mut buckets: BTreeMap<(Address, AssetId), u128> = BTreeMap::new();
     for ((op, term, _), q) in state.iter::<QueueBuckets>() {
-        *buckets.entry((*op, *term)).or_default() += *q;
+        add(buckets.entry((*op, *term)).or_default(), *q);
     }
     for ((op, term), t) in state.iter::<Terms>() {
         let key = format!("term {op:#x}/{}", term.0);
@@ -240,7 +248,7 @@ fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally
         if value > t.shares {
             v.push(format!("{key}: worth {value} but holds {}", t.shares));
         }
-        tally.entry(*term).or_default().held += t.shares.get();
+        add(&mut tally.entry(*term).or_default().held, t.shares.get());
     }
     for (k, q) in buckets {
         v.push(format!(
@@ -250,7 +258,7 @@ fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally
     }
     let mut chunks: BTreeMap<(Address, AssetId, Address), u128> = BTreeMap::new();
     for ((from, term, to, _), x) in state.iter::<BridgeChunks>() {
-        *chunks.entry((*from, *term, *to)).or_default() += x.scaled;
+        add(chunks.entry((*from, *term, *to)).or_default(), x.scaled);
     }
     for (key, bridge) in state.iter::<Bridges>() {
         let (from, term, to) = *key;
@@ -270,7 +278,10 @@ fn terms(state: &State, v: &mut Vec<String>, tally: &mut BTreeMap<AssetId, Tally
                 bridge.shares
             ));
         }
-        tally.entry(term).or_default().held += bridge.shares.get();
+        add(
+            &mut tally.entry(term).or_default().held,
+            bridge.shares.get(),
+        );
     }
     for (k, x) in chunks {
         v.push(format!(
@@ -294,12 +305,15 @@ fn positions(
         let Some(p) = settled_position(state, *staker, *op, *term, now)? else {
             continue;
         };
-        *direct.entry((*op, *term)).or_default() += p.scaled;
+        add(direct.entry((*op, *term)).or_default(), p.scaled);
         for t in &p.tranches {
-            *bridged.entry((t.from, *term, *op)).or_default() += t.scaled;
+            add(bridged.entry((t.from, *term, *op)).or_default(), t.scaled);
         }
         let value = restaking::position_value(state, *op, *term, &p)?;
-        tally.entry(*term).or_default().claims += value.withdrawable.get();
+        add(
+            &mut tally.entry(*term).or_default().claims,
+            value.withdrawable.get(),
+        );
         let unclaimed = p.rewards.iter().any(|r| !r.claimable.is_zero());
         if p.shares.is_zero() && p.scaled == 0 && p.tranches.is_empty() && !unclaimed {
             v.push(format!("empty position stored: {staker:#x} with {op:#x}"));
@@ -343,14 +357,17 @@ fn withdrawals(
     for (_, w) in state.iter::<Withdrawals>() {
         let payout = restaking::withdrawal_payout_shares(state, w)?;
         let t = tally.entry(w.strategy).or_default();
-        t.claims += payout.get();
+        add(&mut t.claims, payout.get());
         match w.operator {
             // Live: still in its delay, or held past it by a pending slash request.
             Some(op) if w.completable_at > now || restaking::withdrawal_held(state, w) => {
-                *live.entry((op, w.strategy, w.completable_at)).or_default() += w.scaled;
+                add(
+                    live.entry((op, w.strategy, w.completable_at)).or_default(),
+                    w.scaled,
+                );
             }
             // Released or undelegated: held by the record itself.
-            _ => t.held += payout.get(),
+            _ => add(&mut t.held, payout.get()),
         }
     }
     for (key, q) in state.iter::<QueueBuckets>() {
@@ -409,7 +426,7 @@ fn base_layer(state: &State, v: &mut Vec<String>) -> Res<()> {
         for l in &d.locked {
             held = held.saturating_add(base::lock_shares_after_slash(state, l)?);
         }
-        *shares.entry(*validator).or_default() += held;
+        add(shares.entry(*validator).or_default(), held);
     }
     for (addr, sum) in shares {
         let val = base::validator(state, addr)?;
@@ -462,5 +479,97 @@ fn liquid_staking(state: &State, v: &mut Vec<String>) -> Res<()> {
             pool.owed
         ));
     }
+    // Solvency: what every queued redemption would be paid now is within what the pool is worth,
+    // and what is claimable now is within what it holds liquid.
+    let (mut payable, mut due) = (Amount::ZERO, Amount::ZERO);
+    let now = state.now();
+    for (_, r) in state.iter::<Redemptions>() {
+        let pay = r
+            .value_at_request
+            .min(crate::lst::redeem_value_floor(state, r.lst)?);
+        payable = payable.checked_add(pay)?;
+        if crate::lst::claimable_at(state, r.epoch).is_some_and(|t| t <= now) {
+            due = due.checked_add(pay)?;
+        }
+    }
+    let worth = crate::lst::value(state)?;
+    if payable > worth {
+        v.push(format!(
+            "lst: queued redemptions would be paid {payable}, the pool is worth {worth}"
+        ));
+    }
+    let liquid = crate::bank::balance(state, module::lst_pool(), AssetId::NATIVE);
+    if due > liquid {
+        v.push(format!(
+            "lst: claimable redemptions are owed {due}, the pool holds {liquid} liquid"
+        ));
+    }
+    let mut entries = Amount::ZERO;
+    for ((account, _, _), id) in state.iter::<ModuleUnbondings>() {
+        if *account != module::lst_pool() {
+            continue;
+        }
+        match state.get::<Unbondings>(id) {
+            Some(u) => entries = entries.checked_add(base::unbonding_value(state, *id, u)?)?,
+            None => v.push(format!(
+                "lst: pool unbonding index names missing entry {id}"
+            )),
+        }
+    }
+    if pool.unbonding > entries {
+        v.push(format!(
+            "lst: the pool counts {} unbonding, its entries are worth {entries}",
+            pool.unbonding
+        ));
+    }
     Ok(())
+}
+
+/// Indexes kept beside their tables: the active set is exactly the validators marked active, the
+/// stake index lists exactly the candidates by their bonded stake, and each set's live-program
+/// count is the number of its live programs.
+fn indexes(state: &State, v: &mut Vec<String>) {
+    for (addr, val) in state.iter::<Validators>() {
+        let active = val.status == base::ValidatorStatus::Active;
+        if active != state.contains::<ActiveSet>(addr) {
+            v.push(format!(
+                "validator {addr:#x}: status {:?} but {} the active set",
+                val.status,
+                if active { "missing from" } else { "in" }
+            ));
+        }
+        if let Some(key) = base::power_key(*addr, val)
+            && !state.contains::<ValidatorPower>(&key)
+        {
+            v.push(format!("validator {addr:#x}: missing from the stake index"));
+        }
+    }
+    for (key, ()) in state.iter::<ValidatorPower>() {
+        let addr = key.1;
+        let listed = state
+            .get::<Validators>(&addr)
+            .and_then(|val| base::power_key(addr, val));
+        if listed != Some(*key) {
+            v.push(format!(
+                "stake index lists {addr:#x} at a stake it does not have"
+            ));
+        }
+    }
+    let mut live: BTreeMap<crate::ids::SetRef, u32> = BTreeMap::new();
+    for (id, ()) in state.iter::<ActivePrograms>() {
+        match state.get::<RewardPrograms>(id) {
+            Some(p) => {
+                let n = live.entry(p.set).or_default();
+                *n = n.saturating_add(1);
+            }
+            None => v.push(format!("live program {id} does not exist")),
+        }
+    }
+    let counted: BTreeMap<crate::ids::SetRef, u32> =
+        state.iter::<SetPrograms>().map(|(s, n)| (*s, *n)).collect();
+    if counted != live {
+        v.push(format!(
+            "live programs per set: counted {counted:?}, found {live:?}"
+        ));
+    }
 }

@@ -10,12 +10,21 @@
 //! invariants and arithmetic.
 
 #![deny(clippy::float_arithmetic)]
+// Every operation that can overflow, wrap, divide by zero or truncate is checked (or carries a
+// comment saying why it cannot); tests may use plain operators.
+#![cfg_attr(
+    not(test),
+    deny(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)
+)]
 #![warn(missing_docs)]
 
 pub mod action;
 pub mod bank;
 pub mod base;
 pub mod block;
+// Index arithmetic of a heap-ordered tree whose depth is at most `MAX_DEPTH` (24): every index
+// is below 2^25 and every shift below 32, so none of it can overflow.
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
 pub mod commitment;
 pub mod ctx;
 pub mod error;

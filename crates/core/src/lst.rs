@@ -386,10 +386,15 @@ pub fn on_epoch(
     let active = base::active_set(state);
     leave_inactive(state, &active, now)?;
     let p = pool(state).or_broken("the pool")?;
-    let buffer = bank::balance(state, module::lst_pool(), AssetId::NATIVE);
-    let covered = buffer.checked_add(p.unbonding)?;
-    if p.owed > covered {
-        undelegate_for(state, p.owed.checked_sub(covered)?, now)?;
+    let mut buffer = bank::balance(state, module::lst_pool(), AssetId::NATIVE);
+    if p.owed > buffer.checked_add(p.unbonding)? {
+        // Bonds still waiting to activate come back at once; only the rest is unbonded.
+        cancel_pending(state, p.owed.checked_sub(buffer.checked_add(p.unbonding)?)?)?;
+        buffer = bank::balance(state, module::lst_pool(), AssetId::NATIVE);
+        let covered = buffer.checked_add(p.unbonding)?;
+        if p.owed > covered {
+            undelegate_for(state, p.owed.checked_sub(covered)?, now)?;
+        }
     }
     let free = buffer.saturating_sub(p.owed);
     delegate_free(state, &active, free)?;
@@ -453,13 +458,15 @@ fn holdings(state: &State) -> HookResult<Vec<(Address, u128, Amount)>> {
 /// Unbonds `shares` of the pool at validator `v` through the internal path.
 fn unbond(state: &mut State, v: Address, shares: u128, now: Timestamp) -> HookResult<Amount> {
     let height = state.meta().height;
-    let (id, amount, new) =
-        base::unbond_module(state, module::lst_pool(), v, shares, height, now)?;
+    let (id, amount, new) = base::unbond_module(state, module::lst_pool(), v, shares, height, now)?;
     let mut p = pool(state).or_broken("the pool")?;
     p.unbonding = p.unbonding.checked_add(amount)?;
     state.put::<LstPools>((), p);
     if new {
-        let at = state.get::<Unbondings>(&id).or_broken("a new entry")?.completes_at;
+        let at = state
+            .get::<Unbondings>(&id)
+            .or_broken("a new entry")?
+            .completes_at;
         schedule(state, at, Timer::LstUnbonding { id })?;
     }
     Ok(amount)
@@ -474,6 +481,24 @@ fn leave_inactive(state: &mut State, active: &[Address], now: Timestamp) -> Hook
         if shares > 0 && active.binary_search(&v).is_err() {
             unbond(state, v, shares, now)?;
         }
+    }
+    Ok(())
+}
+
+/// Takes back up to `amount` of the pool's bonds that have not activated yet, into the buffer.
+fn cancel_pending(state: &mut State, amount: Amount) -> HookResult {
+    let validators: Vec<Address> = state
+        .range::<BaseDelegations, _>((module::lst_pool(), Address::ZERO)..)
+        .take_while(|((d, _), _)| *d == module::lst_pool())
+        .map(|((_, v), _)| *v)
+        .collect();
+    let mut left = amount;
+    for v in validators {
+        if left.is_zero() {
+            break;
+        }
+        let back = base::cancel_pending_module(state, module::lst_pool(), v, left)?;
+        left = left.saturating_sub(back);
     }
     Ok(())
 }

@@ -49,6 +49,16 @@ pub fn checked_add_u256(a: U256, b: U256) -> Result<U256, MathError> {
     a.checked_add(b).ok_or(MathError::Overflow)
 }
 
+/// `a − b` in 256 bits, or an underflow error.
+pub fn checked_sub_u256(a: U256, b: U256) -> Result<U256, MathError> {
+    a.checked_sub(b).ok_or(MathError::Underflow)
+}
+
+/// `floor(a / d)` in 256 bits, or a division-by-zero error.
+pub fn div_floor_u256(a: U256, d: U256) -> Result<U256, MathError> {
+    a.checked_div(d).ok_or(MathError::DivisionByZero)
+}
+
 /// A 256-bit value that must fit 128 bits.
 pub fn to_u128(v: U256) -> Result<u128, MathError> {
     u128::try_from(v).map_err(|_| MathError::Overflow)
@@ -60,10 +70,9 @@ pub fn mul_div_floor(a: u128, b: u128, d: u128) -> Result<u128, MathError> {
         return Err(MathError::DivisionByZero);
     }
     if let Some(p) = a.checked_mul(b) {
-        return Ok(p / d);
+        return p.checked_div(d).ok_or(MathError::DivisionByZero);
     }
-    let q = U256::from(a) * U256::from(b) / U256::from(d);
-    u128::try_from(q).map_err(|_| MathError::Overflow)
+    to_u128(div_floor_u256(wide_mul(a, b), U256::from(d))?)
 }
 
 /// `ceil(a · b / d)` with a 256-bit intermediate product.
@@ -74,11 +83,16 @@ pub fn mul_div_ceil(a: u128, b: u128, d: u128) -> Result<u128, MathError> {
     if let Some(p) = a.checked_mul(b) {
         return Ok(p.div_ceil(d));
     }
-    let p = U256::from(a) * U256::from(b);
+    let p = wide_mul(a, b);
     let d = U256::from(d);
+    // d ≠ 0 (checked above), so div_rem cannot panic.
     let (q, r) = p.div_rem(d);
-    let q = if r.is_zero() { q } else { q + U256::from(1u8) };
-    u128::try_from(q).map_err(|_| MathError::Overflow)
+    let q = if r.is_zero() {
+        q
+    } else {
+        checked_add_u256(q, U256::from(1u8))?
+    };
+    to_u128(q)
 }
 
 /// `floor(a · b · c / d)`: used where a quantity is scaled by two ratios at once (a redelegated
@@ -87,10 +101,8 @@ pub fn mul_mul_div_floor(a: u128, b: u128, c: u128, d: u128) -> Result<u128, Mat
     if d == 0 {
         return Err(MathError::DivisionByZero);
     }
-    let p = (U256::from(a) * U256::from(b))
-        .checked_mul(U256::from(c))
-        .ok_or(MathError::Overflow)?;
-    u128::try_from(p / U256::from(d)).map_err(|_| MathError::Overflow)
+    let p = checked_mul_u256(wide_mul(a, b), U256::from(c))?;
+    to_u128(div_floor_u256(p, U256::from(d))?)
 }
 
 macro_rules! quantity {
@@ -163,12 +175,6 @@ macro_rules! quantity {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 deserialize_u128(d).map(Self)
-            }
-        }
-
-        impl From<u64> for $name {
-            fn from(raw: u64) -> Self {
-                Self(u128::from(raw))
             }
         }
 
@@ -434,10 +440,10 @@ impl<T: Serialize> Serialize for OrAll<T> {
     }
 }
 
-impl<'de, T: std::str::FromStr<Err = ParseAmountError> + From<u64>> Deserialize<'de> for OrAll<T> {
+impl<'de, T: std::str::FromStr<Err = ParseAmountError>> Deserialize<'de> for OrAll<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<T>(std::marker::PhantomData<T>);
-        impl<T: std::str::FromStr<Err = ParseAmountError> + From<u64>> serde::de::Visitor<'_> for V<T> {
+        impl<T: std::str::FromStr<Err = ParseAmountError>> serde::de::Visitor<'_> for V<T> {
             type Value = OrAll<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("\"all\" or a decimal string of base units")
@@ -449,7 +455,7 @@ impl<'de, T: std::str::FromStr<Err = ParseAmountError> + From<u64>> Deserialize<
                 v.parse().map(OrAll::Exact).map_err(E::custom)
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<OrAll<T>, E> {
-                Ok(OrAll::Exact(T::from(v)))
+                self.visit_str(&v.to_string())
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))

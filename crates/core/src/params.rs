@@ -12,17 +12,66 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 macro_rules! params {
-    ($( $(#[$doc:meta])* $name:ident : $ty:ty = $default:expr $(; $lo:literal ..= $hi:literal)? ),* $(,)?) => {
+    (
+        $( $(#[$doc:meta])* $name:ident : $ty:ty = $default:expr $(; $lo:literal ..= $hi:literal)? , )*
+        @added {
+            $( $(#[$adoc:meta])* $aname:ident : $aty:ty = $adefault:expr ; $alo:literal ..= $ahi:literal , )*
+        }
+    ) => {
         /// The protocol's parameters.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+        ///
+        /// # Encoding
+        ///
+        /// Borsh of the fields of the first stored layout, in order; then, only if one of the
+        /// parameters added since (`@added` in the declaration) differs from its default, Borsh
+        /// of all of them. A store written before they existed decodes with their defaults and
+        /// re-encodes byte for byte (the golden test pins this), and every value has exactly one
+        /// encoding (a tail of defaults is refused). `Params` is only ever stored as a whole
+        /// value (table `params`), never inside another value, so the tail is "the rest".
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct Params {
             $( $(#[$doc])* pub $name: $ty, )*
+            $( $(#[$adoc])* pub $aname: $aty, )*
         }
 
         impl Default for Params {
             fn default() -> Self {
-                Self { $( $name: $default, )* }
+                Self { $( $name: $default, )* $( $aname: $adefault, )* }
+            }
+        }
+
+        impl BorshSerialize for Params {
+            fn serialize<W: std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+                $( BorshSerialize::serialize(&self.$name, writer)?; )*
+                let defaults = Self::default();
+                if false $( || self.$aname != defaults.$aname )* {
+                    $( BorshSerialize::serialize(&self.$aname, writer)?; )*
+                }
+                Ok(())
+            }
+        }
+
+        impl BorshDeserialize for Params {
+            fn deserialize_reader<R: std::io::Read>(reader: &mut R) -> std::io::Result<Self> {
+                let mut p = Self::default();
+                $( p.$name = BorshDeserialize::deserialize_reader(reader)?; )*
+                let mut tail = Vec::new();
+                reader.read_to_end(&mut tail)?;
+                if tail.is_empty() {
+                    return Ok(p);
+                }
+                let mut rest = tail.as_slice();
+                $( p.$aname = BorshDeserialize::deserialize(&mut rest)?; )*
+                let defaults = Self::default();
+                let canonical = false $( || p.$aname != defaults.$aname )*;
+                if !rest.is_empty() || !canonical {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "params: a tail of added parameters must be complete and not all defaults",
+                    ));
+                }
+                Ok(p)
             }
         }
 
@@ -35,15 +84,21 @@ macro_rules! params {
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $name: Option<$ty>,
             )*
+            $(
+                #[allow(missing_docs)]
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $aname: Option<$aty>,
+            )*
         }
 
         impl Params {
             /// Every numeric parameter with its documented range: `(name, value, min, max)`.
             /// [`Params::validate`] refuses a value outside it, at genesis and at `set_params`.
             pub fn ranges(&self) -> Vec<(&'static str, u128, u128, u128)> {
-                let mut out = Vec::new();
-                $( $( out.push((stringify!($name), Raw::raw(&self.$name), $lo, $hi)); )? )*
-                out
+                vec![
+                    $( $( (stringify!($name), Raw::raw(&self.$name), $lo, $hi), )? )*
+                    $( (stringify!($aname), Raw::raw(&self.$aname), $alo, $ahi), )*
+                ]
             }
         }
 
@@ -52,6 +107,7 @@ macro_rules! params {
             pub fn apply(&self, base: &Params) -> Params {
                 let mut p = base.clone();
                 $( if let Some(v) = &self.$name { p.$name = v.clone(); } )*
+                $( if let Some(v) = &self.$aname { p.$aname = v.clone(); } )*
                 p
             }
         }
@@ -153,6 +209,11 @@ params! {
     /// Queue entries finalized and restaking withdrawals collected per vault per call or epoch
     /// boundary (queue processing is bounded, never a loop over holders).
     vault_queue_batch: u32 = 64; 1..=1_024,
+    @added {
+        /// Share of the tokens a double-sign evidence slash takes that is paid to whoever
+        /// submitted the evidence (the rest is escrowed for the service's destination).
+        evidence_reward_bps: Bps = Bps::ZERO; 0..=10_000,
+    }
 }
 
 /// A parameter's value as an integer, for its range check.
@@ -238,6 +299,26 @@ mod tests {
         assert_eq!(p.withdrawal_delay_s, Duration::new(60));
         assert_eq!(p.epoch_length_s, Duration::new(3_600));
         assert!(serde_json::from_str::<ParamsPatch>(r#"{"no_such": 1}"#).is_err());
+    }
+
+    #[test]
+    fn added_parameters_encode_only_when_they_differ_from_their_default() {
+        let p = Params::default();
+        let bytes = borsh::to_vec(&p).unwrap();
+        assert_eq!(Params::try_from_slice(&bytes).unwrap(), p);
+        let rewarded = Params {
+            evidence_reward_bps: Bps::new(250),
+            ..Params::default()
+        };
+        let longer = borsh::to_vec(&rewarded).unwrap();
+        assert_eq!(longer.len(), bytes.len() + 4);
+        assert_eq!(longer[..bytes.len()], bytes[..]);
+        assert_eq!(Params::try_from_slice(&longer).unwrap(), rewarded);
+        // A tail that says nothing (all defaults) or is cut short is not canonical.
+        let mut defaults_tail = bytes.clone();
+        defaults_tail.extend_from_slice(&0u32.to_le_bytes());
+        assert!(Params::try_from_slice(&defaults_tail).is_err());
+        assert!(Params::try_from_slice(&longer[..longer.len() - 1]).is_err());
     }
 
     #[test]

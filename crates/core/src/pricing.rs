@@ -158,7 +158,9 @@ mod tests {
             Amount::new(WAD)
         );
         // One satoshi is worth 10^10 RAM base units.
-        assert_eq!(p.value_floor(Amount::new(1)).unwrap(), Amount::new(10_000_000_000));
+        assert_eq!(
+            p.value_floor(Amount::new(1)).unwrap(),
+            Amount::new(10_000_000_000)
+        );
     }
-
 }

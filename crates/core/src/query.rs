@@ -227,6 +227,11 @@ pub struct AllocationView {
     pub slashable: bool,
     /// Tokens the set can slash now: delegated and queued stake × magnitude / max magnitude.
     pub slashable_amount: Amount,
+    /// The set's service's objective double-sign rule, if it declared one (§6.6).
+    pub double_sign_wad: Option<Wad>,
+    /// Tokens verified double-sign evidence would take from this allocation now (`slashable_amount`
+    /// × `double_sign_wad`, within the per-event cap); absent without a rule.
+    pub double_sign_exposure: Option<Amount>,
 }
 
 /// One set membership of an operator.
@@ -340,6 +345,14 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
         .take_while(|((o, _, _), _)| *o == operator)
     {
         let slashable_mag = restaking::slashable_magnitude(state, operator, *set, *strategy, now);
+        let double_sign_wad = objective_wad(state, *set)?;
+        let double_sign_exposure = match double_sign_wad {
+            Some(wad) => {
+                let cut = Wad::new(mul_div_ceil(slashable_mag.get(), wad.get(), WAD)?);
+                Some(slashable_amount(state, operator, *strategy, cut)?)
+            }
+            None => None,
+        };
         allocations.push(AllocationView {
             set: *set,
             strategy: restaking::strategy_name(state, *strategy),
@@ -348,6 +361,8 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
             effect_at: a.pending.map(|p| p.effect_at),
             slashable: !slashable_mag.is_zero(),
             slashable_amount: slashable_amount(state, operator, *strategy, slashable_mag)?,
+            double_sign_wad,
+            double_sign_exposure,
         });
     }
     let sets = state
@@ -386,6 +401,15 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
         allocations,
         sets,
     })
+}
+
+/// The fraction double-sign evidence slashes in `set`: the service's `double_sign_wad` within its
+/// per-event cap, or `None` when it declared no objective rule.
+fn objective_wad(state: &State, set: SetRef) -> Result<Option<Wad>> {
+    let service = restaking::service(state, set.service)?;
+    Ok(service
+        .double_sign_wad
+        .map(|w| w.min(service.max_slash_per_event)))
 }
 
 /// Tokens a set slashing `magnitude` fully would take from the operator's stake in `strategy`.
@@ -557,6 +581,11 @@ pub struct ExposureView {
     pub slashable: Amount,
     /// Tokens it loses in the largest single event the set's cap allows.
     pub worst_event: Amount,
+    /// The set's objective double-sign rule, if its service declared one (§6.6).
+    pub double_sign_wad: Option<Wad>,
+    /// Tokens it loses if double-sign evidence against the operator is verified in this set now
+    /// (the allocation × `double_sign_wad`); absent without a rule.
+    pub double_sign_loss: Option<Amount>,
 }
 
 /// Stake redelegated into a position, still slashable by its old operator.
@@ -707,12 +736,17 @@ pub(crate) fn position_entry(
     }
     let exposure = exposure
         .into_iter()
-        .map(|(set, op, slashable, worst)| {
+        .map(|e| {
             Ok(ExposureView {
-                set,
-                operator: op,
-                slashable: shares_value(state, strategy, slashable)?,
-                worst_event: shares_value(state, strategy, worst)?,
+                set: e.set,
+                operator: e.operator,
+                slashable: shares_value(state, strategy, e.slashable)?,
+                worst_event: shares_value(state, strategy, e.worst_event)?,
+                double_sign_wad: e.double_sign_wad,
+                double_sign_loss: e
+                    .double_sign_loss
+                    .map(|l| shares_value(state, strategy, l))
+                    .transpose()?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -747,15 +781,26 @@ fn position_value_at(
     Ok((before, after))
 }
 
+/// One set's reach into a position, in strategy shares.
+struct SetExposure {
+    set: SetRef,
+    operator: Address,
+    slashable: Shares,
+    worst_event: Shares,
+    double_sign_wad: Option<Wad>,
+    double_sign_loss: Option<Shares>,
+}
+
 /// For every set that can slash `operator` in `strategy` now: the exact shares lost if the set
-/// slashed its whole allocation, and if it slashed the most one event allows.
+/// slashed its whole allocation, if it slashed the most one event allows, and if double-sign
+/// evidence were verified (sets with an objective rule).
 fn set_exposures(
     state: &State,
     operator: Address,
     strategy: AssetId,
     now: Timestamp,
     loss_at: impl Fn(Wad, Wad) -> Result<(Shares, Shares)>,
-) -> Result<Vec<(SetRef, Address, Shares, Shares)>> {
+) -> Result<Vec<SetExposure>> {
     let m = restaking::max_magnitude(state, operator, strategy);
     let mut out = Vec::new();
     for ((_, set, st), _) in state
@@ -784,7 +829,15 @@ fn set_exposures(
             let (before, after) = loss_at(m, cut)?;
             Ok(before.checked_sub(after)?)
         };
-        out.push((*set, operator, loss(Wad::ONE)?, loss(cap)?));
+        let double_sign_wad = objective_wad(state, *set)?;
+        out.push(SetExposure {
+            set: *set,
+            operator,
+            slashable: loss(Wad::ONE)?,
+            worst_event: loss(cap)?,
+            double_sign_wad,
+            double_sign_loss: double_sign_wad.map(loss).transpose()?,
+        });
     }
     Ok(out)
 }
@@ -936,7 +989,14 @@ impl InvariantsView {
 
 fn pending_rewards(state: &State, p: &Position) -> Vec<RewardView> {
     let mut by_asset: std::collections::BTreeMap<AssetId, Amount> = Default::default();
-    for r in p.rewards.iter().filter(|r| !r.claimable.is_zero()) {
+    // The direct part's and every redelegated tranche's: all claimable at once.
+    let tranches = p.tranches.iter().flat_map(|t| t.rewards.iter());
+    for r in p
+        .rewards
+        .iter()
+        .chain(tranches)
+        .filter(|r| !r.claimable.is_zero())
+    {
         let e = by_asset.entry(r.asset).or_insert(Amount::ZERO);
         *e = e.saturating_add(r.claimable);
     }

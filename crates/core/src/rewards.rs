@@ -460,7 +460,7 @@ fn entry(rewards: &mut Vec<PositionReward>, stream: Stream) -> &mut PositionRewa
                 protocol_fees: Amount::ZERO,
                 commissions: Amount::ZERO,
             });
-            rewards.len() - 1
+            rewards.len().saturating_sub(1) // just pushed: len ≥ 1
         }
     };
     &mut rewards[i]
@@ -737,11 +737,16 @@ fn part_of(x: u128, num: U256, den: U256) -> Result<u128, MathError> {
         return Ok(x);
     }
     let shift = den.bit_len().saturating_sub(128);
-    let (num, den) = (num >> shift, den >> shift);
+    // shift < 128 < 256: never shifts out of range.
+    let shr = |x: U256| x.checked_shr(shift).unwrap_or(U256::ZERO);
+    let (num, den) = (shr(num), shr(den));
     if den.is_zero() {
         return Ok(0);
     }
-    crate::num::to_u128(crate::num::wide_mul(x, crate::num::to_u128(num)?) / den)
+    crate::num::to_u128(crate::num::div_floor_u256(
+        crate::num::wide_mul(x, crate::num::to_u128(num)?),
+        den,
+    )?)
 }
 
 /// Returns `amount` of the program's escrow to its service, counted as refunded.
@@ -768,9 +773,9 @@ fn distribute_slice(
     commissions: &mut std::collections::BTreeMap<(Address, AssetId), Amount>,
 ) -> HookResult {
     let weights = set_weights(state, &program, closing)?;
-    let total = weights
-        .iter()
-        .try_fold(U256::ZERO, |acc, (_, w, _)| crate::num::checked_add_u256(acc, *w))?;
+    let total = weights.iter().try_fold(U256::ZERO, |acc, (_, w, _)| {
+        crate::num::checked_add_u256(acc, *w)
+    })?;
     program.streamed = program.streamed.checked_add(slice)?;
     if total.is_zero() {
         refund(state, &mut program, slice)?;
@@ -859,8 +864,10 @@ fn raise_indexes(
         if x == 0 {
             U256::ZERO
         } else {
-            // x < 2^128, INDEX_SCALE < 2^127: fits; units > 0 here.
-            crate::num::wide_mul(x, INDEX_SCALE) / U256::from(units)
+            // x < 2^128, INDEX_SCALE < 2^127: fits; units > 0 here (zero units leave the
+            // index where it is).
+            crate::num::div_floor_u256(crate::num::wide_mul(x, INDEX_SCALE), U256::from(units))
+                .unwrap_or(U256::ZERO)
         }
     };
     let mut assigned = Amount::ZERO;
@@ -934,7 +941,10 @@ fn set_weights(
             for tw in term_weights(state, operator, strategy, m)? {
                 // value · (factor / m) (≤ value, 128 bits), then × the multiplier (≤ 2^120).
                 let counted = mul_div_floor(tw.value.get(), factor.get(), m.get())?;
-                let w = crate::num::wide_mul(counted, multiplier.num) / U256::from(multiplier.den);
+                let w = crate::num::div_floor_u256(
+                    crate::num::wide_mul(counted, multiplier.num),
+                    U256::from(multiplier.den),
+                )?;
                 op_weight = crate::num::checked_add_u256(op_weight, w)?;
                 terms.push((tw, w));
             }
@@ -1105,7 +1115,8 @@ pub fn check(state: &State, v: &mut Vec<String>) -> Result<()> {
                 format!("program {id} streamed more than its amount"),
             )
         })?;
-        *escrow.entry(p.asset).or_default() += left.get();
+        let e = escrow.entry(p.asset).or_default();
+        *e = e.saturating_add(left.get()); // a saturated sum fails the comparison below
         let parts = p
             .refunded
             .checked_add(p.protocol_fees)?

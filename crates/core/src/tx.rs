@@ -100,7 +100,10 @@ pub fn execute_tx(state: &mut State, header: &BlockHeader, tx: Tx) -> Result<Rec
     check_tx(state, &tx)?;
     let envelope = state.mark();
     let mut events = Vec::new();
-    let nonce = tx.nonce.checked_add(1).ok_or(crate::num::MathError::Overflow)?;
+    let nonce = tx
+        .nonce
+        .checked_add(1)
+        .ok_or(crate::num::MathError::Overflow)?;
     state.put::<Accounts>(tx.signer, bank::Account { nonce });
     if let Err(e) = pay_fee(state, &tx, header.proposer, &mut events) {
         state.rollback_to(envelope);

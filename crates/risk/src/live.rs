@@ -26,8 +26,9 @@
 //!
 //! σ and w are in **RAM base units**, valued as the protocol values assets (PROTOCOL.md §1):
 //! RAM (and native restaking) 1:1, the LST at its exchange rate, an external asset at the
-//! governance price table (`params.prices`, WAD per base unit), 1 per base unit when governance
-//! set no price. There is no oracle in the core, so the query accepts `prices` — per asset
+//! governance price table (`params.prices`: the RAM value of one whole unit, as a WAD), one RAM
+//! per whole unit when governance set no price — read through `rampart_core::pricing`, the same
+//! function every core caller uses. There is no oracle in the core, so the query accepts `prices` — per asset
 //! symbol, RAM base units per base unit of the asset, exact (`"1.05"`, `"21/20"`) — which
 //! replace the protocol's prices for this analysis only. The output lists each asset's price
 //! and where it came from (`native`, `lst_rate`, `governance`, `default`, `query`).
@@ -40,10 +41,10 @@ use std::collections::BTreeMap;
 
 use num_bigint::BigInt;
 use num_traits::Zero;
+use rampart_core::State;
 use rampart_core::ids::{Address, AssetId, SetRef, fmt_address};
 use rampart_core::restaking::{self, FaultModel};
 use rampart_core::state::{Memberships, OperatorSets, SetMembers};
-use rampart_core::{State, WAD, bank, lst};
 use serde_json::{Map, Value, json};
 
 use crate::analyze::{Analysis, AnalyzeOptions, concentration_json};
@@ -77,7 +78,7 @@ pub enum PriceSource {
     LstRate,
     /// The governance price table.
     Governance,
-    /// No price set: 1 per base unit.
+    /// No price set: one whole unit counts as one RAM.
     Default,
     /// Given with the query.
     Query,
@@ -374,26 +375,24 @@ impl<'a> Pricer<'a> {
         strategy: AssetId,
         name: &str,
     ) -> Result<(Rational, PriceSource), RiskError> {
-        let one = Rational::from_integer(BigInt::from(1u8));
-        let wad = |w: u128| Rational::new(BigInt::from(w), BigInt::from(WAD));
         if self.only.is_some() {
-            return Ok((one, PriceSource::Unit));
+            return Ok((Rational::from_integer(BigInt::from(1u8)), PriceSource::Unit));
         }
         if let Some(p) = self.opts.prices.get(name) {
             return Ok((p.clone(), PriceSource::Query));
         }
-        if strategy == AssetId::NATIVE {
-            return Ok((one, PriceSource::Native));
-        }
-        if lst::pool(self.state).is_ok_and(|p| p.asset == strategy) {
-            let rate = lst::rate_wad(self.state).map_err(protocol)?;
-            return Ok((wad(rate), PriceSource::LstRate));
-        }
-        let symbol = bank::symbol(self.state, strategy);
-        Ok(match self.state.params().prices.get(&symbol) {
-            Some(w) => (wad(w.get()), PriceSource::Governance),
-            None => (one, PriceSource::Default),
-        })
+        // The protocol's own price, exactly as the core reads it (one pricing module).
+        let p = rampart_core::pricing::base_unit_price(self.state, strategy).map_err(protocol)?;
+        let source = match p.source {
+            rampart_core::pricing::PriceSource::Native => PriceSource::Native,
+            rampart_core::pricing::PriceSource::LstRate => PriceSource::LstRate,
+            rampart_core::pricing::PriceSource::Governance => PriceSource::Governance,
+            rampart_core::pricing::PriceSource::Default => PriceSource::Default,
+        };
+        Ok((
+            Rational::new(BigInt::from(p.num), BigInt::from(p.den.max(1))),
+            source,
+        ))
     }
 }
 

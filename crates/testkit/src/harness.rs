@@ -744,6 +744,7 @@ impl Harness {
                     at,
                     budget,
                     hold: None,
+                    holders: Vec::new(),
                 },
             );
         }
@@ -785,7 +786,7 @@ impl Harness {
         }
         let id = mine[index % mine.len()];
         let w = self.model.withdrawals[&id].clone();
-        let ok = self.model.now >= w.at && !w.held(self.model.now);
+        let ok = self.model.now >= w.at && !w.blocked(self.model.now, &self.model.requests);
         let receive = if as_shares {
             Receive::Shares
         } else {
@@ -807,6 +808,16 @@ impl Harness {
                 ));
             }
             self.model.withdrawals.remove(&id);
+            // Completing a held withdrawal releases its whole bucket (same operator, strategy
+            // and maturity) at once.
+            let now = self.model.now;
+            if w.held(now) {
+                for other in self.model.withdrawals.values_mut() {
+                    if other.op == w.op && other.asset == w.asset && other.at == w.at {
+                        other.hold = Some(Some(now));
+                    }
+                }
+            }
             let key = (staker, w.asset);
             if as_shares {
                 *self.model.deposits.entry(key).or_default() += paid;

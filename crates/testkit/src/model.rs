@@ -99,6 +99,8 @@ pub struct Withdrawal {
     /// Set at the first step at or after `at`: `Some(until)` when pending slash requests hold
     /// the withdrawal past its delay (it stays slashable and cannot complete before `until`).
     pub hold: Option<Option<u64>>,
+    /// The requests that held it at maturity (core ids).
+    pub holders: Vec<u64>,
 }
 
 impl Withdrawal {
@@ -106,9 +108,18 @@ impl Withdrawal {
     pub fn exposed(&self, now: u64) -> bool {
         self.at > now || self.held(now)
     }
-    /// Whether it is past its delay but held by a pending slash request.
+    /// Whether it is past its delay and its bucket is still in the operator's term (released at
+    /// the hold's end, or earlier when it is completed).
     pub fn held(&self, now: u64) -> bool {
         self.hold.flatten().is_some_and(|until| now < until)
+    }
+    /// Whether completing it is refused: held, and one of the requests that held it is still
+    /// pending.
+    pub fn blocked(&self, now: u64, requests: &[Request]) -> bool {
+        self.held(now)
+            && requests
+                .iter()
+                .any(|r| r.pending && self.holders.contains(&r.id))
     }
 }
 
@@ -233,19 +244,18 @@ impl Model {
                 w.hold = Some(None);
                 continue;
             };
-            w.hold = Some(
-                requests
-                    .iter()
-                    .filter(|r| {
-                        r.pending
-                            && r.op == op
-                            && r.requested_at <= w.at
-                            && r.expires_at > now
-                            && r.assets.contains(&w.asset)
-                    })
-                    .map(|r| r.expires_at)
-                    .max(),
-            );
+            let holding: Vec<&Request> = requests
+                .iter()
+                .filter(|r| {
+                    r.pending
+                        && r.op == op
+                        && r.requested_at <= w.at
+                        && r.expires_at > now
+                        && r.assets.contains(&w.asset)
+                })
+                .collect();
+            w.hold = Some(holding.iter().map(|r| r.expires_at).max());
+            w.holders = holding.iter().map(|r| r.id).collect();
         }
         for r in &mut self.requests {
             if r.pending && now >= r.expires_at {

@@ -366,6 +366,60 @@ pub fn undelegate_shares(
     Ok(id)
 }
 
+/// Takes back up to `want` RAM of a module account's bonds at a validator that are still waiting to
+/// activate (latest first): they never joined the validator's pool, earned nothing and carry no
+/// slash exposure, so the RAM returns to the account at once — the liquid staking pool uses it to
+/// pay redemptions without waiting for the bond to activate and then an unbonding period.
+/// Returns the RAM taken back.
+pub(crate) fn cancel_pending_module(
+    state: &mut State,
+    delegator: Address,
+    validator_addr: Address,
+    want: Amount,
+) -> HookResult<Amount> {
+    let epoch = state.meta().epoch;
+    let mut d = load(state, delegator, validator_addr).or_broken("a module delegation")?;
+    let mut taken = Amount::ZERO;
+    for p in d.pending.iter_mut().rev().filter(|p| p.epoch > epoch) {
+        let take = p.amount.min(want.saturating_sub(taken));
+        if take.is_zero() {
+            break;
+        }
+        let key = (p.epoch, validator_addr);
+        let mut bucket = state
+            .get::<Activations>(&key)
+            .cloned()
+            .or_broken("a pending bond's bucket")?;
+        bucket.amount = bucket.amount.checked_sub(take)?;
+        if bucket.amount.is_zero() {
+            state.delete::<Activations>(&key);
+        } else {
+            state.put::<Activations>(key, bucket);
+        }
+        p.amount = p.amount.checked_sub(take)?;
+        taken = taken.checked_add(take)?;
+    }
+    if taken.is_zero() {
+        return Ok(taken);
+    }
+    d.pending.retain(|p| !p.amount.is_zero());
+    store(state, delegator, validator_addr, d);
+    let mut v = validator(state, validator_addr)
+        .or_broken("a module delegation's validator")?
+        .clone();
+    v.pending_bonded = v.pending_bonded.checked_sub(taken)?;
+    put_validator(state, validator_addr, v);
+    bank::transfer(
+        state,
+        module::base_bonded(),
+        delegator,
+        AssetId::NATIVE,
+        taken,
+    )
+    .or_broken("returning a pending bond")?;
+    Ok(taken)
+}
+
 /// Unbonds `shares` free shares of a module account (the liquid staking pool) at a validator:
 /// the internal path of block hooks, bound by protocol design rather than by a user limit.
 /// Entries made at one height with one completion time merge, so a module holds at most one
@@ -400,7 +454,10 @@ pub(crate) fn unbond_module(
             u.amount = u.amount.checked_add(value)?;
             state.put::<Unbondings>(id, u);
             let point = (validator_addr, height, id);
-            let c = state.get::<UnbondCumulative>(&point).copied().or_broken("point")?;
+            let c = state
+                .get::<UnbondCumulative>(&point)
+                .copied()
+                .or_broken("point")?;
             state.put::<UnbondCumulative>(point, c.checked_add(value)?);
             Ok((id, value, false))
         }
@@ -461,7 +518,9 @@ fn move_to_unbonding(state: &mut State, amount: Amount) -> Result<()> {
 /// The last point of a validator's cumulative unbonding series.
 fn last_unbond_point(state: &State, v: Address) -> Option<((Address, Height, u64), Amount)> {
     state
-        .range::<UnbondCumulative, _>((v, Height::new(0), 0u64)..=(v, Height::new(u64::MAX), u64::MAX))
+        .range::<UnbondCumulative, _>(
+            (v, Height::new(0), 0u64)..=(v, Height::new(u64::MAX), u64::MAX),
+        )
         .next_back()
         .map(|(k, c)| (*k, *c))
 }
@@ -694,7 +753,7 @@ pub fn lock_native_shares(
     let v = validator(state, validator_addr)?.clone();
     usable(&v, &validator_addr)?;
     let shares = amount.shares(&v, d.shares, &staker)?;
-    d.shares -= shares;
+    d.shares = d.shares.checked_sub(shares).ok_or(MathError::Underflow)?;
     store(state, staker, validator_addr, d);
     let mut m = load(state, module::native_restaking(), validator_addr)?;
     m.shares = m.shares.checked_add(shares).ok_or(MathError::Overflow)?;

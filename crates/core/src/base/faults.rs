@@ -13,9 +13,7 @@ use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, Bps, MathError, mul_div_ceil, mul_div_floor};
-use crate::state::{
-    RedelegationCumulative, RedelegationTargets, State, UnbondCumulative,
-};
+use crate::state::{RedelegationCumulative, RedelegationTargets, State, UnbondCumulative};
 use crate::time::{Height, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +45,8 @@ fn window_size(state: &State) -> u64 {
 impl Uptime {
     /// Makes the bitmap fit `window` blocks, resetting it if the window changed.
     fn fit(&mut self, window: u64) {
-        let words = window.div_ceil(64) as usize;
+        // `window` is at most `downtime_window_blocks`' upper bound (10,000): it fits usize.
+        let words = usize::try_from(window.div_ceil(64)).unwrap_or(usize::MAX);
         if self.bits.len() != words {
             *self = Uptime {
                 missed_in_epoch: self.missed_in_epoch,
@@ -59,19 +58,21 @@ impl Uptime {
 
     fn push(&mut self, missed: bool, window: u64) {
         self.fit(window);
-        let pos = self.recorded % window;
-        let (w, b) = ((pos / 64) as usize, pos % 64);
+        let pos = self.recorded.checked_rem(window).unwrap_or(0);
+        // pos < window, so pos / 64 < bits.len() (a usize) and b < 64.
+        let (w, b) = (usize::try_from(pos / 64).unwrap_or(0), pos % 64);
         if self.bits[w] >> b & 1 == 1 {
-            self.missed -= 1;
+            self.missed = self.missed.saturating_sub(1);
         }
         if missed {
             self.bits[w] |= 1 << b;
-            self.missed += 1;
-            self.missed_in_epoch += 1;
+            // Counters of blocks: u64 is out of reach (2^64 blocks).
+            self.missed = self.missed.saturating_add(1);
+            self.missed_in_epoch = self.missed_in_epoch.saturating_add(1);
         } else {
             self.bits[w] &= !(1 << b);
         }
-        self.recorded += 1;
+        self.recorded = self.recorded.saturating_add(1);
     }
 
     /// Records `n` consecutive blocks, all signed or all missed: O(min(n, window)).
@@ -86,9 +87,9 @@ impl Uptime {
         self.bits.iter_mut().for_each(|w| *w = fill);
         self.missed = if missed { window } else { 0 };
         if missed {
-            self.missed_in_epoch += n;
+            self.missed_in_epoch = self.missed_in_epoch.saturating_add(n);
         }
-        self.recorded += n;
+        self.recorded = self.recorded.saturating_add(n);
     }
 }
 
@@ -103,7 +104,9 @@ pub fn record_signatures(
 ) -> HookResult {
     let window = window_size(state);
     for addr in super::active_set(state) {
-        let mut v = validator(state, addr).or_broken("an active validator")?.clone();
+        let mut v = validator(state, addr)
+            .or_broken("an active validator")?
+            .clone();
         v.uptime.run(elided, false, window);
         v.uptime.push(missed.contains(&addr), window);
         super::store_validator(state, addr, v);
@@ -167,7 +170,9 @@ fn check_downtime(
         BPS_DENOMINATOR,
     )?;
     let (jail_period, bps) = (p.jail_period_s, p.downtime_slash_bps);
-    let mut v = validator(state, addr).or_broken("a validator with uptime")?.clone();
+    let mut v = validator(state, addr)
+        .or_broken("a validator with uptime")?
+        .clone();
     if u128::from(v.uptime.missed) <= limit || v.status != ValidatorStatus::Active {
         return Ok(());
     }
@@ -335,7 +340,10 @@ fn slash_redelegations(
         let mut vt = validator(state, to)?.clone();
         let burn_shares = burn_shares.min(vt.shares);
         let value = vt.value_of(burn_shares)?;
-        vt.shares -= burn_shares;
+        vt.shares = vt
+            .shares
+            .checked_sub(burn_shares)
+            .ok_or(MathError::Underflow)?;
         vt.bonded = vt
             .bonded
             .checked_sub(value)

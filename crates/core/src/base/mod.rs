@@ -41,7 +41,7 @@ pub use delegation::{
     lock_shares_after_slash, pay_unbonding, redelegate_base, redelegate_shares, settled_delegation,
     unbonding_value, undelegate_base, undelegate_shares, unlock_native_shares, validator_by_index,
 };
-pub(crate) use delegation::unbond_module;
+pub(crate) use delegation::{cancel_pending_module, unbond_module};
 pub use faults::{DoubleSignReach, Fault, apply_fault, record_signatures};
 pub use rewards::{credit_proposer, distribute_epoch_rewards, pay_proposer};
 pub use validator::{
@@ -305,11 +305,9 @@ pub struct Unbonding {
 /// Writes a validator, keeping the active-set index and the stake index in step with its status
 /// and bonded stake: every write of a validator goes through here.
 pub(crate) fn store_validator(state: &mut State, addr: Address, v: Validator) {
-    let (old_power, was_active) = state
-        .get::<Validators>(&addr)
-        .map_or((None, false), |old| {
-            (power_key(addr, old), old.status == ValidatorStatus::Active)
-        });
+    let (old_power, was_active) = state.get::<Validators>(&addr).map_or((None, false), |old| {
+        (power_key(addr, old), old.status == ValidatorStatus::Active)
+    });
     let new_power = power_key(addr, &v);
     if old_power != new_power {
         if let Some(k) = old_power {
@@ -329,9 +327,9 @@ pub(crate) fn store_validator(state: &mut State, addr: Address, v: Validator) {
 }
 
 /// A validator's place in the stake index: pending or active with something bonded.
-fn power_key(addr: Address, v: &Validator) -> Option<(u128, Address)> {
+pub(crate) fn power_key(addr: Address, v: &Validator) -> Option<(u128, Address)> {
     let candidate = matches!(v.status, ValidatorStatus::Pending | ValidatorStatus::Active);
-    (candidate && !v.bonded.is_zero()).then(|| (u128::MAX - v.bonded.get(), addr))
+    (candidate && !v.bonded.is_zero()).then(|| (!v.bonded.get(), addr))
 }
 
 /// The validators of the active set, in address order: O(active set), whatever the number of
@@ -353,19 +351,24 @@ pub fn rate(v: &Validator) -> U256 {
         return U256::from(INDEX_SCALE);
     }
     // bonded < 2^128 and INDEX_SCALE < 2^127: the product fits 256 bits.
-    crate::num::wide_mul(v.bonded.get(), INDEX_SCALE) / U256::from(v.shares)
+    crate::num::wide_mul(v.bonded.get(), INDEX_SCALE)
+        .checked_div(U256::from(v.shares))
+        .unwrap_or(U256::from(INDEX_SCALE)) // shares ≠ 0 (checked above)
 }
 
 /// `floor(shares · index / INDEX_SCALE)`.
 pub fn index_amount(shares: u128, index: U256) -> Result<Amount, MathError> {
-    let v = crate::num::checked_mul_u256(U256::from(shares), index)? / U256::from(INDEX_SCALE);
+    let v = crate::num::div_floor_u256(
+        crate::num::checked_mul_u256(U256::from(shares), index)?,
+        U256::from(INDEX_SCALE),
+    )?;
     crate::num::to_u128(v).map(Amount::new)
 }
 
 /// `floor(amount · INDEX_SCALE / shares)`: an index increment.
 pub fn index_step(amount: Amount, shares: u128) -> Result<U256, MathError> {
-    if shares == 0 {
-        return Err(MathError::DivisionByZero);
-    }
-    Ok(crate::num::wide_mul(amount.get(), INDEX_SCALE) / U256::from(shares))
+    crate::num::div_floor_u256(
+        crate::num::wide_mul(amount.get(), INDEX_SCALE),
+        U256::from(shares),
+    )
 }

@@ -154,7 +154,7 @@ fn issuance_for(bonded: u128, inflation_bps: u128, epoch: Duration) -> Result<u1
         U256::from(epoch.get()),
     )?;
     let denom = crate::num::wide_mul(BPS_DENOMINATOR, u128::from(Duration::YEAR.get()));
-    crate::num::to_u128(per_year / denom)
+    crate::num::to_u128(crate::num::div_floor_u256(per_year, denom)?)
 }
 
 /// A priority tip paid to the block's proposer (`None`: to the fee pool).

@@ -8,7 +8,7 @@ use crate::events::Event;
 use crate::ids::{Address, fmt_address};
 use crate::num::{Amount, Bps, MathError};
 use crate::state::{
-    ActiveSet, Activations, CommissionChanges, State, ValidatorIndexes, ValidatorPower, Validators,
+    Activations, ActiveSet, CommissionChanges, State, ValidatorIndexes, ValidatorPower, Validators,
 };
 use crate::time::{Epoch, Height};
 use alloy_primitives::{U256, keccak256};
@@ -26,7 +26,9 @@ pub fn create_validator(
     if self_bond < min {
         return Err(Error::invalid(
             "self_bond",
-            format!("{self_bond} is below min_self_bond ({min}): a validator bonds at least that much of its own"),
+            format!(
+                "{self_bond} is below min_self_bond ({min}): a validator bonds at least that much of its own"
+            ),
         ));
     }
     insert_validator(state, addr, commission, ctx.now)?;
@@ -85,7 +87,10 @@ pub(crate) fn insert_validator(
             "{commission} is above commission_max_bps ({max})"
         )));
     }
-    let index = u32::try_from(crate::block::next_id(state, crate::block::IdKind::Validator)?)
+    let index = u32::try_from(crate::block::next_id(
+        state,
+        crate::block::IdKind::Validator,
+    )?)
     .ok()
     .filter(|i| *i < crate::restaking::NATIVE_TERM_BASE)
     .ok_or(Error::LimitExceeded {
@@ -247,7 +252,9 @@ pub fn select_active_set(state: &mut State, events: &mut Vec<Event>) -> HookResu
     }
     for addr in super::active_set(state) {
         if !chosen.contains(&addr) {
-            let mut v = validator(state, addr).or_broken("an active validator")?.clone();
+            let mut v = validator(state, addr)
+                .or_broken("an active validator")?
+                .clone();
             v.status = ValidatorStatus::Pending;
             v.uptime.missed_in_epoch = 0;
             super::store_validator(state, addr, v);
@@ -258,7 +265,9 @@ pub fn select_active_set(state: &mut State, events: &mut Vec<Event>) -> HookResu
         }
     }
     for addr in chosen {
-        let mut v = validator(state, addr).or_broken("a chosen validator")?.clone();
+        let mut v = validator(state, addr)
+            .or_broken("a chosen validator")?
+            .clone();
         if v.status != ValidatorStatus::Active {
             events.push(Event::ValidatorStatusChanged {
                 validator: addr,
@@ -299,7 +308,10 @@ pub fn proposer_for(state: &State, height: Height) -> Option<Address> {
         return None;
     }
     let seed = U256::from_be_bytes(keccak256(height.get().to_be_bytes()).0);
-    let mut pick = u128::try_from(seed % U256::from(total)).unwrap_or(0);
+    let mut pick = seed
+        .checked_rem(U256::from(total))
+        .and_then(|p| u128::try_from(p).ok())
+        .unwrap_or(0);
     for (a, b) in active {
         match pick.checked_sub(b.get()) {
             None => return Some(a),

@@ -36,6 +36,7 @@
 
 mod allocation;
 mod delegation;
+mod evidence;
 mod operator;
 mod service;
 mod slashing;
@@ -44,10 +45,13 @@ mod types;
 mod withdrawal;
 
 pub use allocation::{allocate, apply_allocation_effect, rewarded_allocation};
-pub(crate) use withdrawal::pay_withdrawal;
 pub use delegation::{
     PositionValue, bridge_value, delegate, magnitude_at, position_value, scale_in_floor,
     scaled_value_floor, settled_position, store_settled_position, tranche_conversion,
+};
+pub use evidence::{
+    DoubleSignEvidenceArgs, ServiceAttestation, SignatureError, attestation_domain,
+    attestation_signing_hash, recover_signer, submit_double_sign_evidence,
 };
 pub use operator::{apply_commitments_effect, register_operator, set_operator_commitments};
 pub use service::{
@@ -58,16 +62,16 @@ pub use service::{
 };
 pub use slashing::{
     SlashArgs, execute_slash, expire_slash, held_until, pending_cuts_ceil, release_escrow,
-    request_slash,
-    slashable_magnitude, veto_slash,
+    request_slash, slashable_magnitude, veto_slash,
 };
 pub use strategy::{
     create_strategy, deposit, shares_for_deposit_floor, strategy_id, strategy_name,
     tokens_for_shares_floor,
 };
 pub use types::*;
+pub(crate) use withdrawal::pay_withdrawal;
 pub use withdrawal::{
-    Receive, complete_withdrawal, completable, mature_bridge_chunk, mature_queue_bucket,
+    Receive, completable, complete_withdrawal, mature_bridge_chunk, mature_queue_bucket,
     queue_withdrawal, redelegate, withdrawal_held, withdrawal_payout_shares,
 };
 

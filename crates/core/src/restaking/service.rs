@@ -21,8 +21,8 @@ use crate::ids::{Address, SetRef, fmt_address};
 use crate::num::Amount;
 use crate::num::Wad;
 use crate::state::{
-    SetJoins,
-    Memberships, OperatorSets, SecurityProfiles, Services, SetApprovals, SetMembers, State,
+    Memberships, OperatorSets, SecurityProfiles, Services, SetApprovals, SetJoins, SetMembers,
+    State,
 };
 use crate::time::{Duration, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};

@@ -104,8 +104,7 @@ pub fn request_slash(state: &mut State, ctx: &mut Ctx, args: SlashArgs) -> Resul
     if !slashable {
         return Err(Error::not_slashable(&args.operator, &args.set));
     }
-    let id = SlashId(next_id(state, IdKind::Slash)?);
-    let mut request = SlashRequest {
+    let request = SlashRequest {
         service: args.set.service,
         operator: args.operator,
         set: args.set,
@@ -118,25 +117,38 @@ pub fn request_slash(state: &mut State, ctx: &mut Ctx, args: SlashArgs) -> Resul
         outcome: Vec::new(),
     };
     if service.resolver.is_none() {
-        request.outcome = apply_slash(state, &mut ctx.events, id, &request, ctx.now)?;
-        request.status = SlashStatus::Executed;
-    } else {
-        state.put::<OperatorPendingSlashes>((request.operator, id), ());
-        schedule(
-            state,
-            expiry(state, &request)?,
-            Timer::SlashExpiry { id },
-        )?;
-        ctx.emit(Event::SlashRequested {
-            id,
-            operator: request.operator,
-            set: request.set,
-            wad: request.wad,
-            executable_at: request.executable_at,
-        });
+        return execute_at_once(state, &mut ctx.events, request, ctx.now);
     }
+    let id = SlashId(next_id(state, IdKind::Slash)?);
+    state.put::<OperatorPendingSlashes>((request.operator, id), ());
+    schedule(state, expiry(state, &request)?, Timer::SlashExpiry { id })?;
+    ctx.emit(Event::SlashRequested {
+        id,
+        operator: request.operator,
+        set: request.set,
+        wad: request.wad,
+        executable_at: request.executable_at,
+    });
     state.put::<SlashRequests>(id, request);
     state.put::<ServiceSlashes>((args.set.service, id), ());
+    Ok(id)
+}
+
+/// Records `request` as a slash executed at `now` and applies it through the one slashing path
+/// ([`apply_slash`]): magnitudes, pending deallocations, queued withdrawals, escrow, events. Used
+/// by `slash` for services without a resolver and by objective double-sign evidence.
+pub(super) fn execute_at_once(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    mut request: SlashRequest,
+    now: Timestamp,
+) -> Result<SlashId> {
+    let id = SlashId(next_id(state, IdKind::Slash)?);
+    request.outcome = apply_slash(state, events, id, &request, now)?;
+    request.status = SlashStatus::Executed;
+    let service = request.service;
+    state.put::<SlashRequests>(id, request);
+    state.put::<ServiceSlashes>((service, id), ());
     Ok(id)
 }
 
@@ -540,6 +552,46 @@ fn escrow_tokens(
     );
     schedule(state, release_at, Timer::EscrowRelease { escrow: id })?;
     Ok(Some(id))
+}
+
+/// Pays `to` `floor(amount · bps / 10_000)` of each of `escrows` (created by slash `id`) out of
+/// the escrow at once; the rest stays escrowed for its destination. An escrow paid out whole is
+/// removed (its release timer then finds nothing).
+pub(super) fn pay_from_escrows(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    id: SlashId,
+    escrows: &[EscrowId],
+    to: Address,
+    bps: crate::num::Bps,
+) -> Result<()> {
+    if bps == crate::num::Bps::ZERO {
+        return Ok(());
+    }
+    for escrow_id in escrows {
+        let Some(mut escrow) = state.get::<Escrows>(escrow_id).cloned() else {
+            continue;
+        };
+        let reward = bps.of_floor(escrow.amount)?;
+        if reward.is_zero() {
+            continue;
+        }
+        escrow.amount = escrow.amount.checked_sub(reward)?;
+        bank::transfer(state, module::slash_escrow(), to, escrow.asset, reward)?;
+        if escrow.amount.is_zero() {
+            state.delete::<Escrows>(escrow_id);
+        } else {
+            state.put::<Escrows>(*escrow_id, escrow.clone());
+        }
+        events.push(Event::EvidenceRewarded {
+            id,
+            escrow: *escrow_id,
+            submitter: to,
+            asset: escrow.asset,
+            amount: reward,
+        });
+    }
+    Ok(())
 }
 
 /// Timer: an escrow's resolution delay has passed; burn or redistribute it.

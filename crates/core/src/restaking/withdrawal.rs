@@ -24,7 +24,8 @@ use crate::events::Event;
 use crate::ids::{Address, AssetId, WithdrawalId, fmt_address, module};
 use crate::num::{MathError, ShareAmount, Shares, mul_div_ceil, mul_div_floor};
 use crate::state::{
-    BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, State, Terms, Withdrawals,
+    BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, State, Terms,
+    Withdrawals,
 };
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -93,7 +94,7 @@ fn take_direct(
     p.scaled = p.scaled.checked_sub(removed).ok_or(MathError::Underflow)?;
     // Stake that joined this epoch leaves first.
     let from_pending = removed.min(p.pending_scaled);
-    p.pending_scaled -= from_pending;
+    p.pending_scaled = p.pending_scaled.saturating_sub(from_pending); // from_pending ≤ it
     Ok((shares, leaving, from_pending))
 }
 
@@ -210,7 +211,14 @@ fn enqueue(
             .ok_or(MathError::Overflow)?,
     );
     if completable_at <= now {
-        mature_queue_bucket(state, &mut Vec::new(), operator, strategy, completable_at, now)?;
+        mature_queue_bucket(
+            state,
+            &mut Vec::new(),
+            operator,
+            strategy,
+            completable_at,
+            now,
+        )?;
     } else if bucket.is_none() {
         schedule(
             state,
@@ -275,8 +283,9 @@ pub fn mature_queue_bucket(
     Ok(())
 }
 
-/// Whether `w` is past its delay but held by a pending slash request (its bucket has not left
-/// the operator's term).
+/// Whether `w`'s bucket is still in the operator's term past its delay: a pending slash request
+/// held it at maturity and it has not been released yet (a slash still reaches it). Once every
+/// request that held it is resolved, completing it releases the bucket on the spot.
 pub fn withdrawal_held(state: &State, w: &Withdrawal) -> bool {
     w.operator.is_some_and(|operator| {
         state
@@ -293,7 +302,9 @@ pub fn withdrawal_payout_shares(state: &State, w: &Withdrawal) -> Result<Shares>
         Some(operator) => {
             let m = match state.get::<QueueReleases>(&(operator, w.strategy, w.completable_at)) {
                 Some(m) => *m,
-                None if withdrawal_held(state, w) => super::max_magnitude(state, operator, w.strategy),
+                None if withdrawal_held(state, w) => {
+                    super::max_magnitude(state, operator, w.strategy)
+                }
                 None => magnitude_at(state, operator, w.strategy, w.completable_at),
             };
             Ok(scaled_value_floor(w.scaled, m)?)
@@ -320,10 +331,11 @@ pub fn complete_withdrawal(
         ));
     }
     completable(state, id, &w, ctx.now)?;
-    pay_withdrawal(state, &mut ctx.events, id, &w, receive)
+    pay_withdrawal(state, &mut ctx.events, id, &w, receive, ctx.now)
 }
 
-/// Whether `w` can be completed at `now`: past its delay and not held by a pending slash.
+/// Whether `w` can be completed at `now`: past its delay and not held by a pending slash request
+/// (one that is vetoed, executed or expired holds it no longer, even before its release timer).
 pub fn completable(state: &State, id: WithdrawalId, w: &Withdrawal, now: Timestamp) -> Result<()> {
     if now < w.completable_at {
         return Err(Error::WithdrawalNotReady {
@@ -331,10 +343,9 @@ pub fn completable(state: &State, id: WithdrawalId, w: &Withdrawal, now: Timesta
             completable_at: w.completable_at,
         });
     }
-    if withdrawal_held(state, w) {
-        let operator = w.operator.unwrap_or_default();
-        let until = super::held_until(state, operator, w.strategy, w.completable_at, now)?
-            .unwrap_or(now);
+    if let Some(operator) = w.operator.filter(|_| withdrawal_held(state, w))
+        && let Some(until) = super::held_until(state, operator, w.strategy, w.completable_at, now)?
+    {
         return Err(Error::WithdrawalHeld { id, until });
     }
     Ok(())
@@ -347,7 +358,13 @@ pub(crate) fn pay_withdrawal(
     id: WithdrawalId,
     w: &Withdrawal,
     receive: Receive,
+    now: Timestamp,
 ) -> Result<Shares> {
+    // Held past its delay by requests that are resolved since: release its bucket now, at the
+    // operator's magnitude of this moment (after any slash that executed).
+    if let Some(operator) = w.operator.filter(|_| withdrawal_held(state, w)) {
+        mature_queue_bucket(state, events, operator, w.strategy, w.completable_at, now)?;
+    }
     let shares = withdrawal_payout_shares(state, w)?;
     let amount = match receive {
         Receive::Tokens if super::is_native_term(w.strategy) => {

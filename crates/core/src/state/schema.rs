@@ -188,6 +188,9 @@ tables! {
     /// Index: slash requests still pending (in or after their veto window, neither vetoed nor
     /// executed) per operator. Vaults price instant exits net of them.
     43 operator_pending_slashes: OperatorPendingSlashes((Address, SlashId) => ()),
+    /// Double signs punished, per (operator, set, service height): the slash that did it. Each
+    /// is punished once.
+    44 double_sign_evidence: DoubleSignEvidence((Address, SetRef, u64) => SlashId),
 
     /// Validators.
     50 validators: Validators(Address => Validator),

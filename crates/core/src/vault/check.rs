@@ -29,11 +29,11 @@ pub fn check(state: &State, v: &mut Vec<String>) -> Result<()> {
         let t = tally.entry(r.vault).or_default();
         match r.status {
             RequestStatus::Pending => {
-                t.queued += r.lrt.get();
+                t.queued = t.queued.saturating_add(r.lrt.get());
                 t.pending.push(*id);
             }
             RequestStatus::Finalized { payout, .. } => {
-                t.reserved += payout.get();
+                t.reserved = t.reserved.saturating_add(payout.get());
                 t.finalized.push(*id);
             }
         }
@@ -152,7 +152,7 @@ fn deposit_then_exit_never_gains(
         seed.get(),
         assets.get(),
         WAD,
-        assets.get().saturating_mul(3) / 2 + 7,
+        (assets.get().saturating_mul(3) / 2).saturating_add(7),
     ] {
         let x = Amount::new(x.max(1));
         let Ok(minted) = lrt_for_assets_floor(x, assets, units) else {

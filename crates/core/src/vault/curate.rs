@@ -283,9 +283,7 @@ pub fn set_fees(
     cfg.fees = now_fees;
     let next = epoch.next()?;
     cfg.pending_fees = rises.then_some((new, next));
-    let effect_at = rises
-        .then(|| state.epoch_start(next))
-        .transpose()?;
+    let effect_at = rises.then(|| state.epoch_start(next)).transpose()?;
     let index = cfg.index;
     state.put::<Vaults>(index, cfg);
     ctx.emit(Event::VaultFeesChanged {

@@ -4,8 +4,8 @@
 
 use super::math::{assets_for_lrt_floor, fee_ceil};
 use super::{
-    AmountOrAll, FeeKind, RequestStatus, VaultRequest, add_vesting, books, config,
-    fees_at, fold_config, index_of, value, withdrawals_of,
+    AmountOrAll, FeeKind, RequestStatus, VaultRequest, add_vesting, books, config, fees_at,
+    fold_config, index_of, value, withdrawals_of,
 };
 use crate::bank;
 use crate::ctx::Ctx;
@@ -285,6 +285,7 @@ pub(super) fn collect_withdrawals(state: &mut State, ctx: &mut Ctx, index: u32) 
             id,
             &w,
             crate::restaking::Receive::Tokens,
+            ctx.now,
         )?;
     }
     let received = bank::balance(state, account, asset).checked_sub(before)?;

@@ -18,7 +18,9 @@ use super::{FeeKind, RequestStatus, books, fees_at, value};
 use crate::bank;
 use crate::error::Result;
 use crate::ids::Address;
-use crate::insight::{Acc, ExitPathView, Path, YieldSource, ram_value, signed, underlying};
+use crate::insight::{
+    Acc, ExitPathView, Path, YieldSource, pro_rata, ram_value, signed, underlying,
+};
 use crate::num::{Amount, mul_div_floor};
 use crate::state::{State, VaultQueue, VaultSnapshots, Vaults};
 use crate::time::Epoch;
@@ -52,7 +54,8 @@ pub(crate) fn vault_yield(state: &State, account: Address, acc: &mut Acc) -> Res
         let tokens_then = assets_for_lrt_floor(lrt, then.assets, then.units)?;
         let window_s = now.saturating_since(then.time).get();
         acc.exposure("vault", value_now, window_s);
-        let net = signed(value_now) - signed(ram_value(state, cfg.asset, tokens_then)?);
+        let net =
+            signed(value_now).saturating_sub(signed(ram_value(state, cfg.asset, tokens_then)?));
         let fee_of = |kind: FeeKind| -> Result<i128> {
             let charged = latest.fees[kind.index()].saturating_sub(then.fees[kind.index()]);
             let share = mul_div_floor(charged.get(), lrt.get(), latest.units.get().max(1))?;
@@ -60,7 +63,7 @@ pub(crate) fn vault_yield(state: &State, account: Address, acc: &mut Acc) -> Res
         };
         let (management, performance) =
             (fee_of(FeeKind::Management)?, fee_of(FeeKind::Performance)?);
-        let fees = management + performance;
+        let fees = management.saturating_add(performance);
         let earned: Vec<(Address, u128)> = latest
             .earned
             .iter()
@@ -83,7 +86,7 @@ pub(crate) fn vault_yield(state: &State, account: Address, acc: &mut Acc) -> Res
                 holding: holding.clone(),
                 service: None,
                 asset: asset.clone(),
-                gross: net + fees,
+                gross: net.saturating_add(fees),
                 fees,
                 net,
                 window_s: 0,
@@ -97,7 +100,7 @@ pub(crate) fn vault_yield(state: &State, account: Address, acc: &mut Acc) -> Res
                     holding: holding.clone(),
                     service: Some(*service),
                     asset: asset.clone(),
-                    gross: part + part_fee,
+                    gross: part.saturating_add(part_fee),
                     fees: part_fee,
                     net: part,
                     window_s: 0,
@@ -198,11 +201,4 @@ pub(crate) fn exit_paths(
         );
     }
     Ok(())
-}
-
-/// `x · part / whole`, rounded towards zero, without overflow.
-fn pro_rata(x: i128, part: u128, whole: u128) -> i128 {
-    let magnitude = mul_div_floor(x.unsigned_abs(), part, whole.max(1)).unwrap_or(0);
-    let m = i128::try_from(magnitude).unwrap_or(i128::MAX);
-    if x < 0 { -m } else { m }
 }

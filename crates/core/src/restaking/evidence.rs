@@ -1,0 +1,379 @@
+//! Objective faults (§6.6): double-sign evidence that anyone may submit and the protocol
+//! verifies itself, slashing at once with no slasher and no veto.
+//!
+//! # The attestation
+//!
+//! An operator's `signing_key` signs service messages as EIP-712 typed data, domain
+//! `{name: "Rampart", version: "1", chainId}` (the chain's id, [`crate::block::Meta::chain_id`]),
+//! primary type
+//!
+//! ```text
+//! ServiceAttestation(address service,uint32 setId,uint64 height,bytes32 digest)
+//! ```
+//!
+//! so any EIP-712 wallet or library (`eth_signTypedData_v4`) produces it. `height` is the
+//! service's own height (a round, a slot), not the chain's. Two signatures by one key over two
+//! different digests at one (service, set, height) are a double sign.
+//!
+//! # The key in force
+//!
+//! `signing_key` is fixed at `register_operator` (default: the operator's own account) and no
+//! action changes it, so the key in force at any height is the registered key; there is no key
+//! history to consult. An action that rotates keys must add one (keyed by the time each key
+//! took over) before it can ship.
+//!
+//! # Invariants
+//!
+//! - One punishment per (operator, set, height) ([`crate::state::DoubleSignEvidence`]); two
+//!   sets of one service are two offences.
+//! - The slash goes through the same path as every executed slash
+//!   ([`super::slashing::execute_at_once`]) with `min(double_sign_wad, max_slash_per_event)`,
+//!   and only reaches an operator the set can still slash.
+//! - A failing submission returns before its first write.
+//!
+//! # Arithmetic
+//!
+//! The submitter's reward is `floor(escrowed · evidence_reward_bps / 10_000)` of each escrow the
+//! slash created, taken out of that escrow (so conservation and escrow cover hold); the rest is
+//! burned or redistributed as any slash.
+
+use super::{SlashRequest, SlashStatus};
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{Address, SetRef, SlashId, fmt_address};
+use crate::num::Wad;
+use crate::state::{DoubleSignEvidence, State};
+use alloy_primitives::{B256, Bytes, Signature, U256};
+use alloy_sol_types::{Eip712Domain, SolStruct, sol};
+use serde::{Deserialize, Serialize};
+
+sol! {
+    /// The EIP-712 message an operator's signing key signs for a service.
+    #[derive(Debug, PartialEq, Eq)]
+    struct ServiceAttestation {
+        address service;
+        uint32 setId;
+        uint64 height;
+        bytes32 digest;
+    }
+}
+
+/// The EIP-712 domain of the chain `chain_id` (the transactions' domain).
+pub fn attestation_domain(chain_id: u64) -> Eip712Domain {
+    Eip712Domain::new(
+        Some("Rampart".into()),
+        Some("1".into()),
+        Some(U256::from(chain_id)),
+        None,
+        None,
+    )
+}
+
+/// The EIP-712 signing hash of an attestation of `digest` for `set` at `height` on `chain_id`:
+/// `keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ hashStruct(message))`.
+pub fn attestation_signing_hash(chain_id: u64, set: SetRef, height: u64, digest: B256) -> B256 {
+    ServiceAttestation {
+        service: set.service,
+        setId: set.id,
+        height,
+        digest,
+    }
+    .eip712_signing_hash(&attestation_domain(chain_id))
+}
+
+/// Why a signature was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// Not 65 bytes `r ‖ s ‖ v`.
+    #[error("a signature is 65 bytes r ‖ s ‖ v, this one has {0}")]
+    BadLength(usize),
+    /// `v` is neither 27/28 nor 0/1.
+    #[error("v must be 27, 28, 0 or 1, not {0}")]
+    BadV(u8),
+    /// `r` or `s` is zero or not below the curve order.
+    #[error("r and s must be in [1, n)")]
+    OutOfRange,
+    /// `s` is in the upper half of the curve order (EIP-2: not canonical).
+    #[error("s is not in the lower half of the curve order (EIP-2)")]
+    HighS,
+    /// No public key recovers from it.
+    #[error("no key recovers from the signature")]
+    Unrecoverable,
+}
+
+/// The address whose key made `signature` (65 bytes `r ‖ s ‖ v`, `v` 27/28 or 0/1, low `s`)
+/// over the 32-byte `hash`.
+pub fn recover_signer(hash: B256, signature: &[u8]) -> Result<Address, SignatureError> {
+    let bytes: &[u8; 65] = signature
+        .try_into()
+        .map_err(|_| SignatureError::BadLength(signature.len()))?;
+    let parity = match bytes[64] {
+        0 | 27 => false,
+        1 | 28 => true,
+        v => return Err(SignatureError::BadV(v)),
+    };
+    let r = U256::from_be_slice(&bytes[..32]);
+    let s = U256::from_be_slice(&bytes[32..64]);
+    let sig = Signature::new(r, s, parity);
+    let ecdsa = sig.to_k256().map_err(|_| SignatureError::OutOfRange)?;
+    if ecdsa.normalize_s().is_some() {
+        return Err(SignatureError::HighS);
+    }
+    sig.recover_address_from_prehash(&hash)
+        .map_err(|_| SignatureError::Unrecoverable)
+}
+
+/// `submit_double_sign_evidence {operator, set, height, digest_a, signature_a, digest_b,
+/// signature_b}`: anyone may sign it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoubleSignEvidenceArgs {
+    /// The operator that signed twice.
+    pub operator: Address,
+    /// The set both attestations name (`"<service>/<id>"`).
+    pub set: SetRef,
+    /// The service height both attestations name.
+    pub height: u64,
+    /// The first digest (32 bytes, `0x` hex).
+    pub digest_a: B256,
+    /// Its signature (65 bytes `r ‖ s ‖ v`, `0x` hex).
+    pub signature_a: Bytes,
+    /// The second digest.
+    pub digest_b: B256,
+    /// Its signature.
+    pub signature_b: Bytes,
+}
+
+/// Verifies the evidence and slashes `double_sign_wad` (within the per-event cap) of the
+/// operator's allocation to the set, in every strategy of the set, at once. Returns the
+/// executed slash's id.
+pub fn submit_double_sign_evidence(
+    state: &mut State,
+    ctx: &mut Ctx,
+    args: DoubleSignEvidenceArgs,
+) -> Result<SlashId> {
+    let request = check_evidence(state, ctx, &args)?;
+    let first_event = ctx.events.len();
+    let wad = request.wad;
+    let id = super::slashing::execute_at_once(state, &mut ctx.events, request, ctx.now)?;
+    let escrows: Vec<_> = ctx.events[first_event..]
+        .iter()
+        .filter_map(|e| match e {
+            Event::Slashed {
+                id: s,
+                escrow: Some(escrow),
+                ..
+            } if *s == id => Some(*escrow),
+            _ => None,
+        })
+        .collect();
+    let bps = state.params().evidence_reward_bps;
+    super::slashing::pay_from_escrows(state, &mut ctx.events, id, &escrows, ctx.signer, bps)?;
+    state.put::<DoubleSignEvidence>((args.operator, args.set, args.height), id);
+    ctx.emit(Event::DoubleSignProven {
+        id,
+        operator: args.operator,
+        set: args.set,
+        height: args.height,
+        wad,
+        submitter: ctx.signer,
+    });
+    Ok(id)
+}
+
+/// Every check, with no write: the slash request the evidence proves.
+fn check_evidence(state: &State, ctx: &Ctx, args: &DoubleSignEvidenceArgs) -> Result<SlashRequest> {
+    let operator = super::operator(state, args.operator)?;
+    let service = super::service(state, args.set.service)?;
+    let set = super::operator_set(state, args.set)?;
+    let Some(double_sign_wad) = service.double_sign_wad else {
+        return Err(Error::NoDoubleSignRule(fmt_address(&args.set.service)));
+    };
+    if args.digest_a == args.digest_b {
+        return Err(Error::EvidenceNotConflicting {
+            digest: args.digest_a,
+        });
+    }
+    if let Some(slash) = state.get::<DoubleSignEvidence>(&(args.operator, args.set, args.height)) {
+        return Err(Error::EvidenceAlreadyUsed {
+            operator: fmt_address(&args.operator),
+            set: args.set.to_string(),
+            height: args.height,
+            slash: *slash,
+        });
+    }
+    let chain_id = state.meta().chain_id;
+    for (which, digest, signature) in [
+        ("signature_a", args.digest_a, &args.signature_a),
+        ("signature_b", args.digest_b, &args.signature_b),
+    ] {
+        let hash = attestation_signing_hash(chain_id, args.set, args.height, digest);
+        let signer = recover_signer(hash, signature).map_err(|reason| {
+            Error::EvidenceBadSignature {
+                which,
+                reason: reason.to_string(),
+            }
+        })?;
+        if signer != operator.signing_key {
+            return Err(Error::EvidenceBadSignature {
+                which,
+                reason: format!(
+                    "signed by {}, not by {}'s signing key {}",
+                    fmt_address(&signer),
+                    fmt_address(&args.operator),
+                    fmt_address(&operator.signing_key)
+                ),
+            });
+        }
+    }
+    let slashable = set.strategies.iter().any(|s| {
+        !super::slashable_magnitude(state, args.operator, args.set, *s, ctx.now).is_zero()
+    });
+    if !slashable {
+        return Err(Error::not_slashable(&args.operator, &args.set));
+    }
+    let wad: Wad = double_sign_wad.min(service.max_slash_per_event);
+    Ok(SlashRequest {
+        service: args.set.service,
+        operator: args.operator,
+        set: args.set,
+        strategies: set.strategies.clone(),
+        wad,
+        evidence: format!(
+            "double sign at height {}: {} and {}",
+            args.height, args.digest_a, args.digest_b
+        ),
+        requested_at: ctx.now,
+        executable_at: ctx.now,
+        status: SlashStatus::Executed,
+        outcome: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{address, b256, hex};
+
+    /// Reference vector computed with an independent EIP-712 implementation, eth-account 0.14.0
+    /// (Python; `python3 -m venv /tmp/ethvenv && /tmp/ethvenv/bin/pip install eth-account`, not a
+    /// dependency of this workspace):
+    ///
+    /// ```python
+    /// from eth_account.messages import encode_typed_data
+    /// from eth_account import Account
+    /// td = {"types": {"EIP712Domain": [{"name": "name", "type": "string"},
+    ///                                  {"name": "version", "type": "string"},
+    ///                                  {"name": "chainId", "type": "uint256"}],
+    ///                 "ServiceAttestation": [{"name": "service", "type": "address"},
+    ///                                        {"name": "setId", "type": "uint32"},
+    ///                                        {"name": "height", "type": "uint64"},
+    ///                                        {"name": "digest", "type": "bytes32"}]},
+    ///       "primaryType": "ServiceAttestation",
+    ///       "domain": {"name": "Rampart", "version": "1", "chainId": 31337},
+    ///       "message": {"service": "0x00000000000000000000000000000000000000aa", "setId": 7,
+    ///                   "height": 123456789, "digest": "0x" + "ab" * 32}}
+    /// m = encode_typed_data(full_message=td)
+    /// h = keccak(b"\x19" + m.version + m.header + m.body)   # the signing hash
+    /// s = Account.sign_message(m, private_key=bytes([0x11] * 32)).signature
+    /// a = Account.from_key(bytes([0x11] * 32)).address
+    /// ```
+    ///
+    /// (`eth_utils.keccak`; `Account.sign_message(...).message_hash` gives the same `h`.)
+    const VECTOR_HASH: B256 = b256!("b9a7fa764b6f1794d23364ccd4a8c2c9d0bf838de2a073c86f2950fa2ad2f469");
+    const VECTOR_SIGNATURE: [u8; 65] = hex!(
+        "3737c9669d74a7ce4c29ca46a7c5376e81f41f8796c6359fd599f5d229079a4263a2ab57efd197c0e214a956b7ba836fe43157dbc7ec3d7de35560a2d91624461b"
+    );
+
+    fn vector_set() -> SetRef {
+        SetRef {
+            service: address!("00000000000000000000000000000000000000aa"),
+            id: 7,
+        }
+    }
+
+    fn vector_digest() -> B256 {
+        B256::repeat_byte(0xab)
+    }
+
+    #[test]
+    fn the_type_string_is_the_documented_one() {
+        assert_eq!(
+            ServiceAttestation::eip712_encode_type(),
+            "ServiceAttestation(address service,uint32 setId,uint64 height,bytes32 digest)"
+        );
+    }
+
+    #[test]
+    fn the_signing_hash_matches_eth_account() {
+        assert_eq!(
+            attestation_signing_hash(31_337, vector_set(), 123_456_789, vector_digest()),
+            VECTOR_HASH
+        );
+    }
+
+    #[test]
+    fn the_eth_account_signature_recovers_to_its_key() {
+        assert_eq!(
+            recover_signer(VECTOR_HASH, &VECTOR_SIGNATURE),
+            Ok(address!("19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A"))
+        );
+    }
+
+    #[test]
+    fn another_chain_set_height_or_digest_changes_the_hash() {
+        let base = attestation_signing_hash(1, vector_set(), 5, vector_digest());
+        let other_set = SetRef {
+            id: 8,
+            ..vector_set()
+        };
+        for h in [
+            attestation_signing_hash(2, vector_set(), 5, vector_digest()),
+            attestation_signing_hash(1, other_set, 5, vector_digest()),
+            attestation_signing_hash(1, vector_set(), 6, vector_digest()),
+            attestation_signing_hash(1, vector_set(), 5, B256::ZERO),
+        ] {
+            assert_ne!(h, base);
+        }
+    }
+
+    #[test]
+    fn malformed_high_s_and_bad_v_signatures_are_refused() {
+        assert_eq!(
+            recover_signer(VECTOR_HASH, &VECTOR_SIGNATURE[..64]),
+            Err(SignatureError::BadLength(64))
+        );
+        let mut bad_v = VECTOR_SIGNATURE;
+        bad_v[64] = 29;
+        assert_eq!(
+            recover_signer(VECTOR_HASH, &bad_v),
+            Err(SignatureError::BadV(29))
+        );
+        let mut zero = VECTOR_SIGNATURE;
+        zero[..32].fill(0);
+        assert_eq!(
+            recover_signer(VECTOR_HASH, &zero),
+            Err(SignatureError::OutOfRange)
+        );
+        // (r, n − s, !v) is the same signature in its high-s form.
+        let n = U256::from_be_slice(&hex!(
+            "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
+        ));
+        let s = U256::from_be_slice(&VECTOR_SIGNATURE[32..64]);
+        let mut high = VECTOR_SIGNATURE;
+        high[32..64].copy_from_slice(&(n - s).to_be_bytes::<32>());
+        high[64] = if VECTOR_SIGNATURE[64] == 27 { 28 } else { 27 };
+        assert_eq!(
+            recover_signer(VECTOR_HASH, &high),
+            Err(SignatureError::HighS)
+        );
+        // v as 0/1 is accepted like 27/28.
+        let mut raw_v = VECTOR_SIGNATURE;
+        raw_v[64] -= 27;
+        assert_eq!(
+            recover_signer(VECTOR_HASH, &raw_v),
+            recover_signer(VECTOR_HASH, &VECTOR_SIGNATURE)
+        );
+    }
+}
