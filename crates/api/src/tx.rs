@@ -171,8 +171,10 @@ impl UnsignedTx {
     }
 }
 
-/// Limits on a transaction's size, checked before anything else is parsed.
+/// Limits on a transaction's size, checked before anything else is parsed. In a node's TOML
+/// (`[tx]`), an omitted limit keeps its default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct TxLimits {
     /// Largest `args` string, in bytes.
     pub max_args_bytes: usize,

@@ -31,8 +31,7 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 use utoipa::OpenApi;
 
 /// An API error with its HTTP status.
@@ -171,6 +170,7 @@ async fn submit(
     responses((status = 200, body = Vec<BatchItem>), (status = 400, body = ApiError), (status = 413, body = ApiError)))]
 async fn submit_batch(
     State(s): State<Arc<Shared>>,
+    charge: Option<axum::Extension<Charge>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Vec<BatchItem>> {
     let txs: Vec<SignedTx> = parse_body(body)?;
@@ -180,6 +180,11 @@ async fn submit_batch(
             codes::PAYLOAD_TOO_LARGE,
             format!("{} transactions in one batch, at most {max}", txs.len()),
         )));
+    }
+    // The request paid one token; every further signature to check pays one more.
+    if let Some(axum::Extension(Charge { limiter, ip })) = charge {
+        let extra = u32::try_from(txs.len().saturating_sub(1)).unwrap_or(u32::MAX);
+        limiter.charge(ip, extra);
     }
     blocking(move || Ok(s.submit_batch(txs))).await.map(Json)
 }
@@ -497,50 +502,34 @@ async fn method_not_allowed() -> Response {
 )]
 pub struct ApiDoc;
 
-/// Per-IP token buckets.
-#[derive(Debug)]
-struct RateLimiter {
-    per_s: f64,
-    burst: f64,
-    buckets: Mutex<BTreeMap<IpAddr, (f64, Instant)>>,
-}
+/// The per-IP request limit (see [`crate::limit`]): each request costs a token; a batch costs
+/// one per transaction, since each is a signature to check.
+type RateLimiter = crate::limit::TokenBuckets<IpAddr>;
 
-impl RateLimiter {
-    /// Takes a token for `ip`; false if it has none.
-    fn allow(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() > 100_000 {
-            buckets.retain(|_, (_, at)| now.duration_since(*at).as_secs() < 60);
-        }
-        let (tokens, at) = buckets.entry(ip).or_insert((self.burst, now));
-        let refill = now.duration_since(*at).as_secs_f64() * self.per_s;
-        *tokens = (*tokens + refill).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
+/// The client's address and its bucket, for handlers that charge more than one token.
+#[derive(Clone, Debug)]
+struct Charge {
+    limiter: Arc<RateLimiter>,
+    ip: IpAddr,
 }
 
 async fn rate_limit(
     State(limiter): State<Arc<RateLimiter>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if limiter.allow(peer.ip()) {
+    let ip = peer.ip();
+    if limiter.take(ip, 1) {
+        request.extensions_mut().insert(Charge { limiter, ip });
         next.run(request).await
     } else {
         HttpError(ApiError::new(
             codes::RATE_LIMITED,
-            "too many requests; slow down",
+            format!(
+                "too many requests or signatures from {ip}; retry in {:.1} s",
+                limiter.wait_s(ip)
+            ),
         ))
         .into_response()
     }
@@ -677,11 +666,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared);
     if limits.rate_limit_per_s > 0 {
-        let limiter = Arc::new(RateLimiter {
-            per_s: f64::from(limits.rate_limit_per_s),
-            burst: f64::from(limits.rate_burst.max(1)),
-            buckets: Mutex::new(BTreeMap::new()),
-        });
+        let limiter = Arc::new(RateLimiter::new(limits.rate_limit_per_s, limits.rate_burst));
         app = app.layer(middleware::from_fn_with_state(limiter, rate_limit));
     }
     app.layer(middleware::from_fn_with_state(limits, request_limits))

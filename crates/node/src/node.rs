@@ -54,6 +54,8 @@ pub struct Shared {
     panic_in_next_block: AtomicBool,
     /// Results of the built-in stress scenarios (deterministic, so computed once).
     stress: Mutex<BTreeMap<String, serde_json::Value>>,
+    /// Per-account admission rate (`mempool.account_rate_per_s`), if limited.
+    account_rate: Option<crate::limit::TokenBuckets<Address>>,
 }
 
 impl Shared {
@@ -89,6 +91,10 @@ impl Shared {
         let (events, _) = broadcast::channel(EVENT_BUFFER_BLOCKS);
         let metrics = Metrics::default();
         metrics.set_height(chain.head().height);
+        let limits = config.mempool;
+        let account_rate = (limits.account_rate_per_s > 0).then(|| {
+            crate::limit::TokenBuckets::new(limits.account_rate_per_s, limits.account_burst)
+        });
         Ok(Self {
             chain: RwLock::new(chain),
             mempool: Mutex::new(Mempool::new(config.mempool)),
@@ -104,6 +110,7 @@ impl Shared {
             #[cfg(test)]
             panic_in_next_block: AtomicBool::new(false),
             stress: Mutex::new(BTreeMap::new()),
+            account_rate,
         })
     }
 
@@ -208,8 +215,9 @@ impl Shared {
             .collect()
     }
 
-    /// The state-dependent checks before execution (nonce order, base fee, balance for fee and
-    /// tip), then the mempool's own rules.
+    /// The state-dependent checks before execution (the account's rate, nonce order, base fee,
+    /// a balance that pays the fees and tips of this and the account's pending transactions),
+    /// then the mempool's own rules.
     fn admit(&self, chain: &Chain, vtx: VerifiedTx) -> Result<B256, ApiError> {
         if self.stopping.load(Ordering::Relaxed) {
             return Err(ApiError::new(
@@ -231,6 +239,18 @@ impl Shared {
         }
         let state = chain.state();
         let signer = vtx.tx.signer;
+        if let Some(rate) = &self.account_rate
+            && !rate.take(signer, 1)
+        {
+            return Err(ApiError::new(
+                codes::RATE_LIMITED,
+                format!(
+                    "{signer:#x} submits more than {} transactions a second; retry in {:.1} s",
+                    self.config.mempool.account_rate_per_s,
+                    rate.wait_s(signer)
+                ),
+            ));
+        }
         let name = vtx.tx.action.name();
         let required = state.params().base_fee_of(name);
         if vtx.tx.fee < required {
@@ -248,16 +268,28 @@ impl Shared {
                 "fee + priority_tip overflows 128 bits",
             )
         })?;
-        let balance = bank::balance(state, signer, AssetId::NATIVE);
-        if balance < cost {
-            return Err(ApiError::new(
-                "insufficient_balance",
-                format!("{signer:#x} holds {balance} RAM, fee and tip need {cost}"),
-            ));
-        }
         let hash = vtx.hash;
         let committed = next_nonce(state, signer);
-        self.mempool()?.insert(vtx, committed)?;
+        let balance = bank::balance(state, signer, AssetId::NATIVE);
+        // The balance check and the insert happen under one mempool lock, so concurrent
+        // submissions cannot together promise more than the balance.
+        let mut mempool = self.mempool()?;
+        let pending = mempool.pending_cost(&signer);
+        if balance.get() < cost.get().saturating_add(pending) {
+            let queued = mempool.pending_of(&signer);
+            let also = if queued == 0 {
+                String::new()
+            } else {
+                format!(" (plus {pending} for its {queued} pending transactions)")
+            };
+            return Err(ApiError::new(
+                "insufficient_balance",
+                format!(
+                    "{signer:#x} holds {balance} RAM base units; this transaction's fee and tip need {cost}{also}"
+                ),
+            ));
+        }
+        mempool.insert(vtx, committed)?;
         Ok(hash)
     }
 
