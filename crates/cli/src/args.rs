@@ -1,5 +1,6 @@
 //! Arguments shared by `tx` and `query`: `FIELD=VALUE` pairs, `@name` accounts, the node URL.
 
+pub use crate::keys::Names;
 use anyhow::{Context, bail};
 use serde_json::{Map, Value};
 
@@ -9,12 +10,14 @@ pub const DEFAULT_NODE: &str = "http://127.0.0.1:8645";
 /// Builds a JSON object from `--args JSON` (optional) and `FIELD=VALUE` pairs (which win).
 ///
 /// A value is JSON if it looks like an array, object, `true`, `false` or `null`; an integer
-/// if it is all digits and fits `u64`; `@name` is the address of a keystore key or dev account
-/// named `name` (`@alice/0` names alice's operator set 0); anything else is a string.
+/// if it is all digits and fits `u64`; `@name` is the address of the keystore key `name`, or of
+/// the dev account `name` with [`Names::KeystoreAndDev`] (`@alice/0` names alice's operator set
+/// 0); anything else is a string.
 pub fn fields(
     args_json: Option<&str>,
     pairs: &[String],
     keystore: &std::path::Path,
+    names: Names,
 ) -> anyhow::Result<Map<String, Value>> {
     let mut map = match args_json {
         Some(text) => match serde_json::from_str(text).context("--args is not JSON")? {
@@ -27,18 +30,18 @@ pub fn fields(
         let (key, raw) = pair
             .split_once('=')
             .with_context(|| format!("`{pair}` is not FIELD=VALUE"))?;
-        map.insert(key.to_owned(), value(raw, keystore)?);
+        map.insert(key.to_owned(), value(raw, keystore, names)?);
     }
     Ok(map)
 }
 
-fn value(raw: &str, keystore: &std::path::Path) -> anyhow::Result<Value> {
+fn value(raw: &str, keystore: &std::path::Path, names: Names) -> anyhow::Result<Value> {
     if let Some(name) = raw.strip_prefix('@') {
         let (account, rest) = match name.split_once('/') {
             Some((a, r)) => (a, Some(r)),
             None => (name, None),
         };
-        let address = crate::keys::address_of(account, keystore)?;
+        let address = crate::keys::address_of(account, keystore, names)?;
         return Ok(Value::String(match rest {
             Some(r) => format!("{address:#x}/{r}"),
             None => format!("{address:#x}"),
@@ -75,6 +78,7 @@ mod tests {
             Some(r#"{"amount": "1", "metadata_uri": "x"}"#),
             &pairs,
             &dir,
+            Names::KeystoreAndDev,
         )
         .unwrap();
         assert_eq!(m["amount"], "100000000000000000000000");
@@ -84,6 +88,17 @@ mod tests {
         assert_eq!(m["operator"], op1.as_str());
         assert!(m["set"].as_str().unwrap().ends_with("/0"));
         assert_eq!(m["metadata_uri"], "x");
-        assert!(fields(None, &["novalue".to_owned()], &dir).is_err());
+        assert!(fields(None, &["novalue".to_owned()], &dir, Names::KeystoreAndDev).is_err());
+    }
+
+    #[test]
+    fn a_dev_name_without_dev_is_an_error_listing_the_known_names() {
+        let dir = std::env::temp_dir().join("rampart-args-test-names-empty");
+        let e = fields(None, &["to=@bobb".to_owned()], &dir, Names::Keystore).unwrap_err();
+        let text = format!("{e:#}");
+        assert!(
+            text.contains("no key `@bobb`") && text.contains("--dev"),
+            "{text}"
+        );
     }
 }

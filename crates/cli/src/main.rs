@@ -4,6 +4,7 @@
 mod args;
 mod dev;
 mod keys;
+mod keystore;
 mod node;
 mod output;
 mod query;

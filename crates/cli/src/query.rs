@@ -28,6 +28,9 @@ pub struct QueryArgs {
     /// Keystore directory (for `@name` accounts).
     #[arg(long)]
     keystore: Option<std::path::PathBuf>,
+    /// `@name` may also be a dev account's name (dev networks).
+    #[arg(long)]
+    dev: bool,
 }
 
 /// Runs a query.
@@ -38,9 +41,14 @@ pub fn run(a: QueryArgs, out: Output) -> anyhow::Result<ExitCode> {
         password_env: String::new(),
     }
     .dir();
+    let names = if a.dev {
+        args::Names::KeystoreAndDev
+    } else {
+        args::Names::Keystore
+    };
     let account = |text: &str| -> anyhow::Result<String> {
         Ok(match text.strip_prefix('@') {
-            Some(name) => format!("{:#x}", crate::keys::address_of(name, &dir)?),
+            Some(name) => format!("{:#x}", crate::keys::address_of(name, &dir, names)?),
             None => text.to_owned(),
         })
     };
@@ -71,7 +79,7 @@ pub fn run(a: QueryArgs, out: Output) -> anyhow::Result<ExitCode> {
         }
         "proof" => return proof(&client, &a.rest, &account, out),
         name => {
-            let mut q = args::fields(a.args.as_deref(), &a.rest, &dir)?;
+            let mut q = args::fields(a.args.as_deref(), &a.rest, &dir, names)?;
             q.insert("query".into(), Value::String(name.to_owned()));
             out.value(&client.query(&Value::Object(q))?);
         }

@@ -26,7 +26,8 @@ pub struct TxArgs {
     /// Sign with this keystore key.
     #[arg(long, conflicts_with = "dev")]
     key: Option<String>,
-    /// Sign with this public dev key (dev networks only).
+    /// Sign with this public dev key (dev networks only); `@name` values may then also be dev
+    /// account names.
     #[arg(long)]
     dev: Option<String>,
     /// Fee in RAM base units (default: the action's base fee).
@@ -56,7 +57,12 @@ pub fn run(a: TxArgs, out: Output) -> anyhow::Result<ExitCode> {
     let key = signer(&a)?;
     let from = rampart_core::Address::from_private_key(&key);
     let client = Client::new(&a.node);
-    let mut action = args::fields(a.args.as_deref(), &a.fields, &a.store.dir())?;
+    let names = if a.dev.is_some() {
+        args::Names::KeystoreAndDev
+    } else {
+        args::Names::Keystore
+    };
+    let mut action = args::fields(a.args.as_deref(), &a.fields, &a.store.dir(), names)?;
     action.insert("tx".into(), Value::String(a.action.clone()));
     let status = client
         .status()
