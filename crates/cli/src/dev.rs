@@ -120,7 +120,7 @@ fn announce(node: &RunningNode, a: &DevArgs, out: Output) -> anyhow::Result<()> 
     };
     out.either(
         &format!(
-            "\nRampart dev network (chain id {}) at height {}\n  dashboard {url}/\n  API       {url}/v1/status\n  OpenAPI   {url}/openapi.json\n  events    {url}/v1/events\n  metrics   {url}/metrics\n  data      {}\nTry: rampart query position staker=@alice{node_flag}\n     rampart query security shock=1/10{node_flag}\n     rampart tx deposit asset=stETH amount=1000000000000000000 --dev alice{node_flag}\nCtrl-C stops it; run again to resume.\n",
+            "\nRampart dev network (chain id {}) at height {}\n  dashboard {url}/\n  API       {url}/v1/status\n  OpenAPI   {url}/openapi.json\n  events    {url}/v1/events\n  metrics   {url}/metrics\n  data      {}\nTry: rampart query position account=@alice --dev{node_flag}\n     rampart query security shock=1/10{node_flag}\n     rampart tx deposit asset=stETH amount=1.5stETH --dev alice{node_flag}\nCtrl-C stops it; run again to resume.\n",
             status.chain_id,
             status.height,
             a.data_dir.display()

@@ -290,7 +290,7 @@ fn read_keystore(file: &Path) -> anyhow::Result<serde_json::Value> {
 }
 
 /// Every key in `dir`: its name and declared address (if any), sorted by name.
-fn keys_in(dir: &Path) -> Vec<(String, Option<Address>)> {
+pub fn keys_in(dir: &Path) -> Vec<(String, Option<Address>)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

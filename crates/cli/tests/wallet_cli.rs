@@ -56,12 +56,15 @@ fn a_transaction_signed_with_a_keystore_key_lands_in_a_block_and_its_balance_pro
     )
     .unwrap();
     let node = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(["node", "--config", dir.join("node.toml").to_str().unwrap()])
-        .env("RAMPART_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let _node = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["node", "--config", dir.join("node.toml").to_str().unwrap()])
+            .env("RAMPART_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     rampart_node::client::Client::new(&node)
         .wait_ready(Duration::from_secs(60))
         .unwrap();
@@ -253,6 +256,81 @@ fn a_transaction_signed_with_a_keystore_key_lands_in_a_block_and_its_balance_pro
         &node,
     ));
     assert_eq!(balance["amount"], "10000000000000000000007");
+
+    // Token units: 1.5stETH is exact with stETH's 18 decimals; a 19th place is an error.
+    let human = rampart(
+        &[
+            "--json",
+            "tx",
+            "transfer",
+            "to=@bob",
+            "asset=stETH",
+            "amount=1.5stETH",
+            "--key",
+            "treasury",
+        ],
+        &keystore,
+        &node,
+    );
+    assert_eq!(
+        json(&human)["ok"],
+        true,
+        "{}",
+        String::from_utf8_lossy(&human.stderr)
+    );
+    let too_fine = rampart(
+        &[
+            "tx",
+            "transfer",
+            "to=@bob",
+            "asset=stETH",
+            "amount=0.0000000000000000001stETH",
+            "--key",
+            "treasury",
+        ],
+        &keystore,
+        &node,
+    );
+    assert_eq!(too_fine.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&too_fine.stderr).contains("19 decimal places; the asset has 18")
+    );
+    // For people: names and token units; --json keeps the wire form.
+    let shown = rampart(
+        &["query", "balance", "account=@bob", "asset=stETH"],
+        &keystore,
+        &node,
+    );
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("amount: 10001.500000000000000007 stETH"),
+        "{text}"
+    );
+    assert!(text.contains("account: bob (0x"), "{text}");
+    let wire = json(&rampart(
+        &["--json", "query", "balance", "account=@bob", "asset=stETH"],
+        &keystore,
+        &node,
+    ));
+    assert_eq!(wire["amount"], "10001500000000000000007");
+
+    // The action's fields with --help; every missing field at once.
+    let help = rampart(&["tx", "transfer", "--help"], &keystore, &node);
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(help.status.success());
+    for line in ["to ", "asset ", "amount "] {
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with(line) && l.contains("required")),
+            "{text}"
+        );
+    }
+    let missing = rampart(&["tx", "transfer", "--key", "treasury"], &keystore, &node);
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("transfer needs fields: to, asset, amount"),
+        "{stderr}"
+    );
     let proof = rampart(
         &["--json", "query", "proof", "balance", "@bob", "stETH"],
         &keystore,
@@ -261,9 +339,17 @@ fn a_transaction_signed_with_a_keystore_key_lands_in_a_block_and_its_balance_pro
     assert!(proof.status.success());
     let proof = json(&proof);
     assert_eq!(proof["verified"], true);
-    assert_eq!(proof["amount"], "10000000000000000000007");
+    assert_eq!(proof["amount"], "10001500000000000000007");
     let status = json(&rampart(&["--json", "query", "status"], &keystore, &node));
     assert_eq!(status["chain_id"], rampart_node::demo::CHAIN_ID);
-    child.kill().unwrap();
-    let _ = child.wait();
+}
+
+/// The node process, stopped however the test ends (a failed assertion included).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

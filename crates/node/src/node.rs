@@ -437,8 +437,15 @@ impl Shared {
         if name == "security" {
             return self.security(&body);
         }
-        let query: Query = serde_json::from_value(body)
-            .map_err(|e| rampart_api::error::classify_serde("query", &name, &e))?;
+        let body = account_alias(&name, body)?;
+        let query: Query = serde_json::from_value(body).map_err(|e| {
+            let error = rampart_api::error::classify_serde("query", &name, &e);
+            if error.is(codes::UNKNOWN_QUERY) {
+                unknown_query(&name)
+            } else {
+                error
+            }
+        })?;
         query.run(self.chain()?.state()).map_err(ApiError::from)
     }
 
@@ -907,6 +914,64 @@ impl RunningNode {
         let _ = self.server.await;
         tracing::info!("node stopped");
     }
+}
+
+/// Queries whose account field has its own older name; `account=` works for every query about
+/// one account (the older name stays an alias).
+const ACCOUNT_ALIASES: [(&str, &str); 3] = [
+    ("position", "staker"),
+    ("withdrawals", "staker"),
+    ("base_delegation", "delegator"),
+];
+
+/// `body` with `account` renamed to the query's own field name where it has an older one.
+fn account_alias(name: &str, mut body: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    let Some((_, field)) = ACCOUNT_ALIASES.iter().find(|(q, _)| *q == name) else {
+        return Ok(body);
+    };
+    if let Some(map) = body.as_object_mut()
+        && let Some(account) = map.remove("account")
+    {
+        if map.contains_key(*field) {
+            return Err(ApiError::new(
+                codes::INVALID_INPUT,
+                format!("`{name}` takes `account` or its older name `{field}`, not both"),
+            ));
+        }
+        map.insert((*field).to_owned(), account);
+    }
+    Ok(body)
+}
+
+/// Every query name: the protocol's and the node's own (`security`, `state_root`).
+pub fn query_names() -> Vec<String> {
+    let probe = serde_json::json!({"query": "\u{1}"});
+    let message = serde_json::from_value::<Query>(probe)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let mut names: Vec<String> = message
+        .split_once("expected ")
+        .map(|(_, list)| {
+            list.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    names.extend(["security".to_owned(), "state_root".to_owned()]);
+    names
+}
+
+fn unknown_query(name: &str) -> ApiError {
+    ApiError::new(
+        codes::UNKNOWN_QUERY,
+        format!(
+            "no query `{name}`; the queries are: {}",
+            query_names().join(", ")
+        ),
+    )
 }
 
 #[cfg(test)]
