@@ -53,7 +53,9 @@ fn progress_bar(len: u64, out: Output) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} blocks ({eta})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] block {pos} of {len} ({eta} left)")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message("building demo history");
@@ -96,7 +98,12 @@ pub fn run(a: DevArgs, out: Output) -> anyhow::Result<ExitCode> {
             a.history_step_s.max(1),
             &mut |i| bar.set_position(i),
         )?;
-        bar.finish_with_message("demo history built");
+        bar.finish_and_clear();
+        out.status(&format!(
+            "demo history built: {blocks} blocks, {} days, one every {} s",
+            a.history_days,
+            a.history_step_s.max(1)
+        ));
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {

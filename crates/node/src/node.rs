@@ -54,6 +54,8 @@ pub struct Shared {
     panic_in_next_block: AtomicBool,
     /// Results of the built-in stress scenarios (deterministic, so computed once).
     stress: Mutex<BTreeMap<String, serde_json::Value>>,
+    /// Blocks since the last INFO summary.
+    summary: Mutex<Summary>,
     /// Per-account admission rate (`mempool.account_rate_per_s`), if limited.
     account_rate: Option<crate::limit::TokenBuckets<Address>>,
 }
@@ -111,6 +113,7 @@ impl Shared {
             panic_in_next_block: AtomicBool::new(false),
             stress: Mutex::new(BTreeMap::new()),
             account_rate,
+            summary: Mutex::new(Summary::default()),
         })
     }
 
@@ -397,9 +400,10 @@ impl Shared {
         for r in &executed.rejected {
             tracing::debug!(tx = %r.hash, code = %r.error.code, "dropped at execution");
         }
-        tracing::info!(
+        self.summarise(&executed);
+        tracing::debug!(
             height = header.height,
-            time = header.time,
+            time = %iso8601(header.time),
             txs = executed.receipts.len(),
             failed,
             dropped = executed.rejected.len(),
@@ -410,6 +414,33 @@ impl Shared {
         if self.events.receiver_count() > 0 {
             let _ = self.events.send(Arc::new(stream_events(executed)));
         }
+    }
+
+    /// Counts the block into the periodic INFO summary and logs it when one is due.
+    fn summarise(&self, executed: &Executed) {
+        let mut summary = match self.summary.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        summary.blocks += 1;
+        summary.txs += executed.receipts.len() as u64;
+        summary.failed += executed.receipts.iter().filter(|r| !r.ok).count() as u64;
+        let elapsed = summary.since.elapsed();
+        if elapsed < SUMMARY_EVERY {
+            return;
+        }
+        let header = &executed.block.header;
+        tracing::info!(
+            height = header.height,
+            time = %iso8601(header.time),
+            blocks = summary.blocks,
+            txs = summary.txs,
+            failed = summary.failed,
+            mempool = self.mempool().map(|m| m.len()).unwrap_or(0),
+            over_s = elapsed.as_secs(),
+            "chain progress"
+        );
+        *summary = Summary::default();
     }
 
     /// A receiver of every committed block's events.
@@ -916,6 +947,50 @@ impl RunningNode {
     }
 }
 
+/// How often the producer logs a summary at INFO (each block is logged at DEBUG).
+const SUMMARY_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What the blocks since the last summary did.
+#[derive(Debug)]
+struct Summary {
+    since: Instant,
+    blocks: u64,
+    txs: u64,
+    failed: u64,
+}
+
+impl Default for Summary {
+    fn default() -> Self {
+        Self {
+            since: Instant::now(),
+            blocks: 0,
+            txs: 0,
+            failed: 0,
+        }
+    }
+}
+
+/// Unix seconds as ISO 8601 UTC (`2026-12-03T13:10:37Z`), by the civil-from-days algorithm.
+pub fn iso8601(unix_s: u64) -> String {
+    let days = i64::try_from(unix_s / 86_400).unwrap_or(i64::MAX / 2);
+    let secs = unix_s % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3_600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 /// Queries whose account field has its own older name; `account=` works for every query about
 /// one account (the older name stays an alias).
 const ACCOUNT_ALIASES: [(&str, &str); 3] = [
@@ -976,6 +1051,13 @@ fn unknown_query(name: &str) -> ApiError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn iso8601_matches_known_dates() {
+        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::iso8601(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::iso8601(1_796_311_837), "2026-12-03T15:30:37Z");
+    }
+
     use super::*;
 
     fn open(name: &str) -> Shared {
