@@ -400,7 +400,7 @@ impl Shared {
         for r in &executed.rejected {
             tracing::debug!(tx = %r.hash, code = %r.error.code, "dropped at execution");
         }
-        self.summarise(&executed);
+        self.summarise(executed);
         tracing::debug!(
             height = header.height,
             time = %iso8601(header.time),
