@@ -366,19 +366,48 @@ async fn proof_balance(
     .map(Json)
 }
 
-/// Server-sent events: every protocol event of every committed block, as `StreamEvent` JSON.
+/// Server-sent events: every protocol event of every committed block, as `StreamEvent` JSON,
+/// each with an `id:`. A new client first gets the last events (up to `BACKFILL`); a client
+/// reconnecting with `Last-Event-ID` gets every kept event after that one, then the live ones.
 #[utoipa::path(get, path = "/v1/events", tag = "events",
+    params(("Last-Event-ID" = Option<String>, Header, description = "resume after this event id (`<height>:<index>`)")),
     responses((status = 200, description = "text/event-stream of StreamEvent", body = StreamEvent)))]
 async fn events(
     State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    use futures_util::StreamExt;
+    /// Events a new client gets before the live ones.
+    const BACKFILL: usize = 100;
     let rx = s.subscribe();
     let stopped = s.stopped_signal();
-    let stream = stream::unfold(rx, |mut rx| async move {
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::node::event_position);
+    let backfill = s.recent_events(after, BACKFILL);
+    let last_sent = backfill
+        .last()
+        .and_then(|e| crate::node::event_position(&e.id))
+        .or(after);
+    let first = stream::iter(
+        backfill
+            .iter()
+            .filter_map(sse_event)
+            .map(Ok)
+            .collect::<Vec<_>>(),
+    );
+    let live = stream::unfold(rx, move |mut rx| async move {
         let items: Vec<Result<SseEvent, Infallible>> = match rx.recv().await {
             Ok(batch) => batch
                 .iter()
-                .filter_map(|e| SseEvent::default().event("protocol").json_data(e).ok())
+                // Already sent as backfill (committed between subscribing and reading it).
+                .filter(|e| {
+                    last_sent.is_none_or(|last| {
+                        crate::node::event_position(&e.id).is_none_or(|p| p > last)
+                    })
+                })
+                .filter_map(sse_event)
                 .map(Ok)
                 .collect(),
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -390,9 +419,16 @@ async fn events(
         };
         Some((stream::iter(items), rx))
     });
-    use futures_util::StreamExt;
     // The stream ends when the node stops, so a shutdown never waits for a client to leave.
-    Sse::new(stream.flatten().take_until(stopped)).keep_alive(KeepAlive::default())
+    Sse::new(first.chain(live.flatten()).take_until(stopped)).keep_alive(KeepAlive::default())
+}
+
+fn sse_event(e: &StreamEvent) -> Option<SseEvent> {
+    SseEvent::default()
+        .event("protocol")
+        .id(e.id.clone())
+        .json_data(e)
+        .ok()
 }
 
 /// Everything that exists on the chain (ids for the per-entity queries) and display names.

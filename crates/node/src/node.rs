@@ -54,6 +54,8 @@ pub struct Shared {
     panic_in_next_block: AtomicBool,
     /// Results of the built-in stress scenarios (deterministic, so computed once).
     stress: Mutex<BTreeMap<String, serde_json::Value>>,
+    /// The last [`EVENT_BACKLOG`] stream events, for backfill.
+    recent_events: Mutex<std::collections::VecDeque<StreamEvent>>,
     /// Blocks since the last INFO summary.
     summary: Mutex<Summary>,
     /// Per-account admission rate (`mempool.account_rate_per_s`), if limited.
@@ -114,6 +116,7 @@ impl Shared {
             stress: Mutex::new(BTreeMap::new()),
             account_rate,
             summary: Mutex::new(Summary::default()),
+            recent_events: Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -411,8 +414,18 @@ impl Shared {
             commit_ms = %format_args!("{:.2}", commit.as_secs_f64() * 1e3),
             "block committed"
         );
+        let events = Arc::new(stream_events(executed));
+        {
+            let mut recent = match self.recent_events.lock() {
+                Ok(r) => r,
+                Err(p) => p.into_inner(),
+            };
+            recent.extend(events.iter().cloned());
+            let excess = recent.len().saturating_sub(EVENT_BACKLOG);
+            recent.drain(..excess);
+        }
         if self.events.receiver_count() > 0 {
-            let _ = self.events.send(Arc::new(stream_events(executed)));
+            let _ = self.events.send(events);
         }
     }
 
@@ -446,6 +459,28 @@ impl Shared {
     /// A receiver of every committed block's events.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Vec<StreamEvent>>> {
         self.events.subscribe()
+    }
+
+    /// The kept events after `after` (`"<height>:<index>"`), or the last `newest` of them.
+    /// Subscribe first, then call this: live events at or before the last one returned are
+    /// then duplicates to skip.
+    pub fn recent_events(&self, after: Option<(u64, u64)>, newest: usize) -> Vec<StreamEvent> {
+        let recent = match self.recent_events.lock() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        match after {
+            Some(after) => recent
+                .iter()
+                .filter(|e| event_position(&e.id).is_some_and(|p| p > after))
+                .cloned()
+                .collect(),
+            None => recent
+                .iter()
+                .skip(recent.len().saturating_sub(newest))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// Runs a query (a `Query` JSON object; `{"query": "state_root"}` too).
@@ -766,23 +801,53 @@ fn internal(e: rampart_storage::StorageError) -> ApiError {
 
 fn stream_events(executed: &Executed) -> Vec<StreamEvent> {
     let height = executed.block.header.height;
-    let mut out = Vec::new();
-    let begin = executed.block.events.as_array().into_iter().flatten();
-    out.extend(begin.map(|event| StreamEvent {
-        height,
-        tx: None,
-        event: event.clone(),
-    }));
-    for r in &executed.receipts {
-        let events = r.events.as_array().into_iter().flatten();
-        out.extend(events.map(|event| StreamEvent {
+    let begin = executed
+        .block
+        .events
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|event| (None, event));
+    let of_txs = executed.receipts.iter().flat_map(|r| {
+        r.events
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(move |event| (Some(r.hash), event))
+    });
+    begin
+        .chain(of_txs)
+        .enumerate()
+        .map(|(index, (tx, event))| StreamEvent {
+            id: format!("{height}:{index}"),
             height,
-            tx: Some(r.hash),
+            asset: event_asset(event),
+            tx,
             event: event.clone(),
-        }));
-    }
-    out
+        })
+        .collect()
 }
+
+/// The asset an event is about: its `asset`, else its `strategy`, else its vault's `lrt`.
+fn event_asset(event: &serde_json::Value) -> Option<String> {
+    let fields = event
+        .as_object()
+        .map(|o| o.values().find_map(|v| v.as_object()).unwrap_or(o))?;
+    ["asset", "strategy", "vault", "lrt"]
+        .iter()
+        .find_map(|k| fields.get(*k).or_else(|| event.get(*k)))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
+/// `"<height>:<index>"` as numbers, for ordering and `Last-Event-ID`.
+pub fn event_position(id: &str) -> Option<(u64, u64)> {
+    let (h, i) = id.trim().split_once(':')?;
+    Some((h.parse().ok()?, i.parse().ok()?))
+}
+
+/// Events a node keeps for clients that reconnect (`Last-Event-ID`) or start.
+pub const EVENT_BACKLOG: usize = 4_096;
 
 /// Seconds since the Unix epoch (the producer's clock; the core never reads it).
 pub fn unix_now() -> u64 {
