@@ -24,12 +24,71 @@ pub struct Field {
 /// A key no action has (serde shows it as an empty name).
 const PROBE: &str = "\u{1}";
 
-fn attempt(action: &str, fields: &Map<String, Value>) -> Result<(), String> {
+/// Which vocabulary: the core's `Action` (tag `tx`) or its `Query` (tag `query`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Transactions' actions.
+    Action,
+    /// Queries.
+    Query,
+}
+
+fn try_kind(kind: Kind, name: &str, fields: &Map<String, Value>) -> Result<(), String> {
     let mut object = fields.clone();
-    object.insert("tx".into(), Value::String(action.to_owned()));
-    serde_json::from_value::<rampart_core::Action>(Value::Object(object))
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    let tag = match kind {
+        Kind::Action => "tx",
+        Kind::Query => "query",
+    };
+    object.insert(tag.into(), Value::String(name.to_owned()));
+    let value = Value::Object(object);
+    let result = match kind {
+        Kind::Action => serde_json::from_value::<rampart_core::Action>(value).map(|_| ()),
+        Kind::Query => serde_json::from_value::<rampart_core::Query>(value).map(|_| ()),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+fn attempt(action: &str, fields: &Map<String, Value>) -> Result<(), String> {
+    try_kind(Kind::Action, action, fields)
+}
+
+/// Every protocol query's name (the node adds `security` and `state_root`).
+pub fn query_names() -> Vec<String> {
+    try_kind(Kind::Query, PROBE, &Map::new())
+        .err()
+        .map(|m| expected_names(&m))
+        .unwrap_or_default()
+}
+
+/// The fields of the protocol query `name`: names and kinds (required ones first found).
+pub fn query_fields(name: &str) -> Vec<Field> {
+    let mut probe = Map::new();
+    probe.insert(PROBE.into(), Value::from(0));
+    let Err(message) = try_kind(Kind::Query, name, &probe) else {
+        return Vec::new();
+    };
+    if message.contains("there are no fields") || !message.contains("unknown field") {
+        return Vec::new();
+    }
+    let missing = missing_of(Kind::Query, name, &Map::new()).unwrap_or_default();
+    expected_names(&message)
+        .into_iter()
+        .map(|field| {
+            let mut wrong = Map::new();
+            wrong.insert(PROBE.into(), Value::from(0));
+            let mut fields = Map::new();
+            fields.insert(field.clone(), Value::Object(wrong));
+            let kind = match try_kind(Kind::Query, name, &fields) {
+                Err(m) if !m.starts_with("missing field") => kind_of(&m),
+                _ => "object".to_owned(),
+            };
+            Field {
+                required: missing.contains(&field),
+                kind,
+                name: field,
+            }
+        })
+        .collect()
 }
 
 /// The names in serde's "expected one of `a`, `b`" / "expected `a` or `b`" / "expected `a`".
@@ -159,11 +218,20 @@ pub fn action_fields(action: &str) -> Result<Vec<Field>, ApiError> {
 
 /// The required fields of `action` that `given` lacks, all of them (empty if none is missing).
 pub fn missing_fields(action: &str, given: &Map<String, Value>) -> Result<Vec<String>, ApiError> {
+    missing_of(Kind::Action, action, given)
+}
+
+/// The required fields of `action` (of `kind`) that `given` lacks.
+fn missing_of(
+    kind: Kind,
+    action: &str,
+    given: &Map<String, Value>,
+) -> Result<Vec<String>, ApiError> {
     let mut fields = given.clone();
     let mut missing = Vec::new();
     // Each round names one more missing field; an action has far fewer than this.
     for _ in 0..64 {
-        let message = match attempt(action, &fields) {
+        let message = match try_kind(kind, action, &fields) {
             Ok(()) => break,
             Err(m) => m,
         };
@@ -186,7 +254,7 @@ pub fn missing_fields(action: &str, given: &Map<String, Value>) -> Result<Vec<St
         wrong.insert(PROBE.into(), Value::from(0));
         let mut typed = fields.clone();
         typed.insert(name.to_owned(), Value::Object(wrong));
-        let value = match attempt(action, &typed) {
+        let value = match try_kind(kind, action, &typed) {
             Err(m) if !m.starts_with("missing field") => sample(&m),
             _ => Value::Null,
         };
@@ -226,6 +294,20 @@ mod tests {
         assert_eq!(admission.kind, "one of open, approval");
         assert!(!admission.required);
         assert!(set.iter().any(|f| f.name == "set_id" && f.required));
+    }
+
+    #[test]
+    fn queries_list_their_fields() {
+        let names = query_names();
+        assert!(names.iter().any(|n| n == "position"), "{names:?}");
+        let balance = query_fields("balance");
+        let shown: Vec<(&str, bool)> = balance
+            .iter()
+            .map(|f| (f.name.as_str(), f.required))
+            .collect();
+        assert_eq!(shown, [("account", true), ("asset", true)]);
+        assert!(query_fields("params").is_empty());
+        assert!(query_fields("lst").iter().all(|f| !f.required));
     }
 
     #[test]

@@ -464,10 +464,95 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Result<Response, HttpError> {
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "chain", responses((status = 200, description = "OpenAPI 3.1 document")))]
 async fn openapi() -> Response {
-    match ApiDoc::openapi().to_json() {
+    match serde_json::to_string(&openapi_document()) {
         Ok(text) => ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
         Err(e) => HttpError(ApiError::new(codes::INTERNAL, e.to_string())).into_response(),
     }
+}
+
+/// The OpenAPI document: utoipa's from the handlers and the `rampart-api` types, with every
+/// response described (OpenAPI requires it; the status's reason phrase where the handler gave
+/// none) and one `GET /v1/query/<name>` path per protocol query, its parameters read from the
+/// core's `Query` deserializer ([`rampart_api::vocabulary::query_fields`]).
+pub fn openapi_document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    if let Some(paths) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for name in rampart_api::vocabulary::query_names() {
+            paths.insert(format!("/v1/query/{name}"), query_path(&name));
+        }
+        for item in paths.values_mut() {
+            let operations = item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut());
+            for operation in operations {
+                let responses = operation
+                    .get_mut("responses")
+                    .and_then(serde_json::Value::as_object_mut);
+                for (status, response) in responses.into_iter().flatten() {
+                    describe(status, response);
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn describe(status: &str, response: &mut serde_json::Value) {
+    let Some(fields) = response.as_object_mut() else {
+        return;
+    };
+    if fields
+        .get("description")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|d| !d.is_empty())
+    {
+        return;
+    }
+    let reason = status
+        .parse::<u16>()
+        .ok()
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .and_then(|c| c.canonical_reason())
+        .unwrap_or("Response");
+    let text = if status.starts_with('2') {
+        reason.to_owned()
+    } else {
+        format!("{reason}: JSON `{{code, message}}` with a stable code")
+    };
+    fields.insert("description".into(), serde_json::Value::String(text));
+}
+
+fn query_path(name: &str) -> serde_json::Value {
+    let parameters: Vec<serde_json::Value> = rampart_api::vocabulary::query_fields(name)
+        .into_iter()
+        .map(|f| {
+            serde_json::json!({
+                "name": f.name, "in": "query", "required": f.required,
+                "description": f.kind, "schema": {"type": "string"},
+            })
+        })
+        .collect();
+    let mut parameters = parameters;
+    if ["position", "withdrawals", "base_delegation"].contains(&name) {
+        parameters.push(serde_json::json!({
+            "name": "account", "in": "query", "required": false,
+            "description": "the account (the same as the older name above)", "schema": {"type": "string"},
+        }));
+    }
+    serde_json::json!({"get": {
+        "tags": ["queries"],
+        "operationId": format!("query_{name}"),
+        "summary": format!("The `{name}` query (PROTOCOL.md §11) from URL parameters"),
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": format!("the `{name}` answer"), "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": {"description": "Bad Request: JSON `{code, message}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}},
+        },
+    }})
 }
 
 async fn not_found() -> HttpError {
