@@ -176,11 +176,12 @@ fn malformed_wrong_typed_huge_and_overflowing_requests_get_clear_errors_and_the_
         "alice",
         &json!({"tx": "transfer", "to": addr("bob"), "asset": "RAM", "amount": "1"}),
     );
+    // A decimal fee too wide even for uint256 is an overflow (docs/node.md), not a shape error.
     signed.fee = "1".repeat(80);
     let body = serde_json::to_vec(&signed).unwrap();
     assert_eq!(
         code(c.raw("POST", "/v1/tx", &body).unwrap()).1,
-        "invalid_input"
+        "amount_overflow"
     );
     signed.fee = format!("{}", u128::MAX) + "0";
     let body = serde_json::to_vec(&signed).unwrap();
