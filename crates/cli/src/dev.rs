@@ -140,11 +140,15 @@ fn announce(node: &RunningNode, a: &DevArgs, out: Output) -> anyhow::Result<()> 
 /// Submits one driver step per block interval until the node stops.
 fn spawn_activity(shared: Arc<Shared>, mut driver: Driver) -> anyhow::Result<()> {
     let interval = rampart_node::node::block_interval(&shared)?;
+    // One round of demo activity per `LIVE_STEP_S` of wall time, not per block: the history
+    // was built at one round per four-hour block, and a round every two seconds would make
+    // yields and vault rates drift visibly in minutes.
+    let pace = std::time::Duration::from_secs(demo::LIVE_STEP_S).max(interval);
     std::thread::Builder::new()
         .name("rampart-demo".into())
         .spawn(move || {
             while !shared.is_stopping() {
-                std::thread::sleep(interval);
+                std::thread::sleep(if driver.setting_up() { interval } else { pace });
                 match shared.with_state(|s| driver.step(s)) {
                     Ok(txs) => {
                         demo::submit(&shared, &txs);

@@ -46,6 +46,11 @@ use rampart_scenario::names::{dev_address, dev_signing_key};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Seconds between two rounds of the live driver's activity ([`Driver::step`]) once the
+/// history is built: a plausible rate for a live chain with 2 s blocks (the history itself
+/// runs one round per block, blocks four hours apart).
+pub const LIVE_STEP_S: u64 = 60;
+
 /// The demo chain's EIP-712 chain id.
 pub const CHAIN_ID: u64 = 31_337;
 /// Stakers of the demo (restaking, some base delegation and LST too).
@@ -596,6 +601,11 @@ impl Driver {
             milestones: false,
             ..Self::new(seed)
         }
+    }
+
+    /// Whether setup transactions are still to come (they go one block at a time).
+    pub fn setting_up(&self) -> bool {
+        self.setup.len() > 0
     }
 
     fn next_u64(&mut self) -> u64 {
