@@ -180,7 +180,13 @@ pub fn genesis(start: u64) -> Genesis {
         chain_id: CHAIN_ID,
         time: Timestamp::new(start),
         governance: Some(dev_address("governance")),
+        guardian: Some(dev_address("guardian")),
         params: ParamsPatch {
+            // The dev network's quick governance path: short votes and neutral timelocks (a
+            // change that can raise a depositor's risk still waits the longest exit path).
+            gov_voting_period_s: Some(Duration::new(600)),
+            gov_neutral_delay_s: Some(Duration::new(600)),
+            gov_risk_margin_s: Some(Duration::new(600)),
             withdrawal_delay_s: Some(Duration::days(2)),
             deallocation_delay_s: Some(Duration::days(2)),
             resolution_delay_s: Some(Duration::days(1)),

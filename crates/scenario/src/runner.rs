@@ -713,6 +713,7 @@ fn build_genesis(
         chain_id,
         time: Timestamp::new(time),
         governance: Some(governance),
+        guardian: None,
         params,
         assets,
         accounts,

@@ -280,6 +280,33 @@ fn scenario() -> State {
     );
     net.next_epoch();
     snap(&net);
+    // Governance: a delegator overrides its validator on a proposal that passes and is queued.
+    send(
+        &mut net,
+        a("h1"),
+        json!({"tx": "delegate_base", "validator": h(validator(1)), "amount": n(100 * E18)}),
+    );
+    net.next_epoch();
+    net.next_epoch();
+    send(
+        &mut net,
+        a("h1"),
+        json!({"tx": "submit_proposal", "title": "lower the LST fee", "changes": [{"params": {"lst_fee_bps": 900}}], "deposit": n(1_000 * E18)}),
+    );
+    for v in [validator(0), validator(1)] {
+        send(
+            &mut net,
+            v,
+            json!({"tx": "vote", "proposal": 0, "option": "yes"}),
+        );
+    }
+    send(
+        &mut net,
+        a("h1"),
+        json!({"tx": "vote", "proposal": 0, "option": "no"}),
+    );
+    net.wait(7 * 86_400);
+    snap(&net);
     net.chain.state.clone()
 }
 
@@ -471,6 +498,22 @@ const GOLDEN: &[(&str, &str)] = &[
     ("5d72616d706172740007000000000000000000000007c0a7eedd781722129ead8385c460d94985dd0a00000000656fd8c0", "0100000000000000"),
     // queue_releases
     ("5e80f4f9a9570936435af58c80a80f33a6066a0012000000020000000065669e40", "00c0730bf7d4d70d0000000000000000"),
+    // gov_state
+    ("64", "00000000000000000000000000000000000000000000"),
+    // proposals
+    ("650000000000000000", "05838259340f4ed5e90affae6c303f6413e2b6c1110000006c6f77657220746865204c535420666565000000000100000000130000007b226c73745f6665655f627073223a3930307d010000a0dec5adc9353600000000000000f0bc6a6500000000f0317d65000000000170f773650000000000000000"),
+    // proposal_deposits
+    ("66000000000000000005838259340f4ed5e90affae6c303f6413e2b6c1", "0000a0dec5adc9353600000000000000"),
+    // votes
+    ("67000000000000000007c0a7eedd781722129ead8385c460d94985dd0a", "00"),
+    // vote_shares
+    ("68000000000000000005838259340f4ed5e90affae6c303f6413e2b6c1d318311fd0fdecdf767f2d8aa2a8e9716008f36d", "993bd46f4d02ed690500000000000000"),
+    // option_shares
+    ("690000000000000000d318311fd0fdecdf767f2d8aa2a8e9716008f36d01", "993bd46f4d02ed690500000000000000"),
+    // voting_proposals
+    ("6a0000000000000000", ""),
+    // queued_proposals
+    ("6b0000000000000000", ""),
 ];
 
 #[test]
@@ -510,6 +553,12 @@ fn frozen_entries_decode_to_the_values_written() {
     let raw: Vec<(Vec<u8>, Vec<u8>)> = GOLDEN.iter().map(|(k, v)| (unhex(k), unhex(v))).collect();
     let state = State::from_entries(raw.iter().map(|(k, v)| (k.as_slice(), v.as_slice())))
         .expect("the frozen entries decode");
+    let proposal = state
+        .get::<rampart_core::state::Proposals>(&0)
+        .expect("the frozen proposal");
+    assert_eq!(proposal.title, "lower the LST fee");
+    assert_eq!(proposal.proposer, a("h1"));
+    assert_eq!(proposal.deposit, Amount::new(1_000 * E18));
     let meta = state.meta();
     assert_eq!(meta.chain_id, 1);
     assert_eq!(meta.genesis_time.get(), common::T0);

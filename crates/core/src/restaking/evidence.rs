@@ -209,12 +209,11 @@ fn check_evidence(state: &State, ctx: &Ctx, args: &DoubleSignEvidenceArgs) -> Re
         ("signature_b", args.digest_b, &args.signature_b),
     ] {
         let hash = attestation_signing_hash(chain_id, args.set, args.height, digest);
-        let signer = recover_signer(hash, signature).map_err(|reason| {
-            Error::EvidenceBadSignature {
+        let signer =
+            recover_signer(hash, signature).map_err(|reason| Error::EvidenceBadSignature {
                 which,
                 reason: reason.to_string(),
-            }
-        })?;
+            })?;
         if signer != operator.signing_key {
             return Err(Error::EvidenceBadSignature {
                 which,
@@ -281,7 +280,8 @@ mod tests {
     /// ```
     ///
     /// (`eth_utils.keccak`; `Account.sign_message(...).message_hash` gives the same `h`.)
-    const VECTOR_HASH: B256 = b256!("b9a7fa764b6f1794d23364ccd4a8c2c9d0bf838de2a073c86f2950fa2ad2f469");
+    const VECTOR_HASH: B256 =
+        b256!("b9a7fa764b6f1794d23364ccd4a8c2c9d0bf838de2a073c86f2950fa2ad2f469");
     const VECTOR_SIGNATURE: [u8; 65] = hex!(
         "3737c9669d74a7ce4c29ca46a7c5376e81f41f8796c6359fd599f5d229079a4263a2ab57efd197c0e214a956b7ba836fe43157dbc7ec3d7de35560a2d91624461b"
     );
