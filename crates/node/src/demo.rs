@@ -776,6 +776,27 @@ impl Driver {
                 "val3",
                 json!({"tx": "set_validator_commission", "commission_bps": 1_100}),
             )],
+            // A governance proposal (the dev network's 10-minute vote): submitted and voted on by
+            // the validators and a delegator overriding its validator in one block, tallied and
+            // queued at the next, applied after its (neutral) timelock.
+            6 => {
+                let mut txs = vec![tx(
+                    "grace",
+                    json!({"tx": "submit_proposal", "title": "Lower the LST fee to 8 %",
+                        "metadata_uri": "https://forum.rampart.example/t/lst-fee",
+                        "changes": [{"params": {"lst_fee_bps": 800}}], "deposit": ram(1_000)}),
+                )];
+                txs.extend(
+                    VALIDATORS.iter().map(|(v, _, _)| {
+                        tx(v, json!({"tx": "vote", "proposal": 0, "option": "yes"}))
+                    }),
+                );
+                txs.push(tx(
+                    "heidi",
+                    json!({"tx": "vote", "proposal": 0, "option": "no"}),
+                ));
+                txs
+            }
             14 => vec![
                 tx("grace", json!({"tx": "claim_rewards"})),
                 tx("heidi", json!({"tx": "claim_rewards"})),
