@@ -155,7 +155,7 @@ fn settle_deposits(state: &mut State, ctx: &mut Ctx, id: u64, burn: bool) -> Hoo
 /// The tally of `id` as it stands: for each validator of the active set, its overridden shares
 /// per option go to that option, and the rest of its shares to its own vote (if it voted).
 /// O(active set), whatever the number of voters.
-pub(super) fn tally(state: &State, id: u64) -> Result<Tally> {
+pub fn tally(state: &State, id: u64) -> Result<Tally> {
     let mut t = Tally::default();
     for (v, ()) in state.iter::<ActiveSet>() {
         let Some(val) = state.get::<Validators>(v) else {

@@ -46,6 +46,7 @@ pub mod risk;
 mod view;
 
 pub use actions::{deposit_proposal, pause_deposits, require_unpaused, submit_proposal, vote};
+pub use hooks::tally;
 pub(crate) use hooks::{on_delegation_change, run_timer};
 pub use risk::{Risk, longest_exit_s};
 pub use view::{
