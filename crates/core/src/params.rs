@@ -218,7 +218,7 @@ params! {
         gov_min_deposit: Amount = Amount::new(1_000_000_000_000_000_000_000); 1..=1_000_000_000_000_000_000_000_000_000_000,
         /// Share of `gov_min_deposit` a proposer must put down at submission (anti-spam).
         gov_min_initial_deposit_bps: Bps = Bps::new(2_500); 0..=10_000,
-        /// How long a proposal may collect deposits before it expires (deposits refunded).
+        /// How long a proposal may collect deposits before it expires (deposits burned).
         gov_max_deposit_period_s: Duration = Duration::days(14); 60..=31_536_000,
         /// Length of the voting period.
         gov_voting_period_s: Duration = Duration::days(7); 60..=31_536_000,
@@ -234,8 +234,7 @@ params! {
         gov_risk_margin_s: Duration = Duration::days(1); 0..=31_536_000,
         /// Longest pause of new deposits and allocations the guardian may impose.
         max_pause_s: Duration = Duration::days(7); 0..=2_592_000,
-        /// Proposals in their deposit or voting period at once (each stake move of a voter visits
-        /// the proposals in voting).
+        /// Proposals in their voting period at once (each stake move of a voter visits them).
         gov_max_active_proposals: u32 = 16; 1..=256,
         /// Changes one proposal may carry.
         gov_max_changes: u32 = 32; 1..=256,

@@ -435,7 +435,7 @@ fn a_change_that_cannot_apply_fails_the_whole_proposal_not_the_block() {
 }
 
 #[test]
-fn deposits_below_the_minimum_wait_then_expire_and_are_refunded() {
+fn deposits_below_the_minimum_wait_then_expire_and_are_burned() {
     let mut net = net();
     let (h1, h2) = (holder(1), holder(2));
     let (b1, b2) = (net.ram(h1), net.ram(h2));
@@ -471,7 +471,11 @@ fn deposits_below_the_minimum_wait_then_expire_and_are_refunded() {
     );
     net.wait(14 * 86_400);
     assert_eq!(proposal(&net, id)["status"], "expired");
-    assert_eq!((net.ram(h1), net.ram(h2)), (b1, b2), "both refunded");
+    assert_eq!(
+        (net.ram(h1), net.ram(h2)),
+        (b1 - MIN_DEPOSIT / 4, b2 - 100 * E18),
+        "a proposal nobody backed burns its deposits"
+    );
     // Reaching the minimum starts the vote.
     let id = submit(
         &mut net,
@@ -484,6 +488,91 @@ fn deposits_below_the_minimum_wait_then_expire_and_are_refunded() {
         act(json!({"tx": "deposit_proposal", "proposal": id, "amount": n(MIN_DEPOSIT / 2)})),
     );
     assert_eq!(proposal(&net, id)["status"], "voting");
+}
+
+#[test]
+fn votes_are_bounded_and_a_full_deposit_waits_for_a_free_slot() {
+    let params = ParamsPatch {
+        gov_max_active_proposals: Some(1),
+        ..ParamsPatch::default()
+    };
+    let mut net = net_with(&mut genesis(3, 4, &[], params));
+    let (h1, h2) = (holder(1), holder(2));
+    let first = submit(
+        &mut net,
+        h1,
+        json!([{"params": {"lst_fee_bps": 1}}]),
+        MIN_DEPOSIT,
+    );
+    let full = json!({"tx": "submit_proposal", "title": "t",
+                      "changes": [{"params": {"lst_fee_bps": 2}}], "deposit": n(MIN_DEPOSIT)});
+    let err = net.send(h2, act(full)).unwrap_err();
+    assert_eq!(err.code(), "limit_exceeded", "the one voting slot is taken");
+    let second = submit(
+        &mut net,
+        h2,
+        json!([{"params": {"lst_fee_bps": 2}}]),
+        MIN_DEPOSIT / 2,
+    );
+    let top_up =
+        json!({"tx": "deposit_proposal", "proposal": second, "amount": n(MIN_DEPOSIT / 2)});
+    let err = net.send(h2, act(top_up.clone())).unwrap_err();
+    assert_eq!(err.code(), "limit_exceeded");
+    assert_eq!(
+        amount(&proposal(&net, second)["deposit"]),
+        MIN_DEPOSIT / 2,
+        "refused whole"
+    );
+    end_vote(&mut net, first);
+    net.must(h2, act(top_up));
+    assert_eq!(proposal(&net, second)["status"], "voting");
+}
+
+#[test]
+fn a_change_that_became_risk_raising_while_queued_waits_the_risk_timelock() {
+    let mut net = net();
+    let h1 = holder(1);
+    // Both pass together: the first lowers the LST fee, the second "sets it to 10 %", neutral
+    // against the fee at passing — but a rise once the first has applied.
+    let lower = submit(
+        &mut net,
+        h1,
+        json!([{"params": {"lst_fee_bps": 500}}]),
+        MIN_DEPOSIT,
+    );
+    let back = submit(
+        &mut net,
+        h1,
+        json!([{"params": {"lst_fee_bps": 1_000}}]),
+        MIN_DEPOSIT,
+    );
+    for id in [lower, back] {
+        for v in 0..3 {
+            vote(&mut net, validator(v), id, "yes");
+        }
+    }
+    end_vote(&mut net, back);
+    let passed_at = net.now();
+    let p = proposal(&net, back);
+    assert_eq!(p["risk"], "neutral", "{p}");
+    let effect = time(&p["effect_at"]);
+    net.block(effect);
+    assert_eq!(
+        net.chain.state.params().lst_fee_bps.get(),
+        500,
+        "only the cut applied"
+    );
+    let p = proposal(&net, back);
+    assert_eq!(p["status"], "queued", "{p}");
+    assert_eq!(p["risk"], "raising");
+    let rules = q(&net, json!({"query": "governance"}))["rules"].clone();
+    assert_eq!(
+        time(&p["effect_at"]),
+        passed_at + time(&rules["risk_timelock_s"])
+    );
+    net.block(time(&p["effect_at"]));
+    assert_eq!(net.chain.state.params().lst_fee_bps.get(), 1_000);
+    assert_eq!(proposal(&net, back)["status"], "applied");
 }
 
 #[test]

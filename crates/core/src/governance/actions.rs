@@ -52,12 +52,6 @@ pub fn submit_proposal(
         check_change(state, change)?;
     }
     let mut gs = gov_state(state);
-    if gs.active >= params.gov_max_active_proposals {
-        return Err(Error::LimitExceeded {
-            limit: "gov_max_active_proposals",
-            max: u64::from(params.gov_max_active_proposals),
-        });
-    }
     let initial = Amount::new(mul_div_ceil(
         params.gov_min_deposit.get(),
         u128::from(params.gov_min_initial_deposit_bps.get()),
@@ -81,7 +75,6 @@ pub fn submit_proposal(
     )?;
     let id = gs.next_proposal;
     gs.next_proposal = id.checked_add(1).ok_or(crate::num::MathError::Overflow)?;
-    gs.active = gs.active.saturating_add(1);
     state.put::<GovStateTable>((), gs);
     let deposit_ends_at = ctx.now.checked_add(params.gov_max_deposit_period_s)?;
     let risk = super::risk::classify_all(&params, &changes);
@@ -176,7 +169,20 @@ pub fn deposit_proposal(state: &mut State, ctx: &mut Ctx, id: u64, amount: Amoun
     Ok(())
 }
 
+/// Starts the vote of `id`: at most `gov_max_active_proposals` are in voting at once (each stake
+/// move of a voter visits them); when all are taken, the deposit that would start another is
+/// refused and can be made again once a vote ends.
 fn start_voting(state: &mut State, ctx: &mut Ctx, id: u64) -> Result<()> {
+    let max = state.params().gov_max_active_proposals;
+    let mut gs = gov_state(state);
+    if gs.active >= max {
+        return Err(Error::LimitExceeded {
+            limit: "gov_max_active_proposals",
+            max: u64::from(max),
+        });
+    }
+    gs.active = gs.active.saturating_add(1);
+    state.put::<GovStateTable>((), gs);
     let mut p = proposal(state, id)?.clone();
     let ends_at = ctx.now.checked_add(state.params().gov_voting_period_s)?;
     p.status = Status::Voting;

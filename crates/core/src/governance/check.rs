@@ -29,8 +29,10 @@ pub fn check(state: &State, v: &mut Vec<String>) {
     let mut active = 0u32;
     for (id, p) in state.iter::<Proposals>() {
         let live = matches!(p.status, Status::Deposit | Status::Voting);
-        if live {
+        if p.status == Status::Voting {
             active = active.saturating_add(1);
+        }
+        if live {
             if per_proposal.get(id).copied().unwrap_or(0) != p.deposit.get() {
                 v.push(format!(
                     "proposal {id}: its deposits do not sum to {}",
@@ -53,7 +55,7 @@ pub fn check(state: &State, v: &mut Vec<String>) {
     }
     if active != gov_state(state).active {
         v.push(format!(
-            "governance: {active} proposals are active, the counter says {}",
+            "governance: {active} proposals are in voting, the counter says {}",
             gov_state(state).active
         ));
     }

@@ -3,7 +3,7 @@
 //! change that no longer applies, a treasury that cannot pay) fails the proposal, never the block.
 
 use super::actions::{move_option_shares, proposal, voting_shares};
-use super::{Change, Proposal, Status, Tally, VoteOption, gov_state};
+use super::{Change, Proposal, Risk, Status, Tally, VoteOption, gov_state};
 use crate::bank;
 use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
@@ -46,8 +46,9 @@ fn deposit_end(state: &mut State, ctx: &mut Ctx, id: u64) -> HookResult {
     }
     p.status = Status::Expired;
     state.put::<Proposals>(id, p);
-    deactivate(state);
-    settle_deposits(state, ctx, id, false)?;
+    // Burned, as Cosmos does with `burn_proposal_deposit_prevote`: a proposal nobody backs costs
+    // its proposer, so deposit-period proposals cannot be spammed for free.
+    settle_deposits(state, ctx, id, true)?;
     ctx.emit(Event::ProposalEnded {
         proposal: id,
         status: Status::Expired,
@@ -206,6 +207,29 @@ fn apply(state: &mut State, ctx: &mut Ctx, id: u64) -> HookResult {
     let mut p = load(state, id)?;
     if p.status != Status::Queued {
         return Ok(());
+    }
+    // Other proposals may have applied since this one passed: classified against the parameters
+    // now, a change that has become risk-raising (a fee back up after another proposal lowered
+    // it) waits the risk timelock from its passing, whatever it was classified as then.
+    let params = state.params().clone();
+    let now_risk = super::risk::classify_all(&params, &p.changes);
+    if now_risk == Risk::Raising && p.risk == Risk::Neutral {
+        let passed_at = p.voting_ends_at.unwrap_or(ctx.now);
+        let effect_at = passed_at
+            .checked_add(super::risk::timelock(&params, Risk::Raising))?
+            .max(ctx.now);
+        if effect_at > ctx.now {
+            p.risk = Risk::Raising;
+            p.effect_at = Some(effect_at);
+            state.put::<Proposals>(id, p);
+            schedule(state, effect_at, Timer::GovApply { proposal: id })?;
+            ctx.emit(Event::ProposalPassed {
+                proposal: id,
+                risk: Risk::Raising,
+                effect_at,
+            });
+            return Ok(());
+        }
     }
     let mark = state.mark();
     let mut events = Vec::new();

@@ -31,7 +31,7 @@
 //!   equals Σ over voters `d ≠ v` of `vote_shares(p, d, v)`, and each `vote_shares(p, d, v)`
 //!   equals `d`'s current voting shares at `v` (free plus locked).
 //! - The governance deposit account holds exactly the deposits of proposals in their deposit or
-//!   voting period; `active` counts those proposals.
+//!   voting period; `active` counts the proposals in voting.
 //!
 //! # Arithmetic
 //!
@@ -197,7 +197,7 @@ pub enum Status {
     Vetoed,
     /// Too little stake voted (deposits burned).
     NoQuorum,
-    /// Did not reach the minimum deposit in time (deposits refunded).
+    /// Did not reach the minimum deposit in time (deposits burned).
     Expired,
     /// Passed, but a change could not apply at its effect time (nothing applied).
     Failed,
@@ -258,7 +258,7 @@ pub struct Proposal {
 pub struct GovState {
     /// Next proposal id.
     pub next_proposal: u64,
-    /// Proposals in their deposit or voting period.
+    /// Proposals in their voting period (at most `gov_max_active_proposals`).
     pub active: u32,
     /// The guardian (may pause new deposits and allocations).
     pub guardian: Option<Address>,
