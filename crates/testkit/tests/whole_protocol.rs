@@ -86,6 +86,11 @@ enum Step {
     VaultAllocate(usize, usize, u128),
     VaultDeallocate(usize, usize, Option<u128>),
     VaultHarvest(usize),
+    /// A proposal by a staker: which change, and whether the deposit is the minimum or a quarter.
+    Propose(usize, usize, bool),
+    /// A vote by a staker (false) or a validator (true) on proposal `id` with option index.
+    Vote(bool, usize, u64, usize),
+    DepositProposal(usize, u64, u128),
 }
 
 fn amount() -> impl Strategy<Value = u128> {
@@ -138,6 +143,9 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0usize..2, o.clone(), amount()).prop_map(|(a, b, c)| Step::VaultAllocate(a, b, c)),
         1 => (0usize..2, o.clone(), part()).prop_map(|(a, b, c)| Step::VaultDeallocate(a, b, c)),
         1 => (0usize..2).prop_map(Step::VaultHarvest),
+        1 => (s.clone(), 0usize..4, prop_oneof![3 => Just(true), 1 => Just(false)]).prop_map(|(a, b, c)| Step::Propose(a, b, c)),
+        4 => (any::<bool>(), 0usize..STAKERS.max(VALIDATORS), 0u64..3, prop_oneof![3 => Just(0usize), 1 => 1usize..4]).prop_map(|(a, b, c, d)| Step::Vote(a, b, c, d)),
+        1 => (s.clone(), 0u64..6, amount()).prop_map(|(a, b, c)| Step::DepositProposal(a, b, c)),
     ]
 }
 
@@ -185,6 +193,9 @@ fn genesis() -> Genesis {
             "resolution_delay_s": EPOCH, "commission_delay_s": EPOCH, "jail_period_s": 300,
             "downtime_window_blocks": 500, "protocol_fee_bps": 300, "inflation_bps": 500,
             "base_fee": "1000", "max_unbondings_per_delegator": 6, "max_withdrawals_per_staker": 6,
+            "gov_min_deposit": "100000000000000000000", "gov_voting_period_s": 24 * EPOCH,
+            "gov_max_deposit_period_s": 24 * EPOCH, "gov_neutral_delay_s": EPOCH,
+            "gov_risk_margin_s": EPOCH, "gov_max_active_proposals": 3, "gov_quorum_bps": 1_000,
         }))
         .expect("params"),
         assets: vec![GenesisAsset {
@@ -304,6 +315,13 @@ fn withdrawal(chain: &Chain, s: usize, index: usize) -> WithdrawalId {
         .map(|((_, id), _)| *id)
         .collect();
     mine.get(index).copied().unwrap_or(WithdrawalId(u64::MAX))
+}
+
+/// The proposal `back` before the newest (votes and deposits go to live proposals).
+fn recent_proposal(chain: &Chain, back: u64) -> u64 {
+    rampart_core::governance::gov_state(&chain.state)
+        .next_proposal
+        .saturating_sub(1 + back % 3)
 }
 
 fn action(chain: &Chain, step: &Step) -> Option<(Address, Action)> {
@@ -527,6 +545,44 @@ fn action(chain: &Chain, step: &Step) -> Option<(Address, Action)> {
                 vault: VAULTS[v].0.into(),
             },
         ),
+        Step::Propose(s, kind, full) => {
+            let change: serde_json::Value = match kind {
+                0 => serde_json::json!({"params": {"lst_fee_bps": 500}}),
+                1 => serde_json::json!({"params": {"withdrawal_delay_s": 7_200}}),
+                2 => {
+                    serde_json::json!({"treasury_spend": {"to": staker(s), "asset": "RAM", "amount": "1"}})
+                }
+                _ => serde_json::json!({"params": {"protocol_fee_bps": 300, "lst_fee_bps": 1_500}}),
+            };
+            let min = 100 * E18;
+            (
+                staker(s),
+                Action::SubmitProposal {
+                    title: format!("proposal {kind}"),
+                    metadata_uri: String::new(),
+                    changes: vec![serde_json::from_value(change).expect("a change")],
+                    deposit: Amount::new(if full { min } else { min / 4 }),
+                },
+            )
+        }
+        Step::Vote(is_validator, who, back, o) => (
+            if is_validator {
+                validator(who % VALIDATORS)
+            } else {
+                staker(who % STAKERS)
+            },
+            Action::Vote {
+                proposal: recent_proposal(chain, back),
+                option: rampart_core::governance::VoteOption::ALL[o],
+            },
+        ),
+        Step::DepositProposal(s, back, a) => (
+            staker(s),
+            Action::DepositProposal {
+                proposal: recent_proposal(chain, back),
+                amount: Amount::new(a.saturating_mul(10)),
+            },
+        ),
         Step::Advance(_) | Step::DoubleSign(..) | Step::Downtime(..) => return None,
     })
 }
@@ -536,7 +592,8 @@ fn apply(chain: &mut Chain, step: &Step) -> Result<(), String> {
     match action(chain, step) {
         Some((signer, action)) => {
             let before = snapshot(chain, signer);
-            if chain.send(signer, action).is_err() && snapshot(chain, signer) != before {
+            let r = chain.send(signer, action);
+            if r.is_err() && snapshot(chain, signer) != before {
                 return Err(format!("{step:?}: a rejected transaction changed state"));
             }
         }
@@ -619,4 +676,13 @@ fn a_seeded_walk_of_3000_steps_over_every_layer_keeps_every_invariant() {
             panic!("step {i}: {e}");
         }
     }
+    // Governance took part: proposals went through their whole life amid the other layers.
+    let g = rampart_core::governance::governance_view(&chain.state, None).expect("governance");
+    let count = |s: &str| g.proposals.iter().filter(|p| p.status == s).count();
+    let statuses: Vec<&str> = g.proposals.iter().map(|p| p.status).collect();
+    assert!(
+        count("applied") + count("failed") > 0 && g.proposals.len() >= 5,
+        "proposals: {statuses:?}"
+    );
+    eprintln!("governance in the seeded walk: {statuses:?}");
 }
