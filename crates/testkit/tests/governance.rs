@@ -728,7 +728,7 @@ proptest! {
                     json!({"tx": "lst_request_redeem", "shares": n(x * E18 / 2)})
                 }
                 Holding::Unbond(x) => json!({"tx": "undelegate_base", "validator": validator(0), "amount": n(x * E18)}),
-                Holding::Redelegate(x) => json!({"tx": "redelegate_base", "from_validator": validator(0), "to_validator": v, "amount": n(x * E18)}),
+                Holding::Redelegate(x) => json!({"tx": "redelegate_base", "from_validator": validator(0), "to_validator": validator(1 + i % 2), "amount": n(x * E18)}),
                 Holding::Deposit(x) => json!({"tx": "restake_native", "validator": validator(0), "amount": n(x * E18)}),
                 Holding::Restake(x) => {
                     let v0 = validator(0);
