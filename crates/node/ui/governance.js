@@ -95,10 +95,10 @@ export async function governance(el, ctx, args) {
   const guard = g.guardian;
   el.innerHTML = `
     <h2>Governance</h2>
-    <div class="cards">
+    <div class="grid">
       ${card('Minimum deposit', `${amount(r.min_deposit)} RAM`)}
       ${card('Voting period', esc(duration(r.voting_period_s)))}
-      ${card('Quorum · pass · veto', `${bps(r.quorum_bps)} · ${bps(r.threshold_bps)} · ${bps(r.veto_threshold_bps)}`)}
+      ${card('Quorum · pass · veto', `${bps(r.quorum_bps)} · ${bps(r.threshold_bps)} · ${bps(r.veto_threshold_bps)}`, { small: true })}
       ${card('Longest exit path', esc(duration(r.longest_exit_s)), { title: 'the slowest exit any holding can take, started now' })}
       ${card('Timelock, risk-raising', esc(duration(r.risk_timelock_s)), { title: 'longest exit path + margin: every holding could leave first' })}
       ${card('Timelock, neutral', esc(duration(r.neutral_timelock_s)))}
