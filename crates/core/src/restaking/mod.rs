@@ -37,6 +37,8 @@
 mod allocation;
 mod delegation;
 mod evidence;
+#[cfg(test)]
+mod evidence_tests;
 mod operator;
 mod service;
 mod slashing;
