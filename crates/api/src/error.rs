@@ -42,6 +42,18 @@ pub mod codes {
     pub const INTERNAL: &str = "internal";
     /// The node is shutting down or its block producer has stopped.
     pub const UNAVAILABLE: &str = "unavailable";
+    /// The request (or its body) did not arrive, or was not answered, in time.
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
+    /// The request's URI is longer than allowed (HTTP 414).
+    pub const URI_TOO_LONG: &str = "uri_too_long";
+    /// The request's headers are too many or too large (HTTP 431).
+    pub const HEADERS_TOO_LARGE: &str = "headers_too_large";
+    /// The request is not valid HTTP (HTTP 400 from the HTTP layer).
+    pub const MALFORMED_REQUEST: &str = "malformed_request";
+    /// Too many open connections, in all or from this client (HTTP 503).
+    pub const TOO_MANY_CONNECTIONS: &str = "too_many_connections";
+    /// The route does not take that method (HTTP 405).
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
 }
 
 /// An error as the API returns it.

@@ -394,10 +394,13 @@ pub struct StreamEvent {
 /// `GET /health`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HealthView {
-    /// Always true when the node answers.
+    /// True while the node produces blocks; false once it has failed.
     pub ok: bool,
     /// Height of the last committed block.
     pub height: u64,
+    /// Why the node failed (absent while it is healthy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
 }
 
 #[cfg(test)]

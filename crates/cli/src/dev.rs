@@ -5,6 +5,7 @@
 use crate::output::Output;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use rampart_node::datadir::DataDirLock;
 use rampart_node::demo::{self, Driver};
 use rampart_node::node::{Shared, unix_now};
 use rampart_node::{NodeConfig, RunningNode};
@@ -60,10 +61,17 @@ fn progress_bar(len: u64, out: Output) -> ProgressBar {
 }
 
 /// Runs the dev network until Ctrl-C.
+///
+/// Order matters: the port is bound first (a port in use fails at once, naming the address,
+/// before anything is written), then the data directory's lock is taken (another process on it
+/// is named, and `--reset` deletes only under the lock), then the chain opens and the history
+/// is built.
 pub fn run(a: DevArgs, out: Output) -> anyhow::Result<ExitCode> {
     out.init_logs();
-    if a.reset && a.data_dir.exists() {
-        std::fs::remove_dir_all(&a.data_dir)?;
+    let listener = rampart_node::node::bind(a.listen)?;
+    let lock = DataDirLock::acquire(&a.data_dir)?;
+    if a.reset {
+        lock.clear()?;
     }
     let history_s = a.history_days * 86_400;
     let blocks = history_s / a.history_step_s.max(1);
@@ -72,8 +80,8 @@ pub fn run(a: DevArgs, out: Output) -> anyhow::Result<ExitCode> {
     config.listen = a.listen;
     config.labels = demo::labels();
     config.vault_names = demo::vault_names();
-    let shared = Arc::new(Shared::open(config, &demo::genesis(start))?);
-    let fresh = shared.height() == 0;
+    let shared = Arc::new(Shared::open_locked(config, &demo::genesis(start), lock)?);
+    let fresh = shared.height()? == 0;
     let mut driver = if fresh {
         Driver::default()
     } else {
@@ -92,57 +100,51 @@ pub fn run(a: DevArgs, out: Output) -> anyhow::Result<ExitCode> {
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let node = rampart_node::node::start_with(shared).await?;
-        announce(&node, &a, out);
+        let node = rampart_node::node::start_on(listener, shared).await?;
+        announce(&node, &a, out)?;
         if !a.quiet_chain {
-            spawn_activity(node.shared.clone(), driver);
+            spawn_activity(node.shared.clone(), driver)?;
         }
-        crate::node::wait_for_signal().await;
-        node.shutdown().await;
-        Ok(ExitCode::SUCCESS)
+        Ok(crate::node::serve_until_stopped(node, out).await)
     })
 }
 
-fn announce(node: &RunningNode, a: &DevArgs, out: Output) {
+fn announce(node: &RunningNode, a: &DevArgs, out: Output) -> anyhow::Result<()> {
     let url = format!("http://{}", node.addr);
-    let status = node.shared.status();
+    let status = node.shared.status()?;
+    // The "Try:" commands reach this node: by default, or with `--node` when it listens elsewhere.
+    let node_flag = if url == crate::args::DEFAULT_NODE {
+        String::new()
+    } else {
+        format!(" --node {url}")
+    };
     out.either(
         &format!(
-            "\nRampart dev network (chain id {}) at height {}\n  dashboard {url}/\n  API       {url}/v1/status\n  OpenAPI   {url}/openapi.json\n  events    {url}/v1/events\n  metrics   {url}/metrics\n  data      {}\nTry: rampart query position staker=@alice\n     rampart query security shock=1/10\n     rampart tx deposit asset=stETH amount=1000000000000000000 --dev alice\nCtrl-C stops it; run again to resume.\n",
+            "\nRampart dev network (chain id {}) at height {}\n  dashboard {url}/\n  API       {url}/v1/status\n  OpenAPI   {url}/openapi.json\n  events    {url}/v1/events\n  metrics   {url}/metrics\n  data      {}\nTry: rampart query position staker=@alice{node_flag}\n     rampart query security shock=1/10{node_flag}\n     rampart tx deposit asset=stETH amount=1000000000000000000 --dev alice{node_flag}\nCtrl-C stops it; run again to resume.\n",
             status.chain_id,
             status.height,
             a.data_dir.display()
         ),
         &serde_json::json!({"url": url, "chain_id": status.chain_id, "height": status.height, "data_dir": a.data_dir}),
     );
+    Ok(())
 }
 
-/// Submits one driver step per block interval until the node stops admitting.
-fn spawn_activity(shared: Arc<Shared>, mut driver: Driver) {
-    let interval = Duration::from_millis(
-        shared
-            .config
-            .block_interval_ms
-            .unwrap_or_else(|| shared.with_state(|s| s.params().block_time_s.get().max(1) * 1000)),
-    );
-    let spawned = std::thread::Builder::new()
+/// Submits one driver step per block interval until the node stops.
+fn spawn_activity(shared: Arc<Shared>, mut driver: Driver) -> anyhow::Result<()> {
+    let interval = rampart_node::node::block_interval(&shared)?;
+    std::thread::Builder::new()
         .name("rampart-demo".into())
         .spawn(move || {
-            loop {
+            while !shared.is_stopping() {
                 std::thread::sleep(interval);
-                let txs = shared.with_state(|s| driver.step(s));
-                if demo::submit(&shared, &txs) == 0
-                    && !txs.is_empty()
-                    && shared.status().mempool == 0
-                {
-                    // Nothing accepted and nothing pending: the node is stopping.
-                    if shared.submit_batch(Vec::new()).is_empty() && shared.is_stopping() {
-                        return;
+                match shared.with_state(|s| driver.step(s)) {
+                    Ok(txs) => {
+                        demo::submit(&shared, &txs);
                     }
+                    Err(_) => return,
                 }
             }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "demo activity could not start");
-    }
+        })?;
+    Ok(())
 }

@@ -43,10 +43,32 @@ pub fn run(a: NodeArgs, out: Output) -> anyhow::Result<ExitCode> {
             &format!("rampart node listening on http://{}", node.addr),
             &serde_json::json!({"listening": format!("http://{}", node.addr), "chain_id": node.shared.chain_id()}),
         );
-        wait_for_signal().await;
-        node.shutdown().await;
-        Ok(ExitCode::SUCCESS)
+        Ok(serve_until_stopped(node, out).await)
     })
+}
+
+/// Runs `node` until SIGINT/SIGTERM or until it fails. On a signal it prints "shutting down…"
+/// and stops gracefully (exit 0; a second signal exits at once with 130); a failed node is
+/// stopped the same way and the exit code is 1.
+pub async fn serve_until_stopped(node: rampart_node::RunningNode, out: Output) -> ExitCode {
+    let failure = tokio::select! {
+        () = wait_for_signal() => None,
+        reason = node.failed() => Some(reason),
+    };
+    match &failure {
+        None => out.status("shutting down… (a second Ctrl-C exits at once)"),
+        Some(reason) => out.status(&format!("the node failed, shutting down: {reason}")),
+    }
+    tokio::spawn(async {
+        wait_for_signal().await;
+        eprintln!("second signal: exiting now");
+        std::process::exit(130);
+    });
+    node.shutdown().await;
+    match failure {
+        None => ExitCode::SUCCESS,
+        Some(_) => ExitCode::from(1),
+    }
 }
 
 fn replay(config: &NodeConfig, out: Output) -> anyhow::Result<ExitCode> {

@@ -32,6 +32,15 @@ impl Output {
         }
     }
 
+    /// A progress line for people on stderr (a JSON `{"status": …}` line with `--json`).
+    pub fn status(&self, text: &str) {
+        if self.json {
+            eprintln!("{}", serde_json::json!({ "status": text }));
+        } else {
+            eprintln!("{text}");
+        }
+    }
+
     /// Reports a command's failure on stderr (as `{"error": …}` JSON with `--json`).
     pub fn error(&self, e: &anyhow::Error) {
         if self.json {

@@ -260,7 +260,8 @@ impl Chain {
         Ok(self.head.state_root)
     }
 
-    fn reload(&mut self) -> Result<(), NodeError> {
+    /// Reloads the state, commitment and head from the last committed block.
+    pub fn reload(&mut self) -> Result<(), NodeError> {
         let (state, commitment, head) = load(&self.store)?;
         self.state = state;
         self.commitment = commitment;

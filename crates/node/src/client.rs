@@ -21,7 +21,17 @@ pub enum ClientError {
         /// The node's error.
         error: ApiError,
     },
-    /// The node could not be reached, or answered something that is not the API's JSON.
+    /// The node could not be reached.
+    #[error(
+        "cannot reach the node at {url}: {reason} (is it running? point elsewhere with --node URL or RAMPART_NODE)"
+    )]
+    Unreachable {
+        /// The node's base URL.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The node answered something that is not the API's JSON.
     #[error("transport: {0}")]
     Transport(String),
     /// A wait ran out.
@@ -81,7 +91,10 @@ impl Client {
                 .header("content-type", "application/json")
                 .send(body),
         }
-        .map_err(transport)?;
+        .map_err(|e| ClientError::Unreachable {
+            url: self.base.clone(),
+            reason: e.to_string(),
+        })?;
         let status = response.status().as_u16();
         let bytes = response
             .into_body()

@@ -17,6 +17,15 @@
 //! max_batch_txs = 4096
 //! rate_limit_per_s = 1000         # per client IP; 0 turns the limit off
 //! rate_burst = 2000
+//! max_connections = 512           # open connections in all; more are refused with a JSON 503
+//! max_connections_per_ip = 64
+//! idle_timeout_ms = 30000         # a connection waiting for a request head longer is closed
+//! body_timeout_ms = 10000         # a request body must arrive within this (408)
+//! request_timeout_ms = 75000      # a whole request, event streams excepted (503)
+//! max_headers = 64
+//! max_uri_bytes = 8192            # longer: 414 uri_too_long
+//! max_header_bytes = 16384        # all headers together; more: 431 headers_too_large
+//! shutdown_grace_ms = 3000        # on shutdown, open connections get this long to finish
 //!
 //! [labels]                        # display names of accounts
 //! "0x…" = "alice"
@@ -47,6 +56,26 @@ pub struct HttpLimits {
     pub rate_limit_per_s: u32,
     /// Requests a client may burst above the sustained rate.
     pub rate_burst: u32,
+    /// Open connections in all; one more is refused at once (`503 too_many_connections`).
+    pub max_connections: usize,
+    /// Open connections per client IP.
+    pub max_connections_per_ip: usize,
+    /// A connection that waits longer than this for a request head (new, or idle after a
+    /// response) is closed; also bounds how slowly headers may arrive.
+    pub idle_timeout_ms: u64,
+    /// A request body must arrive within this (`408 request_timeout`).
+    pub body_timeout_ms: u64,
+    /// A whole request, event streams excepted, must be answered within this
+    /// (`503 request_timeout`).
+    pub request_timeout_ms: u64,
+    /// Most header lines in a request (more: hyper's 431, as JSON).
+    pub max_headers: usize,
+    /// Longest request URI (`414 uri_too_long`).
+    pub max_uri_bytes: usize,
+    /// Largest total size of a request's headers (`431 headers_too_large`).
+    pub max_header_bytes: usize,
+    /// On shutdown, how long open connections get to finish before they are dropped.
+    pub shutdown_grace_ms: u64,
 }
 
 impl Default for HttpLimits {
@@ -57,6 +86,15 @@ impl Default for HttpLimits {
             max_batch_txs: 4_096,
             rate_limit_per_s: 1_000,
             rate_burst: 2_000,
+            max_connections: 512,
+            max_connections_per_ip: 64,
+            idle_timeout_ms: 30_000,
+            body_timeout_ms: 10_000,
+            request_timeout_ms: 75_000,
+            max_headers: 64,
+            max_uri_bytes: 8 * 1024,
+            max_header_bytes: 16 * 1024,
+            shutdown_grace_ms: 3_000,
         }
     }
 }

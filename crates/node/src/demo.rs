@@ -1148,15 +1148,21 @@ pub fn submit(shared: &Shared, txs: &[DemoTx]) -> usize {
     let mut accepted = 0;
     for (name, action) in txs {
         let who = dev_address(name);
-        let nonce = *next.entry(who).or_insert_with(|| shared.nonce(who).next);
-        let fee = shared.with_state(|s| {
-            let tx_name = action.get("tx").and_then(Value::as_str).unwrap_or_default();
-            s.params().base_fee_of(tx_name).get()
-        });
-        let result =
-            sign_with_tip(name, action, nonce, fee, tip(action)).and_then(|t| shared.submit(t));
+        let result = (|| {
+            let nonce = match next.get(&who) {
+                Some(n) => *n,
+                None => shared.nonce(who)?.next,
+            };
+            let fee = shared.with_state(|s| {
+                let tx_name = action.get("tx").and_then(Value::as_str).unwrap_or_default();
+                s.params().base_fee_of(tx_name).get()
+            })?;
+            sign_with_tip(name, action, nonce, fee, tip(action))
+                .and_then(|t| shared.submit(t))
+                .map(|_| nonce)
+        })();
         match result {
-            Ok(_) => {
+            Ok(nonce) => {
                 accepted += 1;
                 next.insert(who, nonce + 1);
             }
@@ -1164,6 +1170,10 @@ pub fn submit(shared: &Shared, txs: &[DemoTx]) -> usize {
         }
     }
     accepted
+}
+
+fn unavailable(e: ApiError) -> crate::NodeError {
+    crate::NodeError::Unavailable(e.message)
 }
 
 /// Builds demo history: `blocks` blocks `step_s` apart, each with one driver step, ending at
@@ -1176,9 +1186,9 @@ pub fn run_history(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), crate::NodeError> {
     for i in 0..blocks {
-        let txs = shared.with_state(|s| driver.step(s));
+        let txs = shared.with_state(|s| driver.step(s)).map_err(unavailable)?;
         submit(shared, &txs);
-        let time = shared.with_state(|s| s.now().get()) + step_s;
+        let time = shared.with_state(|s| s.now().get()).map_err(unavailable)? + step_s;
         shared.produce_block_at(time)?;
         progress(i + 1);
     }

@@ -11,7 +11,10 @@ use crate::node::Shared;
 use alloy_primitives::{Address, B256};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query as UrlQuery, Request, State};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query as UrlQuery, Request, State,
+};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -53,6 +56,11 @@ pub fn status_of(code: &str) -> StatusCode {
         }
         codes::BAD_NONCE | codes::ALREADY_KNOWN => StatusCode::CONFLICT,
         codes::INTERNAL => StatusCode::INTERNAL_SERVER_ERROR,
+        codes::REQUEST_TIMEOUT => StatusCode::REQUEST_TIMEOUT,
+        codes::URI_TOO_LONG => StatusCode::URI_TOO_LONG,
+        codes::HEADERS_TOO_LARGE => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        codes::TOO_MANY_CONNECTIONS => StatusCode::SERVICE_UNAVAILABLE,
+        codes::METHOD_NOT_ALLOWED => StatusCode::METHOD_NOT_ALLOWED,
         _ => StatusCode::BAD_REQUEST,
     }
 }
@@ -64,6 +72,37 @@ impl IntoResponse for HttpError {
 }
 
 type ApiResult<T> = Result<Json<T>, HttpError>;
+
+/// Path parameters, with a JSON `invalid_input` error (not axum's text) when they do not parse
+/// (invalid UTF-8 or percent-encoding, a wrong type).
+#[derive(Debug)]
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, HttpError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| Self(t))
+            .map_err(|e| HttpError(ApiError::new(codes::INVALID_INPUT, e.body_text())))
+    }
+}
+
+/// URL query parameters, with a JSON `invalid_input` error when they do not parse.
+#[derive(Debug)]
+pub struct UrlParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for UrlParams<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, HttpError> {
+        UrlQuery::<T>::from_request_parts(parts, state)
+            .await
+            .map(|UrlQuery(t)| Self(t))
+            .map_err(|e| HttpError(ApiError::new(codes::INVALID_INPUT, e.body_text())))
+    }
+}
 
 /// Parses a JSON body, telling malformed JSON from the wrong shape and oversized bodies.
 fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, HttpError> {
@@ -154,7 +193,10 @@ async fn submit_batch(
 #[utoipa::path(get, path = "/v1/tx/{hash}", tag = "transactions",
     params(("hash" = String, Path, description = "transaction hash")),
     responses((status = 200, body = TxStatus), (status = 404, body = ApiError)))]
-async fn tx_status(State(s): State<Arc<Shared>>, Path(hash): Path<String>) -> ApiResult<TxStatus> {
+async fn tx_status(
+    State(s): State<Arc<Shared>>,
+    PathParams(hash): PathParams<String>,
+) -> ApiResult<TxStatus> {
     let hash = parse_hash(&hash)?;
     blocking(move || s.tx_status(hash)).await.map(Json)
 }
@@ -178,8 +220,8 @@ async fn query_post(
     responses((status = 200, body = Object), (status = 400, body = ApiError)))]
 async fn query_get(
     State(s): State<Arc<Shared>>,
-    Path(name): Path<String>,
-    UrlQuery(params): UrlQuery<BTreeMap<String, String>>,
+    PathParams(name): PathParams<String>,
+    UrlParams(params): UrlParams<BTreeMap<String, String>>,
 ) -> ApiResult<serde_json::Value> {
     blocking(move || {
         let as_strings = query_json(&name, &params, false);
@@ -211,20 +253,35 @@ fn query_json(name: &str, params: &BTreeMap<String, String>, numbers: bool) -> s
 /// The chain's position.
 #[utoipa::path(get, path = "/v1/status", tag = "chain", responses((status = 200, body = StatusView)))]
 async fn status(State(s): State<Arc<Shared>>) -> ApiResult<StatusView> {
-    blocking(move || Ok(s.status())).await.map(Json)
+    blocking(move || s.status()).await.map(Json)
 }
 
-/// Liveness.
-#[utoipa::path(get, path = "/health", tag = "chain", responses((status = 200, body = HealthView)))]
-async fn health(State(s): State<Arc<Shared>>) -> ApiResult<HealthView> {
-    blocking(move || {
-        Ok(HealthView {
-            ok: true,
-            height: s.height(),
+/// Health: `200 {ok: true}` while blocks are produced; `503 {ok: false, failure}` once the
+/// node has failed (its producer stopped; every other request is refused with `unavailable`).
+#[utoipa::path(get, path = "/health", tag = "chain", responses(
+    (status = 200, description = "the node is healthy", body = HealthView),
+    (status = 503, description = "the node has failed", body = HealthView)))]
+async fn health(State(s): State<Arc<Shared>>) -> Response {
+    let result = blocking(move || {
+        Ok(match s.failure() {
+            None => HealthView {
+                ok: true,
+                height: s.height()?,
+                failure: None,
+            },
+            Some(reason) => HealthView {
+                ok: false,
+                height: s.metrics.height(),
+                failure: Some(reason),
+            },
         })
     })
-    .await
-    .map(Json)
+    .await;
+    match result {
+        Ok(view) if view.ok => Json(view).into_response(),
+        Ok(view) => (StatusCode::SERVICE_UNAVAILABLE, Json(view)).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The last committed block.
@@ -240,7 +297,7 @@ async fn block_latest(State(s): State<Arc<Shared>>) -> ApiResult<BlockView> {
     responses((status = 200, body = BlockView), (status = 404, body = ApiError)))]
 async fn block_at(
     State(s): State<Arc<Shared>>,
-    Path(height): Path<String>,
+    PathParams(height): PathParams<String>,
 ) -> ApiResult<BlockView> {
     let height = parse_height(&height)?;
     blocking(move || s.block(Some(height))).await.map(Json)
@@ -252,7 +309,7 @@ async fn block_at(
     responses((status = 200, body = BlockBody), (status = 404, body = ApiError)))]
 async fn block_body(
     State(s): State<Arc<Shared>>,
-    Path(height): Path<String>,
+    PathParams(height): PathParams<String>,
 ) -> ApiResult<BlockBody> {
     let height = parse_height(&height)?;
     blocking(move || s.block_body(height)).await.map(Json)
@@ -271,16 +328,22 @@ fn parse_height(text: &str) -> Result<u64, HttpError> {
 #[utoipa::path(get, path = "/v1/accounts/{address}/nonce", tag = "transactions",
     params(("address" = String, Path, description = "account address")),
     responses((status = 200, body = NonceView), (status = 400, body = ApiError)))]
-async fn nonce(State(s): State<Arc<Shared>>, Path(address): Path<String>) -> ApiResult<NonceView> {
+async fn nonce(
+    State(s): State<Arc<Shared>>,
+    PathParams(address): PathParams<String>,
+) -> ApiResult<NonceView> {
     let address = parse_address(&address)?;
-    blocking(move || Ok(s.nonce(address))).await.map(Json)
+    blocking(move || s.nonce(address)).await.map(Json)
 }
 
 /// A proof of any encoded state key (hex) against the head's state root.
 #[utoipa::path(get, path = "/v1/proof/{key}", tag = "proofs",
     params(("key" = String, Path, description = "encoded key, hex (table id first)")),
     responses((status = 200, body = ProofView), (status = 400, body = ApiError)))]
-async fn proof_key(State(s): State<Arc<Shared>>, Path(key): Path<String>) -> ApiResult<ProofView> {
+async fn proof_key(
+    State(s): State<Arc<Shared>>,
+    PathParams(key): PathParams<String>,
+) -> ApiResult<ProofView> {
     let key = rampart_api::tx::hex_decode(key.strip_prefix("0x").unwrap_or(&key))
         .ok_or_else(|| HttpError(ApiError::new(codes::INVALID_INPUT, "the key is not hex")))?;
     blocking(move || s.proof(&key)).await.map(Json)
@@ -292,7 +355,7 @@ async fn proof_key(State(s): State<Arc<Shared>>, Path(key): Path<String>) -> Api
     responses((status = 200, body = ProofView), (status = 400, body = ApiError)))]
 async fn proof_balance(
     State(s): State<Arc<Shared>>,
-    Path((account, asset)): Path<(String, String)>,
+    PathParams((account, asset)): PathParams<(String, String)>,
 ) -> ApiResult<ProofView> {
     let account = parse_address(&account)?;
     blocking(move || {
@@ -310,6 +373,7 @@ async fn events(
     State(s): State<Arc<Shared>>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let rx = s.subscribe();
+    let stopped = s.stopped_signal();
     let stream = stream::unfold(rx, |mut rx| async move {
         let items: Vec<Result<SseEvent, Infallible>> = match rx.recv().await {
             Ok(batch) => batch
@@ -327,13 +391,14 @@ async fn events(
         Some((stream::iter(items), rx))
     });
     use futures_util::StreamExt;
-    Sse::new(stream.flatten()).keep_alive(KeepAlive::default())
+    // The stream ends when the node stops, so a shutdown never waits for a client to leave.
+    Sse::new(stream.flatten().take_until(stopped)).keep_alive(KeepAlive::default())
 }
 
 /// Everything that exists on the chain (ids for the per-entity queries) and display names.
 #[utoipa::path(get, path = "/v1/network", tag = "chain", responses((status = 200, body = NetworkView)))]
 async fn network(State(s): State<Arc<Shared>>) -> ApiResult<NetworkView> {
-    blocking(move || Ok(s.network())).await.map(Json)
+    blocking(move || s.network()).await.map(Json)
 }
 
 /// The built-in stress scenarios (RISK.md §4).
@@ -348,7 +413,7 @@ async fn stress_list(State(s): State<Arc<Shared>>) -> ApiResult<Vec<StressExampl
     responses((status = 200, body = Object), (status = 404, body = ApiError)))]
 async fn stress_run(
     State(s): State<Arc<Shared>>,
-    Path(name): Path<String>,
+    PathParams(name): PathParams<String>,
 ) -> ApiResult<serde_json::Value> {
     blocking(move || s.stress(&name)).await.map(Json)
 }
@@ -356,7 +421,7 @@ async fn stress_run(
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "chain", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(s): State<Arc<Shared>>) -> Result<Response, HttpError> {
-    let text = blocking(move || Ok(s.metrics.render(s.mempool_len()))).await?;
+    let text = blocking(move || Ok(s.metrics.render(s.mempool_len()?))).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -378,7 +443,7 @@ async fn not_found() -> HttpError {
 
 async fn method_not_allowed() -> Response {
     let e = ApiError::new(
-        "method_not_allowed",
+        codes::METHOD_NOT_ALLOWED,
         "this route does not take that method; see /openapi.json",
     );
     (StatusCode::METHOD_NOT_ALLOWED, Json(e)).into_response()
@@ -486,8 +551,106 @@ async fn rate_limit(
     }
 }
 
-/// The node's routes. Serve with `into_make_service_with_connect_info::<SocketAddr>()` (the
-/// rate limiter reads the peer's address).
+/// Request limits before routing: URI length (`414`), header size (`431`), the body read under
+/// `body_timeout_ms` (`408`), and the whole request under `request_timeout_ms` (event streams
+/// excepted).
+async fn request_limits(
+    State(limits): State<crate::config::HttpLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let uri_bytes = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if uri_bytes > limits.max_uri_bytes {
+        return HttpError(ApiError::new(
+            codes::URI_TOO_LONG,
+            format!(
+                "the URI has {uri_bytes} bytes, at most {}",
+                limits.max_uri_bytes
+            ),
+        ))
+        .into_response();
+    }
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes > limits.max_header_bytes {
+        return HttpError(ApiError::new(
+            codes::HEADERS_TOO_LARGE,
+            format!(
+                "the headers have {header_bytes} bytes, at most {}",
+                limits.max_header_bytes
+            ),
+        ))
+        .into_response();
+    }
+    let streaming = request.uri().path() == "/v1/events";
+    let request = match read_body(request, &limits).await {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    if streaming {
+        return next.run(request).await;
+    }
+    let budget = std::time::Duration::from_millis(limits.request_timeout_ms);
+    match tokio::time::timeout(budget, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => HttpError(ApiError::new(
+            codes::UNAVAILABLE,
+            format!(
+                "the request took longer than {} ms",
+                limits.request_timeout_ms
+            ),
+        ))
+        .into_response(),
+    }
+}
+
+/// Reads a request's body within the body timeout (and the largest body any route takes).
+async fn read_body(
+    request: Request,
+    limits: &crate::config::HttpLimits,
+) -> Result<Request, HttpError> {
+    use axum::body::{Body, HttpBody};
+    if request.body().size_hint().upper() == Some(0) {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    let max = limits.max_batch_bytes.max(limits.max_body_bytes);
+    let budget = std::time::Duration::from_millis(limits.body_timeout_ms);
+    match tokio::time::timeout(budget, axum::body::to_bytes(body, max)).await {
+        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.to_string().contains("length limit exceeded"));
+            Err(HttpError(if too_large {
+                ApiError::new(
+                    codes::PAYLOAD_TOO_LARGE,
+                    format!("the body is larger than {max} bytes"),
+                )
+            } else {
+                ApiError::new(
+                    codes::INVALID_INPUT,
+                    format!("the body could not be read: {e}"),
+                )
+            }))
+        }
+        Err(_) => Err(HttpError(ApiError::new(
+            codes::REQUEST_TIMEOUT,
+            format!(
+                "the body did not arrive within {} ms",
+                limits.body_timeout_ms
+            ),
+        ))),
+    }
+}
+
+/// The node's routes. Serve with [`crate::serve::serve`] (or anything that puts a
+/// `ConnectInfo<SocketAddr>` in each request: the rate limiter reads the peer's address).
 pub fn router(shared: Arc<Shared>) -> Router {
     let limits = shared.config.http;
     let batch = Router::new()
@@ -526,5 +689,5 @@ pub fn router(shared: Arc<Shared>) -> Router {
         });
         app = app.layer(middleware::from_fn_with_state(limiter, rate_limit));
     }
-    app
+    app.layer(middleware::from_fn_with_state(limits, request_limits))
 }

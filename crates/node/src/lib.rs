@@ -15,11 +15,13 @@
 pub mod chain;
 pub mod client;
 pub mod config;
+pub mod datadir;
 pub mod demo;
 pub mod http;
 pub mod mempool;
 pub mod metrics;
 pub mod node;
+pub mod serve;
 pub mod ui;
 
 pub use config::NodeConfig;
@@ -46,6 +48,20 @@ pub enum NodeError {
     /// The configuration is unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// The node has failed or is stopping (see [`node::Shared::failure`]).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// The data directory is locked by another process.
+    #[error("{0}")]
+    Locked(String),
+    /// The API's address cannot be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A socket or file failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),

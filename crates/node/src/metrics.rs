@@ -45,6 +45,16 @@ pub struct BlockStats {
 }
 
 impl Metrics {
+    /// The height gauge.
+    pub fn height(&self) -> u64 {
+        self.height.load(Ordering::Relaxed)
+    }
+
+    /// Sets the height gauge (at start, to the stored head's).
+    pub fn set_height(&self, height: u64) {
+        self.height.store(height, Ordering::Relaxed);
+    }
+
     /// Records a committed block.
     pub fn block(&self, s: BlockStats) {
         self.height.store(s.height, Ordering::Relaxed);

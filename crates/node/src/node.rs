@@ -43,14 +43,41 @@ pub struct Shared {
     pub config: NodeConfig,
     last_commit: Mutex<Instant>,
     stopping: AtomicBool,
+    stop_signal: tokio::sync::watch::Sender<bool>,
+    /// Set once when block production fails for good (a panic, a storage error that persists,
+    /// a poisoned lock): the node then refuses every read and write with `unavailable`, reports
+    /// itself unhealthy, and its process exits non-zero (see [`RunningNode::failed`]).
+    failure: tokio::sync::watch::Sender<Option<String>>,
+    /// The directory lock, held for as long as the chain is open.
+    _lock: crate::datadir::DataDirLock,
+    #[cfg(test)]
+    panic_in_next_block: AtomicBool,
     /// Results of the built-in stress scenarios (deterministic, so computed once).
     stress: Mutex<BTreeMap<String, serde_json::Value>>,
 }
 
 impl Shared {
-    /// Opens the chain in the configured data directory (starting it from `genesis` if empty).
+    /// Opens the chain in the configured data directory (starting it from `genesis` if empty),
+    /// after taking the directory's lock (a second node on the same directory fails here, naming
+    /// the holder).
     pub fn open(config: NodeConfig, genesis: &Genesis) -> Result<Self, NodeError> {
-        std::fs::create_dir_all(&config.data_dir)?;
+        let lock = crate::datadir::DataDirLock::acquire(&config.data_dir)?;
+        Self::open_locked(config, genesis, lock)
+    }
+
+    /// Opens the chain in a data directory whose lock the caller already holds.
+    pub fn open_locked(
+        config: NodeConfig,
+        genesis: &Genesis,
+        lock: crate::datadir::DataDirLock,
+    ) -> Result<Self, NodeError> {
+        if lock.path() != config.data_dir {
+            return Err(NodeError::Config(format!(
+                "the lock is for {}, the configuration names {}",
+                lock.path().display(),
+                config.data_dir.display()
+            )));
+        }
         let store = Store::open(&config.db_path())?;
         let chain_id = if store.is_initialised()? {
             store.genesis()?.chain_id
@@ -60,35 +87,89 @@ impl Shared {
         let verifier = Verifier::new(chain_id, config.tx);
         let chain = Chain::open(store, genesis, verifier.clone())?;
         let (events, _) = broadcast::channel(EVENT_BUFFER_BLOCKS);
+        let metrics = Metrics::default();
+        metrics.set_height(chain.head().height);
         Ok(Self {
             chain: RwLock::new(chain),
             mempool: Mutex::new(Mempool::new(config.mempool)),
             verifier,
             events,
-            metrics: Metrics::default(),
+            metrics,
             config,
             last_commit: Mutex::new(Instant::now()),
             stopping: AtomicBool::new(false),
+            stop_signal: tokio::sync::watch::Sender::new(false),
+            failure: tokio::sync::watch::Sender::new(None),
+            _lock: lock,
+            #[cfg(test)]
+            panic_in_next_block: AtomicBool::new(false),
             stress: Mutex::new(BTreeMap::new()),
         })
     }
 
-    fn chain(&self) -> RwLockReadGuard<'_, Chain> {
+    /// The committed chain, for reading. Refused once the node has failed, and a poisoned lock
+    /// (a panic while it was held for writing) fails the node: what it guards may be half
+    /// executed, so it is never read.
+    fn chain(&self) -> Result<RwLockReadGuard<'_, Chain>, ApiError> {
+        self.check_alive()?;
         self.chain
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map_err(|_| self.fail_now("the chain's lock was poisoned by a panic"))
     }
 
-    fn chain_mut(&self) -> RwLockWriteGuard<'_, Chain> {
+    fn chain_mut(&self) -> Result<RwLockWriteGuard<'_, Chain>, ApiError> {
+        self.check_alive()?;
         self.chain
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map_err(|_| self.fail_now("the chain's lock was poisoned by a panic"))
     }
 
-    fn mempool(&self) -> MutexGuard<'_, Mempool> {
+    fn mempool(&self) -> Result<MutexGuard<'_, Mempool>, ApiError> {
         self.mempool
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map_err(|_| self.fail_now("the mempool's lock was poisoned by a panic"))
+    }
+
+    fn check_alive(&self) -> Result<(), ApiError> {
+        match &*self.failure.borrow() {
+            None => Ok(()),
+            Some(reason) => Err(failed_error(reason)),
+        }
+    }
+
+    /// Marks the node failed for good (idempotent: the first reason stays) and returns the error
+    /// every later request gets.
+    pub fn fail_now(&self, reason: &str) -> ApiError {
+        let first = self.failure.send_if_modified(|f| {
+            if f.is_some() {
+                return false;
+            }
+            *f = Some(reason.to_owned());
+            true
+        });
+        if first {
+            self.stop();
+            tracing::error!(
+                reason,
+                "the node failed: block production stopped, requests refused"
+            );
+        }
+        failed_error(self.failure.borrow().as_deref().unwrap_or(reason))
+    }
+
+    /// Why the node failed, if it did.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.borrow().clone()
+    }
+
+    /// Resolves once the node has failed, with the reason.
+    pub async fn wait_failed(&self) -> String {
+        let mut rx = self.failure.subscribe();
+        match rx.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone().unwrap_or_default(),
+            // The sender lives in `self`, so this does not happen while `self` is borrowed.
+            Err(_) => String::new(),
+        }
     }
 
     /// The chain id.
@@ -101,7 +182,7 @@ impl Shared {
         let result = self
             .verifier
             .verify(signed)
-            .and_then(|vtx| self.admit(&self.chain(), vtx));
+            .and_then(|vtx| self.admit(&*self.chain()?, vtx));
         self.metrics.submitted(result.is_ok());
         result
     }
@@ -114,7 +195,10 @@ impl Shared {
         verified
             .into_iter()
             .map(|v| {
-                let result = v.and_then(|vtx| self.admit(&chain, vtx));
+                let result = match &chain {
+                    Ok(chain) => v.and_then(|vtx| self.admit(chain, vtx)),
+                    Err(e) => Err(e.clone()),
+                };
                 self.metrics.submitted(result.is_ok());
                 match result {
                     Ok(hash) => BatchItem::Accepted { hash },
@@ -131,6 +215,18 @@ impl Shared {
             return Err(ApiError::new(
                 codes::UNAVAILABLE,
                 "the node is shutting down",
+            ));
+        }
+        // A committed transaction is `already_known` whatever the signer's balance is now.
+        if chain
+            .store()
+            .receipt(&vtx.hash)
+            .map_err(internal)?
+            .is_some()
+        {
+            return Err(ApiError::new(
+                codes::ALREADY_KNOWN,
+                format!("{:#x} is already committed", vtx.hash),
             ));
         }
         let state = chain.state();
@@ -159,15 +255,9 @@ impl Shared {
                 format!("{signer:#x} holds {balance} RAM, fee and tip need {cost}"),
             ));
         }
-        if chain.store().receipt(&vtx.hash).ok().flatten().is_some() {
-            return Err(ApiError::new(
-                codes::ALREADY_KNOWN,
-                format!("{:#x} is already committed", vtx.hash),
-            ));
-        }
         let hash = vtx.hash;
         let committed = next_nonce(state, signer);
-        self.mempool().insert(vtx, committed)?;
+        self.mempool()?.insert(vtx, committed)?;
         Ok(hash)
     }
 
@@ -178,10 +268,50 @@ impl Shared {
 
     /// Produces one block from the mempool at `time` (raised to the head's time if earlier).
     /// The demo uses it to build history; the producer passes the wall clock.
+    ///
+    /// Execution and commit run under the chain's write lock and inside `catch_unwind`: on an
+    /// error the chain has reloaded its last committed block; on a panic it is reloaded here,
+    /// before the lock is released, and the node is failed (so no reader ever sees a
+    /// half-executed block, and the lock is never poisoned).
     pub fn produce_block_at(&self, time: u64) -> Result<BlockHeaderView, NodeError> {
         let started = Instant::now();
-        let mut chain = self.chain_mut();
-        let txs = self.mempool().propose(self.config.max_block_txs);
+        let mut chain = self.chain_mut().map_err(unavailable)?;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.execute_and_commit(&mut chain, time)
+        }));
+        let executed = match outcome {
+            Ok(result) => result?,
+            Err(panic) => {
+                let what = panic_message(panic.as_ref());
+                let reason = match chain.reload() {
+                    Ok(()) => format!("block production panicked: {what}"),
+                    Err(e) => format!("block production panicked ({what}); reload failed: {e}"),
+                };
+                drop(chain);
+                return Err(unavailable(self.fail_now(&reason)));
+            }
+        };
+        drop(chain);
+        self.after_commit(&executed, started.elapsed());
+        Ok(executed.block.header)
+    }
+
+    fn execute_and_commit(&self, chain: &mut Chain, time: u64) -> Result<Executed, NodeError> {
+        #[cfg(test)]
+        if self.panic_in_next_block.swap(false, Ordering::Relaxed) {
+            // What a bug in execution looks like: a panic after the state has changed.
+            let _ = chain.execute(Proposal {
+                height: chain.head().height + 1,
+                time: time.max(chain.head().time),
+                proposer: None,
+                txs: Vec::new(),
+            });
+            panic!("injected panic in block execution");
+        }
+        let txs = self
+            .mempool()
+            .map_err(unavailable)?
+            .propose(self.config.max_block_txs);
         let head = chain.head().clone();
         // Without a configured proposer, the block names the stake-weighted one the protocol
         // picks for this height (as the scenario runner does), so tips and builder payments
@@ -206,10 +336,10 @@ impl Shared {
             .map(|a| (*a, next_nonce(chain.state(), *a)))
             .collect();
         let rejected: Vec<Address> = executed.rejected.iter().map(|r| r.signer).collect();
-        self.mempool().on_commit(&committed, &rejected);
-        drop(chain);
-        self.after_commit(&executed, started.elapsed());
-        Ok(executed.block.header)
+        self.mempool()
+            .map_err(unavailable)?
+            .on_commit(&committed, &rejected);
+        Ok(executed)
     }
 
     fn after_commit(&self, executed: &Executed, commit: Duration) {
@@ -265,7 +395,7 @@ impl Shared {
                 ApiError::new(codes::INVALID_INPUT, "a query needs `query`: its name")
             })?;
         if name == "state_root" {
-            let chain = self.chain();
+            let chain = self.chain()?;
             let head = chain.head();
             return Ok(serde_json::json!({
                 "state_root": head.state_root, "height": head.height, "time": head.time,
@@ -276,7 +406,7 @@ impl Shared {
         }
         let query: Query = serde_json::from_value(body)
             .map_err(|e| rampart_api::error::classify_serde("query", &name, &e))?;
-        query.run(self.chain().state()).map_err(ApiError::from)
+        query.run(self.chain()?.state()).map_err(ApiError::from)
     }
 
     /// The `security` query (RISK.md §5 on the live state): the graph is built under the read
@@ -285,7 +415,7 @@ impl Shared {
     pub fn security(&self, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
         use rampart_risk::live::{SecurityQuery, live_graph};
         let query = SecurityQuery::from_json(body).map_err(risk_error)?;
-        let live = live_graph(self.chain().state(), &query.live).map_err(risk_error)?;
+        let live = live_graph(self.chain()?.state(), &query.live).map_err(risk_error)?;
         let started = Instant::now();
         let analysis = rampart_risk::analyze(&live.graph, &query.analyze).map_err(risk_error)?;
         let mut report = live.report(&analysis);
@@ -296,12 +426,12 @@ impl Shared {
     /// Every validator, operator, service, set, reward program, asset, strategy and vault (with
     /// its display name), and the configured display names (plus a name for each vault's module
     /// account).
-    pub fn network(&self) -> NetworkView {
+    pub fn network(&self) -> Result<NetworkView, ApiError> {
         use rampart_core::state::{
             Assets, OperatorSets, Operators, RewardPrograms, Services, Strategies, Validators,
             Vaults,
         };
-        let chain = self.chain();
+        let chain = self.chain()?;
         let state = chain.state();
         let vaults: Vec<VaultListing> = state
             .iter::<Vaults>()
@@ -321,7 +451,7 @@ impl Shared {
                 }
             })
             .collect();
-        NetworkView {
+        Ok(NetworkView {
             height: chain.head().height,
             validators: state.iter::<Validators>().map(|(a, _)| *a).collect(),
             operators: state.iter::<Operators>().map(|(a, _)| *a).collect(),
@@ -352,7 +482,7 @@ impl Shared {
                         .map(|v| (format!("{:#x}", v.account), format!("{} vault", v.vault))),
                 )
                 .collect(),
-        }
+        })
     }
 
     /// The built-in stress scenarios.
@@ -394,48 +524,48 @@ impl Shared {
         Ok(report)
     }
 
-    /// Runs `f` on the committed state.
-    pub fn with_state<R>(&self, f: impl FnOnce(&rampart_core::State) -> R) -> R {
-        f(self.chain().state())
+    /// Runs `f` on the committed state (refused once the node has failed).
+    pub fn with_state<R>(&self, f: impl FnOnce(&rampart_core::State) -> R) -> Result<R, ApiError> {
+        Ok(f(self.chain()?.state()))
     }
 
     /// The chain's position.
-    pub fn status(&self) -> StatusView {
-        let chain = self.chain();
+    pub fn status(&self) -> Result<StatusView, ApiError> {
+        let chain = self.chain()?;
         let head = chain.head();
-        StatusView {
+        Ok(StatusView {
             chain_id: self.chain_id(),
             height: head.height,
             time: head.time,
             state_root: head.state_root,
             block_hash: head.hash,
-            mempool: self.mempool().len(),
+            mempool: self.mempool()?.len(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             epoch: chain.state().meta().epoch.get(),
             epoch_length_s: chain.state().params().epoch_length_s.get(),
-        }
+        })
     }
 
     /// Height of the last committed block.
-    pub fn height(&self) -> u64 {
-        self.chain().head().height
+    pub fn height(&self) -> Result<u64, ApiError> {
+        Ok(self.chain()?.head().height)
     }
 
     /// Transactions waiting.
-    pub fn mempool_len(&self) -> usize {
-        self.mempool().len()
+    pub fn mempool_len(&self) -> Result<usize, ApiError> {
+        Ok(self.mempool()?.len())
     }
 
     /// An account's committed and next nonce.
-    pub fn nonce(&self, address: Address) -> NonceView {
-        let chain = self.chain();
+    pub fn nonce(&self, address: Address) -> Result<NonceView, ApiError> {
+        let chain = self.chain()?;
         let committed = next_nonce(chain.state(), address);
-        let next = self.mempool().next_nonce(&address, committed);
-        NonceView {
+        let next = self.mempool()?.next_nonce(&address, committed);
+        Ok(NonceView {
             address,
             committed,
             next,
-        }
+        })
     }
 
     /// A committed block (`None`: the head).
@@ -458,7 +588,7 @@ impl Shared {
     }
 
     fn stored_block(&self, height: Option<u64>) -> Result<rampart_storage::StoredBlock, ApiError> {
-        let chain = self.chain();
+        let chain = self.chain()?;
         let height = height.unwrap_or(chain.head().height);
         chain
             .store()
@@ -469,13 +599,13 @@ impl Shared {
 
     /// A transaction's status: committed (with its receipt) or pending.
     pub fn tx_status(&self, hash: B256) -> Result<TxStatus, ApiError> {
-        let chain = self.chain();
+        let chain = self.chain()?;
         if let Some(receipt) = chain.store().receipt(&hash).map_err(internal)? {
             return Ok(TxStatus::Committed {
                 receipt: Box::new(receipt),
             });
         }
-        if self.mempool().contains(&hash) {
+        if self.mempool()?.contains(&hash) {
             return Ok(TxStatus::Pending { hash });
         }
         Err(ApiError::new(
@@ -486,7 +616,7 @@ impl Shared {
 
     /// A proof of an encoded state key against the head's root.
     pub fn proof(&self, key: &[u8]) -> Result<ProofView, ApiError> {
-        let mut chain = self.chain_mut();
+        let mut chain = self.chain_mut()?;
         let proof = chain.prove(key);
         let head = chain.head().clone();
         let value = chain
@@ -505,16 +635,25 @@ impl Shared {
 
     /// The encoded key of `account`'s balance of `asset` (by symbol).
     pub fn balance_key(&self, account: Address, asset: &str) -> Result<Vec<u8>, ApiError> {
-        let chain = self.chain();
+        let chain = self.chain()?;
         let id = bank::asset_id(chain.state(), asset)?;
         Ok(rampart_core::state::encode_full_key::<
             rampart_core::state::Balances,
         >(&(account, id)))
     }
 
-    /// Stops admitting transactions.
+    /// Stops admitting transactions, producing blocks and streaming events.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::Relaxed);
+        self.stop_signal.send_replace(true);
+    }
+
+    /// Resolves once the node is stopping (event streams end on it).
+    pub fn stopped_signal(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut rx = self.stop_signal.subscribe();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
     }
 
     /// Whether the node is shutting down.
@@ -525,6 +664,25 @@ impl Shared {
     fn stopped(&self) -> bool {
         self.is_stopping()
     }
+}
+
+fn failed_error(reason: &str) -> ApiError {
+    ApiError::new(
+        codes::UNAVAILABLE,
+        format!("the node has failed and serves nothing until restarted: {reason}"),
+    )
+}
+
+fn unavailable(e: ApiError) -> NodeError {
+    NodeError::Unavailable(e.message)
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 fn risk_error(e: rampart_risk::RiskError) -> ApiError {
@@ -562,6 +720,9 @@ pub fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Consecutive failed blocks after which the producer gives up and fails the node.
+const MAX_PRODUCER_FAILURES: u32 = 3;
+
 /// A node serving HTTP with its producer running.
 #[derive(Debug)]
 pub struct RunningNode {
@@ -570,34 +731,53 @@ pub struct RunningNode {
     /// The shared state (tests and the demo driver use it in-process).
     pub shared: Arc<Shared>,
     shutdown: tokio::sync::watch::Sender<bool>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: tokio::task::JoinHandle<()>,
     producer: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Opens the chain, binds the API and starts the block producer. Call inside a Tokio runtime.
-pub async fn start(config: NodeConfig, genesis: &Genesis) -> Result<RunningNode, NodeError> {
-    let shared = Arc::new(Shared::open(config, genesis)?);
-    start_with(shared).await
+/// Binds the API's address (first, before anything is opened or written, so a port in use
+/// fails at once and leaves nothing behind). The error names the address.
+pub fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, NodeError> {
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|source| NodeError::Bind { addr, source })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| NodeError::Bind { addr, source })?;
+    Ok(listener)
 }
 
-/// Starts serving an already opened chain.
+/// Binds the API, opens the chain and starts the block producer. Call inside a Tokio runtime.
+pub async fn start(config: NodeConfig, genesis: &Genesis) -> Result<RunningNode, NodeError> {
+    let listener = bind(config.listen)?;
+    let shared = Arc::new(Shared::open(config, genesis)?);
+    start_on(listener, shared).await
+}
+
+/// Starts serving an already opened chain on its configured address.
 pub async fn start_with(shared: Arc<Shared>) -> Result<RunningNode, NodeError> {
-    let listener = tokio::net::TcpListener::bind(shared.config.listen).await?;
+    let listener = bind(shared.config.listen)?;
+    start_on(listener, shared).await
+}
+
+/// Starts serving an already opened chain on an already bound listener.
+pub async fn start_on(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+) -> Result<RunningNode, NodeError> {
+    let interval = block_interval(&shared)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
     let addr = listener.local_addr()?;
-    let (shutdown, mut stop_rx) = tokio::sync::watch::channel(false);
+    let (shutdown, stop_rx) = tokio::sync::watch::channel(false);
     let app = http::router(shared.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stop_rx.wait_for(|stop| *stop).await;
-        })
-        .await
-    });
-    let producer = spawn_producer(shared.clone())?;
-    tracing::info!(%addr, chain_id = shared.chain_id(), height = shared.height(), "node started");
+    let server = tokio::spawn(crate::serve::serve(
+        listener,
+        app,
+        shared.config.http,
+        stop_rx,
+    ));
+    let producer = spawn_producer(shared.clone(), interval)?;
+    let height = shared.height().map_err(unavailable)?;
+    tracing::info!(%addr, chain_id = shared.chain_id(), height, "node started");
     Ok(RunningNode {
         addr,
         shared,
@@ -607,16 +787,33 @@ pub async fn start_with(shared: Arc<Shared>) -> Result<RunningNode, NodeError> {
     })
 }
 
-fn block_interval(shared: &Shared) -> Duration {
-    let ms = shared.config.block_interval_ms.unwrap_or_else(|| {
-        let chain = shared.chain();
-        chain.state().params().block_time_s.get().max(1) * 1000
-    });
-    Duration::from_millis(ms)
+/// The time between blocks: the configured `block_interval_ms`, else the chain's
+/// `block_time_s` (a configuration error if that many milliseconds do not fit 64 bits).
+pub fn block_interval(shared: &Shared) -> Result<Duration, NodeError> {
+    if let Some(ms) = shared.config.block_interval_ms {
+        return Ok(Duration::from_millis(ms));
+    }
+    let block_time_s = shared
+        .with_state(|s| s.params().block_time_s.get())
+        .map_err(unavailable)?;
+    interval_of(block_time_s)
 }
 
-fn spawn_producer(shared: Arc<Shared>) -> Result<Option<std::thread::JoinHandle<()>>, NodeError> {
-    let interval = block_interval(&shared);
+/// `block_time_s` (at least 1) as a duration in milliseconds, checked.
+fn interval_of(block_time_s: u64) -> Result<Duration, NodeError> {
+    let ms = block_time_s.max(1).checked_mul(1000).ok_or_else(|| {
+        NodeError::Config(format!(
+            "block_time_s = {block_time_s} is too long a block interval (at most {} s)",
+            u64::MAX / 1000
+        ))
+    })?;
+    Ok(Duration::from_millis(ms))
+}
+
+fn spawn_producer(
+    shared: Arc<Shared>,
+    interval: Duration,
+) -> Result<Option<std::thread::JoinHandle<()>>, NodeError> {
     if interval.is_zero() {
         return Ok(None);
     }
@@ -626,8 +823,12 @@ fn spawn_producer(shared: Arc<Shared>) -> Result<Option<std::thread::JoinHandle<
     Ok(Some(handle))
 }
 
+/// Produces a block every `interval` until the node stops. A failed block leaves the chain at
+/// its last committed block (see [`Shared::produce_block_at`]) and is retried at the next
+/// interval; a panic, or [`MAX_PRODUCER_FAILURES`] failures in a row, fail the node.
 fn produce_forever(shared: &Shared, interval: Duration) {
     let mut next = Instant::now() + interval;
+    let mut failures = 0u32;
     while !shared.stopped() {
         let now = Instant::now();
         if now < next {
@@ -638,21 +839,108 @@ fn produce_forever(shared: &Shared, interval: Duration) {
         if next < Instant::now() {
             next = Instant::now() + interval;
         }
-        if let Err(e) = shared.produce_block() {
-            tracing::error!(error = %e, "block production failed; retrying at the next interval");
+        match shared.produce_block() {
+            Ok(_) => failures = 0,
+            Err(_) if shared.failure().is_some() => return,
+            Err(e) => {
+                failures += 1;
+                if failures >= MAX_PRODUCER_FAILURES {
+                    shared.fail_now(&format!(
+                        "block production failed {failures} times in a row: {e}"
+                    ));
+                    return;
+                }
+                tracing::error!(error = %e, failures, "block production failed; the chain stays at its last committed block; retrying at the next interval");
+            }
         }
     }
 }
 
 impl RunningNode {
-    /// Stops admitting, stops the producer after its current block, and stops the server.
+    /// Resolves when the node has failed for good (its producer stopped), with the reason.
+    pub async fn failed(&self) -> String {
+        self.shared.wait_failed().await
+    }
+
+    /// Stops admitting and ends the event streams, closes idle connections and the listener,
+    /// lets the producer finish its current block, and gives busy connections
+    /// `http.shutdown_grace_ms` to finish before they are dropped.
     pub async fn shutdown(mut self) {
         self.shared.stop();
+        let _ = self.shutdown.send(true);
         if let Some(p) = self.producer.take() {
             let _ = tokio::task::spawn_blocking(move || p.join()).await;
         }
-        let _ = self.shutdown.send(true);
         let _ = self.server.await;
         tracing::info!("node stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(name: &str) -> Shared {
+        let dir = std::env::temp_dir().join(format!("rampart-node-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut config = NodeConfig::new(dir);
+        config.block_interval_ms = Some(0);
+        Shared::open(config, &crate::demo::genesis(unix_now())).expect("opens")
+    }
+
+    #[test]
+    fn a_panic_in_block_production_fails_the_node_and_no_state_is_served_after_it() {
+        let shared = open("panic");
+        shared.produce_block().expect("a first block");
+        let root = shared.status().expect("status").state_root;
+        shared.panic_in_next_block.store(true, Ordering::Relaxed);
+        let err = shared.produce_block().expect_err("the block fails");
+        assert!(err.to_string().contains("injected panic"), "{err}");
+        assert!(
+            !shared.chain.is_poisoned(),
+            "the panic was caught under the lock"
+        );
+        let reason = shared.failure().expect("the node is failed");
+        assert!(reason.contains("panicked"), "{reason}");
+        for refused in [
+            shared.status().map(|_| ()),
+            shared.height().map(|_| ()),
+            shared
+                .query(serde_json::json!({"query": "params"}))
+                .map(|_| ()),
+        ] {
+            let e = refused.expect_err("refused after the failure");
+            assert_eq!(e.code, codes::UNAVAILABLE);
+        }
+        assert!(shared.produce_block().is_err(), "no more blocks");
+        // What was reloaded under the lock is the last committed block.
+        let chain = shared.chain.read().expect("not poisoned");
+        assert_eq!(chain.head().state_root, root);
+        assert_eq!(chain.head().height, 1);
+    }
+
+    #[test]
+    fn a_poisoned_chain_lock_fails_the_node_instead_of_serving_what_it_guards() {
+        let shared = Arc::new(open("poison"));
+        let s = shared.clone();
+        let _ = std::thread::spawn(move || {
+            let _guard = s.chain.write();
+            panic!("a writer panics");
+        })
+        .join();
+        let e = shared.status().expect_err("refused");
+        assert_eq!(e.code, codes::UNAVAILABLE);
+        assert!(shared.failure().is_some_and(|r| r.contains("poisoned")));
+    }
+
+    #[test]
+    fn a_block_time_too_long_for_milliseconds_is_a_configuration_error_not_a_panic() {
+        assert_eq!(interval_of(2).expect("fits"), Duration::from_secs(2));
+        let err = interval_of(u64::MAX / 1000 + 1).expect_err("overflow refused");
+        assert!(matches!(err, NodeError::Config(_)), "{err}");
+        assert_eq!(
+            interval_of(0).expect("at least 1 s"),
+            Duration::from_secs(1)
+        );
     }
 }

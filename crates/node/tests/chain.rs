@@ -25,7 +25,9 @@ fn block(s: &Shared, txs: &[(String, Value)], step_s: u64) -> Vec<alloy_primitiv
     let mut next = std::collections::BTreeMap::new();
     for (name, action) in txs {
         let who = rampart_scenario::names::dev_address(name);
-        let nonce = *next.entry(who).or_insert_with(|| s.nonce(who).next);
+        let nonce = *next
+            .entry(who)
+            .or_insert_with(|| s.nonce(who).unwrap().next);
         let signed = demo::sign(name, action, nonce, 0).expect("signs");
         hashes.push(
             s.submit(signed)
@@ -33,7 +35,7 @@ fn block(s: &Shared, txs: &[(String, Value)], step_s: u64) -> Vec<alloy_primitiv
         );
         next.insert(who, nonce + 1);
     }
-    let now = s.with_state(|st| st.now().get());
+    let now = s.with_state(|st| st.now().get()).unwrap();
     s.produce_block_at(now + step_s).expect("block commits");
     hashes
 }
@@ -148,7 +150,7 @@ fn every_action_signed_by_the_wrong_account_is_rejected() {
         .iter()
         .map(|(a, _)| ("mallory".to_owned(), a.clone()))
         .collect();
-    let root_before = s.status().state_root;
+    let root_before = s.status().unwrap().state_root;
     let hashes = block(&s, &txs, 1);
     let mut wrong = Vec::new();
     for ((action, allowed), hash) in matrix.iter().zip(&hashes) {
@@ -163,9 +165,14 @@ fn every_action_signed_by_the_wrong_account_is_rejected() {
         }
     }
     assert!(wrong.is_empty(), "not refused as expected: {wrong:#?}");
-    assert_ne!(s.status().state_root, root_before, "mallory's nonce moved");
+    assert_ne!(
+        s.status().unwrap().state_root,
+        root_before,
+        "mallory's nonce moved"
+    );
     assert_eq!(
         s.nonce(rampart_scenario::names::dev_address("mallory"))
+            .unwrap()
             .committed,
         matrix.len() as u64
     );
@@ -200,7 +207,7 @@ fn two_nodes_fed_the_same_blocks_agree_on_every_root_and_a_replay_reproduces_the
     let mut driver = Driver::new(7);
     let mut progress = |_| {};
     demo::run_history(&a, &mut driver, 40, 3_600, &mut progress).expect("history");
-    let head = a.height();
+    let head = a.height().unwrap();
     assert_eq!(head, 40);
     // Node B: a fresh chain from the same genesis, fed node A's blocks through the follower path.
     let dir = temp_dir("det-b");
@@ -266,11 +273,11 @@ fn a_restarted_node_resumes_at_its_last_committed_block() {
         let s = Shared::open(config.clone(), &demo::genesis(T0)).expect("opens");
         let mut driver = Driver::new(3);
         demo::run_history(&s, &mut driver, 12, 600, &mut |_| {}).expect("history");
-        let st = s.status();
+        let st = s.status().unwrap();
         (st.state_root, st.height)
     };
     let s = Shared::open(config, &demo::genesis(T0 + 999)).expect("reopens");
-    let st = s.status();
+    let st = s.status().unwrap();
     assert_eq!((st.height, st.state_root), (height, root));
     let hashes = block(
         &s,
@@ -281,5 +288,5 @@ fn a_restarted_node_resumes_at_its_last_committed_block() {
         5,
     );
     assert!(receipt(&s, &hashes[0]).ok);
-    assert_eq!(s.height(), height + 1);
+    assert_eq!(s.height().unwrap(), height + 1);
 }

@@ -38,12 +38,12 @@ fn thirty_days_of_demo_history_commit_every_setup_and_vault_transaction() {
     // `demo::run_history`, one transaction at a time so refusals at admission show.
     let mut refused = Vec::new();
     for _ in 0..30 * 86_400 / STEP_S {
-        for t in s.with_state(|st| driver.step(st)) {
+        for t in s.with_state(|st| driver.step(st)).unwrap() {
             if demo::submit(&s, std::slice::from_ref(&t)) == 0 {
                 refused.push(t);
             }
         }
-        let time = s.with_state(|st| st.now().get()) + STEP_S;
+        let time = s.with_state(|st| st.now().get()).unwrap() + STEP_S;
         s.produce_block_at(time).expect("block commits");
     }
     let refused_vault: Vec<&(String, Value)> = refused
@@ -56,7 +56,7 @@ fn thirty_days_of_demo_history_commit_every_setup_and_vault_transaction() {
     let mut setup_committed = 0;
     let mut failed = Vec::new();
     let mut vault_actions: BTreeMap<String, (u32, u32)> = BTreeMap::new();
-    for h in 1..=s.height() {
+    for h in 1..=s.height().unwrap() {
         let block = s.block(Some(h)).unwrap();
         let in_setup = h <= setup.len() as u64;
         for t in &block.txs {

@@ -43,7 +43,7 @@ fn ninety_days_of_demo_at_default_delays_with_a_redemption_every_block() {
     let s = Shared::open(config, &genesis).expect("opens");
     let defaults = rampart_core::params::Params::default();
     assert_eq!(
-        s.with_state(|st| st.params().unbonding_period_s),
+        s.with_state(|st| st.params().unbonding_period_s).unwrap(),
         defaults.unbonding_period_s
     );
     let unbonding = defaults.unbonding_period_s.get();
@@ -53,7 +53,7 @@ fn ninety_days_of_demo_at_default_delays_with_a_redemption_every_block() {
     let mut driver = Driver::default();
     let (mut requested, mut blocks) = (0u32, 0u64);
     for step in 0..DAYS * 86_400 / STEP_S {
-        let mut txs = s.with_state(|st| driver.step(st));
+        let mut txs = s.with_state(|st| driver.step(st)).unwrap();
         // After the setup (which gives the redeemer its LST), a small redemption every block.
         if step > 20 {
             txs.push((
@@ -62,7 +62,7 @@ fn ninety_days_of_demo_at_default_delays_with_a_redemption_every_block() {
             ));
         }
         demo::submit(&s, &txs);
-        let time = s.with_state(|st| st.now().get()) + STEP_S;
+        let time = s.with_state(|st| st.now().get()).unwrap() + STEP_S;
         s.produce_block_at(time).expect("every block commits");
         blocks += 1;
         if step % 120 == 0 {
@@ -76,7 +76,7 @@ fn ninety_days_of_demo_at_default_delays_with_a_redemption_every_block() {
     // Count the redemptions that committed, and check every one that fell due was paid: the
     // driver claims whatever is claimable, so what is still queued must be younger than one
     // unbonding period plus an epoch (and a block to claim it in).
-    for h in 1..=s.height() {
+    for h in 1..=s.height().unwrap() {
         for t in &s.block(Some(h)).unwrap().txs {
             if t.action == "lst_request_redeem" && t.ok {
                 requested += 1;
@@ -87,7 +87,7 @@ fn ninety_days_of_demo_at_default_delays_with_a_redemption_every_block() {
         requested > 500,
         "only {requested} redemptions committed in {blocks} blocks"
     );
-    let now = s.with_state(|st| st.now().get());
+    let now = s.with_state(|st| st.now().get()).unwrap();
     let view = query(&s, json!({"query": "lst", "account": format!("{me:#x}")}));
     let mut queued = 0;
     for r in view["redemptions"].as_array().into_iter().flatten() {

@@ -411,8 +411,7 @@ impl Runner {
             Timestamp::new(target),
             proposer_for(&self.state, height),
         );
-        let events = begin_block(&mut self.state, &header)
-            .map_err(|e| core_error(e.into()))?;
+        let events = begin_block(&mut self.state, &header).map_err(|e| core_error(e.into()))?;
         self.state.discard_journal();
         self.header = header;
         let events = rampart_core::events::render(&self.state, &events);
