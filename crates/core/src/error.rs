@@ -284,7 +284,9 @@ pub enum Error {
     #[error("service {0} declared no double_sign_wad")]
     NoDoubleSignRule(String),
     /// This (operator, set, height) was punished already.
-    #[error("{operator} was already slashed for a double sign in {set} at height {height} (slash {slash})")]
+    #[error(
+        "{operator} was already slashed for a double sign in {set} at height {height} (slash {slash})"
+    )]
     EvidenceAlreadyUsed {
         /// The operator.
         operator: String,

@@ -164,9 +164,7 @@ impl Chain {
     fn fails(&mut self, signer: Address, action: Value) -> &'static str {
         let before = self.entries_but_nonces();
         let receipt = self.send(signer, action.clone());
-        let err = receipt
-            .result
-            .expect_err(&format!("{action} should fail"));
+        let err = receipt.result.expect_err(&format!("{action} should fail"));
         assert!(receipt.events.is_empty(), "a failed action emits nothing");
         assert_eq!(
             before,
@@ -192,16 +190,16 @@ impl Chain {
     }
 
     fn withdrawable(&self) -> u128 {
-        position_view(&self.state, ALICE).expect("position").positions[0]
+        position_view(&self.state, ALICE)
+            .expect("position")
+            .positions[0]
             .withdrawable
             .get()
     }
 
     fn balance(&self, a: Address) -> u128 {
         let id = crate::bank::asset_id(&self.state, "stETH").expect("asset");
-        self.state
-            .get::<Balances>(&(a, id))
-            .map_or(0, |b| b.get())
+        self.state.get::<Balances>(&(a, id)).map_or(0, |b| b.get())
     }
 
     fn allocation(&self, s: SetRef) -> Wad {
@@ -294,7 +292,11 @@ fn a_signature_by_another_key_fails_with_evidence_bad_signature() {
     mixed["signature_b"] = attest(&key(0x99), CHAIN_ID, s, 42, digest(0xbb)).into();
     assert_eq!(c.fails(WATCHER, mixed), "evidence_bad_signature");
     // Signed for another chain, another height or another set.
-    for (chain, height, other) in [(CHAIN_ID + 1, 42, s), (CHAIN_ID, 41, s), (CHAIN_ID, 42, set(SVC, 1))] {
+    for (chain, height, other) in [
+        (CHAIN_ID + 1, 42, s),
+        (CHAIN_ID, 41, s),
+        (CHAIN_ID, 42, set(SVC, 1)),
+    ] {
         let mut wrong = evidence(&key(0x21), s, 42, 0xaa, 0xbb);
         wrong["signature_a"] = attest(&key(0x21), chain, other, height, digest(0xaa)).into();
         assert_eq!(c.fails(WATCHER, wrong), "evidence_bad_signature");
@@ -377,7 +379,10 @@ fn two_sets_of_one_service_at_one_height_are_two_offences() {
 #[test]
 fn the_evidence_reward_is_paid_to_the_submitter_out_of_the_escrow() {
     let mut c = Chain::new();
-    c.tx(GOV, json!({"tx": "set_params", "evidence_reward_bps": 1_000}));
+    c.tx(
+        GOV,
+        json!({"tx": "set_params", "evidence_reward_bps": 1_000}),
+    );
     c.tx(WATCHER, evidence(&key(0x21), set(SVC, 0), 42, 0xaa, 0xbb));
     assert_eq!(c.withdrawable(), 95 * E18);
     assert_eq!(c.balance(WATCHER), 5 * E18 / 10);
@@ -385,14 +390,20 @@ fn the_evidence_reward_is_paid_to_the_submitter_out_of_the_escrow() {
     let (_, escrow) = c.state.iter::<Escrows>().next().expect("escrowed");
     assert_eq!(escrow.amount.get(), 45 * E18 / 10);
     // The whole slash as reward: the escrow is paid out and removed; its timer finds nothing.
-    c.tx(GOV, json!({"tx": "set_params", "evidence_reward_bps": 10_000}));
+    c.tx(
+        GOV,
+        json!({"tx": "set_params", "evidence_reward_bps": 10_000}),
+    );
     c.tx(WATCHER, evidence(&key(0x21), set(SVC, 1), 42, 0xaa, 0xbb));
     assert_eq!(c.balance(WATCHER), 5 * E18 / 10 + 25 * E18 / 10);
     assert_eq!(c.state.iter::<Escrows>().count(), 1);
     c.advance(c.state.params().resolution_delay_s.get() + 1);
     assert_eq!(c.balance(module::slash_escrow()), 0);
     assert_eq!(
-        c.fails(GOV, json!({"tx": "set_params", "evidence_reward_bps": 10_001})),
+        c.fails(
+            GOV,
+            json!({"tx": "set_params", "evidence_reward_bps": 10_001})
+        ),
         "invalid_input"
     );
 }
@@ -405,7 +416,10 @@ fn views_show_objective_fault_exposure_per_set() {
     let of = |s: SetRef| exposure.iter().find(|e| e.set == s).expect("exposed");
     assert_eq!(of(set(SVC, 0)).double_sign_wad, Some(Wad::new(E18 / 10)));
     assert_eq!(of(set(SVC, 0)).double_sign_loss, Some(Amount::new(5 * E18)));
-    assert_eq!(of(set(SVC, 1)).double_sign_loss, Some(Amount::new(25 * E18 / 10)));
+    assert_eq!(
+        of(set(SVC, 1)).double_sign_loss,
+        Some(Amount::new(25 * E18 / 10))
+    );
     assert_eq!(of(set(PLAIN, 0)).double_sign_wad, None);
     assert_eq!(of(set(PLAIN, 0)).double_sign_loss, None);
     let op = operator_view(&c.state, operator()).expect("operator");
