@@ -213,6 +213,9 @@ params! {
         /// Share of the tokens a double-sign evidence slash takes that is paid to whoever
         /// submitted the evidence (the rest is escrowed for the service's destination).
         evidence_reward_bps: Bps = Bps::ZERO; 0..=10_000,
+        /// Replaced signing keys an operator may have still accountable at once (each stays
+        /// accountable for `deallocation_delay_s` after `set_signing_key` replaced it).
+        max_retired_signing_keys: u32 = 4; 1..=64,
     }
 }
 
@@ -311,12 +314,14 @@ mod tests {
             ..Params::default()
         };
         let longer = borsh::to_vec(&rewarded).unwrap();
-        assert_eq!(longer.len(), bytes.len() + 4);
+        // The whole tail: every added parameter (two u32 today), defaults included.
+        assert_eq!(longer.len(), bytes.len() + 8);
         assert_eq!(longer[..bytes.len()], bytes[..]);
         assert_eq!(Params::try_from_slice(&longer).unwrap(), rewarded);
         // A tail that says nothing (all defaults) or is cut short is not canonical.
         let mut defaults_tail = bytes.clone();
         defaults_tail.extend_from_slice(&0u32.to_le_bytes());
+        defaults_tail.extend_from_slice(&4u32.to_le_bytes());
         assert!(Params::try_from_slice(&defaults_tail).is_err());
         assert!(Params::try_from_slice(&longer[..longer.len() - 1]).is_err());
     }

@@ -258,6 +258,8 @@ pub struct OperatorView {
     pub default_commission_bps: Bps,
     /// Double-sign key.
     pub signing_key: Address,
+    /// Keys it replaced that double-sign evidence still counts for, until `accountable_until`.
+    pub retired_signing_keys: Vec<RetiredSigningKeyView>,
     /// Commitments in force.
     pub commitments: Commitments,
     /// Looser commitments in waiting and when they apply.
@@ -268,6 +270,17 @@ pub struct OperatorView {
     pub allocations: Vec<AllocationView>,
     /// Set memberships.
     pub sets: Vec<MembershipView>,
+}
+
+/// A replaced signing key still accountable for double signs.
+#[derive(Clone, Debug, Serialize)]
+pub struct RetiredSigningKeyView {
+    /// The key.
+    pub key: Address,
+    /// When `set_signing_key` replaced it.
+    pub replaced_at: Timestamp,
+    /// Evidence by it counts strictly before this time.
+    pub accountable_until: Timestamp,
 }
 
 /// Tokens delegated to (operator, strategy) — positions, including redelegated tranches — and in
@@ -395,6 +408,16 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
         allocation_delay_s: op.allocation_delay,
         default_commission_bps: op.default_commission,
         signing_key: op.signing_key,
+        retired_signing_keys: restaking::retired_signing_keys(state, operator)
+            .filter(|(_, _, until)| state.meta().time < *until)
+            .map(
+                |(key, replaced_at, accountable_until)| RetiredSigningKeyView {
+                    key,
+                    replaced_at,
+                    accountable_until,
+                },
+            )
+            .collect(),
         commitments: op.commitments,
         pending_commitments: op.pending_commitments,
         strategies,

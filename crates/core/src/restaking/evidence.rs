@@ -17,10 +17,19 @@
 //!
 //! # The key in force
 //!
-//! `signing_key` is fixed at `register_operator` (default: the operator's own account) and no
-//! action changes it, so the key in force at any height is the registered key; there is no key
-//! history to consult. An action that rotates keys must add one (keyed by the time each key
-//! took over) before it can ship.
+//! `signing_key` is set at `register_operator` (default: the operator's own account) and
+//! replaced with `set_signing_key` (an operator rotating a compromised or aged key). `height`
+//! is the service's own height, which the chain cannot date, so "the key in force when the
+//! attestations were made" is kept as an *accountability window*: a replaced key stays
+//! accountable for `deallocation_delay_s` after its replacement (the same window an operator
+//! that leaves a set stays slashable), in [`crate::state::RetiredSigningKeys`], then it is
+//! retired for good. Evidence counts when both attestations are by one key of the operator that
+//! is accountable when the evidence is submitted: the current key, or a replaced one still in its
+//! window. So rotating right after a double sign escapes nothing (the old key is still
+//! accountable for as long as any slash on a leaving operator), and a thief of a replaced key
+//! can frame the operator only inside that window, never after it. Both signatures must be by
+//! the *same* key: a conflict between the old and the new key could be a thief's word against the
+//! operator's.
 //!
 //! # Invariants
 //!
@@ -30,6 +39,8 @@
 //!   ([`super::slashing::execute_at_once`]) with `min(double_sign_wad, max_slash_per_event)`,
 //!   and only reaches an operator the set can still slash.
 //! - A failing submission returns before its first write.
+//! - At most `max_retired_signing_keys` replaced keys per operator are accountable at once;
+//!   entries whose window ended are pruned at the operator's next rotation.
 //!
 //! # Arithmetic
 //!
@@ -43,7 +54,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, SetRef, SlashId, fmt_address};
 use crate::num::Wad;
-use crate::state::{DoubleSignEvidence, State};
+use crate::state::{DoubleSignEvidence, Operators, RetiredSigningKeys, State};
+use crate::time::Timestamp;
 use alloy_primitives::{B256, Bytes, Signature, U256};
 use alloy_sol_types::{Eip712Domain, SolStruct, sol};
 use serde::{Deserialize, Serialize};
@@ -204,27 +216,41 @@ fn check_evidence(state: &State, ctx: &Ctx, args: &DoubleSignEvidenceArgs) -> Re
         });
     }
     let chain_id = state.meta().chain_id;
-    for (which, digest, signature) in [
-        ("signature_a", args.digest_a, &args.signature_a),
-        ("signature_b", args.digest_b, &args.signature_b),
-    ] {
+    let recover = |which: &'static str, digest: B256, signature: &Bytes| {
         let hash = attestation_signing_hash(chain_id, args.set, args.height, digest);
-        let signer =
-            recover_signer(hash, signature).map_err(|reason| Error::EvidenceBadSignature {
-                which,
-                reason: reason.to_string(),
-            })?;
-        if signer != operator.signing_key {
-            return Err(Error::EvidenceBadSignature {
-                which,
-                reason: format!(
-                    "signed by {}, not by {}'s signing key {}",
-                    fmt_address(&signer),
-                    fmt_address(&args.operator),
-                    fmt_address(&operator.signing_key)
-                ),
-            });
-        }
+        recover_signer(hash, signature).map_err(|reason| Error::EvidenceBadSignature {
+            which,
+            reason: reason.to_string(),
+        })
+    };
+    let signer_a = recover("signature_a", args.digest_a, &args.signature_a)?;
+    if !accountable(
+        state,
+        args.operator,
+        operator.signing_key,
+        signer_a,
+        ctx.now,
+    ) {
+        return Err(Error::EvidenceBadSignature {
+            which: "signature_a",
+            reason: format!(
+                "signed by {}, which is not a signing key of {} accountable now (its key is {})",
+                fmt_address(&signer_a),
+                fmt_address(&args.operator),
+                fmt_address(&operator.signing_key)
+            ),
+        });
+    }
+    let signer_b = recover("signature_b", args.digest_b, &args.signature_b)?;
+    if signer_b != signer_a {
+        return Err(Error::EvidenceBadSignature {
+            which: "signature_b",
+            reason: format!(
+                "signed by {}, not by {} which signed signature_a",
+                fmt_address(&signer_b),
+                fmt_address(&signer_a)
+            ),
+        });
     }
     let slashable = set.strategies.iter().any(|s| {
         !super::slashable_magnitude(state, args.operator, args.set, *s, ctx.now).is_zero()
@@ -248,6 +274,74 @@ fn check_evidence(state: &State, ctx: &Ctx, args: &DoubleSignEvidenceArgs) -> Re
         status: SlashStatus::Executed,
         outcome: Vec::new(),
     })
+}
+
+/// Whether `key` is `operator`'s signing key `current`, or a key it replaced whose
+/// accountability window is still open at `now`.
+fn accountable(
+    state: &State,
+    operator: Address,
+    current: Address,
+    key: Address,
+    now: Timestamp,
+) -> bool {
+    key == current
+        || retired_signing_keys(state, operator)
+            .any(|(retired, _, until)| retired == key && now < until)
+}
+
+/// The keys `operator` replaced that are still stored: `(key, replaced_at, accountable_until)`,
+/// by end of accountability. Entries whose window has ended may linger until the next rotation.
+pub fn retired_signing_keys(
+    state: &State,
+    operator: Address,
+) -> impl Iterator<Item = (Address, Timestamp, Timestamp)> + '_ {
+    state
+        .range::<RetiredSigningKeys, _>(
+            (operator, Timestamp::new(0), Address::ZERO)
+                ..=(
+                    operator,
+                    Timestamp::new(u64::MAX),
+                    Address::repeat_byte(0xff),
+                ),
+        )
+        .map(|((_, until, key), replaced_at)| (*key, *replaced_at, *until))
+}
+
+/// `set_signing_key {signing_key}`, signed by the operator: `signing_key` signs its attestations
+/// from now on; the replaced key stays accountable for `deallocation_delay_s`.
+pub fn set_signing_key(state: &mut State, ctx: &mut Ctx, signing_key: Address) -> Result<()> {
+    let mut operator = super::operator(state, ctx.signer)?.clone();
+    if signing_key == operator.signing_key {
+        return Err(Error::invalid(
+            "signing_key",
+            "is already the operator's signing key",
+        ));
+    }
+    let until = ctx.now.checked_add(state.params().deallocation_delay_s)?;
+    let (ended, open): (Vec<_>, Vec<_>) =
+        retired_signing_keys(state, ctx.signer).partition(|(_, _, until)| *until <= ctx.now);
+    let max = state.params().max_retired_signing_keys;
+    if open.len() >= max as usize {
+        return Err(Error::LimitExceeded {
+            limit: "max_retired_signing_keys",
+            max: u64::from(max),
+        });
+    }
+    for (key, _, end) in ended {
+        state.delete::<RetiredSigningKeys>(&(ctx.signer, end, key));
+    }
+    let old = operator.signing_key;
+    state.put::<RetiredSigningKeys>((ctx.signer, until, old), ctx.now);
+    operator.signing_key = signing_key;
+    state.put::<Operators>(ctx.signer, operator);
+    ctx.emit(Event::SigningKeyChanged {
+        operator: ctx.signer,
+        old,
+        new: signing_key,
+        old_accountable_until: until,
+    });
+    Ok(())
 }
 
 #[cfg(test)]

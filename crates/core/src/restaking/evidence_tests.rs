@@ -449,3 +449,86 @@ fn unknown_operator_service_or_set_get_their_codes() {
         "unknown_set"
     );
 }
+
+#[test]
+fn a_rotated_key_signs_from_now_and_the_old_one_stays_accountable_for_the_deallocation_delay() {
+    let mut c = Chain::new();
+    let old = key(0x21);
+    let new = key(0x22);
+    let new_address = Address::from_private_key(&new);
+    c.tx(
+        operator(),
+        json!({"tx": "set_signing_key", "signing_key": h(new_address)}),
+    );
+    let view = operator_view(&c.state, operator()).expect("operator");
+    assert_eq!(view.signing_key, new_address);
+    let delay = c.state.params().deallocation_delay_s.get();
+    assert_eq!(view.retired_signing_keys.len(), 1);
+    assert_eq!(view.retired_signing_keys[0].key, operator());
+    assert_eq!(view.retired_signing_keys[0].accountable_until.get(), delay);
+    // The new key's double sign counts.
+    c.tx(WATCHER, evidence(&new, set(SVC, 0), 1, 0xaa, 0xbb));
+    assert_eq!(c.withdrawable(), 95 * E18);
+    // One attestation by each key is not a double sign by one key.
+    let mut mixed = evidence(&old, set(SVC, 0), 2, 0xaa, 0xbb);
+    mixed["signature_b"] = attest(&new, CHAIN_ID, set(SVC, 0), 2, digest(0xbb)).into();
+    assert_eq!(c.fails(WATCHER, mixed), "evidence_bad_signature");
+    // Rotating right after a double sign escapes nothing: the old key still counts...
+    c.advance(delay - 2);
+    c.tx(WATCHER, evidence(&old, set(SVC, 1), 1, 0xaa, 0xbb));
+    // ...until its window ends; then a thief holding it can frame no one.
+    c.advance(2);
+    assert_eq!(
+        c.fails(WATCHER, evidence(&old, set(SVC, 0), 3, 0xaa, 0xbb)),
+        "evidence_bad_signature"
+    );
+    assert!(
+        operator_view(&c.state, operator())
+            .expect("operator")
+            .retired_signing_keys
+            .is_empty()
+    );
+    c.tx(WATCHER, evidence(&new, set(SVC, 0), 3, 0xaa, 0xbb));
+}
+
+#[test]
+fn only_an_operator_rotates_and_never_to_its_current_key() {
+    let mut c = Chain::new();
+    assert_eq!(
+        c.fails(
+            WATCHER,
+            json!({"tx": "set_signing_key", "signing_key": h(WATCHER)})
+        ),
+        "unknown_operator"
+    );
+    assert_eq!(
+        c.fails(
+            operator(),
+            json!({"tx": "set_signing_key", "signing_key": h(operator())})
+        ),
+        "invalid_input"
+    );
+}
+
+#[test]
+fn accountable_replaced_keys_are_bounded_by_max_retired_signing_keys() {
+    let mut c = Chain::new();
+    let max = c.state.params().max_retired_signing_keys;
+    for i in 0..max {
+        let k = Address::from_private_key(&key(0x50 + u8::try_from(i).expect("small")));
+        c.tx(
+            operator(),
+            json!({"tx": "set_signing_key", "signing_key": h(k)}),
+        );
+    }
+    let one_more = Address::from_private_key(&key(0x70));
+    let rotate = json!({"tx": "set_signing_key", "signing_key": h(one_more)});
+    assert_eq!(c.fails(operator(), rotate.clone()), "limit_exceeded");
+    // Every replaced key still counts, the first (the account's own) included.
+    c.tx(WATCHER, evidence(&key(0x21), set(SVC, 0), 1, 0xaa, 0xbb));
+    // Once their windows end they are pruned and the operator may rotate again.
+    c.advance(c.state.params().deallocation_delay_s.get());
+    c.tx(operator(), rotate);
+    let stored = crate::restaking::retired_signing_keys(&c.state, operator()).count();
+    assert_eq!(stored, 1, "ended entries are pruned at the next rotation");
+}
