@@ -926,6 +926,11 @@ pub struct SlashRequestView {
     pub wad: Wad,
     /// Status.
     pub status: SlashStatus,
+    /// `double_sign`: verified double-sign evidence (§6.6, no slasher, no veto); `slasher`: the
+    /// service's slasher asked for it.
+    pub kind: &'static str,
+    /// The service height of the double sign it punished (`double_sign` only).
+    pub double_sign_height: Option<u64>,
     /// The service's reason.
     pub evidence: String,
     /// When requested.
@@ -970,8 +975,15 @@ pub fn slash_requests_view(state: &State, service: Address) -> Result<Vec<SlashR
                 amount: o.amount,
             })
             .collect();
+        let double_sign_height = restaking::double_sign_height(state, r.operator, r.set, *id);
         out.push(SlashRequestView {
             id: *id,
+            kind: if double_sign_height.is_some() {
+                "double_sign"
+            } else {
+                "slasher"
+            },
+            double_sign_height,
             operator: r.operator,
             set: r.set,
             strategies: r

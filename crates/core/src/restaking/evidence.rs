@@ -308,6 +308,20 @@ pub fn retired_signing_keys(
         .map(|((_, until, key), replaced_at)| (*key, *replaced_at, *until))
 }
 
+/// The service height whose double sign by `operator` in `set` slash `id` punished, if it was an
+/// evidence slash. O(heights punished for this operator and set).
+pub fn double_sign_height(
+    state: &State,
+    operator: Address,
+    set: SetRef,
+    id: SlashId,
+) -> Option<u64> {
+    state
+        .range::<DoubleSignEvidence, _>((operator, set, 0)..=(operator, set, u64::MAX))
+        .find(|(_, slash)| **slash == id)
+        .map(|((_, _, height), _)| *height)
+}
+
 /// `set_signing_key {signing_key}`, signed by the operator: `signing_key` signs its attestations
 /// from now on; the replaced key stays accountable for `deallocation_delay_s`.
 pub fn set_signing_key(state: &mut State, ctx: &mut Ctx, signing_key: Address) -> Result<()> {
