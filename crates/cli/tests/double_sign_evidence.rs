@@ -230,6 +230,10 @@ fn a_watcher_gets_a_double_signing_operator_slashed_with_the_cli_and_the_staker_
     let refused: Value = serde_json::from_slice(&refused.stdout).unwrap();
     assert_eq!(refused["error"]["code"], "evidence_already_used");
 
+    // PROTOCOL §12 on the live state after the slash.
+    let invariants = json(&["query", "invariants"], &node);
+    assert_eq!(invariants["ok"], true, "{invariants}");
+
     dashboard_shows_the_double_sign(&format!("http://{listen}"));
 }
 
