@@ -74,6 +74,10 @@ pub enum Query {
     Vault {
         vault: String,
     },
+    Governance {
+        #[serde(default)]
+        proposal: Option<u64>,
+    },
     Params,
     Invariants,
 }
@@ -99,6 +103,7 @@ impl Query {
             Self::Yield { .. } => "yield",
             Self::ExitPath { .. } => "exit_path",
             Self::Vault { .. } => "vault",
+            Self::Governance { .. } => "governance",
             Self::Invariants => "invariants",
         }
     }
@@ -123,6 +128,9 @@ impl Query {
             Self::Yield { account } => to_json(crate::insight::yield_view(state, *account)?),
             Self::ExitPath { account } => to_json(crate::insight::exit_view(state, *account)?),
             Self::Vault { vault } => to_json(crate::vault::vault_view(state, vault)?),
+            Self::Governance { proposal } => {
+                to_json(crate::governance::governance_view(state, *proposal)?)
+            }
             Self::Invariants => to_json(InvariantsView::of(state)),
         };
         Ok(value)
@@ -669,6 +677,8 @@ pub struct PositionView {
     pub worst_case_loss: Vec<(String, Amount)>,
     /// LRT held (and queued): exposure through each vault to its operators and their sets.
     pub vaults: Vec<crate::vault::VaultHoldingView>,
+    /// Queued governance changes, and whether this staker's exit completes before each applies.
+    pub governance: Vec<crate::governance::GovernanceFlag>,
 }
 
 /// `position {staker}`.
@@ -717,6 +727,11 @@ pub fn position_view(state: &State, staker: Address) -> Result<PositionView> {
         total_value: totals.iter().map(|(id, t)| (name(id), t.0)).collect(),
         worst_case_loss: totals.iter().map(|(id, t)| (name(id), t.1)).collect(),
         vaults: crate::vault::holdings_view(state, staker)?,
+        governance: if crate::governance::queued_changes(state).is_empty() {
+            Vec::new()
+        } else {
+            crate::insight::exit_view(state, staker)?.governance
+        },
     })
 }
 

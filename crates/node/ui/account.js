@@ -5,6 +5,7 @@
 import { get } from './api.js';
 import { amount, badge, bps, card, duration, esc, knownAccounts, name, names, table, time, wadPct, who } from './format.js';
 import { vaultLink } from './vaults.js';
+import { governanceFlags } from './governance.js';
 
 function picker(selected) {
   const options = knownAccounts()
@@ -258,7 +259,7 @@ export async function account(el, ctx, args) {
       { empty: 'none queued' },
     )}</div>
     <h3>Exit path</h3>
-    <div class="panel">${exitPanel(exit, network)}</div>`;
+    <div class="panel">${exitPanel(exit, network)}${governanceFlags(exit.governance, Math.floor(Date.now() / 1000))}</div>`;
   bind(el);
 }
 

@@ -669,6 +669,7 @@ fn build_genesis(
             "assets",
             "accounts",
             "governance",
+            "guardian",
             "chain_id",
             "validators",
         ]
@@ -762,10 +763,17 @@ fn build_genesis(
         .get("chain_id")
         .and_then(Value::as_u64)
         .unwrap_or(31_337);
+    // `"guardian": "name"` names the account that may pause new deposits.
+    let guardian = match spec.get("guardian") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(names.resolve(name).map_err(malformed)?),
+        Some(other) => return Err(malformed(format!("guardian must be a name, not {other}"))),
+    };
     Ok(Genesis {
         chain_id,
         time: Timestamp::new(time),
         governance: Some(governance),
+        guardian,
         params,
         assets,
         accounts,

@@ -209,6 +209,7 @@ fn genesis() -> Genesis {
         chain_id: 1,
         time: Timestamp::new(0),
         governance: Some(dev_address("governance")),
+        guardian: None,
         params: serde_json::from_value(serde_json::json!({
             "epoch_length_s": EPOCH, "bonding_epochs": 1, "unbonding_period_s": 3 * EPOCH,
             "withdrawal_delay_s": 2 * EPOCH, "deallocation_delay_s": 2 * EPOCH,

@@ -88,6 +88,7 @@ impl Chain {
             chain_id: CHAIN_ID,
             time: Timestamp::new(0),
             governance: Some(GOV),
+            guardian: None,
             params: ParamsPatch::default(),
             assets: vec![GenesisAsset {
                 symbol: "stETH".into(),
