@@ -364,6 +364,11 @@ impl Runner {
                 .names
                 .resolve(&name)
                 .map_err(|m| ("invalid_input".to_owned(), m))?;
+            if dev_address(&name) != address {
+                return Err(bad(&format!(
+                    "{field}: `signed_by: {name}` has no dev key: only named accounts sign"
+                )));
+            }
             let key = self.signing_key(&name, address)?;
             let signature = crate::attest::attest_hex(key, chain_id, set, height, digest)
                 .map_err(|e| bad(&e.to_string()))?;
