@@ -130,6 +130,9 @@ pub enum Action {
     ExecuteSlash { id: SlashId },
     /// Prove an operator signed two digests for one (set, height); slashes at once (anyone).
     SubmitDoubleSignEvidence(restaking::DoubleSignEvidenceArgs),
+    /// Replace the operator's signing key; the old one stays accountable for
+    /// `deallocation_delay_s`.
+    SetSigningKey { signing_key: Address },
     /// Restake base delegation shares natively.
     RestakeNative {
         validator: Address,
@@ -369,6 +372,7 @@ impl Action {
             Self::VetoSlash { .. } => "veto_slash",
             Self::ExecuteSlash { .. } => "execute_slash",
             Self::SubmitDoubleSignEvidence(_) => "submit_double_sign_evidence",
+            Self::SetSigningKey { .. } => "set_signing_key",
             Self::RestakeNative { .. } => "restake_native",
             Self::SetServiceCommission { .. } => "set_service_commission",
             Self::CreateRewardProgram(_) => "create_reward_program",
@@ -543,6 +547,10 @@ impl Action {
             }
             Self::SubmitDoubleSignEvidence(args) => {
                 r::submit_double_sign_evidence(state, ctx, args).map(Outcome::Slash)
+            }
+            Self::SetSigningKey { signing_key } => {
+                r::set_signing_key(state, ctx, signing_key)?;
+                Ok(Outcome::Done)
             }
             Self::RestakeNative {
                 validator,

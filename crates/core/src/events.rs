@@ -207,6 +207,14 @@ pub enum Event {
         wad: Wad,
         submitter: Address,
     },
+    /// An operator replaced its signing key; the old one stays accountable until
+    /// `old_accountable_until` (strictly before).
+    SigningKeyChanged {
+        operator: Address,
+        old: Address,
+        new: Address,
+        old_accountable_until: Timestamp,
+    },
     /// The submitter of double-sign evidence was paid its share of an escrow.
     EvidenceRewarded {
         id: SlashId,

@@ -213,6 +213,9 @@ params! {
         /// Share of the tokens a double-sign evidence slash takes that is paid to whoever
         /// submitted the evidence (the rest is escrowed for the service's destination).
         evidence_reward_bps: Bps = Bps::ZERO; 0..=10_000,
+        /// Replaced signing keys an operator may have still accountable at once (each stays
+        /// accountable for `deallocation_delay_s` after `set_signing_key` replaced it).
+        max_retired_signing_keys: u32 = 4; 1..=64,
         // --- governance (PROTOCOL.md §10; docs/governance.md) ---
         /// Deposit a proposal needs before its voting period starts, in RAM.
         gov_min_deposit: Amount = Amount::new(1_000_000_000_000_000_000_000); 1..=1_000_000_000_000_000_000_000_000_000_000,
@@ -343,8 +346,10 @@ mod tests {
         assert_eq!(longer[..bytes.len()], bytes[..]);
         assert_eq!(Params::try_from_slice(&longer).unwrap(), rewarded);
         // A tail that says nothing (all defaults) or is cut short is not canonical.
-        let mut defaults_tail = bytes.clone();
-        defaults_tail.extend_from_slice(&0u32.to_le_bytes());
+        // (`evidence_reward_bps` is the first added parameter: zeroing it leaves a complete tail
+        // of defaults.)
+        let mut defaults_tail = longer.clone();
+        defaults_tail[bytes.len()..bytes.len() + 4].copy_from_slice(&0u32.to_le_bytes());
         assert!(Params::try_from_slice(&defaults_tail).is_err());
         assert!(Params::try_from_slice(&longer[..longer.len() - 1]).is_err());
     }

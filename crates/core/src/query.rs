@@ -266,6 +266,8 @@ pub struct OperatorView {
     pub default_commission_bps: Bps,
     /// Double-sign key.
     pub signing_key: Address,
+    /// Keys it replaced that double-sign evidence still counts for, until `accountable_until`.
+    pub retired_signing_keys: Vec<RetiredSigningKeyView>,
     /// Commitments in force.
     pub commitments: Commitments,
     /// Looser commitments in waiting and when they apply.
@@ -276,6 +278,17 @@ pub struct OperatorView {
     pub allocations: Vec<AllocationView>,
     /// Set memberships.
     pub sets: Vec<MembershipView>,
+}
+
+/// A replaced signing key still accountable for double signs.
+#[derive(Clone, Debug, Serialize)]
+pub struct RetiredSigningKeyView {
+    /// The key.
+    pub key: Address,
+    /// When `set_signing_key` replaced it.
+    pub replaced_at: Timestamp,
+    /// Evidence by it counts strictly before this time.
+    pub accountable_until: Timestamp,
 }
 
 /// Tokens delegated to (operator, strategy) — positions, including redelegated tranches — and in
@@ -403,6 +416,16 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
         allocation_delay_s: op.allocation_delay,
         default_commission_bps: op.default_commission,
         signing_key: op.signing_key,
+        retired_signing_keys: restaking::retired_signing_keys(state, operator)
+            .filter(|(_, _, until)| state.meta().time < *until)
+            .map(
+                |(key, replaced_at, accountable_until)| RetiredSigningKeyView {
+                    key,
+                    replaced_at,
+                    accountable_until,
+                },
+            )
+            .collect(),
         commitments: op.commitments,
         pending_commitments: op.pending_commitments,
         strategies,
@@ -918,6 +941,11 @@ pub struct SlashRequestView {
     pub wad: Wad,
     /// Status.
     pub status: SlashStatus,
+    /// `double_sign`: verified double-sign evidence (§6.6, no slasher, no veto); `slasher`: the
+    /// service's slasher asked for it.
+    pub kind: &'static str,
+    /// The service height of the double sign it punished (`double_sign` only).
+    pub double_sign_height: Option<u64>,
     /// The service's reason.
     pub evidence: String,
     /// When requested.
@@ -962,8 +990,15 @@ pub fn slash_requests_view(state: &State, service: Address) -> Result<Vec<SlashR
                 amount: o.amount,
             })
             .collect();
+        let double_sign_height = restaking::double_sign_height(state, r.operator, r.set, *id);
         out.push(SlashRequestView {
             id: *id,
+            kind: if double_sign_height.is_some() {
+                "double_sign"
+            } else {
+                "slasher"
+            },
+            double_sign_height,
             operator: r.operator,
             set: r.set,
             strategies: r

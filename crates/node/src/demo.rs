@@ -271,7 +271,9 @@ fn registrations() -> Vec<DemoTx> {
         "oracle",
         json!({"tx": "register_service",
         "metadata_uri": "https://oracle.example/service.json", "slasher": addr("oracle"),
-        "max_slash_per_event_wad": (E18 / 2).to_string(), "destination": "burn"}),
+        "max_slash_per_event_wad": (E18 / 2).to_string(), "destination": "burn",
+        // An objective rule (§6.6): a proven double sign takes 10 % of the allocation at once.
+        "double_sign_wad": (E18 / 10).to_string()}),
     ));
     txs.push(tx(
         "bridge",

@@ -91,6 +91,8 @@ pub const PARAM_RISK: &[(&str, Direction)] = &[
     ("max_vault_requests_per_owner", Direction::Down),
     ("vault_queue_batch", Direction::Down),
     ("evidence_reward_bps", Direction::Never),
+    // Fewer accountable replaced keys can stop an operator rotating away from a stolen key.
+    ("max_retired_signing_keys", Direction::Down),
     ("gov_min_deposit", Direction::Down),
     ("gov_min_initial_deposit_bps", Direction::Never),
     ("gov_max_deposit_period_s", Direction::Never),

@@ -192,6 +192,10 @@ tables! {
     /// Double signs punished, per (operator, set, service height): the slash that did it. Each
     /// is punished once.
     44 double_sign_evidence: DoubleSignEvidence((Address, SetRef, u64) => SlashId),
+    /// Signing keys an operator replaced, per (operator, end of accountability, key): the time
+    /// it was replaced. Double-sign evidence by such a key counts until the end (strictly
+    /// before it); entries past it are pruned at the operator's next rotation.
+    45 retired_signing_keys: RetiredSigningKeys((Address, Timestamp, Address) => Timestamp),
 
     /// Validators.
     50 validators: Validators(Address => Validator),
