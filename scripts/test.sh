@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check CI runs: formatting, clippy with warnings denied, and all tests.
 # Works on a fresh machine with only the Rust toolchain (it installs Debian's chromium for the
-# dashboard's headless-browser test when apt-get is there).
+# dashboard's headless-browser test when apt-get is there, and PyPI's openapi-spec-validator for
+# the OpenAPI test when pip is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,18 @@ if command -v chromium >/dev/null 2>&1; then
   export RAMPART_REQUIRE_BROWSER=1
 else
   echo "warning: no chromium: the headless-browser dashboard test is skipped"
+fi
+
+echo "== an OpenAPI validator for the /openapi.json test (PyPI's openapi-spec-validator)"
+if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+  python3 -m pip install --quiet openapi-spec-validator >/dev/null 2>&1 ||
+    python3 -m pip install --quiet --user openapi-spec-validator >/dev/null 2>&1 ||
+    echo "warning: could not install openapi-spec-validator"
+fi
+if python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
+  export RAMPART_REQUIRE_OPENAPI_VALIDATOR=1
+else
+  echo "warning: no openapi-spec-validator: the OpenAPI document is checked without it"
 fi
 
 echo "== cargo test"

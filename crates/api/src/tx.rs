@@ -58,8 +58,10 @@ pub fn domain(chain_id: u64) -> Eip712Domain {
 pub struct SignedTx {
     /// The chain id of the EIP-712 domain.
     pub chain_id: u64,
-    /// The signer's address; the signature must recover to it.
+    /// The signer's address; the signature must recover to it. Mixed case only with a valid
+    /// EIP-55 checksum.
     #[schema(value_type = String, example = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8")]
+    #[serde(deserialize_with = "checked_address")]
     pub from: Address,
     /// The action's name (PROTOCOL.md §10).
     #[schema(example = "deposit")]
@@ -78,6 +80,11 @@ pub struct SignedTx {
     /// 65 bytes `r ‖ s ‖ v` as `0x` hex, `v` 27/28 or 0/1 (what `eth_signTypedData_v4` returns).
     #[schema(example = "0x…")]
     pub signature: String,
+}
+
+fn checked_address<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::strict::parse_address(&text).map_err(|e| serde::de::Error::custom(e.message))
 }
 
 /// A transaction before signing.
@@ -164,8 +171,10 @@ impl UnsignedTx {
     }
 }
 
-/// Limits on a transaction's size, checked before anything else is parsed.
+/// Limits on a transaction's size, checked before anything else is parsed. In a node's TOML
+/// (`[tx]`), an omitted limit keeps its default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct TxLimits {
     /// Largest `args` string, in bytes.
     pub max_args_bytes: usize,
@@ -290,8 +299,12 @@ impl Verifier {
         }
         if signed.action.len() > self.limits.max_action_bytes {
             return Err(ApiError::new(
-                codes::UNKNOWN_ACTION,
-                "the action name is too long to be in the vocabulary",
+                codes::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the action name is {} bytes, at most {} are allowed",
+                    signed.action.len(),
+                    self.limits.max_action_bytes
+                ),
             ));
         }
         Ok(())
@@ -313,10 +326,20 @@ pub fn tx_hash(signing_hash: &B256, signer: &Address) -> B256 {
 
 /// Parses a `uint256` decimal string that must fit the protocol's `u128` amounts.
 pub fn parse_amount(field: &str, text: &str) -> Result<Amount, ApiError> {
-    if text.is_empty() || text.len() > 78 || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::new(
             codes::INVALID_INPUT,
             format!("{field}: `{}` is not a decimal integer", truncate(text)),
+        ));
+    }
+    if text.len() > 78 {
+        return Err(ApiError::new(
+            codes::AMOUNT_OVERFLOW,
+            format!(
+                "{field}: `{}…` ({} digits) exceeds the protocol's 128-bit amounts",
+                truncate(text),
+                text.len()
+            ),
         ));
     }
     let wide = U256::from_str_radix(text, 10).map_err(|_| {
@@ -335,13 +358,13 @@ pub fn parse_amount(field: &str, text: &str) -> Result<Amount, ApiError> {
 }
 
 /// Parses the signed `args` of `action` into the core's [`Action`].
+///
+/// `args` is read strictly ([`crate::strict`]): no duplicate or escaped keys, mixed-case
+/// addresses only with their EIP-55 checksum, integers above `u64` as exact amounts.
 pub fn parse_action(action: &str, args: &str) -> Result<Action, ApiError> {
-    let fields: serde_json::Value = serde_json::from_str(args).map_err(|e| {
-        ApiError::new(
-            codes::INVALID_INPUT,
-            format!("args of `{}` are not JSON: {e}", truncate(action)),
-        )
-    })?;
+    let fields = crate::strict::parse(&format!("args of `{}`", truncate(action)), args)
+        .map_err(|e| ApiError::new(codes::INVALID_INPUT, e.message))?;
+    crate::strict::check_addresses(&fields)?;
     let serde_json::Value::Object(mut fields) = fields else {
         return Err(ApiError::new(
             codes::INVALID_INPUT,

@@ -381,8 +381,15 @@ impl ProofView {
 /// A protocol event on the stream (`GET /v1/events`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StreamEvent {
+    /// Its id, `"<height>:<index in the block>"`: the SSE `id:`, so a client reconnecting with
+    /// `Last-Event-ID` resumes after it.
+    #[serde(default)]
+    pub id: String,
     /// The block.
     pub height: u64,
+    /// The asset (or strategy) the event is about, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset: Option<String>,
     /// The transaction that emitted it; `null` for events of the block's start.
     #[schema(value_type = Option<String>)]
     pub tx: Option<B256>,

@@ -53,7 +53,9 @@ fn progress_bar(len: u64, out: Output) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} blocks ({eta})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] block {pos} of {len} ({eta} left)")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message("building demo history");
@@ -96,7 +98,12 @@ pub fn run(a: DevArgs, out: Output) -> anyhow::Result<ExitCode> {
             a.history_step_s.max(1),
             &mut |i| bar.set_position(i),
         )?;
-        bar.finish_with_message("demo history built");
+        bar.finish_and_clear();
+        out.status(&format!(
+            "demo history built: {blocks} blocks, {} days, one every {} s",
+            a.history_days,
+            a.history_step_s.max(1)
+        ));
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
@@ -120,7 +127,7 @@ fn announce(node: &RunningNode, a: &DevArgs, out: Output) -> anyhow::Result<()> 
     };
     out.either(
         &format!(
-            "\nRampart dev network (chain id {}) at height {}\n  dashboard {url}/\n  API       {url}/v1/status\n  OpenAPI   {url}/openapi.json\n  events    {url}/v1/events\n  metrics   {url}/metrics\n  data      {}\nTry: rampart query position staker=@alice{node_flag}\n     rampart query security shock=1/10{node_flag}\n     rampart tx deposit asset=stETH amount=1000000000000000000 --dev alice{node_flag}\nCtrl-C stops it; run again to resume.\n",
+            "\nRampart dev network (chain id {}) at height {}\n  dashboard {url}/\n  API       {url}/v1/status\n  OpenAPI   {url}/openapi.json\n  events    {url}/v1/events\n  metrics   {url}/metrics\n  data      {}\nTry: rampart query position account=@alice --dev{node_flag}\n     rampart query security shock=1/10{node_flag}\n     rampart tx deposit asset=stETH amount=1.5stETH --dev alice{node_flag}\nCtrl-C stops it; run again to resume.\n",
             status.chain_id,
             status.height,
             a.data_dir.display()

@@ -5,11 +5,13 @@ mod args;
 mod attest;
 mod dev;
 mod keys;
+mod keystore;
 mod node;
 mod output;
 mod query;
 mod risk;
 mod scenario;
+mod show;
 mod tx;
 
 use clap::{Parser, Subcommand};
@@ -52,7 +54,38 @@ enum Command {
     },
 }
 
+/// `rampart [--json] tx ACTION … --help`: the action's own fields, then the generic help.
+fn tx_action_help() -> Option<ExitCode> {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let at = argv.iter().position(|a| a == "tx")?;
+    if !argv[..at].iter().all(|a| a.starts_with('-')) {
+        return None;
+    }
+    let rest = &argv[at + 1..];
+    let action = rest.first().filter(|a| !a.starts_with('-'))?;
+    if !rest.iter().any(|a| a == "--help" || a == "-h") {
+        return None;
+    }
+    match tx::action_help(action) {
+        Ok(text) => {
+            println!("{text}");
+            let mut command = <Cli as clap::CommandFactory>::command();
+            if let Some(sub) = command.find_subcommand_mut("tx") {
+                println!("{}", sub.render_help());
+            }
+            Some(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Some(ExitCode::from(2))
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    if let Some(code) = tx_action_help() {
+        return code;
+    }
     let cli = Cli::parse();
     let out = output::Output { json: cli.json };
     let result = match cli.command {

@@ -36,6 +36,7 @@ pub fn run(a: NodeArgs, out: Output) -> anyhow::Result<ExitCode> {
         }
         None => Genesis::default(),
     };
+    let genesis = rampart_node::config::network_genesis(genesis);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let node = rampart_node::start(config, &genesis).await?;
@@ -82,7 +83,7 @@ fn replay(config: &NodeConfig, out: Output) -> anyhow::Result<ExitCode> {
         }
         v
     };
-    let roots = rampart_node::chain::replay_roots(&store, chain_id)?;
+    let roots = rampart_node::chain::replay_roots(&store, chain_id, config.tx)?;
     let mismatches = roots
         .iter()
         .skip(1)

@@ -58,15 +58,19 @@ impl Output {
     }
 
     /// Installs the log subscriber: JSON lines with `--json`, text otherwise (coloured only
-    /// when stderr is a terminal and `NO_COLOR` is unset); the level comes from `RAMPART_LOG`
-    /// (`error`, `warn`, `info`, `debug`, `trace`; default `info`).
+    /// when stderr is a terminal and `NO_COLOR` is unset), times in ISO 8601 (RFC 3339, UTC).
+    /// The filter is `RUST_LOG` (`info`, `rampart_node=debug,warn`, …; `tracing`'s
+    /// `EnvFilter` syntax), else `RAMPART_LOG` (the older name), else `info`.
     pub fn init_logs(&self) {
-        let level = std::env::var("RAMPART_LOG")
-            .ok()
-            .and_then(|l| l.parse::<tracing::Level>().ok())
-            .unwrap_or(tracing::Level::INFO);
+        let spec = std::env::var("RUST_LOG")
+            .or_else(|_| std::env::var("RAMPART_LOG"))
+            .unwrap_or_else(|_| "info".to_owned());
+        let (filter, bad) = match tracing_subscriber::EnvFilter::try_new(&spec) {
+            Ok(f) => (f, None),
+            Err(e) => (tracing_subscriber::EnvFilter::new("info"), Some(e)),
+        };
         let builder = tracing_subscriber::fmt()
-            .with_max_level(level)
+            .with_env_filter(filter)
             .with_writer(std::io::stderr)
             .with_ansi(
                 std::io::IsTerminal::is_terminal(&std::io::stderr())
@@ -78,5 +82,8 @@ impl Output {
         } else {
             builder.try_init()
         };
+        if let Some(e) = bad {
+            tracing::warn!(filter = %spec, error = %e, "the log filter does not parse; logging at info");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `rampart query <name> [FIELD=VALUE …]`: any protocol query (PROTOCOL.md §11), and
 //! `status`, `block [HEIGHT]`, `receipt HASH`, `nonce ACCOUNT`, `proof balance ACCOUNT ASSET`,
-//! `proof key HEX` (proofs are verified here, offline, against the root they carry).
+//! `proof key HEX` (proofs are verified here, offline, against the root they carry). Answers
+//! are shown for people (names, token units: [`crate::show`]) unless `--json`.
 
 use crate::args;
 use crate::output::Output;
@@ -28,6 +29,9 @@ pub struct QueryArgs {
     /// Keystore directory (for `@name` accounts).
     #[arg(long)]
     keystore: Option<std::path::PathBuf>,
+    /// `@name` may also be a dev account's name (dev networks).
+    #[arg(long)]
+    dev: bool,
 }
 
 /// Runs a query.
@@ -38,9 +42,14 @@ pub fn run(a: QueryArgs, out: Output) -> anyhow::Result<ExitCode> {
         password_env: String::new(),
     }
     .dir();
+    let names = if a.dev {
+        args::Names::KeystoreAndDev
+    } else {
+        args::Names::Keystore
+    };
     let account = |text: &str| -> anyhow::Result<String> {
         Ok(match text.strip_prefix('@') {
-            Some(name) => format!("{:#x}", crate::keys::address_of(name, &dir)?),
+            Some(name) => format!("{:#x}", crate::keys::address_of(name, &dir, names)?),
             None => text.to_owned(),
         })
     };
@@ -71,12 +80,35 @@ pub fn run(a: QueryArgs, out: Output) -> anyhow::Result<ExitCode> {
         }
         "proof" => return proof(&client, &a.rest, &account, out),
         name => {
-            let mut q = args::fields(a.args.as_deref(), &a.rest, &dir)?;
+            let mut decimals = args::node_decimals(&client);
+            let mut q = args::fields(a.args.as_deref(), &a.rest, &dir, names, &mut decimals)?;
             q.insert("query".into(), Value::String(name.to_owned()));
-            out.value(&client.query(&Value::Object(q))?);
+            let answer = client.query(&Value::Object(q))?;
+            if out.json {
+                out.value(&answer);
+            } else {
+                let known = known_names(&client, &dir);
+                print!("{}", crate::show::people(&answer, &known, &mut decimals));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The node's display names and the keystore's key names, by lowercase address.
+fn known_names(client: &Client, dir: &std::path::Path) -> crate::show::Names {
+    let mut names = crate::show::Names::new();
+    if let Ok(network) = client.get::<rampart_api::types::NetworkView>("/v1/network") {
+        for (address, name) in network.labels {
+            names.insert(address.to_ascii_lowercase(), name);
+        }
+    }
+    for (name, address) in crate::keys::keys_in(dir) {
+        if let Some(a) = address {
+            names.insert(format!("{a:#x}"), name);
+        }
+    }
+    names
 }
 
 fn proof(

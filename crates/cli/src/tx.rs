@@ -26,7 +26,8 @@ pub struct TxArgs {
     /// Sign with this keystore key.
     #[arg(long, conflicts_with = "dev")]
     key: Option<String>,
-    /// Sign with this public dev key (dev networks only).
+    /// Sign with this public dev key (dev networks only); `@name` values may then also be dev
+    /// account names.
     #[arg(long)]
     dev: Option<String>,
     /// Fee in RAM base units (default: the action's base fee).
@@ -56,7 +57,32 @@ pub fn run(a: TxArgs, out: Output) -> anyhow::Result<ExitCode> {
     let key = signer(&a)?;
     let from = rampart_core::Address::from_private_key(&key);
     let client = Client::new(&a.node);
-    let mut action = args::fields(a.args.as_deref(), &a.fields, &a.store.dir())?;
+    let names = if a.dev.is_some() {
+        args::Names::KeystoreAndDev
+    } else {
+        args::Names::Keystore
+    };
+    let mut action = args::fields(
+        a.args.as_deref(),
+        &a.fields,
+        &a.store.dir(),
+        names,
+        &mut args::node_decimals(&client),
+    )?;
+    let missing = rampart_api::vocabulary::missing_fields(&a.action, &action)?;
+    if !missing.is_empty() {
+        bail!(
+            "{} needs {}: {} (see `rampart tx {} --help`)",
+            a.action,
+            if missing.len() == 1 {
+                "a field"
+            } else {
+                "fields"
+            },
+            missing.join(", "),
+            a.action
+        );
+    }
     action.insert("tx".into(), Value::String(a.action.clone()));
     let status = client
         .status()
@@ -103,6 +129,24 @@ pub fn run(a: TxArgs, out: Output) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `rampart tx ACTION --help`: the action's fields and their types, from the node's own
+/// vocabulary ([`rampart_api::vocabulary`]), before the command's generic options.
+pub fn action_help(action: &str) -> anyhow::Result<String> {
+    let fields = rampart_api::vocabulary::action_fields(action)?;
+    let mut text = format!("rampart tx {action} FIELD=VALUE…\n\nFields of `{action}`:\n");
+    if fields.is_empty() {
+        text.push_str("  (none)\n");
+    }
+    for f in &fields {
+        let need = if f.required { "required" } else { "optional" };
+        text.push_str(&format!("  {:<26} {:<9} {}\n", f.name, need, f.kind));
+    }
+    text.push_str(
+        "\nValues: @name is a keystore key's address (dev names with --dev); 1.5stETH is token units of an asset; plain digits are base units or integers; [..] and {..} are JSON.\n",
+    );
+    Ok(text)
 }
 
 fn signer(a: &TxArgs) -> anyhow::Result<SigningKey> {

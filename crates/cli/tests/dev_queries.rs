@@ -141,7 +141,7 @@ fn the_dev_network_answers_every_query_over_http_and_the_cli() {
             .unwrap_or_else(|e| panic!("GET {path}: {e}"));
         assert!(!by_http.is_null(), "{path} answered null");
         // Through the CLI.
-        let mut args = vec!["--json", "query", name];
+        let mut args = vec!["--json", "query", "--dev", name];
         args.extend(fields.iter());
         let out = rampart(&args, &node);
         assert!(

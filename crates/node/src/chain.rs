@@ -328,15 +328,17 @@ fn receipt_view(
 /// Re-executes every stored block from genesis on a fresh in-memory chain and returns each
 /// height's state root (height 0 = genesis). Used to check that a store's roots are exactly
 /// what its blocks give.
-pub fn replay_roots(store: &Store, chain_id: u64) -> Result<Vec<(u64, B256)>, NodeError> {
+///
+/// `limits` are the node's `[tx]` limits: a chain built with larger ones must replay with them.
+pub fn replay_roots(
+    store: &Store,
+    chain_id: u64,
+    limits: rampart_api::TxLimits,
+) -> Result<Vec<(u64, B256)>, NodeError> {
     let genesis = store.genesis()?;
     let head = store.head()?;
     let scratch = Store::open_in_memory()?;
-    let mut replica = Chain::open(
-        scratch,
-        &genesis,
-        Verifier::new(chain_id, rampart_api::TxLimits::default()),
-    )?;
+    let mut replica = Chain::open(scratch, &genesis, Verifier::new(chain_id, limits))?;
     let mut roots = vec![(0, replica.head.state_root)];
     for height in 1..=head.height {
         let block = store

@@ -42,6 +42,20 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+/// The base fee of every action, in RAM base units (0.001 RAM), on a network whose genesis sets
+/// none. The protocol's own default is 0, which the dev network keeps; a public network with
+/// free transactions lets never-funded keys fill blocks with failing ones.
+pub const NETWORK_BASE_FEE: u128 = 1_000_000_000_000_000;
+
+/// `genesis` as `rampart node` starts it: the protocol's parameters, except that a genesis
+/// without `base_fee` gets [`NETWORK_BASE_FEE`].
+pub fn network_genesis(mut genesis: rampart_core::Genesis) -> rampart_core::Genesis {
+    if genesis.params.base_fee.is_none() {
+        genesis.params.base_fee = Some(rampart_core::Amount::new(NETWORK_BASE_FEE));
+    }
+    genesis
+}
+
 /// Limits of the HTTP API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -193,6 +193,9 @@ pub fn genesis(start: u64) -> Genesis {
             unbonding_period_s: Some(Duration::days(3)),
             commission_delay_s: Some(Duration::days(1)),
             protocol_fee_bps: Some(Bps::new(500)),
+            // The dev network's transactions are free, stated so that a demo genesis written
+            // to a file and run with `rampart node` stays free (`config::network_genesis`).
+            base_fee: Some(Amount::ZERO),
             prices: Some(BTreeMap::from([
                 ("stETH".to_owned(), Wad::new(E18)),
                 ("rETH".to_owned(), Wad::new(E18 / 100 * 110)),

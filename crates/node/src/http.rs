@@ -31,8 +31,7 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 use utoipa::OpenApi;
 
 /// An API error with its HTTP status.
@@ -150,12 +149,7 @@ fn parse_hash(text: &str) -> Result<B256, HttpError> {
 }
 
 fn parse_address(text: &str) -> Result<Address, HttpError> {
-    text.parse().map_err(|_| {
-        HttpError(ApiError::new(
-            codes::INVALID_INPUT,
-            format!("`{text}` is not an address"),
-        ))
-    })
+    rampart_api::strict::parse_address(text).map_err(HttpError)
 }
 
 /// Submit one signed transaction.
@@ -176,6 +170,7 @@ async fn submit(
     responses((status = 200, body = Vec<BatchItem>), (status = 400, body = ApiError), (status = 413, body = ApiError)))]
 async fn submit_batch(
     State(s): State<Arc<Shared>>,
+    charge: Option<axum::Extension<Charge>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Vec<BatchItem>> {
     let txs: Vec<SignedTx> = parse_body(body)?;
@@ -185,6 +180,11 @@ async fn submit_batch(
             codes::PAYLOAD_TOO_LARGE,
             format!("{} transactions in one batch, at most {max}", txs.len()),
         )));
+    }
+    // The request paid one token; every further signature to check pays one more.
+    if let Some(axum::Extension(Charge { limiter, ip })) = charge {
+        let extra = u32::try_from(txs.len().saturating_sub(1)).unwrap_or(u32::MAX);
+        limiter.charge(ip, extra);
     }
     blocking(move || Ok(s.submit_batch(txs))).await.map(Json)
 }
@@ -366,19 +366,48 @@ async fn proof_balance(
     .map(Json)
 }
 
-/// Server-sent events: every protocol event of every committed block, as `StreamEvent` JSON.
+/// Server-sent events: every protocol event of every committed block, as `StreamEvent` JSON,
+/// each with an `id:`. A new client first gets the last events (up to `BACKFILL`); a client
+/// reconnecting with `Last-Event-ID` gets every kept event after that one, then the live ones.
 #[utoipa::path(get, path = "/v1/events", tag = "events",
+    params(("Last-Event-ID" = Option<String>, Header, description = "resume after this event id (`<height>:<index>`)")),
     responses((status = 200, description = "text/event-stream of StreamEvent", body = StreamEvent)))]
 async fn events(
     State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    use futures_util::StreamExt;
+    /// Events a new client gets before the live ones.
+    const BACKFILL: usize = 100;
     let rx = s.subscribe();
     let stopped = s.stopped_signal();
-    let stream = stream::unfold(rx, |mut rx| async move {
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::node::event_position);
+    let backfill = s.recent_events(after, BACKFILL);
+    let last_sent = backfill
+        .last()
+        .and_then(|e| crate::node::event_position(&e.id))
+        .or(after);
+    let first = stream::iter(
+        backfill
+            .iter()
+            .filter_map(sse_event)
+            .map(Ok)
+            .collect::<Vec<_>>(),
+    );
+    let live = stream::unfold(rx, move |mut rx| async move {
         let items: Vec<Result<SseEvent, Infallible>> = match rx.recv().await {
             Ok(batch) => batch
                 .iter()
-                .filter_map(|e| SseEvent::default().event("protocol").json_data(e).ok())
+                // Already sent as backfill (committed between subscribing and reading it).
+                .filter(|e| {
+                    last_sent.is_none_or(|last| {
+                        crate::node::event_position(&e.id).is_none_or(|p| p > last)
+                    })
+                })
+                .filter_map(sse_event)
                 .map(Ok)
                 .collect(),
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -390,9 +419,16 @@ async fn events(
         };
         Some((stream::iter(items), rx))
     });
-    use futures_util::StreamExt;
     // The stream ends when the node stops, so a shutdown never waits for a client to leave.
-    Sse::new(stream.flatten().take_until(stopped)).keep_alive(KeepAlive::default())
+    Sse::new(first.chain(live.flatten()).take_until(stopped)).keep_alive(KeepAlive::default())
+}
+
+fn sse_event(e: &StreamEvent) -> Option<SseEvent> {
+    SseEvent::default()
+        .event("protocol")
+        .id(e.id.clone())
+        .json_data(e)
+        .ok()
 }
 
 /// Everything that exists on the chain (ids for the per-entity queries) and display names.
@@ -428,10 +464,95 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Result<Response, HttpError> {
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "chain", responses((status = 200, description = "OpenAPI 3.1 document")))]
 async fn openapi() -> Response {
-    match ApiDoc::openapi().to_json() {
+    match serde_json::to_string(&openapi_document()) {
         Ok(text) => ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
         Err(e) => HttpError(ApiError::new(codes::INTERNAL, e.to_string())).into_response(),
     }
+}
+
+/// The OpenAPI document: utoipa's from the handlers and the `rampart-api` types, with every
+/// response described (OpenAPI requires it; the status's reason phrase where the handler gave
+/// none) and one `GET /v1/query/<name>` path per protocol query, its parameters read from the
+/// core's `Query` deserializer ([`rampart_api::vocabulary::query_fields`]).
+pub fn openapi_document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    if let Some(paths) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for name in rampart_api::vocabulary::query_names() {
+            paths.insert(format!("/v1/query/{name}"), query_path(&name));
+        }
+        for item in paths.values_mut() {
+            let operations = item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut());
+            for operation in operations {
+                let responses = operation
+                    .get_mut("responses")
+                    .and_then(serde_json::Value::as_object_mut);
+                for (status, response) in responses.into_iter().flatten() {
+                    describe(status, response);
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn describe(status: &str, response: &mut serde_json::Value) {
+    let Some(fields) = response.as_object_mut() else {
+        return;
+    };
+    if fields
+        .get("description")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|d| !d.is_empty())
+    {
+        return;
+    }
+    let reason = status
+        .parse::<u16>()
+        .ok()
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .and_then(|c| c.canonical_reason())
+        .unwrap_or("Response");
+    let text = if status.starts_with('2') {
+        reason.to_owned()
+    } else {
+        format!("{reason}: JSON `{{code, message}}` with a stable code")
+    };
+    fields.insert("description".into(), serde_json::Value::String(text));
+}
+
+fn query_path(name: &str) -> serde_json::Value {
+    let parameters: Vec<serde_json::Value> = rampart_api::vocabulary::query_fields(name)
+        .into_iter()
+        .map(|f| {
+            serde_json::json!({
+                "name": f.name, "in": "query", "required": f.required,
+                "description": f.kind, "schema": {"type": "string"},
+            })
+        })
+        .collect();
+    let mut parameters = parameters;
+    if ["position", "withdrawals", "base_delegation"].contains(&name) {
+        parameters.push(serde_json::json!({
+            "name": "account", "in": "query", "required": false,
+            "description": "the account (the same as the older name above)", "schema": {"type": "string"},
+        }));
+    }
+    serde_json::json!({"get": {
+        "tags": ["queries"],
+        "operationId": format!("query_{name}"),
+        "summary": format!("The `{name}` query (PROTOCOL.md §11) from URL parameters"),
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": format!("the `{name}` answer"), "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": {"description": "Bad Request: JSON `{code, message}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}},
+        },
+    }})
 }
 
 async fn not_found() -> HttpError {
@@ -502,50 +623,34 @@ async fn method_not_allowed() -> Response {
 )]
 pub struct ApiDoc;
 
-/// Per-IP token buckets.
-#[derive(Debug)]
-struct RateLimiter {
-    per_s: f64,
-    burst: f64,
-    buckets: Mutex<BTreeMap<IpAddr, (f64, Instant)>>,
-}
+/// The per-IP request limit (see [`crate::limit`]): each request costs a token; a batch costs
+/// one per transaction, since each is a signature to check.
+type RateLimiter = crate::limit::TokenBuckets<IpAddr>;
 
-impl RateLimiter {
-    /// Takes a token for `ip`; false if it has none.
-    fn allow(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() > 100_000 {
-            buckets.retain(|_, (_, at)| now.duration_since(*at).as_secs() < 60);
-        }
-        let (tokens, at) = buckets.entry(ip).or_insert((self.burst, now));
-        let refill = now.duration_since(*at).as_secs_f64() * self.per_s;
-        *tokens = (*tokens + refill).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
+/// The client's address and its bucket, for handlers that charge more than one token.
+#[derive(Clone, Debug)]
+struct Charge {
+    limiter: Arc<RateLimiter>,
+    ip: IpAddr,
 }
 
 async fn rate_limit(
     State(limiter): State<Arc<RateLimiter>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if limiter.allow(peer.ip()) {
+    let ip = peer.ip();
+    if limiter.take(ip, 1) {
+        request.extensions_mut().insert(Charge { limiter, ip });
         next.run(request).await
     } else {
         HttpError(ApiError::new(
             codes::RATE_LIMITED,
-            "too many requests; slow down",
+            format!(
+                "too many requests or signatures from {ip}; retry in {:.1} s",
+                limiter.wait_s(ip)
+            ),
         ))
         .into_response()
     }
@@ -682,11 +787,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared);
     if limits.rate_limit_per_s > 0 {
-        let limiter = Arc::new(RateLimiter {
-            per_s: f64::from(limits.rate_limit_per_s),
-            burst: f64::from(limits.rate_burst.max(1)),
-            buckets: Mutex::new(BTreeMap::new()),
-        });
+        let limiter = Arc::new(RateLimiter::new(limits.rate_limit_per_s, limits.rate_burst));
         app = app.layer(middleware::from_fn_with_state(limiter, rate_limit));
     }
     app.layer(middleware::from_fn_with_state(limits, request_limits))

@@ -33,6 +33,11 @@ pub struct MempoolLimits {
     pub max_txs: usize,
     /// Transactions of one account.
     pub max_per_account: usize,
+    /// Sustained transactions per second one account may submit (admitted or not); 0 =
+    /// unlimited. Beyond it: `rate_limited`.
+    pub account_rate_per_s: u32,
+    /// Transactions an account may submit in a burst above its sustained rate.
+    pub account_burst: u32,
 }
 
 impl Default for MempoolLimits {
@@ -40,6 +45,8 @@ impl Default for MempoolLimits {
         Self {
             max_txs: 200_000,
             max_per_account: 1_024,
+            account_rate_per_s: 200,
+            account_burst: 2_048,
         }
     }
 }
@@ -102,6 +109,21 @@ impl Mempool {
             .get(account)
             .and_then(VecDeque::back)
             .map_or(committed, |e| e.nonce() + 1)
+    }
+
+    /// What `account`'s pending transactions may charge it in fees and tips (saturating).
+    pub fn pending_cost(&self, account: &Address) -> u128 {
+        self.queues.get(account).map_or(0, |q| {
+            q.iter().fold(0u128, |sum, e| {
+                sum.saturating_add(e.vtx.tx.fee.get())
+                    .saturating_add(e.tip())
+            })
+        })
+    }
+
+    /// Pending transactions of `account`.
+    pub fn pending_of(&self, account: &Address) -> usize {
+        self.queues.get(account).map_or(0, VecDeque::len)
     }
 
     /// Admits `vtx`, whose signer's committed nonce is `committed` (see the module docs).
@@ -324,6 +346,7 @@ mod tests {
         let mut m = Mempool::new(MempoolLimits {
             max_txs: 3,
             max_per_account: 2,
+            ..MempoolLimits::default()
         });
         m.insert(tx(0, 0, 5), 0).unwrap();
         m.insert(tx(0, 1, 1), 0).unwrap();

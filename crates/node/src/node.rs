@@ -54,6 +54,12 @@ pub struct Shared {
     panic_in_next_block: AtomicBool,
     /// Results of the built-in stress scenarios (deterministic, so computed once).
     stress: Mutex<BTreeMap<String, serde_json::Value>>,
+    /// The last [`EVENT_BACKLOG`] stream events, for backfill.
+    recent_events: Mutex<std::collections::VecDeque<StreamEvent>>,
+    /// Blocks since the last INFO summary.
+    summary: Mutex<Summary>,
+    /// Per-account admission rate (`mempool.account_rate_per_s`), if limited.
+    account_rate: Option<crate::limit::TokenBuckets<Address>>,
 }
 
 impl Shared {
@@ -89,6 +95,10 @@ impl Shared {
         let (events, _) = broadcast::channel(EVENT_BUFFER_BLOCKS);
         let metrics = Metrics::default();
         metrics.set_height(chain.head().height);
+        let limits = config.mempool;
+        let account_rate = (limits.account_rate_per_s > 0).then(|| {
+            crate::limit::TokenBuckets::new(limits.account_rate_per_s, limits.account_burst)
+        });
         Ok(Self {
             chain: RwLock::new(chain),
             mempool: Mutex::new(Mempool::new(config.mempool)),
@@ -104,6 +114,9 @@ impl Shared {
             #[cfg(test)]
             panic_in_next_block: AtomicBool::new(false),
             stress: Mutex::new(BTreeMap::new()),
+            account_rate,
+            summary: Mutex::new(Summary::default()),
+            recent_events: Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -208,8 +221,9 @@ impl Shared {
             .collect()
     }
 
-    /// The state-dependent checks before execution (nonce order, base fee, balance for fee and
-    /// tip), then the mempool's own rules.
+    /// The state-dependent checks before execution (the account's rate, nonce order, base fee,
+    /// a balance that pays the fees and tips of this and the account's pending transactions),
+    /// then the mempool's own rules.
     fn admit(&self, chain: &Chain, vtx: VerifiedTx) -> Result<B256, ApiError> {
         if self.stopping.load(Ordering::Relaxed) {
             return Err(ApiError::new(
@@ -231,6 +245,18 @@ impl Shared {
         }
         let state = chain.state();
         let signer = vtx.tx.signer;
+        if let Some(rate) = &self.account_rate
+            && !rate.take(signer, 1)
+        {
+            return Err(ApiError::new(
+                codes::RATE_LIMITED,
+                format!(
+                    "{signer:#x} submits more than {} transactions a second; retry in {:.1} s",
+                    self.config.mempool.account_rate_per_s,
+                    rate.wait_s(signer)
+                ),
+            ));
+        }
         let name = vtx.tx.action.name();
         let required = state.params().base_fee_of(name);
         if vtx.tx.fee < required {
@@ -248,16 +274,28 @@ impl Shared {
                 "fee + priority_tip overflows 128 bits",
             )
         })?;
-        let balance = bank::balance(state, signer, AssetId::NATIVE);
-        if balance < cost {
-            return Err(ApiError::new(
-                "insufficient_balance",
-                format!("{signer:#x} holds {balance} RAM, fee and tip need {cost}"),
-            ));
-        }
         let hash = vtx.hash;
         let committed = next_nonce(state, signer);
-        self.mempool()?.insert(vtx, committed)?;
+        let balance = bank::balance(state, signer, AssetId::NATIVE);
+        // The balance check and the insert happen under one mempool lock, so concurrent
+        // submissions cannot together promise more than the balance.
+        let mut mempool = self.mempool()?;
+        let pending = mempool.pending_cost(&signer);
+        if balance.get() < cost.get().saturating_add(pending) {
+            let queued = mempool.pending_of(&signer);
+            let also = if queued == 0 {
+                String::new()
+            } else {
+                format!(" (plus {pending} for its {queued} pending transactions)")
+            };
+            return Err(ApiError::new(
+                "insufficient_balance",
+                format!(
+                    "{signer:#x} holds {balance} RAM base units; this transaction's fee and tip need {cost}{also}"
+                ),
+            ));
+        }
+        mempool.insert(vtx, committed)?;
         Ok(hash)
     }
 
@@ -365,9 +403,10 @@ impl Shared {
         for r in &executed.rejected {
             tracing::debug!(tx = %r.hash, code = %r.error.code, "dropped at execution");
         }
-        tracing::info!(
+        self.summarise(executed);
+        tracing::debug!(
             height = header.height,
-            time = header.time,
+            time = %iso8601(header.time),
             txs = executed.receipts.len(),
             failed,
             dropped = executed.rejected.len(),
@@ -375,14 +414,73 @@ impl Shared {
             commit_ms = %format_args!("{:.2}", commit.as_secs_f64() * 1e3),
             "block committed"
         );
-        if self.events.receiver_count() > 0 {
-            let _ = self.events.send(Arc::new(stream_events(executed)));
+        let events = Arc::new(stream_events(executed));
+        {
+            let mut recent = match self.recent_events.lock() {
+                Ok(r) => r,
+                Err(p) => p.into_inner(),
+            };
+            recent.extend(events.iter().cloned());
+            let excess = recent.len().saturating_sub(EVENT_BACKLOG);
+            recent.drain(..excess);
         }
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(events);
+        }
+    }
+
+    /// Counts the block into the periodic INFO summary and logs it when one is due.
+    fn summarise(&self, executed: &Executed) {
+        let mut summary = match self.summary.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        summary.blocks += 1;
+        summary.txs += executed.receipts.len() as u64;
+        summary.failed += executed.receipts.iter().filter(|r| !r.ok).count() as u64;
+        let elapsed = summary.since.elapsed();
+        if elapsed < SUMMARY_EVERY {
+            return;
+        }
+        let header = &executed.block.header;
+        tracing::info!(
+            height = header.height,
+            time = %iso8601(header.time),
+            blocks = summary.blocks,
+            txs = summary.txs,
+            failed = summary.failed,
+            mempool = self.mempool().map(|m| m.len()).unwrap_or(0),
+            over_s = elapsed.as_secs(),
+            "chain progress"
+        );
+        *summary = Summary::default();
     }
 
     /// A receiver of every committed block's events.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Vec<StreamEvent>>> {
         self.events.subscribe()
+    }
+
+    /// The kept events after `after` (`"<height>:<index>"`), or the last `newest` of them.
+    /// Subscribe first, then call this: live events at or before the last one returned are
+    /// then duplicates to skip.
+    pub fn recent_events(&self, after: Option<(u64, u64)>, newest: usize) -> Vec<StreamEvent> {
+        let recent = match self.recent_events.lock() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        match after {
+            Some(after) => recent
+                .iter()
+                .filter(|e| event_position(&e.id).is_some_and(|p| p > after))
+                .cloned()
+                .collect(),
+            None => recent
+                .iter()
+                .skip(recent.len().saturating_sub(newest))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// Runs a query (a `Query` JSON object; `{"query": "state_root"}` too).
@@ -401,11 +499,19 @@ impl Shared {
                 "state_root": head.state_root, "height": head.height, "time": head.time,
             }));
         }
+        rampart_api::strict::check_addresses(&body)?;
         if name == "security" {
             return self.security(&body);
         }
-        let query: Query = serde_json::from_value(body)
-            .map_err(|e| rampart_api::error::classify_serde("query", &name, &e))?;
+        let body = account_alias(&name, body)?;
+        let query: Query = serde_json::from_value(body).map_err(|e| {
+            let error = rampart_api::error::classify_serde("query", &name, &e);
+            if error.is(codes::UNKNOWN_QUERY) {
+                unknown_query(&name)
+            } else {
+                error
+            }
+        })?;
         query.run(self.chain()?.state()).map_err(ApiError::from)
     }
 
@@ -695,23 +801,53 @@ fn internal(e: rampart_storage::StorageError) -> ApiError {
 
 fn stream_events(executed: &Executed) -> Vec<StreamEvent> {
     let height = executed.block.header.height;
-    let mut out = Vec::new();
-    let begin = executed.block.events.as_array().into_iter().flatten();
-    out.extend(begin.map(|event| StreamEvent {
-        height,
-        tx: None,
-        event: event.clone(),
-    }));
-    for r in &executed.receipts {
-        let events = r.events.as_array().into_iter().flatten();
-        out.extend(events.map(|event| StreamEvent {
+    let begin = executed
+        .block
+        .events
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|event| (None, event));
+    let of_txs = executed.receipts.iter().flat_map(|r| {
+        r.events
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(move |event| (Some(r.hash), event))
+    });
+    begin
+        .chain(of_txs)
+        .enumerate()
+        .map(|(index, (tx, event))| StreamEvent {
+            id: format!("{height}:{index}"),
             height,
-            tx: Some(r.hash),
+            asset: event_asset(event),
+            tx,
             event: event.clone(),
-        }));
-    }
-    out
+        })
+        .collect()
 }
+
+/// The asset an event is about: its `asset`, else its `strategy`, else its vault's `lrt`.
+fn event_asset(event: &serde_json::Value) -> Option<String> {
+    let fields = event
+        .as_object()
+        .map(|o| o.values().find_map(|v| v.as_object()).unwrap_or(o))?;
+    ["asset", "strategy", "vault", "lrt"]
+        .iter()
+        .find_map(|k| fields.get(*k).or_else(|| event.get(*k)))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
+/// `"<height>:<index>"` as numbers, for ordering and `Last-Event-ID`.
+pub fn event_position(id: &str) -> Option<(u64, u64)> {
+    let (h, i) = id.trim().split_once(':')?;
+    Some((h.parse().ok()?, i.parse().ok()?))
+}
+
+/// Events a node keeps for clients that reconnect (`Last-Event-ID`) or start.
+pub const EVENT_BACKLOG: usize = 4_096;
 
 /// Seconds since the Unix epoch (the producer's clock; the core never reads it).
 pub fn unix_now() -> u64 {
@@ -876,8 +1012,117 @@ impl RunningNode {
     }
 }
 
+/// How often the producer logs a summary at INFO (each block is logged at DEBUG).
+const SUMMARY_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What the blocks since the last summary did.
+#[derive(Debug)]
+struct Summary {
+    since: Instant,
+    blocks: u64,
+    txs: u64,
+    failed: u64,
+}
+
+impl Default for Summary {
+    fn default() -> Self {
+        Self {
+            since: Instant::now(),
+            blocks: 0,
+            txs: 0,
+            failed: 0,
+        }
+    }
+}
+
+/// Unix seconds as ISO 8601 UTC (`2026-12-03T13:10:37Z`), by the civil-from-days algorithm.
+pub fn iso8601(unix_s: u64) -> String {
+    let days = i64::try_from(unix_s / 86_400).unwrap_or(i64::MAX / 2);
+    let secs = unix_s % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3_600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Queries whose account field has its own older name; `account=` works for every query about
+/// one account (the older name stays an alias).
+const ACCOUNT_ALIASES: [(&str, &str); 3] = [
+    ("position", "staker"),
+    ("withdrawals", "staker"),
+    ("base_delegation", "delegator"),
+];
+
+/// `body` with `account` renamed to the query's own field name where it has an older one.
+fn account_alias(name: &str, mut body: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    let Some((_, field)) = ACCOUNT_ALIASES.iter().find(|(q, _)| *q == name) else {
+        return Ok(body);
+    };
+    if let Some(map) = body.as_object_mut()
+        && let Some(account) = map.remove("account")
+    {
+        if map.contains_key(*field) {
+            return Err(ApiError::new(
+                codes::INVALID_INPUT,
+                format!("`{name}` takes `account` or its older name `{field}`, not both"),
+            ));
+        }
+        map.insert((*field).to_owned(), account);
+    }
+    Ok(body)
+}
+
+/// Every query name: the protocol's and the node's own (`security`, `state_root`).
+pub fn query_names() -> Vec<String> {
+    let probe = serde_json::json!({"query": "\u{1}"});
+    let message = serde_json::from_value::<Query>(probe)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let mut names: Vec<String> = message
+        .split_once("expected ")
+        .map(|(_, list)| {
+            list.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    names.extend(["security".to_owned(), "state_root".to_owned()]);
+    names
+}
+
+fn unknown_query(name: &str) -> ApiError {
+    ApiError::new(
+        codes::UNKNOWN_QUERY,
+        format!(
+            "no query `{name}`; the queries are: {}",
+            query_names().join(", ")
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn iso8601_matches_known_dates() {
+        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::iso8601(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::iso8601(1_796_311_837), "2026-12-03T15:30:37Z");
+    }
+
     use super::*;
 
     fn open(name: &str) -> Shared {

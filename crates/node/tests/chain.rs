@@ -235,7 +235,8 @@ fn two_nodes_fed_the_same_blocks_agree_on_every_root_and_a_replay_reproduces_the
     assert!(b.apply_block(&forged).is_err());
     assert_eq!(b.head().height, head);
     // A replay from genesis of B's store gives the same roots.
-    let replayed = replay_roots(b.store(), demo::CHAIN_ID).expect("replay");
+    let replayed =
+        replay_roots(b.store(), demo::CHAIN_ID, rampart_api::TxLimits::default()).expect("replay");
     assert_eq!(replayed.len() as u64, head + 1);
     for (h, root) in replayed.iter().skip(1) {
         assert_eq!(*root, a.block(Some(*h)).expect("block").header.state_root);

@@ -27,6 +27,16 @@ pub struct TestNode {
 impl TestNode {
     /// Starts a node on 127.0.0.1 with the demo genesis, blocks every `interval_ms`.
     pub fn start(name: &str, interval_ms: u64, configure: impl FnOnce(&mut NodeConfig)) -> Self {
+        Self::start_with(name, interval_ms, &demo::genesis(unix_now()), configure)
+    }
+
+    /// Starts a node on 127.0.0.1 with `genesis`, blocks every `interval_ms`.
+    pub fn start_with(
+        name: &str,
+        interval_ms: u64,
+        genesis: &rampart_core::Genesis,
+        configure: impl FnOnce(&mut NodeConfig),
+    ) -> Self {
         let mut config = NodeConfig::new(temp_dir(name));
         config.listen = "127.0.0.1:0".parse().expect("addr");
         config.block_interval_ms = Some(interval_ms);
@@ -38,7 +48,7 @@ impl TestNode {
             .build()
             .expect("runtime");
         let node = runtime
-            .block_on(rampart_node::start(config, &demo::genesis(unix_now())))
+            .block_on(rampart_node::start(config, genesis))
             .expect("node starts");
         let client = Client::new(&format!("http://{}", node.addr));
         Self {
