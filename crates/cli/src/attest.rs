@@ -51,7 +51,13 @@ pub struct AttestArgs {
 
 /// Signs and prints the signature (`--json`: with what was signed).
 pub fn run(a: AttestArgs, out: Output) -> anyhow::Result<ExitCode> {
-    let set = parse_set(&a.set, &a.store.dir())?;
+    // Dev account names only when signing with a dev key, as `rampart tx` does.
+    let names = if a.dev.is_some() {
+        keys::Names::KeystoreAndDev
+    } else {
+        keys::Names::Keystore
+    };
+    let set = parse_set(&a.set, &a.store.dir(), names)?;
     let digest: alloy_primitives::B256 = a
         .digest
         .parse()
@@ -95,14 +101,15 @@ fn signer(a: &AttestArgs) -> anyhow::Result<SigningKey> {
 
 /// Unlocks one keystore v3 file.
 fn load_file(file: &Path, store: &KeystoreArgs) -> anyhow::Result<SigningKey> {
+    let json = keys::read_keystore(file)?;
     let password = store.password()?;
-    let secret = eth_keystore::decrypt_key(file, password)
-        .with_context(|| format!("cannot decrypt {} (wrong password?)", file.display()))?;
+    let secret = crate::keystore::decrypt(&json, &password)
+        .with_context(|| format!("cannot open {}", file.display()))?;
     SigningKey::from_slice(&secret).context("the keystore holds an invalid key")
 }
 
 /// `SERVICE/ID` with the service as `0x…`, `@name` or `name` (keystore, else dev account).
-fn parse_set(text: &str, keystore: &Path) -> anyhow::Result<SetRef> {
+fn parse_set(text: &str, keystore: &Path, names: keys::Names) -> anyhow::Result<SetRef> {
     let (service, id) = text
         .rsplit_once('/')
         .with_context(|| format!("--set `{text}` is not SERVICE/ID"))?;
@@ -114,7 +121,7 @@ fn parse_set(text: &str, keystore: &Path) -> anyhow::Result<SetRef> {
         name.parse()
             .with_context(|| format!("--set `{text}`: `{name}` is not an address"))?
     } else {
-        keys::address_of(name, keystore)?
+        keys::address_of(name, keystore, names)?
     };
     Ok(SetRef { service, id })
 }
@@ -127,17 +134,21 @@ mod tests {
     fn sets_are_named_by_address_or_by_name() {
         let dir = std::env::temp_dir().join("rampart-attest-test-empty");
         let oracle = rampart_scenario::names::dev_address("oracle");
+        assert!(
+            parse_set("oracle/3", &dir, keys::Names::Keystore).is_err(),
+            "dev names need --dev"
+        );
         for text in ["oracle/3", "@oracle/3", &format!("{oracle:#x}/3")] {
             assert_eq!(
-                parse_set(text, &dir).unwrap(),
+                parse_set(text, &dir, keys::Names::KeystoreAndDev).unwrap(),
                 SetRef {
                     service: oracle,
                     id: 3
                 }
             );
         }
-        assert!(parse_set("oracle", &dir).is_err());
-        assert!(parse_set("oracle/x", &dir).is_err());
-        assert!(parse_set("0xzz/1", &dir).is_err());
+        assert!(parse_set("oracle", &dir, keys::Names::KeystoreAndDev).is_err());
+        assert!(parse_set("oracle/x", &dir, keys::Names::KeystoreAndDev).is_err());
+        assert!(parse_set("0xzz/1", &dir, keys::Names::KeystoreAndDev).is_err());
     }
 }
