@@ -60,6 +60,7 @@ fn genesis(stakers: u64, services: u64) -> Genesis {
         chain_id: 1,
         time: Timestamp::new(T0),
         governance: None,
+        guardian: None,
         params: serde_json::from_value(serde_json::json!({
             "epoch_length_s": EPOCH, "bonding_epochs": 0, "protocol_fee_bps": 500,
             "max_positions_per_staker": 64, "max_programs_per_set": 64,

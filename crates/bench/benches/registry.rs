@@ -47,6 +47,7 @@ fn genesis(validators: u64, stakers: u64) -> Genesis {
         chain_id: 1,
         time: Timestamp::new(T0),
         governance: None,
+        guardian: None,
         params: serde_json::from_value(serde_json::json!({
             "epoch_length_s": EPOCH, "block_time_s": BLOCK, "bonding_epochs": 0,
         }))

@@ -73,6 +73,7 @@ impl Chain {
             chain_id: 1,
             time: Timestamp::new(1_700_000_000),
             governance: None,
+            guardian: None,
             params,
             assets: vec![GenesisAsset {
                 symbol: ASSET.into(),

@@ -281,7 +281,7 @@ fn find(dir: &Path, name: &str) -> Option<PathBuf> {
         .find(|f| f.is_file() && read_keystore(f).is_ok())
 }
 
-fn read_keystore(file: &Path) -> anyhow::Result<serde_json::Value> {
+pub(crate) fn read_keystore(file: &Path) -> anyhow::Result<serde_json::Value> {
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file)?)?;
     if !keystore::is_keystore(&json) {
         bail!("{} is not a keystore v3 file", file.display());

@@ -2,6 +2,7 @@
 //! only parses and dispatches.
 
 mod args;
+mod attest;
 mod dev;
 mod keys;
 mod keystore;
@@ -37,6 +38,8 @@ enum Command {
     Keys(keys::KeysArgs),
     /// Sign a transaction and submit it to a node.
     Tx(tx::TxArgs),
+    /// Sign a service attestation with an operator's signing key; print the signature.
+    Attest(attest::AttestArgs),
     /// Ask a node: any protocol query, or status, block, receipt, nonce, proof.
     Query(query::QueryArgs),
     /// The risk engine: security of a restaking graph, stress tests.
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Node(a) => node::run(a, out),
         Command::Keys(a) => keys::run(a, out),
         Command::Tx(a) => tx::run(a, out),
+        Command::Attest(a) => attest::run(a, out),
         Command::Query(a) => query::run(a, out),
         Command::Risk { command } => risk::run(command),
         Command::Scenario { command } => scenario::run(command),

@@ -45,6 +45,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("yield", &["account=@grace"]),
     ("exit_path", &["account=@heidi"]),
     ("vault", &["vault=rstETH"]),
+    ("governance", &["proposal=0"]),
     ("params", &[]),
     ("invariants", &[]),
     ("security", &["shock=1/10", "budget_ms=2000"]),
@@ -200,6 +201,8 @@ fn the_dev_network_answers_every_query_over_http_and_the_cli() {
                 assert_eq!(by_http["vault"], by_cli["vault"]);
             }
             "validator" => assert_eq!(by_cli["status"], "active"),
+            // The history's proposal passed, was queued and applied.
+            "governance" => assert_eq!(by_cli["proposals"][0]["status"], "applied", "{by_cli}"),
             "reward_program" => assert_eq!(by_cli["weighting"], "allocated"),
             _ => {}
         }
@@ -207,4 +210,39 @@ fn the_dev_network_answers_every_query_over_http_and_the_cli() {
     let (status, page) = client.raw("GET", "/", b"").unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("/ui/app.js"));
+
+    // A newcomer's proposal from the CLI: submitted, voted on by a validator and by a delegator
+    // overriding its validator, visible with its tally.
+    let changes = r#"changes=[{"params": {"lst_fee_bps": 700}}]"#;
+    for (signer, fields) in [
+        (
+            "grace",
+            vec![
+                "submit_proposal",
+                "title=Lower the LST fee to 7 %",
+                changes,
+                "deposit=1000000000000000000000",
+            ],
+        ),
+        ("val1", vec!["vote", "proposal=1", "option=yes"]),
+        ("heidi", vec!["vote", "proposal=1", "option=no"]),
+    ] {
+        let mut args = vec!["--json", "tx"];
+        args.extend(fields.iter());
+        args.extend(["--dev", signer]);
+        let out = rampart(&args, &node);
+        assert!(
+            out.status.success(),
+            "rampart tx {fields:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = rampart(&["--json", "query", "governance", "proposal=1"], &node);
+    let g: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &g["proposals"][0];
+    assert_eq!(p["status"], "voting", "{g}");
+    assert_eq!(p["votes"].as_array().unwrap().len(), 2, "{g}");
+    let tally = |k: &str| p["tally"][k].as_str().unwrap().parse::<u128>().unwrap();
+    assert!(tally("yes") > 0 && tally("no") > 0, "{g}");
 }

@@ -130,6 +130,9 @@ pub enum Action {
     ExecuteSlash { id: SlashId },
     /// Prove an operator signed two digests for one (set, height); slashes at once (anyone).
     SubmitDoubleSignEvidence(restaking::DoubleSignEvidenceArgs),
+    /// Replace the operator's signing key; the old one stays accountable for
+    /// `deallocation_delay_s`.
+    SetSigningKey { signing_key: Address },
     /// Restake base delegation shares natively.
     RestakeNative {
         validator: Address,
@@ -206,8 +209,26 @@ pub enum Action {
         #[serde(default = "yes")]
         restakable: bool,
     },
-    /// Change parameters.
+    /// Change parameters at once (the dev network's single governance key only: a production
+    /// genesis names no `governance` key, and changes go through proposals).
     SetParams(Box<ParamsPatch>),
+    /// Submit a governance proposal with a deposit (RAM).
+    SubmitProposal {
+        title: String,
+        #[serde(default)]
+        metadata_uri: String,
+        changes: Vec<crate::governance::Change>,
+        deposit: Amount,
+    },
+    /// Add to a proposal's deposit.
+    DepositProposal { proposal: u64, amount: Amount },
+    /// Vote on a proposal in its voting period (again to change the vote).
+    Vote {
+        proposal: u64,
+        option: crate::governance::VoteOption,
+    },
+    /// The guardian: pause new deposits and allocations (`duration_s: 0` ends a pause).
+    PauseDeposits { duration_s: Duration },
     // --- liquid restaking vaults ---
     /// Create a vault and its LRT (the signer pays the seed).
     CreateVault(Box<vault::CreateVault>),
@@ -301,6 +322,8 @@ pub enum Outcome {
     Vault(String),
     /// A vault withdrawal request was queued.
     VaultRequest(u64),
+    /// A governance proposal was submitted.
+    Proposal(u64),
 }
 
 impl Outcome {
@@ -313,7 +336,7 @@ impl Outcome {
             Self::Asset(id) => Some(id.0.into()),
             Self::Unbonding(id) | Self::Redemption(id) | Self::Program(id) => Some((*id).into()),
             Self::Vault(symbol) => Some(symbol.clone().into()),
-            Self::VaultRequest(id) => Some((*id).into()),
+            Self::VaultRequest(id) | Self::Proposal(id) => Some((*id).into()),
             Self::Done
             | Self::Shares(_)
             | Self::EffectAt(_)
@@ -349,6 +372,7 @@ impl Action {
             Self::VetoSlash { .. } => "veto_slash",
             Self::ExecuteSlash { .. } => "execute_slash",
             Self::SubmitDoubleSignEvidence(_) => "submit_double_sign_evidence",
+            Self::SetSigningKey { .. } => "set_signing_key",
             Self::RestakeNative { .. } => "restake_native",
             Self::SetServiceCommission { .. } => "set_service_commission",
             Self::CreateRewardProgram(_) => "create_reward_program",
@@ -366,6 +390,10 @@ impl Action {
             Self::LstClaim { .. } => "lst_claim",
             Self::RegisterAsset { .. } => "register_asset",
             Self::SetParams(_) => "set_params",
+            Self::SubmitProposal { .. } => "submit_proposal",
+            Self::DepositProposal { .. } => "deposit_proposal",
+            Self::Vote { .. } => "vote",
+            Self::PauseDeposits { .. } => "pause_deposits",
             Self::CreateVault(_) => "create_vault",
             Self::VaultDeposit { .. } => "vault_deposit",
             Self::VaultAllocate { .. } => "vault_allocate",
@@ -379,10 +407,28 @@ impl Action {
         }
     }
 
+    /// Whether the guardian's pause refuses it: new deposits and new stake behind operators
+    /// (raising an allocation is checked in `allocate`). Withdrawals, claims, redelegations away
+    /// and slashing are never paused.
+    pub fn is_new_deposit(&self) -> bool {
+        matches!(
+            self,
+            Self::Deposit { .. }
+                | Self::Delegate { .. }
+                | Self::RestakeNative { .. }
+                | Self::LstDeposit { .. }
+                | Self::VaultDeposit { .. }
+                | Self::VaultAllocate { .. }
+        )
+    }
+
     /// Runs the action for `ctx.signer`. Authority is checked inside each handler; on error the
     /// caller rolls the state back.
     pub fn execute(self, state: &mut State, ctx: &mut Ctx) -> Result<Outcome> {
         use restaking as r;
+        if self.is_new_deposit() {
+            crate::governance::require_unpaused(state, ctx.now, self.name())?;
+        }
         match self {
             Self::Transfer { to, asset, amount } => transfer(state, ctx, to, &asset, amount),
             Self::Mint { to, asset, amount } => {
@@ -502,6 +548,10 @@ impl Action {
             Self::SubmitDoubleSignEvidence(args) => {
                 r::submit_double_sign_evidence(state, ctx, args).map(Outcome::Slash)
             }
+            Self::SetSigningKey { signing_key } => {
+                r::set_signing_key(state, ctx, signing_key)?;
+                Ok(Outcome::Done)
+            }
             Self::RestakeNative {
                 validator,
                 shares,
@@ -579,13 +629,15 @@ impl Action {
                 restakable,
             } => {
                 require_governance(state, ctx, "register_asset")?;
-                let id =
-                    bank::register_asset(state, &symbol, decimals, issuer, AssetKind::External)?;
-                if restakable {
-                    r::create_strategy(state, id)?;
-                }
-                ctx.emit(Event::AssetRegistered { asset: id, symbol });
-                Ok(Outcome::Asset(id))
+                register_external_asset(
+                    state,
+                    &mut ctx.events,
+                    &symbol,
+                    decimals,
+                    issuer,
+                    restakable,
+                )
+                .map(Outcome::Asset)
             }
             Self::SetParams(patch) => {
                 require_governance(state, ctx, "set_params")?;
@@ -594,6 +646,31 @@ impl Action {
                 state.put::<ParamsTable>((), params);
                 ctx.emit(Event::ParamsChanged);
                 Ok(Outcome::Done)
+            }
+            Self::SubmitProposal {
+                title,
+                metadata_uri,
+                changes,
+                deposit,
+            } => crate::governance::submit_proposal(
+                state,
+                ctx,
+                title,
+                metadata_uri,
+                changes,
+                deposit,
+            )
+            .map(Outcome::Proposal),
+            Self::DepositProposal { proposal, amount } => {
+                crate::governance::deposit_proposal(state, ctx, proposal, amount)?;
+                Ok(Outcome::Done)
+            }
+            Self::Vote { proposal, option } => {
+                crate::governance::vote(state, ctx, proposal, option)?;
+                Ok(Outcome::Done)
+            }
+            Self::PauseDeposits { duration_s } => {
+                crate::governance::pause_deposits(state, ctx, duration_s).map(Outcome::EffectAt)
             }
             Self::CreateVault(args) => vault::create_vault(state, ctx, *args).map(Outcome::Vault),
             Self::VaultDeposit {
@@ -686,6 +763,27 @@ fn issuer_asset(state: &State, ctx: &Ctx, action: &'static str, asset: &str) -> 
             format!("the issuer of {asset}"),
         ));
     }
+    Ok(id)
+}
+
+/// Registers an external asset (and its strategy if `restakable`): the dev governance key's
+/// `register_asset` and a proposal's `register_asset` change.
+pub(crate) fn register_external_asset(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    symbol: &str,
+    decimals: u8,
+    issuer: Option<Address>,
+    restakable: bool,
+) -> Result<AssetId> {
+    let id = bank::register_asset(state, symbol, decimals, issuer, AssetKind::External)?;
+    if restakable {
+        restaking::create_strategy(state, id)?;
+    }
+    events.push(Event::AssetRegistered {
+        asset: id,
+        symbol: symbol.to_owned(),
+    });
     Ok(id)
 }
 

@@ -120,6 +120,21 @@ pub enum Timer {
         /// The service.
         service: Address,
     },
+    /// A proposal's deposit period ends (it expires unless its vote has started).
+    GovDepositEnd {
+        /// The proposal.
+        proposal: u64,
+    },
+    /// A proposal's voting period ends: it is tallied.
+    GovVotingEnd {
+        /// The proposal.
+        proposal: u64,
+    },
+    /// A passed proposal's timelock ends: its changes apply.
+    GovApply {
+        /// The proposal.
+        proposal: u64,
+    },
 }
 
 /// What consensus says about a block.
@@ -460,6 +475,9 @@ fn run_timer(state: &mut State, ctx: &mut Ctx, timer: Timer) -> HookResult {
         Timer::CommissionEffect { operator, service } => {
             crate::rewards::apply_commission_effect(state, operator, service, ctx.now);
             Ok(())
+        }
+        Timer::GovDepositEnd { .. } | Timer::GovVotingEnd { .. } | Timer::GovApply { .. } => {
+            crate::governance::run_timer(state, ctx, &timer)
         }
     }
 }

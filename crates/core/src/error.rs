@@ -284,7 +284,9 @@ pub enum Error {
     #[error("service {0} declared no double_sign_wad")]
     NoDoubleSignRule(String),
     /// This (operator, set, height) was punished already.
-    #[error("{operator} was already slashed for a double sign in {set} at height {height} (slash {slash})")]
+    #[error(
+        "{operator} was already slashed for a double sign in {set} at height {height} (slash {slash})"
+    )]
     EvidenceAlreadyUsed {
         /// The operator.
         operator: String,
@@ -317,6 +319,34 @@ pub enum Error {
     /// The block has no proposer to pay.
     #[error("this block has no proposer")]
     NoProposer,
+    // --- governance ---------------------------------------------------------------------
+    /// No such proposal.
+    #[error("unknown proposal {0}")]
+    UnknownProposal(u64),
+    /// The proposal is not in the period the action needs.
+    #[error("cannot {action} on proposal {proposal}: it is {status}")]
+    ProposalClosed {
+        /// The proposal.
+        proposal: u64,
+        /// The action.
+        action: &'static str,
+        /// Its status.
+        status: &'static str,
+    },
+    /// The voter has no bonded stake to vote with.
+    #[error("{0} has no bonded stake to vote with (delegate to a validator first)")]
+    NoVotingPower(String),
+    /// The guardian already used its pause; only a proposal renews it.
+    #[error("the guardian's pause is used: only a proposal can renew it")]
+    GuardianPauseUsed,
+    /// New deposits and allocations are paused by the guardian.
+    #[error("{action} is paused until {until} (withdrawals, claims and slashing are not)")]
+    DepositsPaused {
+        /// The action refused.
+        action: &'static str,
+        /// The end of the pause.
+        until: Timestamp,
+    },
     /// A claim found nothing claimable yet.
     #[error("{account} has nothing to claim: {what}")]
     NothingToClaim {
@@ -517,6 +547,11 @@ impl Error {
             Self::ValidatorUnavailable { .. } => "validator_unavailable",
             Self::CommissionChange(_) => "commission_change_refused",
             Self::NoProposer => "no_proposer",
+            Self::UnknownProposal(_) => "unknown_proposal",
+            Self::ProposalClosed { .. } => "proposal_closed",
+            Self::NoVotingPower(_) => "no_voting_power",
+            Self::GuardianPauseUsed => "guardian_pause_used",
+            Self::DepositsPaused { .. } => "deposits_paused",
             Self::RedemptionNotReady { .. } => "redemption_not_ready",
             Self::NothingToClaim { .. } => "nothing_to_claim",
             Self::RedemptionNotFunded { .. } => "redemption_not_funded",

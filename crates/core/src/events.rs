@@ -19,6 +19,47 @@ pub enum Event {
         symbol: String,
     },
     ParamsChanged,
+    // --- governance ---
+    ProposalSubmitted {
+        proposal: u64,
+        proposer: Address,
+        deposit: Amount,
+        risk: crate::governance::Risk,
+    },
+    ProposalDeposited {
+        proposal: u64,
+        depositor: Address,
+        amount: Amount,
+    },
+    VotingStarted {
+        proposal: u64,
+        ends_at: Timestamp,
+    },
+    Voted {
+        proposal: u64,
+        voter: Address,
+        option: crate::governance::VoteOption,
+    },
+    ProposalPassed {
+        proposal: u64,
+        risk: crate::governance::Risk,
+        effect_at: Timestamp,
+    },
+    ProposalEnded {
+        proposal: u64,
+        status: crate::governance::Status,
+    },
+    ProposalApplied {
+        proposal: u64,
+    },
+    ProposalFailed {
+        proposal: u64,
+        code: &'static str,
+        reason: String,
+    },
+    DepositsPaused {
+        until: Timestamp,
+    },
     Minted {
         to: Address,
         asset: AssetId,
@@ -165,6 +206,14 @@ pub enum Event {
         height: u64,
         wad: Wad,
         submitter: Address,
+    },
+    /// An operator replaced its signing key; the old one stays accountable until
+    /// `old_accountable_until` (strictly before).
+    SigningKeyChanged {
+        operator: Address,
+        old: Address,
+        new: Address,
+        old_accountable_until: Timestamp,
     },
     /// The submitter of double-sign evidence was paid its share of an escrow.
     EvidenceRewarded {

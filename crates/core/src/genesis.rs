@@ -25,9 +25,14 @@ pub struct Genesis {
     /// Unix time of the first block.
     #[serde(default)]
     pub time: Timestamp,
-    /// The governance account (default: the zero address, i.e. no governance).
+    /// The dev network's single governance key, which may `set_params` and `register_asset` at
+    /// once. A production genesis leaves it out (the zero address: no one), so every change goes
+    /// through a proposal and its timelock.
     #[serde(default)]
     pub governance: Option<Address>,
+    /// The guardian: may pause new deposits and allocations once, for at most `max_pause_s`.
+    #[serde(default)]
+    pub guardian: Option<Address>,
     /// Parameters that differ from the defaults.
     #[serde(default)]
     pub params: ParamsPatch,
@@ -114,6 +119,15 @@ impl Genesis {
         debug_assert_eq!(native, AssetId::NATIVE);
         restaking::create_strategy(&mut state, native)?;
         crate::lst::init(&mut state)?;
+        if let Some(g) = self.guardian
+            && (g == Address::ZERO || crate::ids::module::is_module(&g))
+        {
+            return Err(Error::invalid(
+                "guardian",
+                "must be an account someone can sign for",
+            ));
+        }
+        crate::governance::init(&mut state, self.guardian);
         for a in &self.assets {
             let id = bank::register_asset(
                 &mut state,

@@ -233,6 +233,11 @@ pub mod module {
     pub const fn dead() -> Address {
         account(12, 0)
     }
+
+    /// Holds the deposits of governance proposals in their deposit or voting period.
+    pub const fn governance_deposits() -> Address {
+        account(13, 0)
+    }
 }
 
 #[cfg(test)]

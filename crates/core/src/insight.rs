@@ -660,6 +660,8 @@ pub struct ExitView {
     pub completes_at: Timestamp,
     /// Per holding.
     pub paths: Vec<ExitPathView>,
+    /// Queued governance changes, and whether this exit completes before each applies.
+    pub governance: Vec<crate::governance::GovernanceFlag>,
 }
 
 pub(crate) struct Path<'a> {
@@ -862,11 +864,13 @@ pub fn exit_view(state: &State, account: Address) -> Result<ExitView> {
     }
     crate::vault::insight::exit_paths(state, account, &mut paths)?;
     let slowest = paths.iter().max_by_key(|p| p.completes_at);
+    let completes_at = slowest.map_or(now, |p| p.completes_at);
     Ok(ExitView {
         account,
         steps: slowest.map(|p| p.steps.clone()).unwrap_or_default(),
-        completes_at: slowest.map_or(now, |p| p.completes_at),
+        completes_at,
         paths,
+        governance: crate::governance::flags(state, completes_at),
     })
 }
 

@@ -19,7 +19,9 @@
 //!    least Σ unbonding entries' values, and no validator has fewer shares than its delegations;
 //! 6. liquid staking: `owed` = Σ value at request of queued redemptions;
 //! 7. rewards: see [`crate::rewards`] (escrow = amount − streamed, claimable ≤ distributed);
-//! 8. the per-operator index of pending slash requests holds exactly the pending requests.
+//! 8. the per-operator index of pending slash requests holds exactly the pending requests;
+//! 9. governance: see [`crate::governance`] (deposits held = deposits of live proposals, the
+//!    overridden shares of every proposal in voting match its voters' delegations).
 //!
 //! Slash caps and "new deposits are untouched" (invariant 4 of §12) are properties of single
 //! transitions; they are asserted where slashing happens and tested by the reference model.
@@ -54,6 +56,7 @@ pub fn check(state: &State) -> Vec<String> {
     escrow(state, &mut v);
     pending_slash_index(state, &mut v);
     indexes(state, &mut v);
+    crate::governance::check::check(state, &mut v);
     for (name, result) in [
         ("restaking", restaking_terms(state, &mut v)),
         ("base layer", base_layer(state, &mut v)),

@@ -30,6 +30,7 @@ pub mod ctx;
 pub mod error;
 pub mod events;
 pub mod genesis;
+pub mod governance;
 pub mod ids;
 pub mod insight;
 pub mod invariants;

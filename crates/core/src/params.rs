@@ -213,6 +213,36 @@ params! {
         /// Share of the tokens a double-sign evidence slash takes that is paid to whoever
         /// submitted the evidence (the rest is escrowed for the service's destination).
         evidence_reward_bps: Bps = Bps::ZERO; 0..=10_000,
+        /// Replaced signing keys an operator may have still accountable at once (each stays
+        /// accountable for `deallocation_delay_s` after `set_signing_key` replaced it).
+        max_retired_signing_keys: u32 = 4; 1..=64,
+        // --- governance (PROTOCOL.md §10; docs/governance.md) ---
+        /// Deposit a proposal needs before its voting period starts, in RAM.
+        gov_min_deposit: Amount = Amount::new(1_000_000_000_000_000_000_000); 1..=1_000_000_000_000_000_000_000_000_000_000,
+        /// Share of `gov_min_deposit` a proposer must put down at submission (anti-spam).
+        gov_min_initial_deposit_bps: Bps = Bps::new(2_500); 0..=10_000,
+        /// How long a proposal may collect deposits before it expires (deposits burned).
+        gov_max_deposit_period_s: Duration = Duration::days(14); 60..=31_536_000,
+        /// Length of the voting period.
+        gov_voting_period_s: Duration = Duration::days(7); 60..=31_536_000,
+        /// Votes cast (abstain and veto included) as a share of bonded stake needed for a result.
+        gov_quorum_bps: Bps = Bps::new(3_340); 1..=10_000,
+        /// Yes as a share of yes + no + veto above which a proposal passes.
+        gov_threshold_bps: Bps = Bps::new(5_000); 1..=9_999,
+        /// Veto as a share of all votes above which a proposal is vetoed (deposits burned).
+        gov_veto_threshold_bps: Bps = Bps::new(3_340); 1..=10_000,
+        /// Timelock of a passed proposal whose changes cannot raise a depositor's risk.
+        gov_neutral_delay_s: Duration = Duration::days(1); 0..=31_536_000,
+        /// Added to the longest exit path for a change that can raise a depositor's risk.
+        gov_risk_margin_s: Duration = Duration::days(1); 0..=31_536_000,
+        /// Longest pause of new deposits and allocations the guardian may impose.
+        max_pause_s: Duration = Duration::days(7); 0..=2_592_000,
+        /// Proposals in their voting period at once (each stake move of a voter visits them).
+        gov_max_active_proposals: u32 = 16; 1..=256,
+        /// Changes one proposal may carry.
+        gov_max_changes: u32 = 32; 1..=256,
+        /// Accounts that may deposit on one proposal (refunds visit each).
+        gov_max_depositors: u32 = 64; 1..=1_024,
     }
 }
 
@@ -311,12 +341,15 @@ mod tests {
             ..Params::default()
         };
         let longer = borsh::to_vec(&rewarded).unwrap();
-        assert_eq!(longer.len(), bytes.len() + 4);
+        // The tail carries every added parameter (here: one Bps changed, the rest defaults).
+        assert!(longer.len() > bytes.len() + 4);
         assert_eq!(longer[..bytes.len()], bytes[..]);
         assert_eq!(Params::try_from_slice(&longer).unwrap(), rewarded);
         // A tail that says nothing (all defaults) or is cut short is not canonical.
-        let mut defaults_tail = bytes.clone();
-        defaults_tail.extend_from_slice(&0u32.to_le_bytes());
+        // (`evidence_reward_bps` is the first added parameter: zeroing it leaves a complete tail
+        // of defaults.)
+        let mut defaults_tail = longer.clone();
+        defaults_tail[bytes.len()..bytes.len() + 4].copy_from_slice(&0u32.to_le_bytes());
         assert!(Params::try_from_slice(&defaults_tail).is_err());
         assert!(Params::try_from_slice(&longer[..longer.len() - 1]).is_err());
     }

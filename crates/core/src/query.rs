@@ -74,6 +74,10 @@ pub enum Query {
     Vault {
         vault: String,
     },
+    Governance {
+        #[serde(default)]
+        proposal: Option<u64>,
+    },
     Params,
     Invariants,
 }
@@ -99,6 +103,7 @@ impl Query {
             Self::Yield { .. } => "yield",
             Self::ExitPath { .. } => "exit_path",
             Self::Vault { .. } => "vault",
+            Self::Governance { .. } => "governance",
             Self::Invariants => "invariants",
         }
     }
@@ -123,6 +128,9 @@ impl Query {
             Self::Yield { account } => to_json(crate::insight::yield_view(state, *account)?),
             Self::ExitPath { account } => to_json(crate::insight::exit_view(state, *account)?),
             Self::Vault { vault } => to_json(crate::vault::vault_view(state, vault)?),
+            Self::Governance { proposal } => {
+                to_json(crate::governance::governance_view(state, *proposal)?)
+            }
             Self::Invariants => to_json(InvariantsView::of(state)),
         };
         Ok(value)
@@ -258,6 +266,8 @@ pub struct OperatorView {
     pub default_commission_bps: Bps,
     /// Double-sign key.
     pub signing_key: Address,
+    /// Keys it replaced that double-sign evidence still counts for, until `accountable_until`.
+    pub retired_signing_keys: Vec<RetiredSigningKeyView>,
     /// Commitments in force.
     pub commitments: Commitments,
     /// Looser commitments in waiting and when they apply.
@@ -268,6 +278,17 @@ pub struct OperatorView {
     pub allocations: Vec<AllocationView>,
     /// Set memberships.
     pub sets: Vec<MembershipView>,
+}
+
+/// A replaced signing key still accountable for double signs.
+#[derive(Clone, Debug, Serialize)]
+pub struct RetiredSigningKeyView {
+    /// The key.
+    pub key: Address,
+    /// When `set_signing_key` replaced it.
+    pub replaced_at: Timestamp,
+    /// Evidence by it counts strictly before this time.
+    pub accountable_until: Timestamp,
 }
 
 /// Tokens delegated to (operator, strategy) — positions, including redelegated tranches — and in
@@ -395,6 +416,16 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
         allocation_delay_s: op.allocation_delay,
         default_commission_bps: op.default_commission,
         signing_key: op.signing_key,
+        retired_signing_keys: restaking::retired_signing_keys(state, operator)
+            .filter(|(_, _, until)| state.meta().time < *until)
+            .map(
+                |(key, replaced_at, accountable_until)| RetiredSigningKeyView {
+                    key,
+                    replaced_at,
+                    accountable_until,
+                },
+            )
+            .collect(),
         commitments: op.commitments,
         pending_commitments: op.pending_commitments,
         strategies,
@@ -646,6 +677,8 @@ pub struct PositionView {
     pub worst_case_loss: Vec<(String, Amount)>,
     /// LRT held (and queued): exposure through each vault to its operators and their sets.
     pub vaults: Vec<crate::vault::VaultHoldingView>,
+    /// Queued governance changes, and whether this staker's exit completes before each applies.
+    pub governance: Vec<crate::governance::GovernanceFlag>,
 }
 
 /// `position {staker}`.
@@ -694,6 +727,11 @@ pub fn position_view(state: &State, staker: Address) -> Result<PositionView> {
         total_value: totals.iter().map(|(id, t)| (name(id), t.0)).collect(),
         worst_case_loss: totals.iter().map(|(id, t)| (name(id), t.1)).collect(),
         vaults: crate::vault::holdings_view(state, staker)?,
+        governance: if crate::governance::queued_changes(state).is_empty() {
+            Vec::new()
+        } else {
+            crate::insight::exit_view(state, staker)?.governance
+        },
     })
 }
 
@@ -903,6 +941,11 @@ pub struct SlashRequestView {
     pub wad: Wad,
     /// Status.
     pub status: SlashStatus,
+    /// `double_sign`: verified double-sign evidence (§6.6, no slasher, no veto); `slasher`: the
+    /// service's slasher asked for it.
+    pub kind: &'static str,
+    /// The service height of the double sign it punished (`double_sign` only).
+    pub double_sign_height: Option<u64>,
     /// The service's reason.
     pub evidence: String,
     /// When requested.
@@ -947,8 +990,15 @@ pub fn slash_requests_view(state: &State, service: Address) -> Result<Vec<SlashR
                 amount: o.amount,
             })
             .collect();
+        let double_sign_height = restaking::double_sign_height(state, r.operator, r.set, *id);
         out.push(SlashRequestView {
             id: *id,
+            kind: if double_sign_height.is_some() {
+                "double_sign"
+            } else {
+                "slasher"
+            },
+            double_sign_height,
             operator: r.operator,
             set: r.set,
             strategies: r

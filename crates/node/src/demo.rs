@@ -185,7 +185,13 @@ pub fn genesis(start: u64) -> Genesis {
         chain_id: CHAIN_ID,
         time: Timestamp::new(start),
         governance: Some(dev_address("governance")),
+        guardian: Some(dev_address("guardian")),
         params: ParamsPatch {
+            // The dev network's quick governance path: short votes and neutral timelocks (a
+            // change that can raise a depositor's risk still waits the longest exit path).
+            gov_voting_period_s: Some(Duration::new(600)),
+            gov_neutral_delay_s: Some(Duration::new(600)),
+            gov_risk_margin_s: Some(Duration::new(600)),
             withdrawal_delay_s: Some(Duration::days(2)),
             deallocation_delay_s: Some(Duration::days(2)),
             resolution_delay_s: Some(Duration::days(1)),
@@ -273,7 +279,9 @@ fn registrations() -> Vec<DemoTx> {
         "oracle",
         json!({"tx": "register_service",
         "metadata_uri": "https://oracle.example/service.json", "slasher": addr("oracle"),
-        "max_slash_per_event_wad": (E18 / 2).to_string(), "destination": "burn"}),
+        "max_slash_per_event_wad": (E18 / 2).to_string(), "destination": "burn",
+        // An objective rule (§6.6): a proven double sign takes 10 % of the allocation at once.
+        "double_sign_wad": (E18 / 10).to_string()}),
     ));
     txs.push(tx(
         "bridge",
@@ -783,6 +791,27 @@ impl Driver {
                 "val3",
                 json!({"tx": "set_validator_commission", "commission_bps": 1_100}),
             )],
+            // A governance proposal (the dev network's 10-minute vote): submitted and voted on by
+            // the validators and a delegator overriding its validator in one block, tallied and
+            // queued at the next, applied after its (neutral) timelock.
+            6 => {
+                let mut txs = vec![tx(
+                    "grace",
+                    json!({"tx": "submit_proposal", "title": "Lower the LST fee to 8 %",
+                        "metadata_uri": "https://forum.rampart.example/t/lst-fee",
+                        "changes": [{"params": {"lst_fee_bps": 800}}], "deposit": ram(1_000)}),
+                )];
+                txs.extend(
+                    VALIDATORS.iter().map(|(v, _, _)| {
+                        tx(v, json!({"tx": "vote", "proposal": 0, "option": "yes"}))
+                    }),
+                );
+                txs.push(tx(
+                    "heidi",
+                    json!({"tx": "vote", "proposal": 0, "option": "no"}),
+                ));
+                txs
+            }
             14 => vec![
                 tx("grace", json!({"tx": "claim_rewards"})),
                 tx("heidi", json!({"tx": "claim_rewards"})),

@@ -44,6 +44,7 @@ assets! {
     "account.js" => "text/javascript; charset=utf-8",
     "chart.js" => "text/javascript; charset=utf-8",
     "vaults.js" => "text/javascript; charset=utf-8",
+    "governance.js" => "text/javascript; charset=utf-8",
 }
 
 /// The dashboard's routes: `/` and `/ui/{file}`.

@@ -138,6 +138,19 @@ fn fill(template: &str) -> String {
 fn every_api_path_the_dashboard_calls_answers_on_the_demo() {
     let t = TestNode::start("dashboard-paths", 100, |_| {});
     t.setup_demo();
+    let h = t
+        .submit_as(
+            "grace",
+            &serde_json::json!({"tx": "submit_proposal", "title": "t",
+                "changes": [{"params": {"lst_fee_bps": 800}}], "deposit": "1000000000000000000000"}),
+        )
+        .expect("accepted");
+    assert!(
+        t.client
+            .wait_receipt(&h, Duration::from_secs(30))
+            .expect("committed")
+            .ok
+    );
     let addr = t.node.as_ref().unwrap().addr;
     // Every path is declared in api.js; no other file names one, so this list is complete.
     let paths = quoted_paths(asset("api.js"));
@@ -253,6 +266,25 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
         c.vault_names = rampart_node::demo::vault_names();
     });
     t.setup_demo();
+    // A proposal in its vote, with one validator's vote in the tally.
+    for (name, action) in [
+        (
+            "grace",
+            serde_json::json!({"tx": "submit_proposal", "title": "Lower the LST fee",
+                "changes": [{"params": {"lst_fee_bps": 800}}], "deposit": "1000000000000000000000"}),
+        ),
+        (
+            "val1",
+            serde_json::json!({"tx": "vote", "proposal": 0, "option": "yes"}),
+        ),
+    ] {
+        let h = t.submit_as(name, &action).expect("accepted");
+        let r = t
+            .client
+            .wait_receipt(&h, Duration::from_secs(30))
+            .expect("committed");
+        assert!(r.ok, "{name}: {r:?}");
+    }
     let base = format!("http://{}", t.node.as_ref().unwrap().addr);
     let views = [
         ("overview", vec!["Network", "Validators active", "secure"]),
@@ -302,6 +334,20 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
             ],
         ),
         ("events", vec!["event-kind"]),
+        (
+            "governance",
+            vec![
+                "<h2>Governance",
+                "Timelock, risk-raising",
+                "Queued changes",
+                "Lower the LST fee",
+                "turnout",
+            ],
+        ),
+        (
+            "governance/0",
+            vec!["Changes", "lst_fee_bps", "Votes", "yes"],
+        ),
     ];
     for (view, markers) in views {
         let dom = dump_dom(&browser, &format!("{base}/#/{view}"));

@@ -69,7 +69,8 @@ fn thirty_days_of_demo_history_commit_every_setup_and_vault_transaction() {
                 e.0 += 1;
                 e.1 += u32::from(!t.ok);
             }
-            if !t.ok && (in_setup || vault) {
+            let governance = matches!(t.action.as_str(), "submit_proposal" | "vote");
+            if !t.ok && (in_setup || vault || governance) {
                 failed.push(format!(
                     "block {h} {}: {}",
                     t.action,
@@ -79,6 +80,19 @@ fn thirty_days_of_demo_history_commit_every_setup_and_vault_transaction() {
         }
     }
     assert!(failed.is_empty(), "failed transactions: {failed:#?}");
+    // The history's proposal passed, was queued and applied.
+    let gov = s
+        .with_state(|st| {
+            rampart_core::governance::governance_view(st, Some(0)).map(|g| g.proposals[0].clone())
+        })
+        .unwrap()
+        .expect("the demo's proposal");
+    assert_eq!(gov.status, "applied", "{gov:?}");
+    assert_eq!(gov.votes.len(), 5, "four validators and a delegator voted");
+    assert_eq!(
+        s.with_state(|st| st.params().lst_fee_bps.get()).unwrap(),
+        800
+    );
     // None was refused at admission either: every setup transaction is in its block.
     assert_eq!(setup_committed, setup.iter().map(Vec::len).sum::<usize>());
     for action in [

@@ -5,6 +5,7 @@
 import { get } from './api.js';
 import { amount, badge, bps, card, duration, esc, knownAccounts, name, names, table, time, wadPct, who } from './format.js';
 import { vaultLink } from './vaults.js';
+import { governanceFlags } from './governance.js';
 
 function picker(selected) {
   const options = knownAccounts()
@@ -95,10 +96,40 @@ function exposurePanel(p, network) {
       { label: 'Strategy', html: (e) => esc(e.strategy) },
       { label: 'Slashable now', num: true, html: (e) => amount(e.slashable) },
       { label: 'Worst single event', num: true, html: (e) => amount(e.worst_event) },
+      { label: 'If it double-signs', num: true, html: (e) => (e.double_sign_loss == null ? '<span class="muted">no rule</span>' : `${amount(e.double_sign_loss)} <span class="muted">(${wadPct(e.double_sign_wad)})</span>`) },
     ],
     rows,
     { empty: 'nothing of this account is slashable by any set' },
   );
+}
+
+/** What a slash is, for people: objective double-sign evidence or the service's slasher. */
+function slashKind(r) {
+  return r.kind === 'double_sign'
+    ? badge(`double sign · service height ${r.double_sign_height} (objective evidence, no veto)`, 'bad')
+    : badge(r.status === 'executed' ? "service slasher" : `service slasher · ${r.status}`, 'warn');
+}
+
+/** Executed slashes of the operators this account's positions are delegated to. */
+function slashPanel(slashes) {
+  return table(
+    [
+      { label: 'When', html: (r) => esc(time(r.executable_at)) },
+      { label: 'Kind', html: slashKind },
+      { label: 'Set', html: (r) => who(r.set) },
+      { label: 'Operator', html: (r) => who(r.operator) },
+      { label: 'Fraction of the allocation', num: true, html: (r) => wadPct(r.wad) },
+      { label: 'Taken from the operator', html: (r) => r.outcome.map((o) => `${amount(o.amount)} ${esc(o.strategy)}`).join('<br>') || '—' },
+    ],
+    slashes,
+    { empty: 'no slash has reached the operators of this account' },
+  );
+}
+
+/** Strategy shares a position lost to slashes: its deposit shares less what it can withdraw. */
+function slashLoss(p) {
+  const lost = BigInt(p.shares ?? '0') - BigInt(p.withdrawable_shares ?? p.shares ?? '0');
+  return lost > 0n ? `<span class="bad">${amount(lost.toString())}</span>` : '—';
 }
 
 function exitPanel(x, network) {
@@ -138,6 +169,13 @@ export async function account(el, ctx, args) {
     get('balance', { ...params, asset: 'RAM' }),
     Promise.all((network.vaults ?? []).map((v) => get('vault', { vault: v.vault }))),
   ]);
+  const operators = new Set(position.positions.map((p) => String(p.operator).toLowerCase()));
+  const slashes = operators.size
+    ? (await Promise.all((network.services ?? []).map((s) => get('slashRequests', { service: s }))))
+        .flat()
+        .filter((r) => r.status === 'executed' && operators.has(String(r.operator).toLowerCase()))
+        .sort((a, b) => b.executable_at - a.executable_at || b.id - a.id)
+    : [];
   const lstHolding = lstView.account ?? { shares: '0', rebasing_balance: '0' };
   const holdings = position.vaults ?? [];
   const mine = address.toLowerCase();
@@ -159,6 +197,7 @@ export async function account(el, ctx, args) {
         { label: 'Operator', html: (p) => who(p.operator) },
         { label: 'Strategy', html: (p) => esc(p.strategy) },
         { label: 'Withdrawable', num: true, html: (p) => amount(p.withdrawable) },
+        { label: 'Lost to slashes (shares)', num: true, html: slashLoss },
         { label: 'Redelegated, still slashable by', html: (p) => p.locked.map((l) => `${who(l.from)} ${amount(l.value)} until ${esc(time(l.matures_at))}`).join('<br>') || '—' },
         { label: 'Pending rewards', html: (p) => p.pending_rewards.map((r) => `${amount(r.amount)} ${esc(r.asset)}`).join('<br>') || '—' },
       ],
@@ -193,6 +232,8 @@ export async function account(el, ctx, args) {
     )}` : ''}</div>
     <h3>Slash exposure per set</h3>
     <div class="panel">${exposurePanel(position, network)}</div>
+    <h3>Slashes that reached this account's operators</h3>
+    <div class="panel">${slashPanel(slashes)}</div>
     ${yieldPanel(y, network)}
     <h3>Base delegations</h3>
     <div class="panel">${table(
@@ -218,7 +259,7 @@ export async function account(el, ctx, args) {
       { empty: 'none queued' },
     )}</div>
     <h3>Exit path</h3>
-    <div class="panel">${exitPanel(exit, network)}</div>`;
+    <div class="panel">${exitPanel(exit, network)}${governanceFlags(exit.governance, Math.floor(Date.now() / 1000))}</div>`;
   bind(el);
 }
 

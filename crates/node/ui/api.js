@@ -20,8 +20,11 @@ export const PATHS = {
   yield: '/v1/query/yield?account={account}',
   exitPath: '/v1/query/exit_path?account={account}',
   withdrawals: '/v1/query/withdrawals?staker={account}',
+  slashRequests: '/v1/query/slash_requests?service={service}',
   balance: '/v1/query/balance?account={account}&asset={asset}',
   security: '/v1/query/security?budget_ms={budget_ms}&shock={shock}',
+  governance: '/v1/query/governance',
+  governanceProposal: '/v1/query/governance?proposal={id}',
   stressList: '/v1/risk/stress',
   stress: '/v1/risk/stress/{name}',
 };

@@ -7,8 +7,9 @@ import { security } from './security.js';
 import { account } from './account.js';
 import { stress } from './chart.js';
 import { vaults } from './vaults.js';
+import { governance } from './governance.js';
 
-const VIEWS = { overview, validators, restaking, security, rewards, lst, vaults, account, stress, events };
+const VIEWS = { overview, validators, restaking, security, rewards, lst, vaults, governance, account, stress, events };
 const REFRESH_MS = 8000;
 const FEED_SIZE = 300;
 /** The event stream opens once the first view has its data, so the page's reads go first. */

@@ -2,7 +2,7 @@
 // γ-slack, cascade after a shock, concentration, and how stake was valued.
 
 import { get } from './api.js';
-import { badge, esc, name, ratio, riskAmount, table, who } from './format.js';
+import { amount, badge, bps, esc, name, ratio, riskAmount, table, who } from './format.js';
 
 const state = { shock: '1/10', budget_ms: '1000' };
 
@@ -44,6 +44,20 @@ function cascadePanel(a) {
     <p class="muted">search ${esc(c.search)} · ${esc(c.nodes)} nodes${c.supremum ? ' · supremum' : ''}</p></div>`;
 }
 
+/** What breaking consensus costs with the active set as the committee (one vote per seat). */
+function consensusPanel(c) {
+  if (!c) return '';
+  const row = (label, x) => `<tr><td>${esc(label)}</td><td class="num">${esc(x.seats)} of ${esc(c.seats)}</td><td class="num">${amount(x.cheapest_stake)}</td><td class="num">${bps(x.share_of_bonded_bps)}</td></tr>`;
+  return `<h3>Consensus (one vote per seat)</h3>
+    <div class="panel">
+      <p>${esc(c.seats)} seats (the active set) · tolerates ${esc(c.fault_tolerance)} faulty · quorum ${esc(c.quorum)} · ${amount(c.bonded_total)} RAM bonded.
+      Stake decides who sits, proposes and earns, not vote weight: the cheapest seats are the ones an attacker would buy.</p>
+      <table><thead><tr><th>To break</th><th class="num">Seats</th><th class="num">Cheapest stake (RAM)</th><th class="num">Of bonded</th></tr></thead>
+      <tbody>${row('safety (two certified blocks)', c.safety)}${row('liveness (no quorum)', c.liveness)}</tbody></table>
+      <p class="muted">With stake-weighted votes either would need a third of the bonded stake: ${amount(c.stake_weighted_third)} RAM.</p>
+    </div>`;
+}
+
 export async function security(el) {
   const body = await get('security', state);
   const a = body.analysis;
@@ -76,6 +90,7 @@ export async function security(el) {
     </div>
     ${attackPanel(a)}
     ${cascadePanel(a)}
+    ${consensusPanel(body.consensus)}
     <h3>Operator sets (π declared by the service, α its corruption threshold)</h3>
     <div class="panel">${table(
       [

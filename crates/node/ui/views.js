@@ -7,18 +7,29 @@ import { vaultLink } from './vaults.js';
 /** Fields of an event worth a line in a feed. */
 const EVENT_FIELDS = ['staker', 'operator', 'set', 'service', 'validator', 'delegator', 'account', 'from', 'to', 'asset', 'strategy', 'amount', 'shares', 'wad', 'id'];
 
+/** Event kinds with a label for people (the raw kind stays in the title). */
+const EVENT_LABELS = {
+  double_sign_proven: 'double sign proven (objective evidence)',
+  evidence_rewarded: 'evidence reward paid',
+  signing_key_changed: 'signing key rotated',
+};
+
 /** One event as a feed line. */
 export function eventLine(e) {
   const ev = e.event ?? {};
+  const label = EVENT_LABELS[ev.event];
   const details = EVENT_FIELDS.filter((k) => ev[k] != null)
     .map((k) => {
       const v = ev[k];
       if (k === 'amount' || k === 'shares') return `${k} ${amount(v)}`;
+      if (k === 'wad') return `${k} ${wadPct(v)}`;
       if (typeof v === 'string' && v.startsWith('0x')) return `${k} ${who(v, { link: false })}`;
       return `${k} ${esc(v)}`;
     })
     .join(' · ');
-  return `<li><span class="h">#${esc(e.height)}</span><span class="k">${esc(ev.event ?? '?')}</span><span class="d">${details}</span></li>`;
+  const height = ev.height != null && ev.event === 'double_sign_proven' ? ` · service height ${esc(ev.height)}` : '';
+  const kind = label ? `<span class="k bad" title="${esc(ev.event)}">${esc(label)}</span>` : `<span class="k">${esc(ev.event ?? '?')}</span>`;
+  return `<li><span class="h">#${esc(e.height)}</span>${kind}<span class="d">${details}${height}</span></li>`;
 }
 
 function feed(ctx, limit, filter = () => true) {

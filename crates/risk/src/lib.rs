@@ -28,6 +28,7 @@ pub mod live;
 pub mod num;
 pub mod oracle;
 pub mod search;
+pub mod seats;
 pub mod stress;
 
 pub use analyze::{Analysis, AnalyzeOptions, analyze};

@@ -140,6 +140,8 @@ pub struct LiveGraph {
     pub sets: Vec<SetSummary>,
     /// Per asset: each operator's slashable stake in it (graph order), valued.
     pub by_asset: Vec<(String, Vec<Rational>)>,
+    /// What breaking consensus costs with the active set as the committee (one vote per seat).
+    pub consensus: crate::seats::SeatSecurity,
 }
 
 /// Builds the graph of `state` (see the module documentation for the mapping).
@@ -275,6 +277,7 @@ pub fn live_graph(state: &State, opts: &LiveOptions) -> Result<LiveGraph, RiskEr
         valuation: pricer.used.into_values().collect(),
         sets,
         by_asset,
+        consensus: crate::seats::seat_security(state),
     })
 }
 
@@ -492,6 +495,10 @@ impl LiveGraph {
         out.insert("valuation".into(), Value::Array(valuation));
         out.insert("sets".into(), Value::Array(sets));
         out.insert("operators".into(), Value::Array(operators));
+        out.insert(
+            "consensus".into(),
+            serde_json::to_value(&self.consensus).unwrap_or(Value::Null),
+        );
         let mut analysis = analysis.to_json();
         if let Some(c) = analysis
             .get_mut("concentration")

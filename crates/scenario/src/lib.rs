@@ -8,7 +8,14 @@
 //! protocol query, `state_root`, and `security`: the risk engine on the live state), `fault`. Each step prints one JSON
 //! object; a final object carries the state root and the invariant check. Invariants are checked
 //! after every step.
+//!
+//! Double-sign evidence (`submit_double_sign_evidence`) takes its signatures as literal `0x` hex,
+//! as a watcher would paste them, or as `{"signed_by": NAME}`: the runner signs the step's own
+//! (chain, set, height, digest) with `NAME`'s dev key ([`attest`]); `chain_id`, `set`, `height`
+//! or `digest` inside the object sign something else instead (a wrong-chain or wrong-height
+//! signature, say).
 
+pub mod attest;
 pub mod names;
 mod runner;
 

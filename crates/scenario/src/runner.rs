@@ -273,6 +273,7 @@ impl Runner {
             .map_err(|m| ("invalid_input".to_owned(), m))?;
         let mut body = Value::Object(body);
         self.substitute(&mut body)?;
+        self.sign_attestations(&mut body)?;
         let name = body.get("tx").and_then(Value::as_str).unwrap_or_default();
         let fee = fee_field.unwrap_or_else(|| self.state.params().base_fee_of(name).get());
         let nonce = next_nonce(&self.state, signer);
@@ -317,6 +318,63 @@ impl Runner {
             self.keys.insert(from.to_owned(), dev_signing_key(from));
         }
         self.keys.get(from).ok_or_else(|| bad("dev key cache"))
+    }
+
+    /// Replaces `signature_a` / `signature_b` given as `{"signed_by": NAME, chain_id?, set?,
+    /// height?, digest?}` by `NAME`'s dev-key attestation of the step's chain, set, height and
+    /// matching digest (or of the values given in the object). Literal hex is left as it is.
+    fn sign_attestations(&mut self, body: &mut Value) -> Result<(), (String, String)> {
+        for (field, digest_field) in [("signature_a", "digest_a"), ("signature_b", "digest_b")] {
+            let Some(Value::Object(spec)) = body.get(field).cloned() else {
+                continue;
+            };
+            if let Some(k) = spec.keys().find(|k| {
+                !["signed_by", "chain_id", "set", "height", "digest"].contains(&k.as_str())
+            }) {
+                return Err(bad(&format!("{field}: unknown field `{k}`")));
+            }
+            let name = spec
+                .get("signed_by")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad(&format!("{field} needs `signed_by`: a named account")))?
+                .to_owned();
+            let pick = |key: &str, default: Option<&Value>| {
+                spec.get(key)
+                    .or(default)
+                    .cloned()
+                    .ok_or_else(|| bad(&format!("{field}: no `{key}` to sign")))
+            };
+            let mut set = pick("set", body.get("set"))?;
+            self.set_name(&mut set)?;
+            let set: rampart_core::ids::SetRef =
+                serde_json::from_value(set).map_err(|e| bad(&format!("{field}: set: {e}")))?;
+            let height = pick("height", body.get("height"))?
+                .as_u64()
+                .ok_or_else(|| bad(&format!("{field}: height must be an integer")))?;
+            let digest: alloy_primitives::B256 =
+                serde_json::from_value(pick("digest", body.get(digest_field))?)
+                    .map_err(|e| bad(&format!("{field}: digest: {e}")))?;
+            let chain_id = match spec.get("chain_id") {
+                Some(v) => v
+                    .as_u64()
+                    .ok_or_else(|| bad(&format!("{field}: chain_id must be an integer")))?,
+                None => self.verifier.chain_id(),
+            };
+            let address = self
+                .names
+                .resolve(&name)
+                .map_err(|m| ("invalid_input".to_owned(), m))?;
+            if dev_address(&name) != address {
+                return Err(bad(&format!(
+                    "{field}: `signed_by: {name}` has no dev key: only named accounts sign"
+                )));
+            }
+            let key = self.signing_key(&name, address)?;
+            let signature = crate::attest::attest_hex(key, chain_id, set, height, digest)
+                .map_err(|e| bad(&e.to_string()))?;
+            body[field] = Value::String(signature);
+        }
+        Ok(())
     }
 
     fn query(&mut self, obj: &Map<String, Value>) -> Result<Value, (String, String)> {
@@ -616,6 +674,7 @@ fn build_genesis(
             "assets",
             "accounts",
             "governance",
+            "guardian",
             "chain_id",
             "validators",
         ]
@@ -709,10 +768,17 @@ fn build_genesis(
         .get("chain_id")
         .and_then(Value::as_u64)
         .unwrap_or(31_337);
+    // `"guardian": "name"` names the account that may pause new deposits.
+    let guardian = match spec.get("guardian") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(names.resolve(name).map_err(malformed)?),
+        Some(other) => return Err(malformed(format!("guardian must be a name, not {other}"))),
+    };
     Ok(Genesis {
         chain_id,
         time: Timestamp::new(time),
         governance: Some(governance),
+        guardian,
         params,
         assets,
         accounts,

@@ -71,3 +71,38 @@ fn the_signer_is_the_recovered_key_so_authority_follows_the_name() {
     ]));
     assert!(lines.iter().all(|l| l["ok"] == true), "{lines:#?}");
 }
+
+#[test]
+fn signed_by_attestations_are_checked_and_signed_with_the_named_dev_key() {
+    let d = |b: &str| format!("0x{}", b.repeat(32));
+    let evidence = |a: Value, b: Value| {
+        json!({ "tx": "submit_double_sign_evidence", "from": "watcher", "operator": "op1",
+                "set": "oracle/0", "height": 1, "digest_a": d("11"), "signature_a": a,
+                "digest_b": d("22"), "signature_b": b })
+    };
+    let lines = run(json!([
+        evidence(
+            json!({"signed_by": "module:slash-escrow"}),
+            json!({"signed_by": "op1"})
+        ),
+        evidence(
+            json!({"signed_by": "op1", "colour": 1}),
+            json!({"signed_by": "op1"})
+        ),
+        evidence(json!({"signed_by": "op1"}), json!({"signed_by": "op1"})),
+    ]));
+    let codes: Vec<&Value> = lines[..3].iter().map(|l| &l["error"]["code"]).collect();
+    // Only named accounts sign; unknown fields are refused; a well-formed pair reaches the
+    // protocol (op1 is not an operator in this scenario).
+    assert_eq!(
+        codes,
+        ["invalid_input", "invalid_input", "unknown_operator"]
+    );
+    assert!(
+        lines[0]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("has no dev key")),
+        "{}",
+        lines[0]
+    );
+}

@@ -161,6 +161,7 @@ impl Harness {
             chain_id: 1,
             time: Timestamp::new(0),
             governance: Some(addr("governance")),
+            guardian: None,
             params: model_params(),
             assets: ASSETS
                 .iter()

@@ -164,6 +164,7 @@ impl VaultHarness {
             chain_id: 1,
             time: Timestamp::new(0),
             governance: Some(addr("governance")),
+            guardian: None,
             params: serde_json::from_value(json!({"vault_queue_batch": 3})).expect("params"),
             assets: vec![GenesisAsset {
                 symbol: "stETH".into(),

@@ -280,6 +280,79 @@ fn scenario() -> State {
     );
     net.next_epoch();
     snap(&net);
+    // Governance: a delegator overrides its validator on a proposal that passes and is queued.
+    send(
+        &mut net,
+        a("h1"),
+        json!({"tx": "delegate_base", "validator": h(validator(1)), "amount": n(100 * E18)}),
+    );
+    net.next_epoch();
+    net.next_epoch();
+    send(
+        &mut net,
+        a("h1"),
+        json!({"tx": "submit_proposal", "title": "lower the LST fee", "changes": [{"params": {"lst_fee_bps": 900}}], "deposit": n(1_000 * E18)}),
+    );
+    for v in [validator(0), validator(1)] {
+        send(
+            &mut net,
+            v,
+            json!({"tx": "vote", "proposal": 0, "option": "yes"}),
+        );
+    }
+    send(
+        &mut net,
+        a("h1"),
+        json!({"tx": "vote", "proposal": 0, "option": "no"}),
+    );
+    net.wait(7 * 86_400);
+    snap(&net);
+    // Objective double-sign evidence (table 44) and a replaced signing key (table 45).
+    send(
+        &mut net,
+        a("svc3"),
+        json!({"tx": "register_service", "slasher": h(a("svc3")), "max_slash_per_event_wad": n(E18 / 2),
+               "destination": "burn", "double_sign_wad": n(E18 / 10)}),
+    );
+    send(
+        &mut net,
+        a("svc3"),
+        json!({"tx": "create_operator_set", "set_id": 0, "strategies": ["stETH"]}),
+    );
+    send(
+        &mut net,
+        a("op1"),
+        json!({"tx": "register_for_set", "set": set("svc3", 0)}),
+    );
+    send(
+        &mut net,
+        a("op1"),
+        json!({"tx": "allocate", "set": set("svc3", 0), "strategy": "stETH", "magnitude": n(E18 / 4)}),
+    );
+    net.block(net.now() + 1_000);
+    snap(&net);
+    let svc3: rampart_core::ids::SetRef = set("svc3", 0).parse().expect("a set name");
+    let key = rampart_scenario::names::dev_signing_key("op1");
+    let chain_id = net.chain.state.meta().chain_id;
+    let sign = |byte: u8| {
+        let text = format!("0x{}", format!("{byte:02x}").repeat(32));
+        let digest = serde_json::from_value(json!(text)).expect("a 32-byte digest");
+        let sig =
+            rampart_scenario::attest::attest_hex(&key, chain_id, svc3, 9, digest).expect("signs");
+        (text, sig)
+    };
+    let ((da, sa), (db, sb)) = (sign(0xaa), sign(0xbb));
+    send(
+        &mut net,
+        a("watcher"),
+        json!({"tx": "submit_double_sign_evidence", "operator": h(a("op1")), "set": set("svc3", 0),
+               "height": 9, "digest_a": da, "signature_a": sa, "digest_b": db, "signature_b": sb}),
+    );
+    send(
+        &mut net,
+        a("op0"),
+        json!({"tx": "set_signing_key", "signing_key": h(a("op0-hsm"))}),
+    );
     net.chain.state.clone()
 }
 
@@ -395,6 +468,10 @@ const GOLDEN: &[(&str, &str)] = &[
     ("2aa3e79fb6bebce0d9d6e2acba6ad9b8d3b1270ecf00000000", "0000a0dec5adc93536000000000000000102000000000000000300000000000000301b546500000000"),
     // operator_pending_slashes
     ("2b80f4f9a9570936435af58c80a80f33a6066a00120000000000000001", ""),
+    // double_sign_evidence
+    ("2c44bcf83f450fa8e093fc601ca29eed19720e431c5f8b26ecb2830ca36ef0c09ef5b2182b85414b31000000000000000000000009", "0400000000000000"),
+    // retired_signing_keys
+    ("2d80f4f9a9570936435af58c80a80f33a6066a0012000000006586705880f4f9a9570936435af58c80a80f33a6066a0012", "58fb736500000000"),
     // validators
     ("3207c0a7eedd781722129ead8385c460d94985dd0a", "00000000f4010000000001000040b2bac9e0191e02000000000000000040b2bac9e0191e02000000000000000010632d5ec76b05000000000000001000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000f1536500000000"),
     // validator_indexes
@@ -471,6 +548,22 @@ const GOLDEN: &[(&str, &str)] = &[
     ("5d72616d706172740007000000000000000000000007c0a7eedd781722129ead8385c460d94985dd0a00000000656fd8c0", "0100000000000000"),
     // queue_releases
     ("5e80f4f9a9570936435af58c80a80f33a6066a0012000000020000000065669e40", "00c0730bf7d4d70d0000000000000000"),
+    // gov_state
+    ("64", "00000000000000000000000000000000000000000000"),
+    // proposals
+    ("650000000000000000", "05838259340f4ed5e90affae6c303f6413e2b6c1110000006c6f77657220746865204c535420666565000000000100000000130000007b226c73745f6665655f627073223a3930307d010000a0dec5adc9353600000000000000f0bc6a6500000000f0317d65000000000170f773650000000000000000"),
+    // proposal_deposits
+    ("66000000000000000005838259340f4ed5e90affae6c303f6413e2b6c1", "0000a0dec5adc9353600000000000000"),
+    // votes
+    ("67000000000000000007c0a7eedd781722129ead8385c460d94985dd0a", "00"),
+    // vote_shares
+    ("68000000000000000005838259340f4ed5e90affae6c303f6413e2b6c1d318311fd0fdecdf767f2d8aa2a8e9716008f36d", "993bd46f4d02ed690500000000000000"),
+    // option_shares
+    ("690000000000000000d318311fd0fdecdf767f2d8aa2a8e9716008f36d01", "993bd46f4d02ed690500000000000000"),
+    // voting_proposals
+    ("6a0000000000000000", ""),
+    // queued_proposals
+    ("6b0000000000000000", ""),
 ];
 
 #[test]
@@ -510,6 +603,12 @@ fn frozen_entries_decode_to_the_values_written() {
     let raw: Vec<(Vec<u8>, Vec<u8>)> = GOLDEN.iter().map(|(k, v)| (unhex(k), unhex(v))).collect();
     let state = State::from_entries(raw.iter().map(|(k, v)| (k.as_slice(), v.as_slice())))
         .expect("the frozen entries decode");
+    let proposal = state
+        .get::<rampart_core::state::Proposals>(&0)
+        .expect("the frozen proposal");
+    assert_eq!(proposal.title, "lower the LST fee");
+    assert_eq!(proposal.proposer, a("h1"));
+    assert_eq!(proposal.deposit, Amount::new(1_000 * E18));
     let meta = state.meta();
     assert_eq!(meta.chain_id, 1);
     assert_eq!(meta.genesis_time.get(), common::T0);
@@ -535,4 +634,19 @@ fn frozen_entries_decode_to_the_values_written() {
         .expect("a frozen validator");
     assert!([validator(0), validator(1)].contains(addr));
     assert_eq!(v.created_at.get(), common::T0);
+    let ((operator, set, height), slash) = state
+        .iter::<rampart_core::state::DoubleSignEvidence>()
+        .next()
+        .expect("a frozen double sign");
+    assert_eq!(
+        (*operator, set.service, set.id, *height),
+        (a("op1"), a("svc3"), 0, 9)
+    );
+    assert_eq!(slash.0, 4);
+    let ((operator, until, key), replaced_at) = state
+        .iter::<rampart_core::state::RetiredSigningKeys>()
+        .next()
+        .expect("a frozen replaced key");
+    assert_eq!((*operator, *key), (a("op0"), a("op0")));
+    assert_eq!(until.get() - replaced_at.get(), 14 * 86_400);
 }

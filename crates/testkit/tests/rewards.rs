@@ -67,6 +67,7 @@ fn genesis(stakes: &[u128], funds: u128, protocol_fee_bps: u32) -> Genesis {
         chain_id: 1,
         time: Timestamp::new(0),
         governance: Some(addr("governance")),
+        guardian: None,
         params,
         assets: vec![
             GenesisAsset {

@@ -2,7 +2,8 @@
 //! restaking, reward programs, liquid restaking vaults (one on stETH, one on the LST), faults and
 //! time — with the invariants of PROTOCOL.md §12 checked
 //! after every step, and every rejected transaction checked to have changed nothing but its
-//! signer's nonce. (The restaking ledger alone is also checked against an exact reference model in
+//! signer's nonce. Objective double-sign evidence (issue 12) is submitted against a second
+//! service's set, honest and forged, with signing keys rotating under it. (The restaking ledger alone is also checked against an exact reference model in
 //! `state_machine.rs`; here the point is that every layer composes without breaking an invariant.)
 
 use proptest::prelude::*;
@@ -47,11 +48,29 @@ fn service() -> Address {
 fn curator() -> Address {
     dev_address("curator")
 }
+/// The service with an objective double-sign rule (10 %), one set on stETH and native stake.
+fn objective() -> Address {
+    dev_address("objective")
+}
+/// Sets 0 and 1 of `svc`; 2 is `objective`'s set 0.
 fn set(i: usize) -> SetRef {
-    SetRef {
-        service: service(),
-        id: i as u32,
+    match i {
+        2 => SetRef {
+            service: objective(),
+            id: 0,
+        },
+        _ => SetRef {
+            service: service(),
+            id: i as u32,
+        },
     }
+}
+/// Signing key `k` of operator `o`: its own account's for 0, else an extra key it may rotate to.
+fn signing_key(o: usize, k: usize) -> k256::ecdsa::SigningKey {
+    rampart_scenario::names::dev_signing_key(&match k {
+        0 => format!("op{o}"),
+        _ => format!("op{o}-key{k}"),
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +105,16 @@ enum Step {
     VaultAllocate(usize, usize, u128),
     VaultDeallocate(usize, usize, Option<u128>),
     VaultHarvest(usize),
+    /// A proposal by a staker: which change, and whether the deposit is the minimum or a quarter.
+    Propose(usize, usize, bool),
+    /// A vote by a staker (false) or a validator (true) on proposal `id` with option index.
+    Vote(bool, usize, u64, usize),
+    DepositProposal(usize, u64, u128),
+    /// Evidence against operator, set (2 has the rule), height, signed by key k, digests
+    /// conflicting or equal.
+    Evidence(usize, usize, u64, usize, bool),
+    /// Operator rotates to its key k.
+    SetSigningKey(usize, usize),
 }
 
 fn amount() -> impl Strategy<Value = u128> {
@@ -120,7 +149,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (s.clone(), 0usize..2, amount()).prop_map(|(a, b, c)| Step::Deposit(a, b, c)),
         2 => (s.clone(), v.clone(), part()).prop_map(|(a, b, c)| Step::RestakeNative(a, b, c)),
         4 => (s.clone(), o.clone(), st.clone(), v.clone(), part()).prop_map(|(a, b, c, d, e)| Step::Delegate(a, b, c, d, e)),
-        3 => (o.clone(), 0usize..2, st.clone(), prop_oneof![Just(0u128), Just(WAD / 4), Just(WAD / 2), Just(WAD), 1u128..=WAD])
+        3 => (o.clone(), 0usize..3, st.clone(), prop_oneof![Just(0u128), Just(WAD / 4), Just(WAD / 2), Just(WAD), 1u128..=WAD])
             .prop_map(|(a, b, c, d)| Step::Allocate(a, b, c, d)),
         2 => (s.clone(), o.clone(), st.clone(), v.clone(), part()).prop_map(|(a, b, c, d, e)| Step::Queue(a, b, c, d, e)),
         2 => (s.clone(), 0usize..4, any::<bool>()).prop_map(|(a, b, c)| Step::Complete(a, b, c)),
@@ -138,6 +167,12 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0usize..2, o.clone(), amount()).prop_map(|(a, b, c)| Step::VaultAllocate(a, b, c)),
         1 => (0usize..2, o.clone(), part()).prop_map(|(a, b, c)| Step::VaultDeallocate(a, b, c)),
         1 => (0usize..2).prop_map(Step::VaultHarvest),
+        1 => (s.clone(), 0usize..4, prop_oneof![3 => Just(true), 1 => Just(false)]).prop_map(|(a, b, c)| Step::Propose(a, b, c)),
+        4 => (any::<bool>(), 0usize..STAKERS.max(VALIDATORS), 0u64..3, prop_oneof![3 => Just(0usize), 1 => 1usize..4]).prop_map(|(a, b, c, d)| Step::Vote(a, b, c, d)),
+        1 => (s.clone(), 0u64..6, amount()).prop_map(|(a, b, c)| Step::DepositProposal(a, b, c)),
+        2 => (o.clone(), prop_oneof![1 => 0usize..2, 3 => Just(2usize)], 0u64..4, 0usize..3, prop_oneof![5 => Just(true), 1 => Just(false)])
+            .prop_map(|(a, b, c, d, e)| Step::Evidence(a, b, c, d, e)),
+        1 => (o.clone(), 0usize..3).prop_map(|(a, b)| Step::SetSigningKey(a, b)),
     ]
 }
 
@@ -155,6 +190,10 @@ fn genesis() -> Genesis {
     accounts.push(GenesisAccount {
         address: service(),
         balances: [("RAM".to_owned(), Amount::new(100_000 * E18))].into(),
+    });
+    accounts.push(GenesisAccount {
+        address: objective(),
+        balances: [("RAM".to_owned(), Amount::new(E18))].into(),
     });
     accounts.push(GenesisAccount {
         address: curator(),
@@ -178,12 +217,16 @@ fn genesis() -> Genesis {
         chain_id: 1,
         time: Timestamp::new(0),
         governance: Some(dev_address("governance")),
+        guardian: None,
         params: serde_json::from_value(serde_json::json!({
             "epoch_length_s": EPOCH, "bonding_epochs": 1, "unbonding_period_s": 3 * EPOCH,
             "withdrawal_delay_s": 2 * EPOCH, "deallocation_delay_s": 2 * EPOCH,
             "resolution_delay_s": EPOCH, "commission_delay_s": EPOCH, "jail_period_s": 300,
             "downtime_window_blocks": 500, "protocol_fee_bps": 300, "inflation_bps": 500,
             "base_fee": "1000", "max_unbondings_per_delegator": 6, "max_withdrawals_per_staker": 6,
+            "gov_min_deposit": "100000000000000000000", "gov_voting_period_s": 24 * EPOCH,
+            "gov_max_deposit_period_s": 24 * EPOCH, "gov_neutral_delay_s": EPOCH,
+            "gov_risk_margin_s": EPOCH, "gov_max_active_proposals": 3, "gov_quorum_bps": 1_000,
         }))
         .expect("params"),
         assets: vec![GenesisAsset {
@@ -210,6 +253,30 @@ fn setup() -> Chain {
         chain.register_operator(operator(i), 1_000 * i as u32);
     }
     chain.register_instant_service(service(), WAD / 2);
+    chain.must(
+        objective(),
+        Action::RegisterService(rampart_core::restaking::RegisterService {
+            metadata_uri: String::new(),
+            slasher: objective(),
+            resolver: None,
+            veto_window_s: Duration::ZERO,
+            max_slash_per_event_wad: Wad::new(WAD / 2),
+            destination: rampart_core::restaking::Destination::Burn,
+            resolution_delay_s: None,
+            double_sign_wad: Some(Wad::new(WAD / 10)),
+        }),
+    );
+    chain.must(
+        objective(),
+        Action::CreateOperatorSet {
+            set_id: 0,
+            strategies: vec!["stETH".into(), "RAM-native".into()],
+            admission: Admission::Open,
+        },
+    );
+    for o in 0..OPERATORS {
+        chain.must(operator(o), Action::RegisterForSet { set: set(2) });
+    }
     for (id, strategies) in [
         vec!["stETH", "stRAM", "RAM-native"],
         vec!["stETH", "RAM-native"],
@@ -303,6 +370,25 @@ fn withdrawal(chain: &Chain, s: usize, index: usize) -> WithdrawalId {
         .map(|((_, id), _)| *id)
         .collect();
     mine.get(index).copied().unwrap_or(WithdrawalId(u64::MAX))
+}
+
+/// One of the proposals in voting (`back` picks which), else one of the newest three: votes and
+/// deposits mostly reach live proposals.
+fn recent_proposal(chain: &Chain, back: u64) -> u64 {
+    let voting: Vec<u64> = chain
+        .state
+        .iter::<rampart_core::state::VotingProposals>()
+        .map(|(id, ())| *id)
+        .collect();
+    match usize::try_from(back)
+        .ok()
+        .and_then(|b| voting.get(b % voting.len().max(1)))
+    {
+        Some(id) => *id,
+        None => rampart_core::governance::gov_state(&chain.state)
+            .next_proposal
+            .saturating_sub(1 + back % 3),
+    }
 }
 
 fn action(chain: &Chain, step: &Step) -> Option<(Address, Action)> {
@@ -427,6 +513,38 @@ fn action(chain: &Chain, step: &Step) -> Option<(Address, Action)> {
                 },
             )
         }
+        Step::Evidence(o, set_i, height, k, conflicting) => {
+            let key = signing_key(o, k);
+            let chain_id = chain.state.meta().chain_id;
+            let sign = |byte: u8| {
+                let text = format!("0x{}", format!("{byte:02x}").repeat(32));
+                let digest = serde_json::from_value(serde_json::json!(text)).expect("a digest");
+                let signature =
+                    rampart_scenario::attest::attest(&key, chain_id, set(set_i), height, digest)
+                        .expect("signs");
+                (digest, signature.to_vec().into())
+            };
+            let (digest_a, signature_a) = sign(0xaa);
+            let (digest_b, signature_b) = sign(if conflicting { 0xbb } else { 0xaa });
+            (
+                staker(0),
+                Action::SubmitDoubleSignEvidence(rampart_core::restaking::DoubleSignEvidenceArgs {
+                    operator: operator(o),
+                    set: set(set_i),
+                    height,
+                    digest_a,
+                    signature_a,
+                    digest_b,
+                    signature_b,
+                }),
+            )
+        }
+        Step::SetSigningKey(o, k) => (
+            operator(o),
+            Action::SetSigningKey {
+                signing_key: Address::from_private_key(&signing_key(o, k)),
+            },
+        ),
         Step::Slash(o, set_i, w) => {
             let strategies = if set_i == 0 {
                 vec!["stETH", "stRAM", "RAM-native"]
@@ -526,6 +644,44 @@ fn action(chain: &Chain, step: &Step) -> Option<(Address, Action)> {
                 vault: VAULTS[v].0.into(),
             },
         ),
+        Step::Propose(s, kind, full) => {
+            let change: serde_json::Value = match kind {
+                0 => serde_json::json!({"params": {"lst_fee_bps": 500}}),
+                1 => serde_json::json!({"params": {"withdrawal_delay_s": 7_200}}),
+                2 => {
+                    serde_json::json!({"treasury_spend": {"to": staker(s), "asset": "RAM", "amount": "1"}})
+                }
+                _ => serde_json::json!({"params": {"protocol_fee_bps": 300, "lst_fee_bps": 1_500}}),
+            };
+            let min = 100 * E18;
+            (
+                staker(s),
+                Action::SubmitProposal {
+                    title: format!("proposal {kind}"),
+                    metadata_uri: String::new(),
+                    changes: vec![serde_json::from_value(change).expect("a change")],
+                    deposit: Amount::new(if full { min } else { min / 4 }),
+                },
+            )
+        }
+        Step::Vote(is_validator, who, back, o) => (
+            if is_validator {
+                validator(who % VALIDATORS)
+            } else {
+                staker(who % STAKERS)
+            },
+            Action::Vote {
+                proposal: recent_proposal(chain, back),
+                option: rampart_core::governance::VoteOption::ALL[o],
+            },
+        ),
+        Step::DepositProposal(s, back, a) => (
+            staker(s),
+            Action::DepositProposal {
+                proposal: recent_proposal(chain, back),
+                amount: Amount::new(a.saturating_mul(10)),
+            },
+        ),
         Step::Advance(_) | Step::DoubleSign(..) | Step::Downtime(..) => return None,
     })
 }
@@ -535,7 +691,8 @@ fn apply(chain: &mut Chain, step: &Step) -> Result<(), String> {
     match action(chain, step) {
         Some((signer, action)) => {
             let before = snapshot(chain, signer);
-            if chain.send(signer, action).is_err() && snapshot(chain, signer) != before {
+            let r = chain.send(signer, action);
+            if r.is_err() && snapshot(chain, signer) != before {
                 return Err(format!("{step:?}: a rejected transaction changed state"));
             }
         }
@@ -618,4 +775,25 @@ fn a_seeded_walk_of_3000_steps_over_every_layer_keeps_every_invariant() {
             panic!("step {i}: {e}");
         }
     }
+    // Governance took part: proposals went through their whole life amid the other layers.
+    let g = rampart_core::governance::governance_view(&chain.state, None).expect("governance");
+    let count = |s: &str| g.proposals.iter().filter(|p| p.status == s).count();
+    let statuses: Vec<&str> = g.proposals.iter().map(|p| p.status).collect();
+    assert!(
+        count("applied") + count("failed") + count("rejected") + count("vetoed") > 0
+            && g.proposals.len() >= 5,
+        "proposals: {statuses:?}"
+    );
+    eprintln!("governance in the seeded walk: {statuses:?}");
+    // The walk reached the objective rule, not only its refusals.
+    let punished = chain
+        .state
+        .count::<rampart_core::state::DoubleSignEvidence>();
+    assert!(punished > 0, "no double-sign evidence was accepted");
+    eprintln!(
+        "double signs punished: {punished}; replaced keys on record: {}",
+        chain
+            .state
+            .count::<rampart_core::state::RetiredSigningKeys>()
+    );
 }

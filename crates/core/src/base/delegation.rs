@@ -233,10 +233,24 @@ fn load(state: &State, delegator: Address, validator_addr: Address) -> Result<Ba
     Ok(d)
 }
 
+/// Writes a delegation back settled (activated bonds turned into shares, rewards realized), so
+/// that its stored shares are the ones it votes with.
+pub(crate) fn settle_stored(
+    state: &mut State,
+    delegator: Address,
+    validator: Address,
+) -> Result<()> {
+    let d = load(state, delegator, validator)?;
+    store(state, delegator, validator, d);
+    Ok(())
+}
+
 fn store(state: &mut State, delegator: Address, validator_addr: Address, d: BaseDelegation) {
     if d.shares == 0 && d.pending.is_empty() && d.locked.is_empty() {
+        crate::governance::on_delegation_change(state, delegator, validator_addr, None);
         state.delete::<BaseDelegations>(&(delegator, validator_addr));
     } else {
+        crate::governance::on_delegation_change(state, delegator, validator_addr, Some(&d));
         state.put::<BaseDelegations>((delegator, validator_addr), d);
     }
 }

@@ -31,6 +31,7 @@
 //! - Σ delegators' shares (settled) ≤ each validator's `shares`.
 
 mod delegation;
+pub(crate) use delegation::settle_stored;
 mod faults;
 mod rewards;
 mod validator;

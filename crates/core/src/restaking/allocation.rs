@@ -54,6 +54,10 @@ pub fn allocate(
     if magnitude == alloc.current {
         return Err(Error::invalid("magnitude", "equals the current allocation"));
     }
+    if magnitude > alloc.current {
+        // A new allocation; a decrease (deallocation) is never paused.
+        crate::governance::require_unpaused(state, ctx.now, "allocate")?;
+    }
     let membership = state.get::<Memberships>(&(operator, set)).copied();
     let mut mag = super::magnitude(state, operator, strategy);
     let effect_at = if magnitude > alloc.current {

@@ -17,10 +17,19 @@
 //!
 //! # The key in force
 //!
-//! `signing_key` is fixed at `register_operator` (default: the operator's own account) and no
-//! action changes it, so the key in force at any height is the registered key; there is no key
-//! history to consult. An action that rotates keys must add one (keyed by the time each key
-//! took over) before it can ship.
+//! `signing_key` is set at `register_operator` (default: the operator's own account) and
+//! replaced with `set_signing_key` (an operator rotating a compromised or aged key). `height`
+//! is the service's own height, which the chain cannot date, so "the key in force when the
+//! attestations were made" is kept as an *accountability window*: a replaced key stays
+//! accountable for `deallocation_delay_s` after its replacement (the same window an operator
+//! that leaves a set stays slashable), in [`crate::state::RetiredSigningKeys`], then it is
+//! retired for good. Evidence counts when both attestations are by one key of the operator that
+//! is accountable when the evidence is submitted: the current key, or a replaced one still in its
+//! window. So rotating right after a double sign escapes nothing (the old key is still
+//! accountable for as long as any slash on a leaving operator), and a thief of a replaced key
+//! can frame the operator only inside that window, never after it. Both signatures must be by
+//! the *same* key: a conflict between the old and the new key could be a thief's word against the
+//! operator's.
 //!
 //! # Invariants
 //!
@@ -30,6 +39,8 @@
 //!   ([`super::slashing::execute_at_once`]) with `min(double_sign_wad, max_slash_per_event)`,
 //!   and only reaches an operator the set can still slash.
 //! - A failing submission returns before its first write.
+//! - At most `max_retired_signing_keys` replaced keys per operator are accountable at once;
+//!   entries whose window ended are pruned at the operator's next rotation.
 //!
 //! # Arithmetic
 //!
@@ -43,7 +54,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, SetRef, SlashId, fmt_address};
 use crate::num::Wad;
-use crate::state::{DoubleSignEvidence, State};
+use crate::state::{DoubleSignEvidence, Operators, RetiredSigningKeys, State};
+use crate::time::Timestamp;
 use alloy_primitives::{B256, Bytes, Signature, U256};
 use alloy_sol_types::{Eip712Domain, SolStruct, sol};
 use serde::{Deserialize, Serialize};
@@ -204,28 +216,41 @@ fn check_evidence(state: &State, ctx: &Ctx, args: &DoubleSignEvidenceArgs) -> Re
         });
     }
     let chain_id = state.meta().chain_id;
-    for (which, digest, signature) in [
-        ("signature_a", args.digest_a, &args.signature_a),
-        ("signature_b", args.digest_b, &args.signature_b),
-    ] {
+    let recover = |which: &'static str, digest: B256, signature: &Bytes| {
         let hash = attestation_signing_hash(chain_id, args.set, args.height, digest);
-        let signer = recover_signer(hash, signature).map_err(|reason| {
-            Error::EvidenceBadSignature {
-                which,
-                reason: reason.to_string(),
-            }
-        })?;
-        if signer != operator.signing_key {
-            return Err(Error::EvidenceBadSignature {
-                which,
-                reason: format!(
-                    "signed by {}, not by {}'s signing key {}",
-                    fmt_address(&signer),
-                    fmt_address(&args.operator),
-                    fmt_address(&operator.signing_key)
-                ),
-            });
-        }
+        recover_signer(hash, signature).map_err(|reason| Error::EvidenceBadSignature {
+            which,
+            reason: reason.to_string(),
+        })
+    };
+    let signer_a = recover("signature_a", args.digest_a, &args.signature_a)?;
+    if !accountable(
+        state,
+        args.operator,
+        operator.signing_key,
+        signer_a,
+        ctx.now,
+    ) {
+        return Err(Error::EvidenceBadSignature {
+            which: "signature_a",
+            reason: format!(
+                "signed by {}, which is not a signing key of {} accountable now (its key is {})",
+                fmt_address(&signer_a),
+                fmt_address(&args.operator),
+                fmt_address(&operator.signing_key)
+            ),
+        });
+    }
+    let signer_b = recover("signature_b", args.digest_b, &args.signature_b)?;
+    if signer_b != signer_a {
+        return Err(Error::EvidenceBadSignature {
+            which: "signature_b",
+            reason: format!(
+                "signed by {}, not by {} which signed signature_a",
+                fmt_address(&signer_b),
+                fmt_address(&signer_a)
+            ),
+        });
     }
     let slashable = set.strategies.iter().any(|s| {
         !super::slashable_magnitude(state, args.operator, args.set, *s, ctx.now).is_zero()
@@ -251,18 +276,126 @@ fn check_evidence(state: &State, ctx: &Ctx, args: &DoubleSignEvidenceArgs) -> Re
     })
 }
 
+/// Whether `key` is `operator`'s signing key `current`, or a key it replaced whose
+/// accountability window is still open at `now`.
+fn accountable(
+    state: &State,
+    operator: Address,
+    current: Address,
+    key: Address,
+    now: Timestamp,
+) -> bool {
+    key == current
+        || retired_signing_keys(state, operator)
+            .any(|(retired, _, until)| retired == key && now < until)
+}
+
+/// The keys `operator` replaced that are still stored: `(key, replaced_at, accountable_until)`,
+/// by end of accountability. Entries whose window has ended may linger until the next rotation.
+pub fn retired_signing_keys(
+    state: &State,
+    operator: Address,
+) -> impl Iterator<Item = (Address, Timestamp, Timestamp)> + '_ {
+    state
+        .range::<RetiredSigningKeys, _>(
+            (operator, Timestamp::new(0), Address::ZERO)
+                ..=(
+                    operator,
+                    Timestamp::new(u64::MAX),
+                    Address::repeat_byte(0xff),
+                ),
+        )
+        .map(|((_, until, key), replaced_at)| (*key, *replaced_at, *until))
+}
+
+/// The service height whose double sign by `operator` in `set` slash `id` punished, if it was an
+/// evidence slash. O(heights punished for this operator and set).
+pub fn double_sign_height(
+    state: &State,
+    operator: Address,
+    set: SetRef,
+    id: SlashId,
+) -> Option<u64> {
+    state
+        .range::<DoubleSignEvidence, _>((operator, set, 0)..=(operator, set, u64::MAX))
+        .find(|(_, slash)| **slash == id)
+        .map(|((_, _, height), _)| *height)
+}
+
+/// `set_signing_key {signing_key}`, signed by the operator: `signing_key` signs its attestations
+/// from now on; the replaced key stays accountable for `deallocation_delay_s`.
+pub fn set_signing_key(state: &mut State, ctx: &mut Ctx, signing_key: Address) -> Result<()> {
+    let mut operator = super::operator(state, ctx.signer)?.clone();
+    if signing_key == operator.signing_key {
+        return Err(Error::invalid(
+            "signing_key",
+            "is already the operator's signing key",
+        ));
+    }
+    let until = ctx.now.checked_add(state.params().deallocation_delay_s)?;
+    let (ended, open): (Vec<_>, Vec<_>) =
+        retired_signing_keys(state, ctx.signer).partition(|(_, _, until)| *until <= ctx.now);
+    let max = state.params().max_retired_signing_keys;
+    if open.len() >= max as usize {
+        return Err(Error::LimitExceeded {
+            limit: "max_retired_signing_keys",
+            max: u64::from(max),
+        });
+    }
+    for (key, _, end) in ended {
+        state.delete::<RetiredSigningKeys>(&(ctx.signer, end, key));
+    }
+    let old = operator.signing_key;
+    state.put::<RetiredSigningKeys>((ctx.signer, until, old), ctx.now);
+    operator.signing_key = signing_key;
+    state.put::<Operators>(ctx.signer, operator);
+    ctx.emit(Event::SigningKeyChanged {
+        operator: ctx.signer,
+        old,
+        new: signing_key,
+        old_accountable_until: until,
+    });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use alloy_primitives::{address, b256, hex};
 
-    /// Reference vector computed with an independent EIP-712 implementation, eth-account 0.14.0
-    /// (Python; `python3 -m venv /tmp/ethvenv && /tmp/ethvenv/bin/pip install eth-account`, not a
-    /// dependency of this workspace):
+    /// Reference vectors computed with two independent EIP-712 implementations, neither a
+    /// dependency of this workspace; both give the same hashes and (RFC 6979, deterministic)
+    /// signatures, recorded below as hex only.
+    ///
+    /// ethers 6.17.0 (JavaScript; `npm install ethers@6` in a temporary directory):
+    ///
+    /// ```js
+    /// const { TypedDataEncoder, Wallet } = require("ethers");
+    /// const types = { ServiceAttestation: [
+    ///   { name: "service", type: "address" }, { name: "setId", type: "uint32" },
+    ///   { name: "height", type: "uint64" }, { name: "digest", type: "bytes32" } ] };
+    /// const cases = [
+    ///   { chainId: 31337, service: "0x00000000000000000000000000000000000000aa", setId: 7,
+    ///     height: 123456789n, digest: "0x" + "ab".repeat(32), key: "0x" + "11".repeat(32) },
+    ///   { chainId: 1, service: "0xdAC17F958D2ee523a2206206994597C13D831ec7", setId: 4294967295,
+    ///     height: 18446744073709551615n, digest: "0x" + "00".repeat(31) + "01",
+    ///     key: "0x" + "42".repeat(32) } ];
+    /// for (const c of cases) {
+    ///   const domain = { name: "Rampart", version: "1", chainId: c.chainId };
+    ///   const msg = { service: c.service, setId: c.setId, height: c.height, digest: c.digest };
+    ///   const w = new Wallet(c.key);
+    ///   console.log(TypedDataEncoder.hash(domain, types, msg), w.address,
+    ///               await w.signTypedData(domain, types, msg));
+    /// }
+    /// ```
+    ///
+    /// eth-account 0.14.0 (Python; `python3 -m venv /tmp/ethvenv && /tmp/ethvenv/bin/pip install
+    /// eth-account`), for each of the same cases:
     ///
     /// ```python
     /// from eth_account.messages import encode_typed_data
     /// from eth_account import Account
+    /// from eth_utils import keccak
     /// td = {"types": {"EIP712Domain": [{"name": "name", "type": "string"},
     ///                                  {"name": "version", "type": "string"},
     ///                                  {"name": "chainId", "type": "uint256"}],
@@ -271,19 +404,24 @@ mod tests {
     ///                                        {"name": "height", "type": "uint64"},
     ///                                        {"name": "digest", "type": "bytes32"}]},
     ///       "primaryType": "ServiceAttestation",
-    ///       "domain": {"name": "Rampart", "version": "1", "chainId": 31337},
-    ///       "message": {"service": "0x00000000000000000000000000000000000000aa", "setId": 7,
-    ///                   "height": 123456789, "digest": "0x" + "ab" * 32}}
+    ///       "domain": {"name": "Rampart", "version": "1", "chainId": chain},
+    ///       "message": {"service": svc, "setId": set_id, "height": height, "digest": digest}}
     /// m = encode_typed_data(full_message=td)
     /// h = keccak(b"\x19" + m.version + m.header + m.body)   # the signing hash
-    /// s = Account.sign_message(m, private_key=bytes([0x11] * 32)).signature
-    /// a = Account.from_key(bytes([0x11] * 32)).address
+    /// s = Account.sign_message(m, private_key=key).signature
+    /// a = Account.from_key(key).address
     /// ```
-    ///
-    /// (`eth_utils.keccak`; `Account.sign_message(...).message_hash` gives the same `h`.)
-    const VECTOR_HASH: B256 = b256!("b9a7fa764b6f1794d23364ccd4a8c2c9d0bf838de2a073c86f2950fa2ad2f469");
+    const VECTOR_HASH: B256 =
+        b256!("b9a7fa764b6f1794d23364ccd4a8c2c9d0bf838de2a073c86f2950fa2ad2f469");
     const VECTOR_SIGNATURE: [u8; 65] = hex!(
         "3737c9669d74a7ce4c29ca46a7c5376e81f41f8796c6359fd599f5d229079a4263a2ab57efd197c0e214a956b7ba836fe43157dbc7ec3d7de35560a2d91624461b"
+    );
+    /// The second case: every field at its largest (`setId` 2³²−1, `height` 2⁶⁴−1), chain 1, a
+    /// checksummed address and a digest that is 1.
+    const BOUNDARY_HASH: B256 =
+        b256!("357255e4b11b5b43d5c4819a9974c2240335af1ae2f6e4eb6f62e6cd0f106f91");
+    const BOUNDARY_SIGNATURE: [u8; 65] = hex!(
+        "6d2e3423fe5153fd19a7e7027e7a12a34227a2a08502ef7c50728ccdae751e244e7c747797feccdcec4600b52583ce5858097265f4d0b6af4baae638717379e41c"
     );
 
     fn vector_set() -> SetRef {
@@ -306,7 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn the_signing_hash_matches_eth_account() {
+    fn the_signing_hash_matches_ethers_and_eth_account() {
         assert_eq!(
             attestation_signing_hash(31_337, vector_set(), 123_456_789, vector_digest()),
             VECTOR_HASH
@@ -319,6 +457,33 @@ mod tests {
             recover_signer(VECTOR_HASH, &VECTOR_SIGNATURE),
             Ok(address!("19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A"))
         );
+    }
+
+    #[test]
+    fn the_boundary_vector_matches_ethers_and_eth_account() {
+        let set = SetRef {
+            service: address!("dAC17F958D2ee523a2206206994597C13D831ec7"),
+            id: u32::MAX,
+        };
+        let mut digest = B256::ZERO;
+        digest.0[31] = 1;
+        let hash = attestation_signing_hash(1, set, u64::MAX, digest);
+        assert_eq!(hash, BOUNDARY_HASH);
+        assert_eq!(
+            recover_signer(hash, &BOUNDARY_SIGNATURE),
+            Ok(address!("17c5185167401eD00cF5F5b2fc97D9BBfDb7D025"))
+        );
+    }
+
+    #[test]
+    fn signing_with_k256_gives_the_libraries_signature() {
+        // RFC 6979 nonces: the same key and hash give the same signature in every library.
+        let key = k256::ecdsa::SigningKey::from_slice(&[0x11; 32]).expect("a valid secret");
+        let (sig, recid) = key
+            .sign_prehash_recoverable(VECTOR_HASH.as_slice())
+            .expect("signing");
+        let sig = Signature::from_signature_and_parity(sig, recid.is_y_odd());
+        assert_eq!(sig.as_bytes(), VECTOR_SIGNATURE);
     }
 
     #[test]

@@ -37,6 +37,8 @@
 mod allocation;
 mod delegation;
 mod evidence;
+#[cfg(test)]
+mod evidence_tests;
 mod operator;
 mod service;
 mod slashing;
@@ -51,7 +53,8 @@ pub use delegation::{
 };
 pub use evidence::{
     DoubleSignEvidenceArgs, ServiceAttestation, SignatureError, attestation_domain,
-    attestation_signing_hash, recover_signer, submit_double_sign_evidence,
+    attestation_signing_hash, double_sign_height, recover_signer, retired_signing_keys,
+    set_signing_key, submit_double_sign_evidence,
 };
 pub use operator::{apply_commitments_effect, register_operator, set_operator_commitments};
 pub use service::{

@@ -43,7 +43,7 @@ macro_rules! be_int {
         }
     )*};
 }
-be_int!(u32, u64, u128);
+be_int!(u8, u32, u64, u128);
 
 macro_rules! wrapped {
     ($t:ty, $inner:ty, $get:expr, $new:expr) => {

@@ -5,6 +5,7 @@ use super::{DecodeError, KeyCodec, Table, encode_full_key, encode_value};
 use crate::bank::{Account, Asset};
 use crate::base::{Activation, BaseDelegation, Unbonding, Validator};
 use crate::block::{Meta, Timer};
+use crate::governance::{GovState, Proposal, VoteOption};
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
 use crate::lst::{LstPool, LstSnapshot, Redemption};
 use crate::num::{Amount, Shares, Wad};
@@ -191,6 +192,10 @@ tables! {
     /// Double signs punished, per (operator, set, service height): the slash that did it. Each
     /// is punished once.
     44 double_sign_evidence: DoubleSignEvidence((Address, SetRef, u64) => SlashId),
+    /// Signing keys an operator replaced, per (operator, end of accountability, key): the time
+    /// it was replaced. Double-sign evidence by such a key counts until the end (strictly
+    /// before it); entries past it are pruned at the operator's next rotation.
+    45 retired_signing_keys: RetiredSigningKeys((Address, Timestamp, Address) => Timestamp),
 
     /// Validators.
     50 validators: Validators(Address => Validator),
@@ -224,6 +229,25 @@ tables! {
     /// Queue buckets held past their delay by a pending slash request: the magnitude they were
     /// released at (their withdrawals pay at it).
     94 queue_releases: QueueReleases((Address, AssetId, Timestamp) => Wad),
+
+    /// Governance bookkeeping: proposal counter, active count, guardian, pause.
+    100 gov_state: GovStateTable(() => GovState),
+    /// Proposals.
+    101 proposals: Proposals(u64 => Proposal),
+    /// Deposits per (proposal, depositor), while the proposal is in its deposit or voting period.
+    102 proposal_deposits: ProposalDeposits((u64, Address) => Amount),
+    /// Votes per (proposal, voter).
+    103 votes: Votes((u64, Address) => VoteOption),
+    /// Per (proposal, voter, validator): the validator shares the voter's own vote carries
+    /// (kept equal to its delegation's voting shares while the proposal is in voting).
+    104 vote_shares: VoteShares((u64, Address, Address) => u128),
+    /// Per (proposal, validator, option index): shares of the validator's delegators who voted
+    /// that option themselves (taken out of the validator's own vote).
+    105 option_shares: OptionShares((u64, Address, u8) => u128),
+    /// Index: proposals in their voting period.
+    106 voting_proposals: VotingProposals(u64 => ()),
+    /// Index: passed proposals waiting for their effect time.
+    107 queued_proposals: QueuedProposals(u64 => ()),
 
     /// The liquid staking pool.
     60 lst_pools: LstPools(() => LstPool),

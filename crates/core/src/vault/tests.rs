@@ -69,6 +69,7 @@ impl Chain {
             chain_id: 1,
             time: Timestamp::new(0),
             governance: Some(GOV),
+            guardian: None,
             params,
             assets: vec![asset("stETH", true), asset("EIGEN", false)],
             accounts: [CURATOR, ALICE, BOB, CAROL, ATTACKER, SVC]

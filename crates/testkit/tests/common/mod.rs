@@ -53,6 +53,7 @@ pub fn genesis(
         chain_id: 1,
         time: Timestamp::new(T0),
         governance: Some(dev_address("governance")),
+        guardian: None,
         params,
         assets: Vec::new(),
         accounts,
