@@ -78,8 +78,13 @@ pub fn fields(
     Ok(map)
 }
 
-/// `1.5stETH` → (`"1.5"`, `"stETH"`): digits, an optional fraction, then a symbol.
+/// `1.5stETH` → (`"1.5"`, `"stETH"`): digits, an optional fraction, then a symbol (letters and
+/// digits with at least one capital, as every asset symbol has; so `0xa1…` and other hex are
+/// never read as amounts).
 pub fn token_amount(raw: &str) -> Option<(&str, &str)> {
+    if raw.starts_with("0x") || raw.starts_with("0X") {
+        return None;
+    }
     let split = raw.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
     let (number, symbol) = raw.split_at(split);
     let number_ok = !number.is_empty()
@@ -87,7 +92,8 @@ pub fn token_amount(raw: &str) -> Option<(&str, &str)> {
         && !number.ends_with('.')
         && number.matches('.').count() <= 1;
     let symbol_ok = symbol.starts_with(|c: char| c.is_ascii_alphabetic())
-        && symbol.chars().all(|c| c.is_ascii_alphanumeric());
+        && symbol.chars().all(|c| c.is_ascii_alphanumeric())
+        && symbol.chars().any(|c| c.is_ascii_uppercase());
     (number_ok && symbol_ok).then_some((number, symbol))
 }
 
@@ -250,6 +256,14 @@ mod tests {
         assert_eq!(token_units(7, 18), "0.000000000000000007");
         assert_eq!(token_units(2_000_000, 6), "2");
         assert!(token_amount("1.5.1stETH").is_none() && token_amount("stETH").is_none());
+        assert!(
+            token_amount(&format!("0x{}", "a1".repeat(32))).is_none(),
+            "hex is not an amount"
+        );
+        assert!(
+            token_amount("12abcdef").is_none(),
+            "hex without 0x is not an amount"
+        );
     }
 
     #[test]

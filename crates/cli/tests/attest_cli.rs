@@ -22,10 +22,12 @@ fn rampart(args: &[&str], keystore: &std::path::Path) -> Output {
 
 fn attest(signer: &[&str], keystore: &std::path::Path) -> Output {
     let digest = format!("0x{}", "aa".repeat(32));
+    // The service by address: `oracle` is a dev name, which a keystore signer cannot use.
+    let set = format!("{:#x}/0", rampart_scenario::names::dev_address("oracle"));
     let mut args = vec![
         "attest",
         "--set",
-        "oracle/0",
+        &set,
         "--height",
         "42",
         "--digest",

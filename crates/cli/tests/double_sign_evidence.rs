@@ -103,7 +103,7 @@ fn a_watcher_gets_a_double_signing_operator_slashed_with_the_cli_and_the_staker_
     let op1 = format!("{:#x}", rampart_scenario::names::dev_address("op1"));
 
     // Public data: op1's signing key, and that oracle/0 has an objective rule.
-    let operator = json(&["query", "operator", "operator=@op1"], &node);
+    let operator = json(&["query", "--dev", "operator", "operator=@op1"], &node);
     assert_eq!(operator["signing_key"], op1.as_str());
     let oracle_set = format!("{:#x}/0", rampart_scenario::names::dev_address("oracle"));
     let allocation = operator["allocations"]
@@ -114,7 +114,7 @@ fn a_watcher_gets_a_double_signing_operator_slashed_with_the_cli_and_the_staker_
         .cloned()
         .unwrap();
     assert_eq!(allocation["double_sign_wad"], "100000000000000000");
-    let before = json(&["query", "position", "staker=@alice"], &node);
+    let before = json(&["query", "--dev", "position", "staker=@alice"], &node);
     let position = op1_steth(&before, &op1);
     let exposure = position["exposure"]
         .as_array()
@@ -191,14 +191,17 @@ fn a_watcher_gets_a_double_signing_operator_slashed_with_the_cli_and_the_staker_
     );
 
     // The staker's position shows the loss: what the exposure said a double sign would take.
-    let after = json(&["query", "position", "staker=@alice"], &node);
+    let after = json(&["query", "--dev", "position", "staker=@alice"], &node);
     let lost = amount(&position["withdrawable"]) - amount(&op1_steth(&after, &op1)["withdrawable"]);
     assert!(
         lost.abs_diff(expected_loss) <= 2,
         "lost {lost}, the exposure said {expected_loss}"
     );
     // The history: the slash request list and the block that carried the evidence.
-    let slashes = json(&["query", "slash_requests", "service=@oracle"], &node);
+    let slashes = json(
+        &["query", "--dev", "slash_requests", "service=@oracle"],
+        &node,
+    );
     let slash = slashes
         .as_array()
         .unwrap()
