@@ -61,15 +61,11 @@ pub fn seat_security(state: &State) -> SeatSecurity {
             .unwrap_or(usize::MAX)
             .min(bonds.len());
         let stake = bonds[..k].iter().fold(0u128, |a, b| a.saturating_add(*b));
-        let share = if total == 0 {
-            0
-        } else {
-            // stake ≤ total < 2^128, so stake · 10_000 fits in 2^142: computed in two parts.
-            let whole = stake / total;
-            let rest = stake % total;
-            let frac = rampart_core::num::mul_div_floor(rest, 10_000, total).unwrap_or(0);
-            u32::try_from(whole.saturating_mul(10_000).saturating_add(frac)).unwrap_or(u32::MAX)
-        };
+        // stake ≤ total: the share is at most 10,000 (an empty set has none).
+        let share = rampart_core::num::mul_div_floor(stake, 10_000, total)
+            .ok()
+            .and_then(|x| u32::try_from(x).ok())
+            .unwrap_or(0);
         SeatAttack {
             seats: u32::try_from(k).unwrap_or(u32::MAX),
             cheapest_stake: stake.to_string(),
