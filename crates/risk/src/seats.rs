@@ -79,7 +79,7 @@ pub fn seat_security(state: &State) -> SeatSecurity {
         bonded_total: total.to_string(),
         safety: attack(q.saturating_mul(2).saturating_sub(n)),
         liveness: attack(n.saturating_sub(q).saturating_add(1)),
-        stake_weighted_third: (total / 3).to_string(),
+        stake_weighted_third: total.checked_div(3).unwrap_or(0).to_string(),
     }
 }
 

@@ -89,6 +89,19 @@ fn time(v: &Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not a time: {v}"))
 }
 
+/// Every validator votes yes (the whole bonded stake, unless a delegator overrides).
+fn all_vote_yes(net: &mut Net, id: u64) {
+    for v in 0..3 {
+        vote(net, validator(v), id, "yes");
+    }
+}
+
+/// Every validator votes yes and the vote ends: the proposal passes.
+fn pass(net: &mut Net, id: u64) {
+    all_vote_yes(net, id);
+    end_vote(net, id);
+}
+
 /// Waits until the proposal's vote has ended (the block at its end time tallies it).
 fn end_vote(net: &mut Net, id: u64) {
     let ends = time(&proposal(net, id)["voting_ends_at"]);
@@ -303,10 +316,7 @@ fn a_risk_raising_change_waits_until_every_exit_open_at_passing_could_complete()
     let p = proposal(&net, id);
     assert_eq!(p["risk"], "raising");
     assert_eq!(p["changes"][0]["raising"], json!(["withdrawal_delay_s"]));
-    for v in 0..3 {
-        vote(&mut net, validator(v), id, "yes");
-    }
-    end_vote(&mut net, id);
+    pass(&mut net, id);
     let passed_at = net.now();
     let p = proposal(&net, id);
     assert_eq!(p["status"], "queued", "{p}");
@@ -384,10 +394,7 @@ fn the_guardian_pauses_new_deposits_once_never_exits_and_only_a_proposal_renews(
         json!([{"renew_pause": {"duration_s": 7_200}}]),
         MIN_DEPOSIT,
     );
-    for v in 0..3 {
-        vote(&mut net, validator(v), id, "yes");
-    }
-    end_vote(&mut net, id);
+    pass(&mut net, id);
     let effect = time(&proposal(&net, id)["effect_at"]);
     net.block(effect);
     assert_eq!(proposal(&net, id)["status"], "applied");
@@ -411,10 +418,7 @@ fn a_change_that_cannot_apply_fails_the_whole_proposal_not_the_block() {
                {"treasury_spend": {"to": h1, "asset": "RAM", "amount": n(1_000_000 * E18)}}]),
         MIN_DEPOSIT,
     );
-    for v in 0..3 {
-        vote(&mut net, validator(v), id, "yes");
-    }
-    end_vote(&mut net, id);
+    pass(&mut net, id);
     let effect = time(&proposal(&net, id)["effect_at"]);
     net.block(effect);
     let p = proposal(&net, id);
@@ -547,9 +551,7 @@ fn a_change_that_became_risk_raising_while_queued_waits_the_risk_timelock() {
         MIN_DEPOSIT,
     );
     for id in [lower, back] {
-        for v in 0..3 {
-            vote(&mut net, validator(v), id, "yes");
-        }
+        all_vote_yes(&mut net, id);
     }
     end_vote(&mut net, back);
     let passed_at = net.now();
@@ -635,10 +637,7 @@ fn every_stored_change_kind_round_trips_and_bad_changes_are_refused_at_submissio
     );
     assert_eq!(p["changes"][0]["raising"], json!(["base_fees"]));
     assert_eq!(p["changes"][3]["risk"], "neutral");
-    for v in 0..3 {
-        vote(&mut net, validator(v), id, "yes");
-    }
-    end_vote(&mut net, id);
+    pass(&mut net, id);
     let effect = time(&proposal(&net, id)["effect_at"]);
     net.block(effect);
     assert_eq!(proposal(&net, id)["status"], "applied");
@@ -744,10 +743,7 @@ proptest! {
         }
         prop_assert!(accepted * 2 >= holdings.len(), "only {accepted} of {} holdings opened", holdings.len());
         let id = submit(&mut net, holder(3), json!([{"params": patch}]), MIN_DEPOSIT);
-        for v in 0..3 {
-            vote(&mut net, validator(v), id, "yes");
-        }
-        end_vote(&mut net, id);
+        pass(&mut net, id);
         let p = proposal(&net, id);
         if p["status"] != "queued" {
             // A patch that moves nothing raises nothing; everything else passes.
