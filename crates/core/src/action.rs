@@ -133,6 +133,15 @@ pub enum Action {
     /// Replace the operator's signing key; the old one stays accountable for
     /// `deallocation_delay_s`.
     SetSigningKey { signing_key: Address },
+    /// Bind an ed25519 consensus key to the signer's validator, with its proof of possession.
+    SetConsensusKey {
+        key: alloy_primitives::B256,
+        p2p_address: String,
+        pop: alloy_primitives::Bytes,
+    },
+    /// Prove a committee member signed two conflicting consensus votes; slashes and tombstones
+    /// its validator (anyone).
+    SubmitConsensusEvidence(crate::base::ConsensusEvidence),
     /// Restake base delegation shares natively.
     RestakeNative {
         validator: Address,
@@ -373,6 +382,8 @@ impl Action {
             Self::ExecuteSlash { .. } => "execute_slash",
             Self::SubmitDoubleSignEvidence(_) => "submit_double_sign_evidence",
             Self::SetSigningKey { .. } => "set_signing_key",
+            Self::SetConsensusKey { .. } => "set_consensus_key",
+            Self::SubmitConsensusEvidence(_) => "submit_consensus_evidence",
             Self::RestakeNative { .. } => "restake_native",
             Self::SetServiceCommission { .. } => "set_service_commission",
             Self::CreateRewardProgram(_) => "create_reward_program",
@@ -552,6 +563,24 @@ impl Action {
                 r::set_signing_key(state, ctx, signing_key)?;
                 Ok(Outcome::Done)
             }
+            Self::SetConsensusKey {
+                key,
+                p2p_address,
+                pop,
+            } => {
+                base::consensus::set_consensus_key(state, ctx, key, p2p_address, pop)?;
+                Ok(Outcome::Done)
+            }
+            Self::SubmitConsensusEvidence(evidence) => {
+                crate::block::apply_consensus_evidence(
+                    state,
+                    &mut ctx.events,
+                    &evidence,
+                    ctx.height,
+                    ctx.now,
+                )?;
+                Ok(Outcome::Done)
+            }
             Self::RestakeNative {
                 validator,
                 shares,
@@ -642,7 +671,7 @@ impl Action {
             Self::SetParams(patch) => {
                 require_governance(state, ctx, "set_params")?;
                 let params = patch.apply(state.params());
-                params.validate()?;
+                params.validate_change(state.params())?;
                 state.put::<ParamsTable>((), params);
                 ctx.emit(Event::ParamsChanged);
                 Ok(Outcome::Done)

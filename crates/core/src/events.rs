@@ -215,6 +215,17 @@ pub enum Event {
         new: Address,
         old_accountable_until: Timestamp,
     },
+    /// A validator bound a consensus key (it reaches consensus at the next committee).
+    ConsensusKeySet {
+        validator: Address,
+        key: alloy_primitives::B256,
+    },
+    /// Consensus evidence convicted a validator of equivocating.
+    ConsensusEquivocation {
+        validator: Address,
+        epoch: u64,
+        view: u64,
+    },
     /// The submitter of double-sign evidence was paid its share of an escrow.
     EvidenceRewarded {
         id: SlashId,

@@ -58,6 +58,12 @@ pub struct GenesisValidator {
     /// Commission.
     #[serde(default)]
     pub commission_bps: crate::num::Bps,
+    /// Its ed25519 consensus key (required on a BFT chain, `consensus_epoch_blocks` > 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consensus_key: Option<alloy_primitives::B256>,
+    /// Its p2p endpoint, `host:port` (with `consensus_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p2p_address: Option<String>,
 }
 
 /// An external asset at genesis.
@@ -158,8 +164,24 @@ impl Genesis {
                 v.commission_bps,
                 self.time,
             )?;
+            match (v.consensus_key, &v.p2p_address) {
+                (Some(key), Some(p2p)) => crate::base::consensus::bind_consensus_key(
+                    &mut state,
+                    v.address,
+                    key,
+                    p2p.clone(),
+                )?,
+                (None, None) => {}
+                _ => {
+                    return Err(Error::invalid(
+                        "validators",
+                        "consensus_key and p2p_address go together",
+                    ));
+                }
+            }
         }
         crate::base::select_active_set(&mut state, &mut sink).map_err(Error::Broken)?;
+        crate::base::consensus::genesis_committee(&mut state)?;
         if self.accounts.iter().any(|a| a.address == Address::ZERO) {
             return Err(Error::invalid(
                 "accounts",

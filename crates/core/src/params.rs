@@ -243,6 +243,10 @@ params! {
         gov_max_changes: u32 = 32; 1..=256,
         /// Accounts that may deposit on one proposal (refunds visit each).
         gov_max_depositors: u32 = 64; 1..=1_024,
+        // --- consensus (docs/consensus.md) ---
+        /// Heights per consensus epoch under BFT consensus (the committee changes between
+        /// epochs); 0 for a single block producer. Fixed at genesis.
+        consensus_epoch_blocks: u64 = 0; 0..=1_000_000,
     }
 }
 
@@ -272,6 +276,18 @@ raw! {
 }
 
 impl Params {
+    /// [`Params::validate`], and refuses a change of a parameter fixed at genesis
+    /// (`consensus_epoch_blocks`: every node's consensus epochs follow it).
+    pub fn validate_change(&self, old: &Params) -> Result<()> {
+        if self.consensus_epoch_blocks != old.consensus_epoch_blocks {
+            return Err(Error::invalid(
+                "consensus_epoch_blocks",
+                "is fixed at genesis (every node's consensus epochs follow it)",
+            ));
+        }
+        self.validate()
+    }
+
     /// Rejects parameters that would break the protocol's arithmetic or timing.
     pub fn validate(&self) -> Result<()> {
         for (field, value, min, max) in self.ranges() {

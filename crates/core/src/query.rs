@@ -80,6 +80,11 @@ pub enum Query {
     },
     Params,
     Invariants,
+    /// The consensus committee of an epoch (default: the epoch of the next block).
+    Consensus {
+        #[serde(default)]
+        epoch: Option<u64>,
+    },
 }
 
 impl Query {
@@ -105,6 +110,7 @@ impl Query {
             Self::Vault { .. } => "vault",
             Self::Governance { .. } => "governance",
             Self::Invariants => "invariants",
+            Self::Consensus { .. } => "consensus",
         }
     }
 
@@ -132,8 +138,37 @@ impl Query {
                 to_json(crate::governance::governance_view(state, *proposal)?)
             }
             Self::Invariants => to_json(InvariantsView::of(state)),
+            Self::Consensus { epoch } => to_json(consensus_view(state, *epoch)),
         };
         Ok(value)
+    }
+}
+
+/// `consensus {epoch?}`: the committee of a consensus epoch (docs/consensus.md).
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsensusView {
+    /// Heights per consensus epoch; 0 on a single-producer chain (no committees).
+    pub consensus_epoch_blocks: u64,
+    /// The last executed height.
+    pub height: u64,
+    /// The epoch asked for (default: the next block's).
+    pub epoch: u64,
+    /// Its committee, if kept (none on a single-producer chain, for an epoch not yet chosen,
+    /// or one pruned after the evidence window).
+    pub committee: Option<crate::base::Committee>,
+}
+
+/// `consensus {epoch?}`.
+pub fn consensus_view(state: &State, epoch: Option<u64>) -> ConsensusView {
+    let l = state.params().consensus_epoch_blocks;
+    let height = state.meta().height.get();
+    let epoch =
+        epoch.unwrap_or_else(|| crate::base::consensus::epoch_of(height.saturating_add(1), l));
+    ConsensusView {
+        consensus_epoch_blocks: l,
+        height,
+        epoch,
+        committee: crate::base::consensus::committee(state, epoch),
     }
 }
 

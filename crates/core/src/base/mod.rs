@@ -30,12 +30,14 @@
 //!   account holds at least Σ unbonding entries' current values.
 //! - Σ delegators' shares (settled) ≤ each validator's `shares`.
 
+pub mod consensus;
 mod delegation;
 pub(crate) use delegation::settle_stored;
 mod faults;
 mod rewards;
 mod validator;
 
+pub use consensus::{Committee, ConsensusEvidence, ConsensusKeyRecord};
 pub use delegation::{
     BaseAmount, BaseDelegationValue, Earnings, base_delegation_value, bond, burn_native_shares,
     claim_unbonded, delegate_base, delegation_earnings, lock_native_shares,

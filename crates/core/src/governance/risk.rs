@@ -48,6 +48,7 @@ pub enum Direction {
 /// treated as [`Direction::Any`] (and a test requires every parameter to be listed).
 pub const PARAM_RISK: &[(&str, Direction)] = &[
     ("block_time_s", Direction::Never),
+    ("consensus_epoch_blocks", Direction::Any),
     ("epoch_length_s", Direction::Up),
     ("max_validators", Direction::Down),
     ("bonding_epochs", Direction::Up),
