@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 
 /// The chain's position and id counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Meta {
     /// EIP-712 chain id.
     pub chain_id: u64,
@@ -31,6 +32,7 @@ pub struct Meta {
     /// Time of the first block; epochs count from it.
     pub genesis_time: Timestamp,
     /// The account allowed to sign governance actions.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub governance: Address,
     /// The last epoch whose start has been processed.
     pub epoch: Epoch,

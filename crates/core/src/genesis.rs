@@ -17,6 +17,7 @@ pub const NATIVE_SYMBOL: &str = "RAM";
 
 /// What the chain starts with.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
     /// EIP-712 chain id.
@@ -29,9 +30,11 @@ pub struct Genesis {
     /// once. A production genesis leaves it out (the zero address: no one), so every change goes
     /// through a proposal and its timelock.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub governance: Option<Address>,
     /// The guardian: may pause new deposits and allocations once, for at most `max_pause_s`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub guardian: Option<Address>,
     /// Parameters that differ from the defaults.
     #[serde(default)]
@@ -49,9 +52,11 @@ pub struct Genesis {
 
 /// A validator at genesis: active from epoch 0 if it makes the active set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenesisValidator {
     /// Its account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub address: Address,
     /// RAM it bonds to itself.
     pub self_bond: Amount,
@@ -60,6 +65,7 @@ pub struct GenesisValidator {
     pub commission_bps: crate::num::Bps,
     /// Its ed25519 consensus key (required on a BFT chain, `consensus_epoch_blocks` > 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<alloy_primitives::String>))]
     pub consensus_key: Option<alloy_primitives::B256>,
     /// Its p2p endpoint, `host:port` (with `consensus_key`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +74,7 @@ pub struct GenesisValidator {
 
 /// An external asset at genesis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenesisAsset {
     /// Unique symbol.
@@ -77,6 +84,7 @@ pub struct GenesisAsset {
     pub decimals: u8,
     /// The account that may mint and burn it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub issuer: Option<Address>,
     /// Whether it gets a restaking strategy.
     #[serde(default = "yes")]
@@ -92,9 +100,11 @@ fn yes() -> bool {
 
 /// An account's opening balances, by asset symbol.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenesisAccount {
     /// The account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub address: Address,
     /// Balances by symbol.
     #[serde(default)]

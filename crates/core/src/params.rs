@@ -29,6 +29,7 @@ macro_rules! params {
         /// encoding (a tail of defaults is refused). `Params` is only ever stored as a whole
         /// value (table `params`), never inside another value, so the tail is "the rest".
         #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(deny_unknown_fields)]
         pub struct Params {
             $( $(#[$doc])* pub $name: $ty, )*
@@ -77,6 +78,7 @@ macro_rules! params {
 
         /// A partial set of parameters: the fields given replace the current ones.
         #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(deny_unknown_fields)]
         pub struct ParamsPatch {
             $(

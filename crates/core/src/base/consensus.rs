@@ -62,8 +62,10 @@ pub const MAX_P2P_ADDRESS_LEN: usize = 256;
 
 /// A validator's consensus key and where its peers reach it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsensusKeyRecord {
     /// The ed25519 public key.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub key: B256,
     /// `host:port` of its p2p endpoint.
     pub p2p_address: String,
@@ -71,10 +73,13 @@ pub struct ConsensusKeyRecord {
 
 /// One seat of a committee.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommitteeMember {
     /// Its ed25519 public key.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub key: B256,
     /// The validator holding the seat.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub validator: Address,
     /// Its p2p endpoint.
     pub p2p_address: String,
@@ -82,6 +87,7 @@ pub struct CommitteeMember {
 
 /// The committee of one consensus epoch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Committee {
     /// The consensus epoch.
     pub epoch: u64,
@@ -103,6 +109,7 @@ impl Committee {
 
 /// What a vote is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VoteKind {
     /// Notarize a proposal.
@@ -115,6 +122,7 @@ pub enum VoteKind {
 
 /// One signed consensus vote, as Commonware simplex signs it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Vote {
     /// Notarize, nullify or finalize.
@@ -128,15 +136,18 @@ pub struct Vote {
     pub parent: u64,
     /// The proposal's digest (zero for a nullify).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub payload: B256,
     /// The signer's index in the epoch's committee.
     pub signer: u32,
     /// The 64-byte ed25519 signature.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub signature: Bytes,
 }
 
 /// Two votes that prove their signer equivocated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConsensusEvidence {
     /// One vote.

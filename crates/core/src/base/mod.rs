@@ -74,6 +74,7 @@ pub const INDEX_SCALE: u128 = 1_000_000_000_000_000_000_000_000_000_000_000_000;
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum ValidatorStatus {
     /// Eligible, not in the active set.
@@ -103,6 +104,7 @@ impl ValidatorStatus {
 
 /// A reward source of the base layer (§4.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// New RAM minted at epoch boundaries.

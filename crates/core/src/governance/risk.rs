@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
     borsh::BorshSerialize,
     borsh::BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
     /// Cannot raise a depositor's risk: the short timelock.
