@@ -242,6 +242,21 @@ pub mod module {
     }
 }
 
+/// First id of the native-restaking term strategies: the native stake restaked at the validator
+/// with index `i` lives in term strategy `NATIVE_TERM_BASE + i`. They share the magnitude of
+/// `RAM-native` ([`AssetId::NATIVE`]).
+pub const NATIVE_TERM_BASE: u32 = 0x8000_0000;
+
+/// The term strategy of native stake restaked at the validator with `index`.
+pub fn native_term(index: u32) -> AssetId {
+    AssetId(NATIVE_TERM_BASE | index)
+}
+
+/// Whether `term` is a native-restaking term strategy.
+pub fn is_native_term(term: AssetId) -> bool {
+    term.0 >= NATIVE_TERM_BASE
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,11 +32,6 @@ text_schema!(
     "an operator set: `<service address>/<set id>`",
     "^0x[0-9a-fA-F]{40}/[0-9]+$"
 );
-text_schema!(
-    crate::restaking::Threshold,
-    "a fraction `p/q`",
-    "^[0-9]+(/[0-9]+)?$"
-);
 
 impl<T> utoipa::PartialSchema for crate::num::OrAll<T> {
     fn schema() -> RefOr<Schema> {

@@ -800,7 +800,7 @@ pub fn burn_native_shares(
     term: AssetId,
     shares: crate::num::Shares,
 ) -> Result<Amount> {
-    let validator_addr = validator_by_index(state, term.0 & !crate::restaking::NATIVE_TERM_BASE)?;
+    let validator_addr = validator_by_index(state, term.0 & !crate::ids::NATIVE_TERM_BASE)?;
     let mut v = validator(state, validator_addr)?.clone();
     let value = v.value_of(shares.get())?;
     v.shares = v

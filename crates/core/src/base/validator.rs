@@ -92,10 +92,10 @@ pub(crate) fn insert_validator(
         crate::block::IdKind::Validator,
     )?)
     .ok()
-    .filter(|i| *i < crate::restaking::NATIVE_TERM_BASE)
+    .filter(|i| *i < crate::ids::NATIVE_TERM_BASE)
     .ok_or(Error::LimitExceeded {
         limit: "validators",
-        max: u64::from(crate::restaking::NATIVE_TERM_BASE),
+        max: u64::from(crate::ids::NATIVE_TERM_BASE),
     })?;
     let v = Validator {
         index,

@@ -104,20 +104,7 @@ pub fn operator_set(state: &State, set: SetRef) -> Result<&OperatorSet> {
         .ok_or_else(|| Error::UnknownSet(set.to_string()))
 }
 
-/// First id of the native-restaking term strategies: the native stake restaked at the validator
-/// with index `i` lives in term strategy `NATIVE_TERM_BASE + i`. They share the magnitude of
-/// `RAM-native` ([`AssetId::NATIVE`]).
-pub const NATIVE_TERM_BASE: u32 = 0x8000_0000;
-
-/// The term strategy of native stake restaked at the validator with `index`.
-pub fn native_term(index: u32) -> AssetId {
-    AssetId(NATIVE_TERM_BASE | index)
-}
-
-/// Whether `term` is a native-restaking term strategy.
-pub fn is_native_term(term: AssetId) -> bool {
-    term.0 >= NATIVE_TERM_BASE
-}
+pub use crate::ids::{NATIVE_TERM_BASE, is_native_term, native_term};
 
 /// The strategy whose magnitude and allocations govern `term`.
 pub fn magnitude_key(term: AssetId) -> AssetId {

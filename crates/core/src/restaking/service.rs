@@ -455,6 +455,9 @@ impl std::str::FromStr for Threshold {
     }
 }
 
+#[cfg(feature = "openapi")]
+crate::openapi::text_schema!(Threshold, "a fraction `p/q`", "^[0-9]+(/[0-9]+)?$");
+
 impl Serialize for Threshold {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.collect_str(self)

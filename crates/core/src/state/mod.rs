@@ -13,6 +13,7 @@
 //! - Maps are `BTreeMap`s: iteration order is key order, never insertion or hash order.
 
 mod codec;
+pub mod meta;
 pub mod schema;
 
 pub use codec::KeyCodec;

@@ -6,7 +6,6 @@ use crate::bank::{Account, Asset};
 use crate::base::{
     Activation, BaseDelegation, Committee, ConsensusKeyRecord, Unbonding, Validator,
 };
-use crate::block::{Meta, Timer};
 use crate::governance::{GovState, Proposal, VoteOption};
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
 use crate::lst::{LstPool, LstSnapshot, Redemption};
@@ -17,6 +16,7 @@ use crate::restaking::{
     Position, SecurityProfile, Service, SlashRequest, Strategy, Term, Withdrawal,
 };
 use crate::rewards::{RewardIndex, RewardProgram, ServiceCommission, Stream};
+use crate::state::meta::{Meta, Timer};
 use crate::time::{Epoch, Height, Timestamp};
 use crate::vault::{VaultBooks, VaultConfig, VaultCounters, VaultRequest, VaultSnapshot};
 use alloy_primitives::B256;
