@@ -22,12 +22,12 @@
 
 use crate::bank::{self, AssetKind};
 use crate::base::{self, BaseDelegation};
-use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, MathError, ShareAmount, mul_div_ceil, mul_div_floor};
+use crate::state::meta::{Timer, schedule};
 use crate::state::{
     AccountRedemptions, BaseDelegations, LstPools, LstSnapshots, ModuleUnbondings,
     RedemptionBatches, Redemptions, State, Unbondings,

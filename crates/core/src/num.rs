@@ -105,6 +105,9 @@ pub fn mul_mul_div_floor(a: u128, b: u128, c: u128, d: u128) -> Result<u128, Mat
     to_u128(div_floor_u256(p, U256::from(d))?)
 }
 
+/// The largest governance price: 10¹⁸ RAM per whole unit (as a WAD, 10³⁶).
+pub const MAX_PRICE_WAD: u128 = 1_000_000_000_000_000_000_000_000_000_000_000_000;
+
 macro_rules! quantity {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*

@@ -307,12 +307,12 @@ impl Params {
             ));
         }
         for (symbol, price) in &self.prices {
-            if price.is_zero() || price.get() > crate::pricing::MAX_PRICE_WAD {
+            if price.is_zero() || price.get() > crate::num::MAX_PRICE_WAD {
                 return Err(Error::invalid(
                     "prices",
                     format!(
                         "{symbol}: a price must be in [1, {}]",
-                        crate::pricing::MAX_PRICE_WAD
+                        crate::num::MAX_PRICE_WAD
                     ),
                 ));
             }

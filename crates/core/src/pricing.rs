@@ -23,8 +23,7 @@ use crate::ids::AssetId;
 use crate::num::{Amount, MathError, WAD, mul_div_floor};
 use crate::state::State;
 
-/// The largest governance price: 10¹⁸ RAM per whole unit (as a WAD, 10³⁶).
-pub const MAX_PRICE_WAD: u128 = 1_000_000_000_000_000_000_000_000_000_000_000_000;
+pub use crate::num::MAX_PRICE_WAD;
 
 /// Where a price comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

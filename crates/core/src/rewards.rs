@@ -27,13 +27,13 @@
 
 use crate::bank;
 use crate::base::{INDEX_SCALE, index_amount};
-use crate::block::{IdKind, Timer, next_id, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, SetRef, fmt_address, module};
 use crate::num::{Amount, BPS_DENOMINATOR, Bps, MathError, WAD, Wad, mul_div_ceil, mul_div_floor};
 use crate::restaking::{self, Position, Tranche};
+use crate::state::meta::{IdKind, Timer, next_id, schedule};
 use crate::state::{
     ActivePrograms, RewardActivations, RewardIndexes, RewardMaturities, RewardPending,
     RewardPrograms, ServiceCommissions, SetJoins, SetMembers, SetPrograms, State,

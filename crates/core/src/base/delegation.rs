@@ -6,12 +6,12 @@ use super::{
     ValidatorStatus, index_amount, validator,
 };
 use crate::bank;
-use crate::block::{IdKind, next_id};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address, module};
 use crate::num::{Amount, MathError, ShareAmount, mul_div_ceil, mul_div_floor};
+use crate::state::meta::{IdKind, next_id};
 use crate::state::{
     Activations, BaseDelegations, DelegatorUnbondings, ModuleUnbondings, RedelegationCumulative,
     RedelegationTargets, State, UnbondCumulative, Unbondings, ValidatorIndexes, Validators,

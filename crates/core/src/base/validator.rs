@@ -87,9 +87,9 @@ pub(crate) fn insert_validator(
             "{commission} is above commission_max_bps ({max})"
         )));
     }
-    let index = u32::try_from(crate::block::next_id(
+    let index = u32::try_from(crate::state::meta::next_id(
         state,
-        crate::block::IdKind::Validator,
+        crate::state::meta::IdKind::Validator,
     )?)
     .ok()
     .filter(|i| *i < crate::ids::NATIVE_TERM_BASE)

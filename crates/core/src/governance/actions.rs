@@ -2,12 +2,12 @@
 
 use super::{Change, Proposal, Status, VoteOption, gov_state};
 use crate::bank;
-use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address, module};
 use crate::num::{Amount, mul_div_ceil};
+use crate::state::meta::{Timer, schedule};
 use crate::state::{
     BaseDelegations, GovStateTable, OptionShares, ProposalDeposits, Proposals, State, Validators,
     VoteShares, Votes, VotingProposals,

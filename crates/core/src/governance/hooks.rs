@@ -5,12 +5,12 @@
 use super::actions::{move_option_shares, proposal, voting_shares};
 use super::{Change, Proposal, Risk, Status, Tally, VoteOption, gov_state};
 use crate::bank;
-use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, mul_div_floor};
+use crate::state::meta::{Timer, schedule};
 use crate::state::{
     ActiveSet, GovStateTable, OptionShares, ParamsTable, ProposalDeposits, Proposals,
     QueuedProposals, State, Validators, VoteShares, Votes, VotingProposals,

@@ -12,12 +12,12 @@
 
 use super::operator::check_commitments;
 use super::{Allocation, Membership, PendingAllocation};
-use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, SetRef, fmt_address};
 use crate::num::Wad;
+use crate::state::meta::{Timer, schedule};
 use crate::state::{AllocationRaises, Allocations, Magnitudes, Memberships, State};
 use crate::time::Timestamp;
 

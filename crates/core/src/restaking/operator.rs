@@ -5,12 +5,12 @@
 //! before it applies. A newer statement supersedes a loosening still in waiting.
 
 use super::{Commitments, Operator, check_metadata};
-use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, fmt_address};
 use crate::num::{Bps, Wad};
+use crate::state::meta::{Timer, schedule};
 use crate::state::{Operators, State};
 use crate::time::Duration;
 

@@ -13,13 +13,13 @@
 use super::{
     Admission, Destination, Membership, OperatorSet, PendingSlasher, Service, check_metadata,
 };
-use crate::block::{Timer, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, SetRef, fmt_address};
 use crate::num::Amount;
 use crate::num::Wad;
+use crate::state::meta::{Timer, schedule};
 use crate::state::{
     Memberships, OperatorSets, SecurityProfiles, Services, SetApprovals, SetJoins, SetMembers,
     State,

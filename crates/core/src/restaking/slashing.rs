@@ -25,12 +25,12 @@ use super::{
     Allocation, Escrow, Membership, PendingAllocation, SlashOutcome, SlashRequest, SlashStatus,
 };
 use crate::bank;
-use crate::block::{IdKind, Timer, next_id, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, module};
 use crate::num::{MathError, Shares, WAD, Wad, mul_div_ceil};
+use crate::state::meta::{IdKind, Timer, next_id, schedule};
 use crate::state::{
     Allocations, Bridges, BridgesIn, Escrows, MagnitudeHistory, Magnitudes, Memberships,
     OperatorPendingSlashes, ServiceSlashes, SlashRequests, State, Terms,

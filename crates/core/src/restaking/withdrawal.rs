@@ -17,12 +17,12 @@ use super::delegation::{
 use super::strategy::{deposit_shares, insufficient_shares, redeem_shares, set_deposit_shares};
 use super::{Position, Tranche, Withdrawal};
 use crate::bank;
-use crate::block::{IdKind, Timer, next_id, schedule};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, WithdrawalId, fmt_address, module};
 use crate::num::{MathError, ShareAmount, Shares, mul_div_ceil, mul_div_floor};
+use crate::state::meta::{IdKind, Timer, next_id, schedule};
 use crate::state::{
     BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, State, Terms,
     Withdrawals,
