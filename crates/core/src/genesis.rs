@@ -134,7 +134,8 @@ impl Genesis {
         let native = bank::register_asset(&mut state, NATIVE_SYMBOL, 18, None, AssetKind::Native)?;
         debug_assert_eq!(native, AssetId::NATIVE);
         restaking::create_strategy(&mut state, native)?;
-        crate::lst::init(&mut state)?;
+        let lst = crate::lst::init(&mut state)?;
+        crate::restaking::create_strategy(&mut state, lst)?;
         if let Some(g) = self.guardian
             && (g == Address::ZERO || crate::ids::module::is_module(&g))
         {

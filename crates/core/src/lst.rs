@@ -95,10 +95,10 @@ pub struct LstSnapshot {
     pub fees: Amount,
 }
 
-/// Creates the LST asset, its restaking strategy and the pool (genesis).
+/// Creates the LST asset and the pool (genesis; the app layer then makes the asset a
+/// restaking strategy).
 pub fn init(state: &mut State) -> Result<AssetId> {
     let asset = bank::register_asset(state, LST_SYMBOL, 18, None, AssetKind::Lst)?;
-    crate::restaking::create_strategy(state, asset)?;
     state.put::<LstPools>(
         (),
         LstPool {

@@ -38,7 +38,6 @@ const KNOWN_UPWARD: &[&str] = &[
     "events -> governance",
     "events -> restaking",
     "governance -> action",
-    "lst -> restaking",
     "restaking -> governance",
     "restaking -> rewards",
     "state -> bank",
