@@ -2,7 +2,7 @@
 //! and the scenario runner. Accounts are addresses, assets and strategies are symbols, sets are
 //! `"<service>/<set_id>"`, amounts are decimal strings, share amounts may be `"all"`.
 
-use crate::bank::{self, AssetKind};
+use crate::bank;
 use crate::base;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
@@ -695,7 +695,7 @@ impl Action {
                 restakable,
             } => {
                 require_governance(state, ctx, "register_asset")?;
-                register_external_asset(
+                restaking::register_external_asset(
                     state,
                     &mut ctx.events,
                     &symbol,
@@ -829,27 +829,6 @@ fn issuer_asset(state: &State, ctx: &Ctx, action: &'static str, asset: &str) -> 
             format!("the issuer of {asset}"),
         ));
     }
-    Ok(id)
-}
-
-/// Registers an external asset (and its strategy if `restakable`): the dev governance key's
-/// `register_asset` and a proposal's `register_asset` change.
-pub(crate) fn register_external_asset(
-    state: &mut State,
-    events: &mut Vec<Event>,
-    symbol: &str,
-    decimals: u8,
-    issuer: Option<Address>,
-    restakable: bool,
-) -> Result<AssetId> {
-    let id = bank::register_asset(state, symbol, decimals, issuer, AssetKind::External)?;
-    if restakable {
-        restaking::create_strategy(state, id)?;
-    }
-    events.push(Event::AssetRegistered {
-        asset: id,
-        symbol: symbol.to_owned(),
-    });
     Ok(id)
 }
 

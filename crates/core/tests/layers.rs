@@ -37,7 +37,6 @@ const KNOWN_UPWARD: &[&str] = &[
     "base -> governance",
     "events -> governance",
     "events -> restaking",
-    "governance -> action",
     "restaking -> governance",
     "restaking -> rewards",
     "state -> bank",

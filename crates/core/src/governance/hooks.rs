@@ -281,7 +281,7 @@ fn apply_change(
             issuer,
             restakable,
         } => {
-            crate::action::register_external_asset(
+            crate::restaking::register_external_asset(
                 state,
                 events,
                 symbol,

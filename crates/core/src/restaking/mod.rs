@@ -68,8 +68,8 @@ pub use slashing::{
     request_slash, slashable_magnitude, veto_slash,
 };
 pub use strategy::{
-    create_strategy, deposit, shares_for_deposit_floor, strategy_id, strategy_name,
-    tokens_for_shares_floor,
+    create_strategy, deposit, register_external_asset, shares_for_deposit_floor, strategy_id,
+    strategy_name, tokens_for_shares_floor,
 };
 pub use types::*;
 pub(crate) use withdrawal::pay_withdrawal;

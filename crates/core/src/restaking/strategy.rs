@@ -14,7 +14,7 @@ use crate::bank;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::ids::{AssetId, fmt_address, module};
+use crate::ids::{Address, AssetId, fmt_address, module};
 use crate::num::{Amount, Shares, mul_div_floor};
 use crate::state::{Deposits, State, Strategies};
 
@@ -183,6 +183,27 @@ pub(super) fn insufficient_shares(
         available,
         required,
     }
+}
+
+/// Registers an external asset (and its strategy if `restakable`): the dev governance key's
+/// `register_asset` and a proposal's `register_asset` change.
+pub fn register_external_asset(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    symbol: &str,
+    decimals: u8,
+    issuer: Option<Address>,
+    restakable: bool,
+) -> Result<AssetId> {
+    let id = bank::register_asset(state, symbol, decimals, issuer, bank::AssetKind::External)?;
+    if restakable {
+        create_strategy(state, id)?;
+    }
+    events.push(Event::AssetRegistered {
+        asset: id,
+        symbol: symbol.to_owned(),
+    });
+    Ok(id)
 }
 
 #[cfg(test)]
