@@ -25,6 +25,8 @@ export const PATHS = {
   security: '/v1/query/security?budget_ms={budget_ms}&shock={shock}',
   governance: '/v1/query/governance',
   governanceProposal: '/v1/query/governance?proposal={id}',
+  historyIndex: '/v1/history',
+  history: '/v1/history/{group}',
   stressList: '/v1/risk/stress',
   stress: '/v1/risk/stress/{name}',
 };
