@@ -64,7 +64,10 @@ async function namedDelegators(operator) {
 function commitmentsText(c) {
   if (!c || typeof c !== 'object') return esc(c ?? '—');
   return Object.entries(c)
-    .map(([k, v]) => `${esc(k.replaceAll('_', ' '))}: <b>${esc(Array.isArray(v) ? v.map((x) => name(x)).join(', ') || 'none' : typeof v === 'object' && v ? JSON.stringify(v) : v)}</b>`)
+    .map(([k, v]) => {
+      const shown = v == null ? 'no limit' : Array.isArray(v) ? v.map((x) => name(x)).join(', ') || 'none' : typeof v === 'object' ? JSON.stringify(v) : /_wad$/.test(k) ? wadPct(v, 2) : v;
+      return `${esc(k.replaceAll('_', ' '))}: <b>${esc(shown)}</b>`;
+    })
     .join('<br>');
 }
 
