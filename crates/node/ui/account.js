@@ -8,6 +8,7 @@ import { MIN_WINDOW_S, history } from './charts.js';
 import { windowYieldRows, windowYieldTable } from './views.js';
 import { vaultLink } from './vaults.js';
 import { governanceFlags } from './governance.js';
+import { bindWallet, walletPanel } from './wallet.js';
 
 function picker(selected) {
   const options = knownAccounts()
@@ -204,11 +205,14 @@ function exitPanel(x, network) {
     ) : path(x.steps ?? [])}`;
 }
 
-export async function account(el, ctx, args) {
+export async function account(el, ctx, args, { quiet } = {}) {
+  // The periodic refresh leaves a wallet form being filled in alone.
+  if (quiet && el.querySelector('#wallet-action')) return;
   const address = args[0];
   if (!address) {
-    el.innerHTML = `<h2>Accounts</h2>${picker(null)}<p class="muted">Pick a demo account (stakers, delegators, operators, services, validators) or paste any address.</p>`;
+    el.innerHTML = `<h2>Accounts</h2>${picker(null)}<p class="muted">Pick a demo account (stakers, delegators, operators, services, validators) or paste any address.</p>${walletPanel(null)}`;
     bind(el);
+    bindWallet(el, ctx.network, null, () => account(el, ctx, args));
     return;
   }
   const params = { account: address };
@@ -243,6 +247,7 @@ export async function account(el, ctx, args) {
     <h2>${esc(name(address))} <span class="muted mono">${esc(address)}</span></h2>
     ${roles.length ? `<p>Also ${roles.map((r) => `<a href="${esc(r.href)}">its ${esc(r.role)} page</a>`).join(' · ')}</p>` : ''}
     ${picker(address)}
+    ${walletPanel(address)}
     <div class="grid">
       ${card('RAM balance', amount(ram.amount))}
       ${card(`${lstView.symbol} (shares)`, amount(lstHolding.shares))}
@@ -321,6 +326,7 @@ export async function account(el, ctx, args) {
     <h3>Exit path</h3>
     <div class="panel">${exitPanel(exit, network)}${governanceFlags(exit.governance, Math.floor(Date.now() / 1000))}</div>`;
   bind(el);
+  bindWallet(el, network, address, () => account(el, ctx, args));
 }
 
 function bind(el) {
