@@ -3,7 +3,8 @@
 //! a dev account and `eth_signTypedData_v4` by handing the typed data to this test, which checks
 //! it is the node's EIP-712 transaction and signs it with the dev key; the page previews, submits
 //! and shows the receipt: deposit → delegate → the position page shows it → claim, each committed
-//! on the node, with no console error or uncaught exception on the way.
+//! on the node; then an operator sets its commission from its own page; with no console error
+//! or uncaught exception on the way.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
 
 mod common;
@@ -48,7 +49,8 @@ struct Cdp {
 
 impl Cdp {
     fn launch(browser: &PathBuf, signer: &'static str) -> Self {
-        let profile = std::env::temp_dir().join(format!("rampart-cdp-{}", std::process::id()));
+        let profile =
+            std::env::temp_dir().join(format!("rampart-cdp-{}-{signer}", std::process::id()));
         // The shell moves our pipes to the descriptors Chromium reads and writes.
         let mut child = Command::new("sh")
             .arg("-c")
@@ -215,6 +217,30 @@ impl Drop for Cdp {
     }
 }
 
+impl Cdp {
+    /// A browser whose wallet is `signer`'s, on `url` once loaded.
+    fn open(browser: &PathBuf, signer: &'static str, url: &str) -> Self {
+        let mut cdp = Cdp::launch(browser, signer);
+        let target = cdp.call("Target.createTarget", json!({"url": "about:blank"}));
+        let session = cdp.call(
+            "Target.attachToTarget",
+            json!({"targetId": target["targetId"], "flatten": true}),
+        );
+        cdp.session = Some(session["sessionId"].as_str().unwrap().to_owned());
+        cdp.call("Runtime.enable", json!({}));
+        cdp.call("Page.enable", json!({}));
+        cdp.call("Runtime.addBinding", json!({"name": "rampartSign"}));
+        let account = addr(signer).to_lowercase();
+        cdp.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": format!("{}\n{HELPERS}", provider_js(&account))}),
+        );
+        cdp.call("Page.navigate", json!({"url": url}));
+        cdp.eval("new Promise((r) => (document.readyState === 'complete' ? r(true) : addEventListener('load', () => r(true))))");
+        cdp
+    }
+}
+
 /// The test wallet: an EIP-1193 provider whose signatures come from the test (a binding).
 fn provider_js(account: &str) -> String {
     format!(
@@ -332,22 +358,7 @@ fn a_wallet_deposits_delegates_sees_its_position_and_claims_from_the_browser() {
     };
     let before = position(&client);
 
-    let mut cdp = Cdp::launch(&browser, "alice");
-    let target = cdp.call("Target.createTarget", json!({"url": "about:blank"}));
-    let session = cdp.call(
-        "Target.attachToTarget",
-        json!({"targetId": target["targetId"], "flatten": true}),
-    );
-    cdp.session = Some(session["sessionId"].as_str().unwrap().to_owned());
-    cdp.call("Runtime.enable", json!({}));
-    cdp.call("Page.enable", json!({}));
-    cdp.call("Runtime.addBinding", json!({"name": "rampartSign"}));
-    cdp.call(
-        "Page.addScriptToEvaluateOnNewDocument",
-        json!({"source": format!("{}\n{HELPERS}", provider_js(&alice))}),
-    );
-    cdp.call("Page.navigate", json!({"url": format!("{base}/#/account")}));
-    cdp.eval("new Promise((r) => (document.readyState === 'complete' ? r(true) : addEventListener('load', () => r(true))))");
+    let mut cdp = Cdp::open(&browser, "alice", &format!("{base}/#/account"));
     // Connect: the Accounts page's button asks the wallet and opens the account's own page.
     cdp.eval("__t.until(() => document.getElementById('wallet-connect'), 'the connect button').then((b) => { b.click(); return true; })");
     cdp.eval("__t.until(() => location.hash.startsWith('#/account/0x') && document.getElementById('wallet-action'), 'the account page with the wallet').then(() => location.hash)");
@@ -397,6 +408,35 @@ fn a_wallet_deposits_delegates_sees_its_position_and_claims_from_the_browser() {
     assert_eq!(actions, ["deposit", "delegate", "claim_rewards"]);
     // Drain late events, then: no console error, no uncaught exception.
     cdp.eval("__t.sleep(300).then(() => true)");
+    assert!(cdp.errors.is_empty(), "{:#?}", cdp.errors);
+    drop(cdp);
+
+    // An operator acts from its own page: op1 raises its commission on the oracle.
+    let mut cdp = Cdp::open(&browser, "op1", &format!("{base}/#/operator/{op1}"));
+    cdp.eval("__t.until(() => document.getElementById('wallet-connect'), 'the connect button').then((b) => { b.click(); return true; })");
+    let set =
+        cdp.eval("__t.act('set_service_commission', { service: 'oracle', commission_bps: '600' })");
+    assert_eq!(set["ok"], "true", "{set}");
+    assert!(
+        set["preview"].as_str().unwrap().contains("applies after"),
+        "{set}"
+    );
+    let o: Value = client
+        .get(&format!("/v1/query/operator?operator={op1}"))
+        .unwrap();
+    let oracle = o["service_commissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["service"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case(&addr("oracle"))
+        })
+        .expect("op1 serves the oracle");
+    assert_eq!(oracle["pending"][0], 600, "{oracle}");
+    cdp.eval("__t.until(() => document.body.textContent.includes('→ 6.00%'), 'the waiting change on the page').then(() => true)");
     assert!(cdp.errors.is_empty(), "{:#?}", cdp.errors);
     drop(cdp);
     runtime.block_on(node.shutdown());

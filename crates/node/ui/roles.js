@@ -6,6 +6,7 @@ import { get } from './api.js';
 import { amount, badge, bps, card, duration, esc, knownAccounts, name, table, time, wadPct, who } from './format.js';
 import { chartBox, history, keyLabel, seriesOf, timeChart } from './charts.js';
 import { marginLines } from './views.js';
+import { bindWallet, walletPanel } from './wallet.js';
 
 function same(a, b) {
   return String(a ?? '').toLowerCase() === String(b ?? '').toLowerCase();
@@ -72,7 +73,9 @@ function commitmentsText(c) {
 }
 
 /** The operator page. */
-export async function operator(el, ctx, args) {
+export async function operator(el, ctx, args, { quiet } = {}) {
+  // The periodic refresh leaves a wallet form being filled in alone.
+  if (quiet && el.querySelector('#wallet-action')) return;
   const network = ctx.network;
   const address = args[0];
   if (!address) return listPage(el, 'Operators', network.operators, 'operator');
@@ -89,6 +92,7 @@ export async function operator(el, ctx, args) {
   el.innerHTML = `
     <h2>Operator ${esc(name(address))} <span class="muted mono">${esc(address)}</span></h2>
     ${otherPages(address, network, 'operator')}
+    ${walletPanel(address, 'operator')}
     <div class="grid">
       ${card('Default commission', bps(o.default_commission_bps))}
       ${card('Allocation delay', esc(duration(o.allocation_delay_s, 'none')))}
@@ -158,6 +162,7 @@ export async function operator(el, ctx, args) {
     <h3>Slashes</h3>
     <div class="panel">${slashTable(mine, 'never slashed')}</div>
     <p class="muted">Uptime is a validator's figure (missed blocks in the signing window); an operator's liveness is judged by the services it serves, through their slashers.</p>`;
+  bindWallet(el, network, address, () => operator(el, ctx, args), 'operator');
   const prefix = `stake/operator/${address.toLowerCase()}/`;
   timeChart(
     el.querySelector('#ch-op-stake'),
@@ -168,7 +173,8 @@ export async function operator(el, ctx, args) {
 }
 
 /** The service page. */
-export async function service(el, ctx, args) {
+export async function service(el, ctx, args, { quiet } = {}) {
+  if (quiet && el.querySelector('#wallet-action')) return;
   const network = ctx.network;
   const address = args[0];
   if (!address) return listPage(el, 'Services', network.services, 'service');
@@ -188,6 +194,7 @@ export async function service(el, ctx, args) {
   el.innerHTML = `
     <h2>Service ${esc(name(address))} <span class="muted mono">${esc(address)}</span></h2>
     ${otherPages(address, network, 'service')}
+    ${walletPanel(address, 'service')}
     <h3>Slashing rules</h3>
     <div class="grid">
       ${card('Slasher', who(s.slasher))}
@@ -242,6 +249,7 @@ export async function service(el, ctx, args) {
     <div class="panel">${slashTable(pending, 'none pending')}</div>
     <h3>Past slashes</h3>
     <div class="panel">${slashTable(requests.filter((r) => !pending.includes(r)), 'none')}</div>`;
+  bindWallet(el, network, address, () => service(el, ctx, args), 'service');
   timeChart(el.querySelector('#ch-svc-margin'), marginLines(sec, address));
 }
 

@@ -63,6 +63,13 @@ export function toBase(text, { all = false } = {}) {
   return units.toString();
 }
 
+/** A percentage ("12.5") as a WAD fraction (1e18 = 100 %), exactly. */
+export function percentToWad(text) {
+  const m = /^(\d+)(?:\.(\d{0,16}))?$/.exec(String(text ?? '').trim());
+  if (!m) throw new Error(`"${text}" is not a percentage`);
+  return (BigInt(m[1]) * 10n ** 16n + BigInt((m[2] ?? '').padEnd(16, '0') || '0')).toString();
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Signs `action` with `fields` in the wallet, submits it and waits for its receipt. */
@@ -82,7 +89,7 @@ export async function signAndSubmit(action, fields) {
 }
 
 /** The actions a staker takes from its account page: fields and a preview of the effect. */
-const ACTIONS = {
+const STAKER = {
   deposit: {
     label: 'Deposit into a strategy',
     fields: [
@@ -190,13 +197,88 @@ const ACTIONS = {
   },
 };
 
+/** An operator's own actions, from its operator page. */
+const OPERATOR = {
+  set_service_commission: {
+    label: 'Set the commission on a service',
+    fields: [
+      { key: 'service', label: 'Service', options: (n) => n.services, address: true },
+      { key: 'commission_bps', label: 'Commission (bps, 100 = 1 %)', number: true },
+    ],
+    async preview(f) {
+      const [o, p] = await Promise.all([get('operator', { operator: account }), get('params')]);
+      const now = (o.service_commissions ?? []).find((c) => String(c.service).toLowerCase() === String(f.service).toLowerCase());
+      return [`commission on ${who(f.service)}: ${now ? bps(now.commission_bps) : bps(o.default_commission_bps)} now → <b>${bps(f.commission_bps)}</b>`, `applies after ${esc(duration(p.commission_delay_s))} (delegators can leave first)`];
+    },
+  },
+  allocate: {
+    label: 'Allocate to an operator set',
+    fields: [
+      { key: 'set', label: 'Set', options: (n) => n.sets },
+      { key: 'strategy', label: 'Strategy', options: (n) => n.strategies },
+      { key: 'magnitude', label: 'Magnitude (%)', percent: true },
+    ],
+    async preview(f) {
+      const o = await get('operator', { operator: account });
+      const a = o.allocations.find((x) => x.set === f.set && x.strategy === f.strategy);
+      return [`${who(f.set)} ${esc(f.strategy)}: ${a ? wadPct(a.magnitude, 2) : '0 %'} → <b>${wadPct(f.magnitude, 2)}</b> of the delegated stake slashable by it`, `a raise applies after the allocation delay (${esc(duration(o.allocation_delay_s, 'none'))}); a cut keeps the stake slashable for the deallocation delay`];
+    },
+  },
+  register_for_set: {
+    label: 'Join an operator set',
+    fields: [{ key: 'set', label: 'Set', options: (n) => n.sets }],
+    async preview(f) {
+      const s = await get('operatorSet', { set: f.set });
+      return [`joins ${who(f.set)} (strategies ${esc(s.strategies.join(', '))}, admission ${esc(s.admission)})`, 'nothing is slashable by it until allocated'];
+    },
+  },
+  deregister_from_set: {
+    label: 'Leave an operator set',
+    fields: [{ key: 'set', label: 'Set', options: (n) => n.sets }],
+    async preview(f) {
+      const p = await get('params');
+      return [`leaves ${who(f.set)}`, `stays slashable by it for ${esc(duration(p.deallocation_delay_s))}`];
+    },
+  },
+};
+
+/** A service's own actions, from its service page. */
+const SERVICE = {
+  slash: {
+    label: 'Request a slash',
+    fields: [
+      { key: 'operator', label: 'Operator', options: (n) => n.operators, address: true },
+      { key: 'set', label: 'Set', options: (n) => n.sets.filter((x) => String(x).toLowerCase().startsWith(`${account}/`)) },
+      { key: 'strategies', label: 'Strategies (comma-separated)', list: true },
+      { key: 'wad', label: 'Fraction of the allocation (%)', percent: true },
+      { key: 'evidence', label: 'Evidence (text)', text: true },
+    ],
+    async preview(f) {
+      const s = await get('service', { service: account });
+      return [`slashes ${wadPct(f.wad, 2)} of ${who(f.operator)}'s allocation to ${who(f.set)} in ${esc(f.strategies.join(', '))}`, s.resolver ? `vetoable by ${who(s.resolver)} for ${esc(duration(s.veto_window_s))}, then executable` : 'instant: no veto window', `capped at ${wadPct(s.max_slash_per_event_wad, 2)} per event; ${s.destination === 'burn' ? 'burned' : 'redistributed'} after ${esc(duration(s.resolution_delay_s, 'no'))} escrow`];
+    },
+  },
+  execute_slash: {
+    label: 'Execute a slash after its veto window',
+    fields: [{ key: 'id', label: 'Slash request id', number: true }],
+    async preview(f) {
+      const list = await get('slashRequests', { service: account });
+      const r = list.find((x) => String(x.id) === String(f.id));
+      if (!r) return ['<span class="bad">this service has no slash request with that id</span>'];
+      return [`request ${esc(r.id)} (${esc(r.status)}): ${wadPct(r.wad, 2)} of ${who(r.operator)} in ${who(r.set)}`, Number(r.executable_at) * 1000 <= Date.now() ? 'executable now' : `<span class="warn">not before ${esc(new Date(r.executable_at * 1000).toLocaleString())}</span>`];
+    },
+  },
+};
+
+const ROLES = { account: STAKER, operator: OPERATOR, service: SERVICE };
+
 function fieldHtml(f, network) {
   const id = `w-${f.key}`;
   if (f.options) {
     const opts = f.options(network).map((o) => `<option value="${esc(o)}">${esc(f.address ? name(o) : o)}</option>`).join('');
     return `<label>${esc(f.label)} <select id="${id}" data-key="${esc(f.key)}">${opts}</select></label>`;
   }
-  return `<label>${esc(f.label)} <input id="${id}" data-key="${esc(f.key)}" inputmode="decimal" size="14"></label>`;
+  return `<label>${esc(f.label)} <input id="${id}" data-key="${esc(f.key)}" ${f.text || f.list ? '' : 'inputmode="decimal"'} size="14"></label>`;
 }
 
 /** Reads the form's fields into the action's args (amounts to base units). */
@@ -205,6 +287,8 @@ function readFields(el, spec) {
   for (const f of spec.fields) {
     const raw = el.querySelector(`#w-${f.key}`).value.trim();
     if (f.amount) out[f.key] = toBase(raw, { all: f.all });
+    else if (f.percent) out[f.key] = percentToWad(raw);
+    else if (f.list) out[f.key] = raw.split(',').map((x) => x.trim()).filter(Boolean);
     else if (f.number) {
       if (!/^\d+$/.test(raw)) throw new Error(`${f.label}: a whole number`);
       out[f.key] = Number(raw);
@@ -213,12 +297,18 @@ function readFields(el, spec) {
   return out;
 }
 
-/** The wallet panel of the account page (for the connected account). */
-export function walletPanel(address) {
+const PITCH = {
+  account: 'connect the wallet of this account to deposit, delegate, withdraw, claim, enter or leave a vault, mint or redeem the LST',
+  operator: "connect this operator's wallet to set its commissions, allocate, join or leave sets",
+  service: "connect this service's wallet to request and execute slashes",
+};
+
+/** The wallet panel of a page (`role`: account, operator or service) for the connected address. */
+export function walletPanel(address, role = 'account') {
   if (!account || account !== String(address).toLowerCase()) {
-    return `<div class="panel" id="wallet-panel"><b>Act with a wallet</b> <span class="muted">${provider() ? 'connect the wallet of this account to deposit, delegate, withdraw, claim, enter or leave a vault, mint or redeem the LST' : 'no EIP-1193 wallet found in this browser'}</span> ${provider() ? '<button id="wallet-connect">Connect wallet</button>' : ''}</div>`;
+    return `<div class="panel" id="wallet-panel"><b>Act with a wallet</b> <span class="muted">${provider() ? PITCH[role] : 'no EIP-1193 wallet found in this browser'}</span> ${provider() ? '<button id="wallet-connect">Connect wallet</button>' : ''}</div>`;
   }
-  const options = Object.entries(ACTIONS).map(([k, a]) => `<option value="${k}">${esc(a.label)}</option>`).join('');
+  const options = Object.entries(ROLES[role]).map(([k, a]) => `<option value="${k}">${esc(a.label)}</option>`).join('');
   return `<div class="panel" id="wallet-panel"><b>Act with your wallet</b> <span class="muted">connected as ${esc(name(account))}</span>
     <div class="row"><label>Action <select id="wallet-action">${options}</select></label></div>
     <div class="row" id="wallet-fields"></div>
@@ -227,14 +317,16 @@ export function walletPanel(address) {
 }
 
 /** Wires the wallet panel; `rerender` redraws the page after a receipt. */
-export function bindWallet(el, network, address, rerender) {
+export function bindWallet(el, network, address, rerender, role = 'account') {
+  const actions = ROLES[role];
   const connectButton = el.querySelector('#wallet-connect');
   if (connectButton) {
     connectButton.addEventListener('click', async () => {
       try {
         const a = await connect();
         if (a === String(address).toLowerCase()) rerender();
-        else location.hash = `#/account/${a}`;
+        else if (role === 'account') location.hash = `#/account/${a}`;
+        else throw new Error(`the wallet's account ${name(a)} is not this ${role}`);
       } catch (err) {
         el.querySelector('#wallet-panel').insertAdjacentHTML('beforeend', `<p class="bad">${esc(err.message ?? err)}</p>`);
       }
@@ -248,7 +340,7 @@ export function bindWallet(el, network, address, rerender) {
   const sign = el.querySelector('#wallet-sign');
   let pending = null;
   const draw = (clear = true) => {
-    const spec = ACTIONS[select.value];
+    const spec = actions[select.value];
     fields.innerHTML = spec.fields.map((f) => fieldHtml(f, network)).join('') || '<span class="muted">no fields</span>';
     if (clear) out.innerHTML = '';
     sign.disabled = true;
@@ -264,7 +356,7 @@ export function bindWallet(el, network, address, rerender) {
   draw(false);
   el.querySelector('#wallet-preview').addEventListener('click', async () => {
     const action = select.value;
-    const spec = ACTIONS[action];
+    const spec = actions[action];
     try {
       const args = readFields(fields, spec);
       const lines = await spec.preview(args);
