@@ -226,6 +226,11 @@ fn chromium() -> Option<PathBuf> {
 /// The DOM of `url` after its scripts ran (virtual time: timers and fetches complete, the
 /// event stream opens only after the budget).
 fn dump_dom(browser: &PathBuf, url: &str) -> String {
+    dump_dom_at(browser, url, 1280)
+}
+
+/// [`dump_dom`] in a window `width` px wide.
+fn dump_dom_at(browser: &PathBuf, url: &str, width: u32) -> String {
     // One profile per run: tests run in parallel, and two Chromiums cannot share one.
     static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -244,6 +249,7 @@ fn dump_dom(browser: &PathBuf, url: &str) -> String {
             "--virtual-time-budget=1500",
             "--dump-dom",
         ])
+        .arg(format!("--window-size={width},2400"))
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(url)
         .stdout(Stdio::piped())
@@ -275,7 +281,19 @@ fn dump_dom(browser: &PathBuf, url: &str) -> String {
 /// Renders `#/{view}` and checks that it shows no error and every marker; with `points`, that
 /// every chart on it has data points (the chart boxes count what they plot).
 fn render(browser: &PathBuf, base: &str, view: &str, markers: &[&str], points: bool) -> String {
-    let dom = dump_dom(browser, &format!("{base}/#/{view}"));
+    render_at(browser, base, view, markers, points, 1280)
+}
+
+/// [`render`] in a window `width` px wide.
+fn render_at(
+    browser: &PathBuf,
+    base: &str,
+    view: &str,
+    markers: &[&str],
+    points: bool,
+    width: u32,
+) -> String {
+    let dom = dump_dom_at(browser, &format!("{base}/#/{view}"), width);
     let errors = dom
         .split("id=\"errors\"")
         .nth(1)
@@ -377,6 +395,7 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
                 "Cost of corruption",
                 "Declared profit",
                 "Reward programs it funds",
+                "APR to the set",
                 "Pending slash requests",
             ],
         ),
@@ -512,6 +531,15 @@ fn charts_draw_the_history_api_in_headless_chromium() {
         true,
     );
     assert!(dom.contains("APR "), "a 7-day window yield is shown");
+    // Narrow (a phone, 420 px): the same page, charts and all, without an error.
+    render_at(
+        &browser,
+        &base,
+        "overview",
+        &["TVL per strategy"],
+        true,
+        420,
+    );
     for (view, markers) in [
         (
             format!("operator/{}", addr("op1")),

@@ -65,9 +65,17 @@ function mount(el, opts, data, points) {
   const u = new uPlot({ ...opts, width: width(el), height: opts.height ?? 220 }, data, el);
   live.add(u);
   if (typeof ResizeObserver === 'function') {
+    // Resized in the next frame, and only when the width changed: resizing inside the
+    // observer's callback would loop ("ResizeObserver loop completed…").
+    let drawn = u.width;
     const ro = new ResizeObserver(() => {
-      if (!u.root.isConnected) return ro.disconnect();
-      u.setSize({ width: width(el), height: opts.height ?? 220 });
+      requestAnimationFrame(() => {
+        if (!u.root.isConnected) return ro.disconnect();
+        const w = width(el);
+        if (w === drawn) return;
+        drawn = w;
+        u.setSize({ width: w, height: opts.height ?? 220 });
+      });
     });
     ro.observe(el);
   }

@@ -172,18 +172,40 @@ export async function operator(el, ctx, args, { quiet } = {}) {
   );
 }
 
+/** `{fraction: "a/b"}` as [a, b] BigInts. */
+function fraction(f) {
+  const [a, b = '1'] = String(f?.fraction ?? '').split('/');
+  return a ? [BigInt(a), BigInt(b)] : null;
+}
+
+/** A program's yearly stream over its set's stake, in RAM, as a percentage (see the note). */
+function programApr(p, live, perYear) {
+  if (!p.active) return '<span class="muted">ended</span>';
+  if (p.weighting !== 'allocated') return '<span class="muted" title="weighted by delegated stake: not the set\'s stake">—</span>';
+  const set = live?.sets?.find((x) => String(x.set).toLowerCase() === String(p.set).toLowerCase());
+  const stake = fraction(set?.stake);
+  const price = p.asset_symbol === 'RAM' ? [1n, 1n] : fraction(live?.valuation?.find((v) => v.asset === p.asset_symbol)?.price);
+  if (!stake || !price || stake[0] === 0n) return '—';
+  // amount / epochs × perYear × price / stake, in bps.
+  const bpsValue = (BigInt(p.amount) * perYear * price[0] * stake[1] * 10000n) / (BigInt(Math.max(1, p.epochs)) * price[1] * stake[0]);
+  return `${(bpsValue / 100n).toString()}.${(bpsValue % 100n).toString().padStart(2, '0')} %`;
+}
+
 /** The service page. */
 export async function service(el, ctx, args, { quiet } = {}) {
   if (quiet && el.querySelector('#wallet-action')) return;
   const network = ctx.network;
   const address = args[0];
   if (!address) return listPage(el, 'Services', network.services, 'service');
-  const [s, sec, requests, programs] = await Promise.all([
+  const [s, sec, requests, programs, live, status] = await Promise.all([
     get('service', { service: address }),
     history('security'),
     get('slashRequests', { service: address }),
     Promise.all((network.reward_programs ?? []).map((id) => get('rewardProgram', { id }))),
+    get('security', { budget_ms: 300, shock: '0' }).catch(() => null),
+    get('status'),
   ]);
+  const perYear = BigInt(Math.max(1, Math.floor((365 * 86400) / Number(status.epoch_length_s || 3600))));
   const sets = await Promise.all(s.sets.map((set) => get('operatorSet', { set })));
   const mine = programs.filter((p) => same(p.service, address));
   const lastOf = (key) => {
@@ -240,11 +262,12 @@ export async function service(el, ctx, args, { quiet } = {}) {
         { label: 'To stakers', num: true, html: (p) => amount(p.distributed) },
         { label: 'Fees · commissions', num: true, html: (p) => `${amount(p.protocol_fees)} · ${amount(p.commissions)}` },
         { label: 'Epochs', num: true, html: (p) => `${esc(p.start_epoch)} + ${esc(p.epochs)}` },
+        { label: 'APR to the set\'s stake', num: true, html: (p) => programApr(p, live, perYear) },
         { label: 'State', html: (p) => badge(p.active ? 'streaming' : 'ended', p.active ? 'good' : '') },
       ],
       mine,
       { empty: 'funds no reward program' },
-    )}<p class="muted">What a staker earns from these programs, annualised over explicit windows, is on each account's page (Yield).</p></div>
+    )}<p class="muted">APR to the set's stake: a year of the program's per-epoch stream against the stake the set can slash, both valued in RAM at today's prices (the security query's valuation), before the protocol fee and operator commissions; exact fractions, rounded down; only for programs weighted by allocated stake. What a staker actually earned, over explicit windows, is on its account page.</p></div>
     <h3>Pending slash requests</h3>
     <div class="panel">${slashTable(pending, 'none pending')}</div>
     <h3>Past slashes</h3>
