@@ -224,12 +224,7 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// The DOM of `url` after its scripts ran (virtual time: timers and fetches complete, the
-/// event stream opens only after the budget).
-fn dump_dom(browser: &PathBuf, url: &str) -> String {
-    dump_dom_at(browser, url, 1280)
-}
-
-/// [`dump_dom`] in a window `width` px wide.
+/// event stream opens only after the budget), in a window `width` px wide.
 fn dump_dom_at(browser: &PathBuf, url: &str, width: u32) -> String {
     // One profile per run: tests run in parallel, and two Chromiums cannot share one.
     static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
