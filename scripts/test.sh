@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Runs every check CI runs: formatting, clippy with warnings denied, and all tests.
-# Works on a fresh machine with only the Rust toolchain (it installs Debian's chromium for the
+# Works on a fresh machine with the Rust toolchain (it installs Debian's npm for the node's build
+# when missing, Debian's chromium for the
 # dashboard's headless-browser test when apt-get is there, and PyPI's openapi-spec-validator for
 # the OpenAPI test when pip is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== npm for the dashboard's charting library (the node's build.rs runs npm ci; Debian's npm installed if missing)"
+if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+  { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null; } ||
+    echo "warning: could not install npm (the rampart-node build needs it)"
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

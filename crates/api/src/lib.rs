@@ -11,6 +11,7 @@
 //! judge of a transaction, but a client can run the same [`tx::verify`] offline.
 
 pub mod error;
+pub mod history;
 pub mod strict;
 pub mod tx;
 pub mod types;

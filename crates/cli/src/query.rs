@@ -32,6 +32,9 @@ pub struct QueryArgs {
     /// `@name` may also be a dev account's name (dev networks).
     #[arg(long)]
     dev: bool,
+    /// `history GROUP`: print CSV (one row per snapshot, one column per series, whole units).
+    #[arg(long)]
+    csv: bool,
 }
 
 /// Runs a query.
@@ -79,6 +82,7 @@ pub fn run(a: QueryArgs, out: Output) -> anyhow::Result<ExitCode> {
             out.value(&client.get::<Value>(&format!("/v1/accounts/{who}/nonce"))?);
         }
         "proof" => return proof(&client, &a.rest, &account, out),
+        "history" => return history(&client, &a.rest, a.csv, out),
         name => {
             let mut decimals = args::node_decimals(&client);
             let mut q = args::fields(a.args.as_deref(), &a.rest, &dir, names, &mut decimals)?;
@@ -93,6 +97,101 @@ pub fn run(a: QueryArgs, out: Output) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `rampart query history [GROUP] [from=UNIX] [to=UNIX] [resolution=S] [--csv | --json]`.
+fn history(client: &Client, rest: &[String], csv: bool, out: Output) -> anyhow::Result<ExitCode> {
+    use rampart_api::history::{HistoryIndex, HistoryView};
+    let Some(group) = rest.first() else {
+        let index: HistoryIndex = client.get("/v1/history")?;
+        out.value(&index);
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut params = Vec::new();
+    for pair in &rest[1..] {
+        let (k, v) = pair
+            .split_once('=')
+            .with_context(|| format!("`{pair}`: expected from=, to= or resolution="))?;
+        if !["from", "to", "resolution"].contains(&k) || v.parse::<u64>().is_err() {
+            bail!("`{pair}`: history takes from=UNIX, to=UNIX and resolution=SECONDS");
+        }
+        params.push(format!("{k}={v}"));
+    }
+    let path = if params.is_empty() {
+        format!("/v1/history/{group}")
+    } else {
+        format!("/v1/history/{group}?{}", params.join("&"))
+    };
+    let view: HistoryView = client.get(&path)?;
+    if csv {
+        print!("{}", history_csv(&view));
+    } else if out.json {
+        out.value(&view);
+    } else {
+        for s in &view.series {
+            let first = s
+                .points
+                .first()
+                .map_or("—".to_owned(), |p| whole(&p.value, s.decimals));
+            let last = s
+                .points
+                .last()
+                .map_or("—".to_owned(), |p| whole(&p.value, s.decimals));
+            println!(
+                "{}: {} points, {first} → {last} {}",
+                s.key,
+                s.points.len(),
+                s.unit
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One row per snapshot time, one column per series (`key (unit)`), exact whole units; a
+/// series without a point at that time leaves its cell empty.
+pub fn history_csv(view: &rampart_api::history::HistoryView) -> String {
+    use std::collections::BTreeMap;
+    let mut rows: BTreeMap<u64, (u64, Vec<String>)> = BTreeMap::new();
+    let n = view.series.len();
+    for (i, s) in view.series.iter().enumerate() {
+        for p in &s.points {
+            let row = rows
+                .entry(p.time)
+                .or_insert_with(|| (p.epoch, vec![String::new(); n]));
+            row.1[i] = whole(&p.value, s.decimals);
+        }
+    }
+    let mut text = String::from("time,epoch");
+    for s in &view.series {
+        text.push_str(&format!(",{} ({})", s.key, s.unit));
+    }
+    text.push('\n');
+    for (time, (epoch, cells)) in rows {
+        text.push_str(&format!("{},{epoch}", rampart_node::node::iso8601(time)));
+        for c in cells {
+            text.push(',');
+            text.push_str(&c);
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// Base units as an exact decimal of whole units (`1500000000000000000`, 18 → `1.5`).
+fn whole(value: &str, decimals: u8) -> String {
+    let d = usize::from(decimals);
+    if d == 0 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.to_owned();
+    }
+    let padded = format!("{value:0>width$}", width = d + 1);
+    let (int, frac) = padded.split_at(padded.len() - d);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        int.to_owned()
+    } else {
+        format!("{int}.{frac}")
+    }
 }
 
 /// The node's display names and the keystore's key names, by lowercase address.

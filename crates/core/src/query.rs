@@ -335,6 +335,22 @@ pub struct OperatorView {
     pub allocations: Vec<AllocationView>,
     /// Set memberships.
     pub sets: Vec<MembershipView>,
+    /// Its commission on each service it is a member of (the rate in force and any change
+    /// waiting for `commission_delay_s`).
+    pub service_commissions: Vec<ServiceCommissionView>,
+}
+
+/// An operator's commission on one service's rewards.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceCommissionView {
+    /// The service.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub service: Address,
+    /// In force now.
+    pub commission_bps: Bps,
+    /// A change and when it applies.
+    pub pending: Option<(Bps, Timestamp)>,
 }
 
 /// A replaced signing key still accountable for double signs.
@@ -468,6 +484,18 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
                 slashable_until: Some(*slashable_until),
             },
         })
+        .collect::<Vec<MembershipView>>();
+    let services: std::collections::BTreeSet<Address> =
+        sets.iter().map(|m| m.set.service).collect();
+    let service_commissions = services
+        .into_iter()
+        .map(|service| ServiceCommissionView {
+            service,
+            commission_bps: crate::rewards::commission_of(state, operator, service),
+            pending: state
+                .get::<crate::state::ServiceCommissions>(&(operator, service))
+                .and_then(|c| c.pending),
+        })
         .collect();
     Ok(OperatorView {
         operator,
@@ -490,6 +518,7 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
         strategies,
         allocations,
         sets,
+        service_commissions,
     })
 }
 

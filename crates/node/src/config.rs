@@ -32,6 +32,10 @@
 //!
 //! [vault_names]                   # display names of vaults, by LRT symbol
 //! rstETH = "Atlas restaked ETH"
+//!
+//! [history]                       # the per-epoch history of /v1/history
+//! recent = 2160                   # newest snapshots kept at full (per-epoch) resolution
+//! daily = 1825                    # older ones: one per UTC day, at most this many
 //! ```
 
 use crate::NodeError;
@@ -154,6 +158,31 @@ pub struct NodeConfig {
     /// its demo vaults); a vault without one is shown by its symbol.
     #[serde(default)]
     pub vault_names: std::collections::BTreeMap<String, String>,
+    /// How much per-epoch history the node keeps (`GET /v1/history`).
+    #[serde(default)]
+    pub history: HistoryLimits,
+}
+
+/// The bound on the node's history: the newest `recent` snapshots at full resolution, older
+/// ones downsampled to the last of each UTC day, at most `daily` of those (the oldest beyond are
+/// deleted). So at most `recent + daily` snapshots are stored: by default 2,160 (90 days of
+/// hourly epochs) + 1,825 (five years of days).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistoryLimits {
+    /// Snapshots kept at full resolution (at least 1).
+    pub recent: u64,
+    /// Daily snapshots kept beyond them.
+    pub daily: u64,
+}
+
+impl Default for HistoryLimits {
+    fn default() -> Self {
+        Self {
+            recent: 2_160,
+            daily: 1_825,
+        }
+    }
 }
 
 fn default_listen() -> SocketAddr {
@@ -179,6 +208,7 @@ impl NodeConfig {
             tx: TxLimits::default(),
             labels: std::collections::BTreeMap::new(),
             vault_names: std::collections::BTreeMap::new(),
+            history: HistoryLimits::default(),
         }
     }
 

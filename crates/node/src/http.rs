@@ -454,6 +454,30 @@ async fn stress_run(
     blocking(move || s.stress(&name)).await.map(Json)
 }
 
+/// What history the node keeps (one snapshot per epoch boundary) and its storage bound.
+#[utoipa::path(get, path = "/v1/history", tag = "history",
+    responses((status = 200, body = rampart_api::history::HistoryIndex)))]
+async fn history_index(
+    State(s): State<Arc<Shared>>,
+) -> ApiResult<rampart_api::history::HistoryIndex> {
+    blocking(move || s.history_index()).await.map(Json)
+}
+
+/// A history group's time series (`tvl`, `stake`, `rates`, `rewards`, `security`) in a time
+/// range, at most one point per `resolution` seconds.
+#[utoipa::path(get, path = "/v1/history/{group}", tag = "history",
+    params(("group" = String, Path, description = "tvl, stake, rates, rewards or security"),
+        crate::history::Range),
+    responses((status = 200, body = rampart_api::history::HistoryView),
+        (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn history_group(
+    State(s): State<Arc<Shared>>,
+    PathParams(group): PathParams<String>,
+    UrlParams(range): UrlParams<crate::history::Range>,
+) -> ApiResult<rampart_api::history::HistoryView> {
+    blocking(move || s.history(&group, range)).await.map(Json)
+}
+
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "chain", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(s): State<Arc<Shared>>) -> Result<Response, HttpError> {
@@ -609,6 +633,8 @@ async fn method_not_allowed() -> Response {
         network,
         stress_list,
         stress_run,
+        history_index,
+        history_group,
         metrics,
         openapi
     ),
@@ -628,6 +654,11 @@ async fn method_not_allowed() -> Response {
         NetworkView,
         rampart_api::types::VaultListing,
         StressExample,
+        rampart_api::history::HistoryIndex,
+        rampart_api::history::HistoryBound,
+        rampart_api::history::HistoryView,
+        rampart_api::history::HistorySeries,
+        rampart_api::history::HistoryPoint,
         rampart_api::types::ReceiptView,
         rampart_api::types::BlockHeaderView,
         rampart_api::types::TxSummary,
@@ -792,6 +823,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/network", get(network))
         .route("/v1/risk/stress", get(stress_list))
         .route("/v1/risk/stress/{name}", get(stress_run))
+        .route("/v1/history", get(history_index))
+        .route("/v1/history/{group}", get(history_group))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .merge(crate::ui::routes())

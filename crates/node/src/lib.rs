@@ -26,6 +26,8 @@ pub mod node;
 pub mod serve;
 pub mod ui;
 
+pub mod history;
+
 pub use config::NodeConfig;
 pub use node::{RunningNode, Shared, start};
 

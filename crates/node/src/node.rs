@@ -398,8 +398,13 @@ impl Shared {
         let proposer = self.next_proposer(chain);
         let proposal = Proposal::new(head.height + 1, time.max(head.time), proposer, txs);
         let signers: BTreeSet<Address> = proposal.txs.iter().map(|t| t.tx.signer).collect();
+        let epoch_before = chain.state().meta().epoch.get();
         let executed = chain.execute(proposal)?;
         chain.commit(&executed)?;
+        let epoch = chain.state().meta().epoch.get();
+        if epoch != epoch_before {
+            self.record_history(chain, epoch);
+        }
         let committed: Vec<(Address, u64)> = signers
             .iter()
             .map(|a| (*a, next_nonce(chain.state(), *a)))
@@ -409,6 +414,42 @@ impl Shared {
             .map_err(unavailable)?
             .on_commit(&committed, &rejected);
         Ok(executed)
+    }
+
+    /// Stores the history snapshot of the epoch that has just begun (after the block's commit:
+    /// a failure here is logged and loses that one point, never the block).
+    fn record_history(&self, chain: &Chain, epoch: u64) {
+        let head = chain.head();
+        let snap = crate::history::snapshot(chain.state(), epoch, head.time, head.height);
+        let stored = serde_json::to_vec(&snap)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                chain
+                    .store()
+                    .put_history(
+                        head.time,
+                        &bytes,
+                        crate::history::bound(self.config.history),
+                    )
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(error) = stored {
+            tracing::warn!(epoch, %error, "the history snapshot of this epoch was not stored");
+        }
+    }
+
+    /// What history is stored and its bound (`GET /v1/history`).
+    pub fn history_index(&self) -> Result<rampart_api::history::HistoryIndex, ApiError> {
+        crate::history::index(self.chain()?.store(), self.config.history)
+    }
+
+    /// A history group's series in a range (`GET /v1/history/{group}`).
+    pub fn history(
+        &self,
+        group: &str,
+        range: crate::history::Range,
+    ) -> Result<rampart_api::history::HistoryView, ApiError> {
+        crate::history::series(self.chain()?.store(), group, range)
     }
 
     fn after_commit(&self, executed: &Executed, commit: Duration) {

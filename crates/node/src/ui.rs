@@ -1,7 +1,8 @@
 //! The web dashboard, served at `/` with its files under `/ui/…`.
 //!
-//! Plain HTML, CSS and JavaScript modules, embedded in the binary with `include_str!`: no build
-//! step, no CDN, nothing fetched from elsewhere, so it works offline. The pages read the same
+//! Plain HTML, CSS and JavaScript modules, embedded in the binary with `include_str!`, and the
+//! charting library (uPlot) that `build.rs` installs from npm at build time (`vendored`): no CDN,
+//! nothing fetched from elsewhere, so it works offline. The pages read the same
 //! public API as any client (`/v1/…`, `/metrics`, the `/v1/events` stream); every path they call
 //! is written in `ui/api.js`, which the node tests read to check that each one answers.
 
@@ -22,13 +23,27 @@ pub struct Asset {
     pub content_type: &'static str,
     /// Its contents.
     pub body: &'static str,
+    /// Third-party code bundled by `build.rs` (not in the repository).
+    pub vendored: bool,
 }
 
 macro_rules! assets {
     ($( $name:literal => $ty:literal ),* $(,)?) => {
         /// Every file of the dashboard.
         pub const ASSETS: &[Asset] = &[
-            $( Asset { name: $name, content_type: $ty, body: include_str!(concat!("../ui/", $name)) }, )*
+            $( Asset { name: $name, content_type: $ty, body: include_str!(concat!("../ui/", $name)), vendored: false }, )*
+            Asset {
+                name: "uPlot.esm.js",
+                content_type: "text/javascript; charset=utf-8",
+                body: include_str!(concat!(env!("OUT_DIR"), "/uPlot.esm.js")),
+                vendored: true,
+            },
+            Asset {
+                name: "uPlot.min.css",
+                content_type: "text/css; charset=utf-8",
+                body: include_str!(concat!(env!("OUT_DIR"), "/uPlot.min.css")),
+                vendored: true,
+            },
         ];
     };
 }
@@ -43,6 +58,9 @@ assets! {
     "security.js" => "text/javascript; charset=utf-8",
     "account.js" => "text/javascript; charset=utf-8",
     "chart.js" => "text/javascript; charset=utf-8",
+    "charts.js" => "text/javascript; charset=utf-8",
+    "roles.js" => "text/javascript; charset=utf-8",
+    "wallet.js" => "text/javascript; charset=utf-8",
     "vaults.js" => "text/javascript; charset=utf-8",
     "governance.js" => "text/javascript; charset=utf-8",
 }

@@ -3,9 +3,12 @@
 // APY with the compounding frequency, and the exit path.
 
 import { get } from './api.js';
-import { amount, badge, bps, card, duration, esc, knownAccounts, name, names, table, time, wadPct, who } from './format.js';
+import { amount, badge, bps, card, duration, esc, knownAccounts, name, names, rolePages, table, time, wadPct, who } from './format.js';
+import { MIN_WINDOW_S, history } from './charts.js';
+import { windowYieldRows, windowYieldTable } from './views.js';
 import { vaultLink } from './vaults.js';
 import { governanceFlags } from './governance.js';
+import { bindWallet, walletPanel } from './wallet.js';
 
 function picker(selected) {
   const options = knownAccounts()
@@ -35,28 +38,68 @@ function signedAmount(text) {
   return s.startsWith('-') ? `<span class="bad">${amount(s)}</span>` : amount(s);
 }
 
-function yieldPanel(y, network) {
+/** The longest window over which `sources` (of one layer, or all) were earned. */
+function windowOf(sources) {
+  return Math.max(0, ...sources.map((s) => Number(s.window_s ?? 0)));
+}
+
+/** An APR or APY in bps over `window` seconds: shown only over at least MIN_WINDOW_S. */
+function annualised(value, window) {
+  if (value == null) return '—';
+  if (window < MIN_WINDOW_S) return `<span class="muted" title="nothing is annualised over less than 7 days">not annualised (${esc(duration(window, 'no time'))} held)</span>`;
+  return bps(value);
+}
+
+/** Rows of the yield stack: a negative line is a loss (a slash or a fall in a rate), not a source. */
+function sourceLabel(s) {
+  const negative = String(s.net ?? '0').startsWith('-');
+  const what = negative ? `<span class="bad">loss</span> <span class="muted">(slash or fall in the rate, over the ${esc(String(s.source).replaceAll('_', ' '))} share)</span>` : esc(String(s.source).replaceAll('_', ' '));
+  return `${what}${s.service ? ` · ${who(s.service)}` : ''}`;
+}
+
+/** Tokens each position lost to slashes: its shares less what it can withdraw, at today's rate. */
+function slashLosses(position) {
+  return position.positions
+    .map((p) => {
+      const shares = BigInt(p.shares ?? '0');
+      const left = BigInt(p.withdrawable_shares ?? p.shares ?? '0');
+      const lost = shares - left;
+      if (lost <= 0n) return null;
+      const tokens = left > 0n ? (lost * BigInt(p.withdrawable ?? '0')) / left : lost;
+      return { operator: p.operator, strategy: p.strategy, shares: lost.toString(), tokens: tokens.toString() };
+    })
+    .filter(Boolean);
+}
+
+function yieldPanel(y, network, position, windows) {
   const layers = y.layers ?? [];
   const sources = (y.sources ?? []).map((s) => ({ ...s }));
   const total = sources.reduce(
     (t, s) => ({ gross: t.gross + BigInt(s.gross), fees: t.fees + BigInt(s.fees), net: t.net + BigInt(s.net) }),
     { gross: 0n, fees: 0n, net: 0n },
   );
+  const window = windowOf(sources);
   if (sources.length) sources.push({ __class: 'total', layer: 'all', source: '', holding: '', gross: total.gross.toString(), fees: total.fees.toString(), net: total.net.toString() });
+  const losses = slashLosses(position);
   return `
+    <h3>Yield since each holding opened <span class="muted">(the LST: over the pool's trailing yield window; nothing is annualised over less than 7 days)</span></h3>
     <div class="grid">
-      ${card('APR (net)', y.apr_bps == null ? '—' : bps(y.apr_bps))}
-      ${card('APY (net)', y.apy_bps == null ? '—' : bps(y.apy_bps))}
-      ${card('Compounding n / year', esc(y.compounding_per_year ?? '—'))}
-      ${card('Value (RAM)', amount(y.value))}
+      ${card('APR since opened (net)', annualised(y.apr_bps, window))}
+      ${card('APY since opened (net)', annualised(y.apy_bps, window))}
+      ${card('Earned (net)', `${signedAmount(total.net.toString())} <span class="muted">RAM</span>`)}
+      ${card('Measured over', esc(duration(window, 'nothing held yet')))}
+      ${card('Compounding', `${esc(y.compounding_per_year ?? '—')} <span class="muted">times a year</span>`)}
+      ${card('Value', `${amount(y.value)} <span class="muted">RAM</span>`)}
     </div>
+    ${windows.length ? `<h3>Yield of what it holds, per window <span class="muted">(exchange-rate change, annualised)</span></h3><div class="panel">${windowYieldTable(windows)}</div>` : ''}
     <h3>By layer</h3>
     <div class="panel">${table(
       [
         { label: 'Layer', html: (l) => esc(l.layer) },
-        { label: 'APR', num: true, html: (l) => (l.apr_bps == null ? '—' : bps(l.apr_bps)) },
-        { label: 'APY', num: true, html: (l) => (l.apy_bps == null ? '—' : bps(l.apy_bps)) },
-        { label: 'n (compounding per year)', num: true, html: (l) => esc(l.compounding_per_year) },
+        { label: 'Over', num: true, html: (l) => esc(duration(windowOf((y.sources ?? []).filter((s) => s.layer === l.layer)), '—')) },
+        { label: 'APR', num: true, html: (l) => annualised(l.apr_bps, windowOf((y.sources ?? []).filter((s) => s.layer === l.layer))) },
+        { label: 'APY', num: true, html: (l) => annualised(l.apy_bps, windowOf((y.sources ?? []).filter((s) => s.layer === l.layer))) },
+        { label: 'Compounding per year', num: true, html: (l) => esc(l.compounding_per_year) },
       ],
       layers,
       { empty: 'no yield yet' },
@@ -65,14 +108,26 @@ function yieldPanel(y, network) {
     <div class="panel">${table(
       [
         { label: 'Layer', html: (s) => esc(s.layer) },
-        { label: 'Source', html: (s) => `${esc(s.source)}${s.service ? ` · ${who(s.service)}` : ''}` },
+        { label: 'Source', html: (s) => (s.__class === 'total' ? 'total' : sourceLabel(s)) },
         { label: 'Holding', html: (s) => holding(s.holding, network) },
+        { label: 'Over', num: true, html: (s) => (s.window_s == null ? '' : esc(duration(s.window_s))) },
         { label: 'Gross', num: true, html: (s) => signedAmount(s.gross) },
         { label: 'Fees', num: true, html: (s) => signedAmount(s.fees) },
         { label: 'Net', num: true, html: (s) => signedAmount(s.net) },
       ],
       sources,
       { empty: 'no rewards yet' },
+    )}</div>
+    <h3>Losses to slashes <span class="muted">(not netted into any reward program)</span></h3>
+    <div class="panel">${table(
+      [
+        { label: 'Operator', html: (l) => who(l.operator) },
+        { label: 'Strategy', html: (l) => esc(l.strategy) },
+        { label: 'Shares lost', num: true, html: (l) => `<span class="bad">${amount(l.shares)}</span>` },
+        { label: 'Worth today', num: true, html: (l) => `<span class="bad">−${amount(l.tokens)}</span> <span class="muted">${esc(l.strategy)}</span>` },
+      ],
+      losses,
+      { empty: 'no restaking position of this account lost anything to a slash' },
     )}</div>
     ${y.fee_stack?.length ? `<h3>Fee stack</h3><div class="panel">${table(
       [
@@ -150,11 +205,14 @@ function exitPanel(x, network) {
     ) : path(x.steps ?? [])}`;
 }
 
-export async function account(el, ctx, args) {
+export async function account(el, ctx, args, { quiet } = {}) {
+  // The periodic refresh leaves a wallet form being filled in alone.
+  if (quiet && el.querySelector('#wallet-action')) return;
   const address = args[0];
   if (!address) {
-    el.innerHTML = `<h2>Accounts</h2>${picker(null)}<p class="muted">Pick a demo account (stakers, delegators, operators, services, validators) or paste any address.</p>`;
+    el.innerHTML = `<h2>Accounts</h2>${picker(null)}<p class="muted">Pick a demo account (stakers, delegators, operators, services, validators) or paste any address.</p>${walletPanel(null)}`;
     bind(el);
+    bindWallet(el, ctx.network, null, () => account(el, ctx, args));
     return;
   }
   const params = { account: address };
@@ -169,6 +227,7 @@ export async function account(el, ctx, args) {
     get('balance', { ...params, asset: 'RAM' }),
     Promise.all((network.vaults ?? []).map((v) => get('vault', { vault: v.vault }))),
   ]);
+  const [rates, status] = await Promise.all([history('rates'), get('status')]);
   const operators = new Set(position.positions.map((p) => String(p.operator).toLowerCase()));
   const slashes = operators.size
     ? (await Promise.all((network.services ?? []).map((s) => get('slashRequests', { service: s }))))
@@ -180,9 +239,15 @@ export async function account(el, ctx, args) {
   const holdings = position.vaults ?? [];
   const mine = address.toLowerCase();
   const requests = vaultViews.flatMap((v) => v.queue.filter((r) => String(r.owner).toLowerCase() === mine).map((r) => ({ ...r, vault: v.vault, asset: v.asset })));
+  const held = new Set([...(BigInt(lstHolding.shares ?? '0') > 0n ? [`rates/lst/${lstView.symbol}`] : []), ...holdings.map((h) => `rates/vault/${h.vault}`)]);
+  const perYear = Math.max(1, Math.floor((365 * 86400) / Number(status.epoch_length_s || 3600)));
+  const windows = windowYieldRows({ series: (rates.series ?? []).filter((s) => held.has(s.key)) }, network, perYear);
+  const roles = rolePages(address, network);
   el.innerHTML = `
     <h2>${esc(name(address))} <span class="muted mono">${esc(address)}</span></h2>
+    ${roles.length ? `<p>Also ${roles.map((r) => `<a href="${esc(r.href)}">its ${esc(r.role)} page</a>`).join(' · ')}</p>` : ''}
     ${picker(address)}
+    ${walletPanel(address)}
     <div class="grid">
       ${card('RAM balance', amount(ram.amount))}
       ${card(`${lstView.symbol} (shares)`, amount(lstHolding.shares))}
@@ -234,7 +299,7 @@ export async function account(el, ctx, args) {
     <div class="panel">${exposurePanel(position, network)}</div>
     <h3>Slashes that reached this account's operators</h3>
     <div class="panel">${slashPanel(slashes)}</div>
-    ${yieldPanel(y, network)}
+    ${yieldPanel(y, network, position, windows)}
     <h3>Base delegations</h3>
     <div class="panel">${table(
       [
@@ -261,6 +326,7 @@ export async function account(el, ctx, args) {
     <h3>Exit path</h3>
     <div class="panel">${exitPanel(exit, network)}${governanceFlags(exit.governance, Math.floor(Date.now() / 1000))}</div>`;
   bind(el);
+  bindWallet(el, network, address, () => account(el, ctx, args));
 }
 
 function bind(el) {

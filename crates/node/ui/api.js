@@ -25,6 +25,12 @@ export const PATHS = {
   security: '/v1/query/security?budget_ms={budget_ms}&shock={shock}',
   governance: '/v1/query/governance',
   governanceProposal: '/v1/query/governance?proposal={id}',
+  strategy: '/v1/query/strategy?strategy={strategy}',
+  nonce: '/v1/accounts/{account}/nonce',
+  submit: '/v1/tx',
+  txStatus: '/v1/tx/{hash}',
+  historyIndex: '/v1/history',
+  history: '/v1/history/{group}',
   stressList: '/v1/risk/stress',
   stress: '/v1/risk/stress/{name}',
 };
@@ -55,6 +61,20 @@ export async function get(key, params) {
     throw new ApiError(body?.code ?? `http_${res.status}`, body?.message ?? res.statusText);
   }
   return body;
+}
+
+/** POSTs JSON to `PATHS[key]` (a signed transaction); throws ApiError on an error answer. */
+export async function post(key, body, params) {
+  const res = await fetch(path(key, params), {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = await res.json().catch(() => null);
+  if (!res.ok) {
+    throw new ApiError(answer?.code ?? `http_${res.status}`, answer?.message ?? res.statusText);
+  }
+  return answer;
 }
 
 /** GETs text (the Prometheus metrics). */

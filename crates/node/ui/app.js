@@ -1,15 +1,18 @@
 // The dashboard: a hash router over views, the chain header, and the live event stream.
 
 import { get, subscribe } from './api.js';
-import { esc, setLabels, short } from './format.js';
+import { esc, setLabels, setRoles, short } from './format.js';
 import { overview, validators, restaking, rewards, lst, events } from './views.js';
 import { security } from './security.js';
 import { account } from './account.js';
 import { stress } from './chart.js';
 import { vaults } from './vaults.js';
 import { governance } from './governance.js';
+import { operator, service, validator } from './roles.js';
 
-const VIEWS = { overview, validators, restaking, security, rewards, lst, vaults, governance, account, stress, events };
+const VIEWS = { overview, validators, restaking, security, rewards, lst, vaults, governance, account, stress, events, operator, service, validator };
+/** Pages without a tab of their own, and the tab they belong under. */
+const TAB_OF = { operator: 'restaking', service: 'restaking', validator: 'validators' };
 const REFRESH_MS = 8000;
 const FEED_SIZE = 300;
 /** The event stream opens once the first view has its data, so the page's reads go first. */
@@ -23,6 +26,7 @@ const ctx = {
   async refreshNetwork() {
     this.network = await get('network');
     setLabels(this.network.labels);
+    setRoles(this.network);
     return this.network;
   },
 };
@@ -51,7 +55,7 @@ async function render({ quiet = false } = {}) {
   rendering = true;
   const { name, args } = route();
   for (const a of document.querySelectorAll('#tabs a')) {
-    a.classList.toggle('active', a.getAttribute('href') === `#/${name}`);
+    a.classList.toggle('active', a.getAttribute('href') === `#/${TAB_OF[name] ?? name}`);
   }
   const el = document.getElementById('view');
   try {

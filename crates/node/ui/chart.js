@@ -1,7 +1,9 @@
-// Stress tests from the risk engine, run by the node on its built-in scenarios, drawn as SVG.
+// Stress tests from the risk engine, run by the node on its built-in scenarios, drawn with
+// uPlot; each scenario is linkable (#/stress/NAME).
 
 import { get } from './api.js';
 import { esc, table } from './format.js';
+import { barChart, chartBox, roundChart } from './charts.js';
 
 let chosen = 'depeg-flat-then-cliff';
 
@@ -16,57 +18,7 @@ function value(n) {
   return Number(n?.decimal ?? n ?? 0);
 }
 
-/**
- * A line chart of `series` ([{label, cls, values}]) over rounds, with optional bars, as SVG.
- */
-export function lineChart(series, bars = null, { width = 760, height = 280, yLabel = '' } = {}) {
-  const pad = { l: 56, r: 16, t: 12, b: 28 };
-  const all = series.flatMap((s) => s.values).filter(Number.isFinite);
-  const n = Math.max(...series.map((s) => s.values.length), 1);
-  let lo = Math.min(...all);
-  let hi = Math.max(...all);
-  if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
-  if (hi - lo < 1e-9) [lo, hi] = [lo - 0.01, hi + 0.01];
-  const span = hi - lo;
-  lo -= span * 0.05;
-  hi += span * 0.05;
-  const x = (i) => pad.l + (n <= 1 ? 0 : (i * (width - pad.l - pad.r)) / (n - 1));
-  const y = (v) => pad.t + ((hi - v) * (height - pad.t - pad.b)) / (hi - lo);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
-  const grid = ticks
-    .map((t) => `<line class="axis" x1="${pad.l}" x2="${width - pad.r}" y1="${y(t)}" y2="${y(t)}"/><text x="${pad.l - 6}" y="${y(t) + 4}" text-anchor="end">${t.toFixed(3)}</text>`)
-    .join('');
-  const xTicks = Array.from({ length: n }, (_, i) => i)
-    .filter((i) => n <= 12 || i % Math.ceil(n / 12) === 0)
-    .map((i) => `<text x="${x(i)}" y="${height - 8}" text-anchor="middle">${i + 1}</text>`)
-    .join('');
-  let barSvg = '';
-  if (bars) {
-    const max = Math.max(...bars, 0) || 1;
-    const w = Math.max(2, (width - pad.l - pad.r) / n / 2);
-    barSvg = bars
-      .map((b, i) => {
-        const h = (b / max) * (height - pad.t - pad.b) * 0.4;
-        return `<rect class="bars" x="${x(i) - w / 2}" y="${height - pad.b - h}" width="${w}" height="${h}"><title>round ${i + 1}: ${b}</title></rect>`;
-      })
-      .join('');
-  }
-  const lines = series
-    .map((s) => `<polyline class="${s.cls}" points="${s.values.map((v, i) => `${x(i)},${y(v)}`).join(' ')}"><title>${esc(s.label)}</title></polyline>`)
-    .join('');
-  return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(yLabel)}">${grid}${barSvg}${lines}${xTicks}</svg>`;
-}
-
 function depegPanel(d) {
-  const trace = d.trace ?? [];
-  const chart = lineChart(
-    [
-      { label: 'pool price after the round', cls: 'line1', values: trace.map((r) => value(r.price_after)) },
-      { label: 'oracle price read by the markets', cls: 'line2', values: trace.map((r) => value(r.oracle_price)) },
-    ],
-    trace.map((r) => Number(r.liquidations ?? 0)),
-    { yLabel: 'LRT price in ETH by round' },
-  );
   return `
     <div class="grid">
       <div class="card"><div class="label">Start → final price</div><div class="value">${num(d.start_price)} → ${num(d.final_price)}</div></div>
@@ -74,10 +26,8 @@ function depegPanel(d) {
       <div class="card"><div class="label">Debt repaid by liquidations</div><div class="value">${num(d.liquidated?.debt_repaid, 2)}</div></div>
       <div class="card"><div class="label">Bad debt</div><div class="value ${value(d.bad_debt) > 0 ? 'bad' : 'good'}">${num(d.bad_debt, 2)}</div></div>
     </div>
-    <div class="panel">
-      <div class="legend"><span><i style="background:var(--accent)"></i>pool price</span><span><i style="background:var(--warn)"></i>oracle price</span><span><i style="background:var(--bad);opacity:.35;height:8px"></i>liquidations in the round</span></div>
-      ${chart}
-    </div>
+    ${chartBox('ch-depeg-price', 'LRT price in ETH by round', 'pool price after the round, and the oracle price the markets read')}
+    ${chartBox('ch-depeg-liq', 'Liquidations per round', 'count')}
     <h3>Markets</h3>
     <div class="panel">${table(
       [
@@ -93,7 +43,9 @@ function depegPanel(d) {
 
 function slashingPanel(s) {
   const rows = (obj) => Object.entries(obj ?? {});
-  return `<h3>Operators</h3><div class="panel">${table(
+  return `${chartBox('ch-slash-ops', 'Loss per operator', 'fraction of its stake')}
+  ${chartBox('ch-slash-vaults', 'Rate drop per vault', 'fraction of the LRT rate')}
+  <h3>Operators</h3><div class="panel">${table(
     [
       { label: 'Operator', html: (r) => esc(r[0]) },
       { label: 'Stake before', num: true, html: (r) => num(r[1].stake_before, 2) },
@@ -120,7 +72,7 @@ function slashingPanel(s) {
 }
 
 function exitPanel(x) {
-  return `<div class="grid">
+  return `${chartBox('ch-exit', 'Value per unit, by exit path', 'in the underlying asset')}<div class="grid">
     <div class="card"><div class="label">AMM: average price</div><div class="value">${num(x.amm?.average_price)}</div></div>
     <div class="card"><div class="label">AMM: first → last tranche</div><div class="value">${num(x.amm?.first_tranche_price)} → ${num(x.amm?.last_tranche_price)}</div></div>
     <div class="card"><div class="label">Queue: present value per unit</div><div class="value">${num(x.queue?.present_value_per_unit)}</div></div>
@@ -129,8 +81,40 @@ function exitPanel(x) {
   </div>`;
 }
 
-export async function stress(el) {
+/** Draws the charts of `report` into the panels stress() just wrote. */
+function drawStress(el, report) {
+  const d = report.depeg;
+  if (d) {
+    const trace = d.trace ?? [];
+    roundChart(el.querySelector('#ch-depeg-price'), [
+      { label: 'pool price', values: trace.map((r) => value(r.price_after)) },
+      { label: 'oracle price', values: trace.map((r) => value(r.oracle_price)) },
+    ], { unit: 'ETH' });
+    barChart(el.querySelector('#ch-depeg-liq'), trace.map((_, i) => `${i + 1}`), 'liquidations', trace.map((r) => Number(r.liquidations ?? 0)), { places: 0 });
+  }
+  const s = report.slashing;
+  if (s) {
+    const ops = Object.entries(s.operators ?? {});
+    barChart(el.querySelector('#ch-slash-ops'), ops.map((o) => o[0]), 'loss fraction', ops.map((o) => value(o[1].loss_fraction)), { places: 3 });
+    const vaults = Object.entries(s.vaults ?? {});
+    barChart(el.querySelector('#ch-slash-vaults'), vaults.map((v) => v[0]), 'rate drop', vaults.map((v) => value(v[1].rate_drop)), { places: 3 });
+  }
+  const x = report.exit_race;
+  if (x) {
+    const bars = [
+      ['AMM average', x.amm?.average_price],
+      ['AMM first tranche', x.amm?.first_tranche_price],
+      ['AMM last tranche', x.amm?.last_tranche_price],
+      ['queue (present value)', x.queue?.present_value_per_unit],
+    ].filter((b) => b[1] != null);
+    barChart(el.querySelector('#ch-exit'), bars.map((b) => b[0]), 'value per unit', bars.map((b) => value(b[1])), { places: 4 });
+  }
+}
+
+export async function stress(el, _ctx, args = []) {
   const list = await get('stressList');
+  if (args[0] && list.some((s) => s.name === args[0])) chosen = args[0];
+  if (!list.some((s) => s.name === chosen) && list.length) chosen = list[0].name;
   const report = await get('stress', { name: chosen });
   const sections = [
     report.depeg ? `<h3>De-peg and liquidations</h3>${depegPanel(report.depeg)}` : '',
@@ -141,13 +125,12 @@ export async function stress(el) {
     <h2>Stress tests</h2>
     <div class="row"><label>Scenario <select id="stress-select">${list
       .map((s) => `<option value="${esc(s.name)}" ${s.name === chosen ? 'selected' : ''}>${esc(s.name)}</option>`)
-      .join('')}</select></label></div>
+      .join('')}</select></label> <a href="#/stress/${esc(encodeURIComponent(chosen))}">link to this scenario</a></div>
     <p>${esc(report.name ?? list.find((s) => s.name === chosen)?.title ?? '')}</p>
     ${sections}
     <p class="muted">Run by the risk engine on a copy of its inputs (exact arithmetic, deterministic); scenario files are in <span class="mono">crates/risk/examples/</span>, and <span class="mono">rampart risk stress --scenario FILE</span> runs your own.</p>`;
+  drawStress(el, report);
   el.querySelector('#stress-select').addEventListener('change', (e) => {
-    chosen = e.target.value;
-    stress(el);
+    location.hash = `#/stress/${encodeURIComponent(e.target.value)}`;
   });
 }
-

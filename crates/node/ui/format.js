@@ -5,6 +5,25 @@ const DECIMALS = 18n;
 const SCALE = 10n ** DECIMALS;
 
 let labels = {};
+let roles = {};
+
+/** Sets the address → role book (from /v1/network): validators, operators, services. */
+export function setRoles(network) {
+  roles = {};
+  for (const [role, list] of [['service', network?.services], ['operator', network?.operators], ['validator', network?.validators]]) {
+    for (const a of list ?? []) roles[String(a).toLowerCase()] ??= role;
+  }
+}
+
+/** The role pages of an address: [{role, href}] (validator, operator, service). */
+export function rolePages(address, network) {
+  const a = String(address ?? '').toLowerCase();
+  const out = [];
+  for (const [role, list] of [['validator', network?.validators], ['operator', network?.operators], ['service', network?.services]]) {
+    if ((list ?? []).some((x) => String(x).toLowerCase() === a)) out.push({ role, href: `#/${role}/${address}` });
+  }
+  return out;
+}
 
 /** Sets the address → name book (from /v1/network). */
 export function setLabels(map) {
@@ -49,7 +68,8 @@ export function who(text, { link = true } = {}) {
   const s = String(text);
   const isAccount = /^0x[0-9a-fA-F]{40}$/.test(s);
   const body = `<span title="${esc(s)}">${esc(name(s))}</span>`;
-  return isAccount && link ? `<a href="#/account/${esc(s)}">${body}</a>` : body;
+  const role = roles[s.toLowerCase()] ?? 'account';
+  return isAccount && link ? `<a href="#/${role}/${esc(s)}">${body}</a>` : body;
 }
 
 /** Parses a decimal string (possibly with a fraction part) into [integer BigInt, fraction digits]. */

@@ -2,7 +2,8 @@
 
 import { get, getText, parseMetrics } from './api.js';
 import { amount, badge, bps, card, duration, esc, table, time, wadPct, wadRate, who } from './format.js';
-import { vaultLink } from './vaults.js';
+import { vaultLink, vaultName } from './vaults.js';
+import { WINDOWS, bpsText, chartBox, history, keyLabel, rateYield, seriesOf, timeChart } from './charts.js';
 
 /** Fields of an event worth a line in a feed. */
 const EVENT_FIELDS = ['staker', 'operator', 'set', 'service', 'validator', 'delegator', 'account', 'from', 'to', 'asset', 'strategy', 'amount', 'shares', 'wad', 'id'];
@@ -47,6 +48,73 @@ function securitySummary(sec) {
   return `<a href="#/security">${verdict}</a> <span class="muted" style="font-size:12px">${cert}</span>`;
 }
 
+/** cost ÷ profit per point of two series (×1000 exact, then as a plot number). */
+function marginPoints(cost, profit) {
+  const byTime = new Map((profit?.points ?? []).map((p) => [p.time, BigInt(p.value)]));
+  return (cost?.points ?? [])
+    .filter((p) => (byTime.get(p.time) ?? 0n) > 0n)
+    .map((p) => ({ time: p.time, value: Number((BigInt(p.value) * 1000n) / byTime.get(p.time)) / 1000 }));
+}
+
+/** Security margin lines (one per operator set) from the `security` history group. */
+export function marginLines(sec, service = null) {
+  const prefix = service ? `security/set/${service.toLowerCase()}/` : 'security/set/';
+  const costs = seriesOf(sec, 'security/set/').filter((s) => s.key.endsWith('/cost') && s.key.toLowerCase().startsWith(prefix));
+  return costs.map((c) => {
+    const base = c.key.slice(0, -'/cost'.length);
+    const profit = sec.series.find((s) => s.key === `${base}/profit`);
+    return { label: keyLabel(base), numeric: true, unit: '×', points: marginPoints(c, profit) };
+  });
+}
+
+/** Yield rows per window for every rate series (the LST and each vault's LRT). */
+export function windowYieldRows(rates, network, n) {
+  return seriesOf(rates, 'rates/').map((s) => {
+    const [, kind, symbol] = s.key.split('/');
+    const label = kind === 'vault' ? `vault ${vaultLink(network, symbol)}` : `${esc(symbol)} (liquid staking)`;
+    const row = { label, unit: s.unit };
+    for (const w of WINDOWS) row[w.label] = rateYield(s.points, w.s, n);
+    row.since = rateYield(s.points, null, n);
+    return row;
+  });
+}
+
+/** A table of window yields (from windowYieldRows). */
+export function windowYieldTable(rows) {
+  const cell = (y, wlabel) =>
+    y
+      ? `APR ${bpsText(y.apr_bps)}<br><span class="muted">APY ${bpsText(y.apy_bps)} · rate ${y.change_bps < 0n ? '' : '+'}${bpsText(y.change_bps)}</span>`
+      : `<span class="muted" title="nothing is annualised over less than 7 days">not enough history for ${esc(wlabel)}</span>`;
+  return table(
+    [
+      { label: 'Held as', html: (r) => r.label },
+      ...WINDOWS.map((w) => ({ label: `Last ${w.label}`, num: true, html: (r) => cell(r[w.label], w.label) })),
+      { label: 'Since the first snapshot', num: true, html: (r) => (r.since ? `${cell(r.since)}<br><span class="muted">${esc(duration(r.since.window_s))}</span>` : cell(null, '7 d')) },
+    ],
+    rows,
+    { empty: 'no rates recorded yet' },
+  );
+}
+
+function drawOverviewCharts(el, groups) {
+  const [tvl, stake, rates, sec] = groups;
+  const lines = (view, prefix, drop = 2) =>
+    seriesOf(view, prefix).map((s) => ({ label: keyLabel(s.key, drop), points: s.points, decimals: s.decimals, unit: s.unit }));
+  timeChart(el.querySelector('#ch-tvl-strategy'), lines(tvl, 'tvl/strategy/'));
+  timeChart(el.querySelector('#ch-tvl-vault'), lines(tvl, 'tvl/vault/').map((l) => ({ ...l, label: vaultName(null, l.label) })));
+  timeChart(el.querySelector('#ch-bonded'), [
+    ...lines(stake, 'stake/bonded', 1).map((l) => ({ ...l, label: 'all validators' })),
+    ...lines(stake, 'stake/validator/'),
+  ]);
+  timeChart(el.querySelector('#ch-rates'), lines(rates, 'rates/'), { places: 4 });
+  timeChart(el.querySelector('#ch-security'), marginLines(sec), { places: 2 });
+}
+
+/** Epochs in a 365-day year (the compounding of exchange rates). */
+function epochsPerYear(status) {
+  return Math.max(1, Math.floor((365 * 86400) / Number(status.epoch_length_s || 3600)));
+}
+
 /** The network at a glance. */
 export async function overview(el, ctx) {
   const [status, metricsText, lstView, sec] = await Promise.all([
@@ -55,6 +123,7 @@ export async function overview(el, ctx) {
     get('lst'),
     get('security', { budget_ms: 500, shock: '0' }).catch(() => null),
   ]);
+  const groups = await Promise.all(['tvl', 'stake', 'rates', 'security'].map((g) => history(g)));
   const m = parseMetrics(metricsText);
   const validators = await Promise.all(ctx.network.validators.map((v) => get('validator', { validator: v })));
   const bonded = validators.reduce((sum, v) => sum + BigInt(v.bonded), 0n);
@@ -84,8 +153,19 @@ export async function overview(el, ctx) {
       ${card('Vaults', (n.vaults ?? []).map((v) => vaultLink(n, v.vault)).join('<br>') || '—')}
       ${card('Security', securitySummary(sec))}
     </div>
+    <h3>Over time <span class="muted">(one snapshot per epoch, from <span class="mono">/v1/history</span>)</span></h3>
+    <div class="grid wide charts">
+      ${chartBox('ch-tvl-strategy', 'TVL per strategy', 'tokens of each strategy\'s asset')}
+      ${chartBox('ch-tvl-vault', 'TVL per vault', 'in the vault\'s asset')}
+      ${chartBox('ch-bonded', 'Bonded stake', 'RAM')}
+      ${chartBox('ch-rates', 'LST and LRT rates', 'asset per share')}
+      ${chartBox('ch-security', 'Security margin per operator set', 'cost of corruption ÷ declared profit; above 1× corrupting it costs more than it pays')}
+    </div>
+    <h3>Yield per window <span class="muted">(exchange-rate change, annualised; never over less than 7 days)</span></h3>
+    <div class="panel">${windowYieldTable(windowYieldRows(groups[2], n, epochsPerYear(status)))}</div>
     <h3>Live events</h3>
     <div class="panel"><ul class="feed" id="overview-feed">${feed(ctx, 15)}</ul></div>`;
+  drawOverviewCharts(el, groups);
   const list = el.querySelector('#overview-feed');
   ctx.onEvent = () => {
     list.innerHTML = feed(ctx, 15);

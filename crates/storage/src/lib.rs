@@ -8,6 +8,7 @@
 //! | `blocks` | height (`u64`) | JSON [`StoredBlock`]: header, signed transactions, block events |
 //! | `receipts` | transaction hash (32 bytes) | JSON [`ReceiptView`] |
 //! | `meta` | name | `genesis` (JSON), `head` (the last committed header, JSON) |
+//! | `history` | unix time of an epoch's first block (`u64`) | the node's snapshot of that epoch (JSON, opaque here) |
 //!
 //! # Invariants
 //!
@@ -23,7 +24,9 @@ use rampart_api::tx::SignedTx;
 use rampart_api::types::{BlockHeaderView, ReceiptView, TxSummary};
 use rampart_core::Genesis;
 use rampart_core::state::EncodedChange;
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -31,6 +34,7 @@ const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const HISTORY: TableDefinition<u64, &[u8]> = TableDefinition::new("history");
 
 const GENESIS_KEY: &str = "genesis";
 const HEAD_KEY: &str = "head";
@@ -174,6 +178,7 @@ impl Store {
         txn.open_table(BLOCKS)?;
         txn.open_table(RECEIPTS)?;
         txn.open_table(META)?;
+        txn.open_table(HISTORY)?;
         txn.commit()?;
         Ok(())
     }
@@ -303,6 +308,86 @@ impl Store {
     }
 }
 
+/// How [`Store::put_history`] bounds the history table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HistoryBound {
+    /// The newest rows kept as they are (at least 1).
+    pub recent: u64,
+    /// Older rows: at most one per UTC day (the day's last), and at most this many.
+    pub daily: u64,
+}
+
+const DAY_S: u64 = 86_400;
+
+impl Store {
+    /// Stores one history snapshot at `time` and applies `bound` in the same write
+    /// transaction: when the row that has just left the newest `bound.recent` shares its UTC
+    /// day with the row before it, that earlier row is deleted (so each day beyond the recent
+    /// window keeps its last snapshot); then the oldest rows beyond `bound.daily` downsampled
+    /// ones are deleted. So the table never holds more than `recent + daily` rows. Each call
+    /// reads O(`recent`) keys.
+    pub fn put_history(&self, time: u64, snapshot: &[u8], bound: HistoryBound) -> Result<()> {
+        let recent = usize::try_from(bound.recent.max(1)).unwrap_or(usize::MAX);
+        let daily = bound.daily;
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        {
+            let mut table = txn.open_table(HISTORY)?;
+            table.insert(time, snapshot)?;
+            // The newest row beyond the recent window, and the row before it.
+            let older: Vec<u64> = table
+                .iter()?
+                .rev()
+                .skip(recent)
+                .take(2)
+                .map(|item| item.map(|(k, _)| k.value()))
+                .collect::<std::result::Result<_, _>>()?;
+            if let [left, before] = older[..]
+                && left / DAY_S == before / DAY_S
+            {
+                table.remove(before)?;
+            }
+            let beyond = table.len()?.saturating_sub(recent as u64);
+            if beyond > daily {
+                let oldest: Vec<u64> = table
+                    .iter()?
+                    .take(usize::try_from(beyond - daily).unwrap_or(usize::MAX))
+                    .map(|item| item.map(|(k, _)| k.value()))
+                    .collect::<std::result::Result<_, _>>()?;
+                for k in oldest {
+                    table.remove(k)?;
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The history rows with `from ≤ time ≤ to`, oldest first.
+    pub fn history(&self, from: u64, to: u64) -> Result<Vec<(u64, Vec<u8>)>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(HISTORY)?;
+        let mut out = Vec::new();
+        if from > to {
+            return Ok(out);
+        }
+        for item in table.range(from..=to)? {
+            let (k, v) = item?;
+            out.push((k.value(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Rows stored and the first and last time.
+    pub fn history_extent(&self) -> Result<(u64, Option<u64>, Option<u64>)> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(HISTORY)?;
+        let first = table.first()?.map(|(k, _)| k.value());
+        let last = table.last()?.map(|(k, _)| k.value());
+        Ok((table.len()?, first, last))
+    }
+}
+
 fn to_json<T: Serialize>(what: &str, value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| corrupt(what, &e))
 }
@@ -386,6 +471,38 @@ mod tests {
         assert_eq!(store.block(1).unwrap().unwrap().header, header(1, 1));
         assert!(store.block(2).unwrap().is_none());
         assert!(store.receipt(&B256::ZERO).unwrap().is_none());
+    }
+
+    #[test]
+    fn history_keeps_the_recent_rows_then_one_per_day_then_drops_the_oldest() {
+        let store = Store::open_in_memory().unwrap();
+        let bound = HistoryBound {
+            recent: 24,
+            daily: 5,
+        };
+        // Hourly rows for 20 days.
+        for hour in 0..20 * 24u64 {
+            store
+                .put_history(hour * 3_600, &hour.to_be_bytes(), bound)
+                .unwrap();
+            let (rows, _, _) = store.history_extent().unwrap();
+            assert!(rows <= 24 + 5, "{rows} rows after hour {hour}");
+        }
+        let rows = store.history(0, u64::MAX).unwrap();
+        assert_eq!(rows.len(), 29);
+        let times: Vec<u64> = rows.iter().map(|(t, _)| *t).collect();
+        // The newest 24 are every hour.
+        let last = 20 * 24 * 3_600 - 3_600;
+        let recent: Vec<u64> = (0..24).rev().map(|i| last - i * 3_600).collect();
+        assert_eq!(times[5..], recent[..]);
+        // Before them, the last row of each of the five days before, one each.
+        let days: Vec<u64> = times[..5].iter().map(|t| t / DAY_S).collect();
+        assert_eq!(days, vec![14, 15, 16, 17, 18]);
+        for t in &times[..5] {
+            assert_eq!(t % DAY_S, DAY_S - 3_600, "the day's last snapshot");
+        }
+        assert_eq!(store.history(times[5], times[6]).unwrap().len(), 2);
+        assert!(store.history(10, 5).unwrap().is_empty());
     }
 
     #[test]
