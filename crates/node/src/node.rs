@@ -770,6 +770,68 @@ impl Shared {
     fn stopped(&self) -> bool {
         self.is_stopping()
     }
+
+    // The BFT engine's side of the seam (`rampart-consensus`): it chooses blocks from the
+    // mempool as a leader and executes the blocks consensus finalized.
+
+    /// The last committed header.
+    pub fn head(&self) -> Result<BlockHeaderView, ApiError> {
+        Ok(self.chain()?.head().clone())
+    }
+
+    /// The transaction verifier of this chain.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// Up to `max` pending transactions, as [`Mempool::propose`] orders them (a BFT leader's
+    /// proposal). The mempool is unchanged.
+    pub fn propose_txs(&self, max: usize) -> Result<Vec<VerifiedTx>, ApiError> {
+        self.check_alive()?;
+        Ok(self.mempool()?.propose(max))
+    }
+
+    /// Executes and commits a block someone else decided (a BFT engine's finalized block), as
+    /// the producer does its own: under the chain's write lock and inside `catch_unwind` (a
+    /// panic reloads the chain and fails the node), then the mempool forgets what the block
+    /// settled and the block is published to metrics and event streams.
+    pub fn commit_proposal(&self, proposal: Proposal) -> Result<BlockHeaderView, NodeError> {
+        let started = Instant::now();
+        let mut chain = self.chain_mut().map_err(unavailable)?;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.commit_decided(&mut chain, proposal)
+        }));
+        let executed = match outcome {
+            Ok(result) => result?,
+            Err(panic) => {
+                let what = panic_message(panic.as_ref());
+                let reason = match chain.reload() {
+                    Ok(()) => format!("executing a decided block panicked: {what}"),
+                    Err(e) => format!("executing a decided block panicked ({what}); reload failed: {e}"),
+                };
+                drop(chain);
+                return Err(unavailable(self.fail_now(&reason)));
+            }
+        };
+        drop(chain);
+        self.after_commit(&executed, started.elapsed());
+        Ok(executed.block.header)
+    }
+
+    fn commit_decided(&self, chain: &mut Chain, proposal: Proposal) -> Result<Executed, NodeError> {
+        let signers: BTreeSet<Address> = proposal.txs.iter().map(|t| t.tx.signer).collect();
+        let executed = chain.execute(proposal)?;
+        chain.commit(&executed)?;
+        let committed: Vec<(Address, u64)> = signers
+            .iter()
+            .map(|a| (*a, next_nonce(chain.state(), *a)))
+            .collect();
+        let rejected: Vec<Address> = executed.rejected.iter().map(|r| r.signer).collect();
+        self.mempool()
+            .map_err(unavailable)?
+            .on_commit(&committed, &rejected);
+        Ok(executed)
+    }
 }
 
 fn failed_error(reason: &str) -> ApiError {

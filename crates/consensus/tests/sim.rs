@@ -1,0 +1,311 @@
+//! Deterministic multi-validator tests (issue 11): Commonware's deterministic runtime and
+//! simulated network, real Rampart nodes.
+
+mod common;
+
+use common::*;
+use commonware_codec::Write as _;
+use commonware_consensus::simplex::types::{ConflictingNotarize, Notarize, Proposal};
+use commonware_consensus::types::{Epoch, Round, View};
+use commonware_cryptography::{Digest as _, Hasher as _, Sha256};
+use commonware_p2p::{Recipients, Sender as _};
+use commonware_runtime::{Clock, Runner as _};
+use rampart_consensus::Stats;
+use rampart_consensus::block::{self, Block};
+use rampart_consensus::convert::{self, Scheme};
+use rampart_core::base::ValidatorStatus;
+use rampart_core::base::consensus::{
+    self as core_consensus, committee, consensus_namespace, verify_vote,
+};
+use rampart_core::state::Validators;
+use rampart_node::chain::Proposal as NodeProposal;
+use rampart_scenario::names::dev_address;
+use std::time::Duration;
+
+const LONG_EPOCHS: u64 = 100_000;
+
+/// (a) Four validators finalize blocks with transactions sent to different nodes; every node
+/// has the same blocks and state roots, and every transaction committed everywhere.
+#[test]
+fn four_validators_finalize_with_identical_roots() {
+    runner(1, Duration::from_secs(300)).start(|context| async move {
+        let g = genesis(4, 4, 8, bft_params(LONG_EPOCHS));
+        let mut net = Net::new(context.clone(), g, 4).await;
+        net.start_all().await;
+        net.wait_for(&[0, 1, 2, 3], 3, Duration::from_secs(60)).await;
+        const PER_HOLDER: u64 = 5;
+        for nonce in 0..PER_HOLDER {
+            for h in 0..8 {
+                let node = net.node(h % 4);
+                node.submit(transfer(h, (h + 1) % 8, nonce)).unwrap();
+            }
+        }
+        let all = [0, 1, 2, 3];
+        let start = context.current();
+        loop {
+            let done = all.iter().all(|i| {
+                (0..8).all(|h| {
+                    net.node(*i)
+                        .nonce(dev_address(&holder_name(h)))
+                        .unwrap()
+                        .committed
+                        == PER_HOLDER
+                })
+            });
+            if done {
+                break;
+            }
+            assert!(
+                context.current().duration_since(start).unwrap() < Duration::from_secs(120),
+                "transactions did not commit everywhere"
+            );
+            context.sleep(Duration::from_millis(100)).await;
+        }
+        let target = (0..4).map(|i| net.height(i)).max().unwrap() + 5;
+        net.wait_for(&all, target, Duration::from_secs(60)).await;
+        let common = net.same_roots();
+        assert!(common >= target);
+        for v in &net.validators {
+            assert_eq!(Stats::get(&v.running.stats.invalid_blocks), 0);
+            assert_eq!(Stats::get(&v.running.stats.checkpoint_mismatches), 0);
+        }
+        let proposed: u64 = net
+            .validators
+            .iter()
+            .map(|v| Stats::get(&v.running.stats.proposed))
+            .sum();
+        assert!(proposed >= target, "{proposed} proposals for {target} blocks");
+    });
+}
+
+/// (b) One validator crashes; the others keep finalizing; it restarts on its directory and
+/// catches up to the same roots.
+#[test]
+fn a_crashed_validator_restarts_and_catches_up() {
+    runner(2, Duration::from_secs(300)).start(|context| async move {
+        let g = genesis(4, 4, 2, bft_params(LONG_EPOCHS));
+        let mut net = Net::new(context.clone(), g, 4).await;
+        net.start_all().await;
+        net.wait_for(&[0, 1, 2, 3], 5, Duration::from_secs(60)).await;
+        net.crash(3).await;
+        let at_crash = net.height(0);
+        net.wait_for(&[0, 1, 2], at_crash + 15, Duration::from_secs(120))
+            .await;
+        net.start(3).await;
+        let target = net.height(0) + 5;
+        net.wait_for(&[0, 1, 2, 3], target, Duration::from_secs(120))
+            .await;
+        assert!(net.same_roots() >= target);
+    });
+}
+
+/// (c) A 2|2 partition has no quorum: no height is finalized while it lasts; after the heal
+/// all four continue with the same roots.
+#[test]
+fn a_two_two_partition_stalls_then_heals() {
+    runner(3, Duration::from_secs(300)).start(|context| async move {
+        let g = genesis(4, 4, 2, bft_params(LONG_EPOCHS));
+        let mut net = Net::new(context.clone(), g, 4).await;
+        net.start_all().await;
+        net.wait_for(&[0, 1, 2, 3], 5, Duration::from_secs(60)).await;
+        net.cut(&[0, 1], &[2, 3]).await;
+        // In-flight finalizations may still land; then nothing moves.
+        context.sleep(Duration::from_secs(3)).await;
+        let stalled: Vec<u64> = (0..4).map(|i| net.height(i)).collect();
+        context.sleep(Duration::from_secs(20)).await;
+        let after: Vec<u64> = (0..4).map(|i| net.height(i)).collect();
+        assert_eq!(stalled, after, "no quorum, no progress");
+        net.heal(&[0, 1], &[2, 3]).await;
+        let target = after.iter().max().unwrap() + 10;
+        net.wait_for(&[0, 1, 2, 3], target, Duration::from_secs(180))
+            .await;
+        assert!(net.same_roots() >= target);
+    });
+}
+
+fn proposal(view: u64, payload: &[u8]) -> Proposal<block::Digest> {
+    Proposal::new(
+        Round::new(Epoch::new(0), View::new(view)),
+        View::new(view - 1),
+        Sha256::hash(payload),
+    )
+}
+
+/// (d) Conformance: a vote Commonware's simplex ed25519 scheme signs verifies with the core's
+/// `verify_vote`, and a conflicting pair the engine would report is evidence the core accepts:
+/// executed in a block, the validator is slashed and tombstoned.
+#[test]
+fn commonware_votes_verify_in_core_and_conflicts_slash() {
+    let g = genesis(4, 4, 0, bft_params(LONG_EPOCHS));
+    let dir = tempfile::tempdir().unwrap();
+    let node = rampart_node::Shared::open(
+        rampart_node::NodeConfig::new(dir.path().to_path_buf()),
+        &g,
+    )
+    .unwrap();
+    let seats = node.with_state(|s| committee(s, 0)).unwrap().unwrap();
+    let set = convert::participants(&seats).unwrap();
+    let ns = consensus_namespace(CHAIN_ID);
+    // The seat of validator-2.
+    let seat = seats.index_of(&consensus_key(2)).unwrap();
+    let scheme = Scheme::signer(
+        &ns,
+        set,
+        convert::private_key(consensus_seed(2)).unwrap(),
+    )
+    .unwrap();
+    let n1 = Notarize::sign(&scheme, proposal(5, b"a")).unwrap();
+    let n2 = Notarize::sign(&scheme, proposal(5, b"b")).unwrap();
+    let v1 = convert::notarize_vote(&n1);
+    assert_eq!(v1.signer, seat);
+    assert!(verify_vote(&ns, &consensus_key(2), &v1));
+    assert!(!verify_vote(&ns, &consensus_key(1), &v1));
+    let evidence =
+        convert::conflicting_notarize(&ConflictingNotarize::new(n1.clone(), n2)).unwrap();
+    let (convicted, _) = node
+        .with_state(|s| core_consensus::check_evidence(s, &evidence))
+        .unwrap()
+        .unwrap();
+    let target = dev_address(&validator_name(2));
+    assert_eq!(convicted, target);
+    // The same pair encoded in a block round-trips.
+    let mut b = Block::genesis(CHAIN_ID, T0);
+    b.height = 1;
+    b.evidence = vec![evidence.clone()];
+    assert_eq!(block::decode(&block::encode(&b)).unwrap(), b);
+    // Executed in a block: slashed and tombstoned.
+    let bonded_before = node
+        .with_state(|s| s.get::<Validators>(&target).unwrap().bonded)
+        .unwrap();
+    let mut p = NodeProposal::new(1, T0 + 1, None, Vec::new());
+    p.evidence = vec![evidence];
+    node.commit_proposal(p).unwrap();
+    let v = node
+        .with_state(|s| s.get::<Validators>(&target).unwrap().clone())
+        .unwrap();
+    assert_eq!(v.status, ValidatorStatus::Tombstoned);
+    assert!(v.bonded < bonded_before, "slashed");
+    // A notarize and the same notarize are no evidence.
+    let mut same = convert::notarize_vote(&n1);
+    same.signer = v1.signer;
+    assert!(
+        node.with_state(|s| core_consensus::check_evidence(
+            s,
+            &rampart_core::base::ConsensusEvidence {
+                first: v1.clone(),
+                second: same
+            }
+        ))
+        .unwrap()
+        .is_err()
+    );
+}
+
+/// (f) Missed signatures from the parent certificates reach the core's downtime tracking:
+/// while one validator is down, blocks report it missing.
+#[test]
+fn missed_signatures_reach_downtime_tracking() {
+    runner(4, Duration::from_secs(300)).start(|context| async move {
+        let g = genesis(4, 4, 0, bft_params(LONG_EPOCHS));
+        let mut net = Net::new(context.clone(), g, 4).await;
+        net.start_all().await;
+        net.wait_for(&[0, 1, 2, 3], 4, Duration::from_secs(60)).await;
+        let down = dev_address(&validator_name(3));
+        let missed = |net: &Net| {
+            net.node(0)
+                .with_state(|s| s.get::<Validators>(&down).unwrap().uptime.missed)
+                .unwrap()
+        };
+        let before = missed(&net);
+        net.crash(3).await;
+        let h = net.height(0);
+        net.wait_for(&[0, 1, 2], h + 10, Duration::from_secs(120)).await;
+        let after = missed(&net);
+        assert!(
+            after >= before + 8,
+            "validator-3 missed {before} then {after} blocks"
+        );
+        // The live ones are not reported missing for those blocks.
+        let live = dev_address(&validator_name(0));
+        let live_missed = net
+            .node(0)
+            .with_state(|s| s.get::<Validators>(&live).unwrap().uptime.missed)
+            .unwrap();
+        assert!(live_missed < after);
+    });
+}
+
+/// (g) Garbage, oversized messages and votes signed by a non-member are dropped (the sender
+/// is blocked and counted); the validators keep finalizing.
+#[test]
+fn malformed_messages_and_non_member_votes_are_dropped() {
+    runner(5, Duration::from_secs(300)).start(|context| async move {
+        // Five peers on the network, four seats: peer 4 is an intruder.
+        let g = genesis(4, 4, 0, bft_params(LONG_EPOCHS));
+        let mut net = Net::new(context.clone(), g, 5).await;
+        for i in 0..4 {
+            net.start(i).await;
+        }
+        net.wait_for(&[0, 1, 2, 3], 3, Duration::from_secs(60)).await;
+        let intruder = net.validators[4].pk.clone();
+        let control = net.oracle.control(intruder.clone());
+        let quota = commonware_runtime::Quota::per_second(commonware_utils::NZU32!(1000));
+        let mut senders = Vec::new();
+        for c in rampart_consensus::engine::CHANNELS {
+            senders.push(control.register(c, quota).await.unwrap().0);
+        }
+        // A vote signed by a key that holds no seat, over the committee with it swapped in.
+        let seats = net
+            .node(0)
+            .with_state(|s| committee(s, 0))
+            .unwrap()
+            .unwrap();
+        let mut keys: Vec<_> = seats
+            .members
+            .iter()
+            .map(|m| convert::public_key(&m.key).unwrap())
+            .collect();
+        keys[0] = intruder.clone();
+        let set = commonware_utils::ordered::Set::from_iter_dedup(keys);
+        let fake = Scheme::signer(
+            &consensus_namespace(CHAIN_ID),
+            set,
+            net.validators[4].key.clone(),
+        )
+        .unwrap();
+        let vote = commonware_consensus::simplex::types::Vote::Notarize(
+            Notarize::sign(&fake, proposal(2, b"x")).unwrap(),
+        );
+        let mut vote_bytes = Vec::new();
+        // Subchannel 0 (epoch 0) of the muxed vote channel.
+        commonware_codec::varint::UInt(0u64).write(&mut vote_bytes);
+        vote.write(&mut vote_bytes);
+        let garbage = vec![0xffu8; 512];
+        let mut bad_block = vec![0u8; 8];
+        bad_block.extend_from_slice(&[0xee; 100]);
+        for (i, sender) in senders.iter_mut().enumerate() {
+            let _ = sender
+                .send(Recipients::All, garbage.clone().into(), false)
+                .await;
+            if i == 0 {
+                let _ = sender
+                    .send(Recipients::All, vote_bytes.clone().into(), false)
+                    .await;
+            }
+            if i == 4 {
+                let _ = sender
+                    .send(Recipients::All, bad_block.clone().into(), false)
+                    .await;
+            }
+        }
+        // Oversized: refused by the network before anyone reads it.
+        let huge = vec![0u8; 17 * 1024 * 1024];
+        let _ = senders[4].send(Recipients::All, huge.into(), false).await;
+        let h = net.height(0);
+        net.wait_for(&[0, 1, 2, 3], h + 5, Duration::from_secs(120)).await;
+        net.same_roots();
+        let blocked = net.oracle.blocked().await.unwrap();
+        let blockers = blocked.iter().filter(|(_, b)| *b == intruder).count();
+        assert!(blockers >= 1, "the intruder was blocked: {blocked:?}");
+    });
+}
