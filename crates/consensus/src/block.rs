@@ -77,11 +77,8 @@ impl Block {
     /// The height-0 anchor of chain `chain_id`: its parent is `sha256("rampart-genesis" ‖
     /// chain_id)`, everything else empty, at the genesis time.
     pub fn genesis(chain_id: u64, time: u64) -> Self {
-        let mut anchor = Sha256::new();
-        anchor.update(b"rampart-genesis");
-        anchor.update(&chain_id.to_be_bytes());
         Self {
-            parent: anchor.finalize(),
+            parent: Sha256::hash(&[b"rampart-genesis", &chain_id.to_be_bytes()]),
             height: 0,
             time,
             epoch: 0,
@@ -228,7 +225,7 @@ impl Digestible for Block {
     fn digest(&self) -> Digest {
         let mut bytes = Vec::with_capacity(self.encode_size());
         self.write(&mut bytes);
-        Sha256::hash(&bytes)
+        Sha256::hash(&[&bytes])
     }
 }
 

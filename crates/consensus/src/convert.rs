@@ -6,7 +6,6 @@ use commonware_consensus::simplex::types::{
     ConflictingFinalize, ConflictingNotarize, Finalize, Notarize, Nullify, NullifyFinalize,
     Proposal,
 };
-use commonware_consensus::{Epochable, Viewable};
 use commonware_cryptography::{Signer as _, ed25519};
 use commonware_utils::ordered::Set;
 use rampart_core::base::consensus::{Committee, ConsensusEvidence, Vote, VoteKind};

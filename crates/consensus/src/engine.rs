@@ -22,7 +22,7 @@ use crate::reporter::{ActivityReporter, SharedPool};
 use commonware_broadcast::buffered;
 use commonware_consensus::Reporters;
 use commonware_consensus::marshal::{
-    self, Identifier, config::Start, core::Actor as MarshalActor, resolver::p2p as marshal_resolver,
+    self, Identifier, Start, core::Actor as MarshalActor, resolver::p2p as marshal_resolver,
     standard::{Inline, Standard},
 };
 use commonware_consensus::simplex::{
@@ -37,7 +37,7 @@ use commonware_p2p::utils::mux::Muxer;
 use commonware_p2p::{Blocker, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::{
-    Clock, Handle, Metrics, Spawner, Storage, Supervisor as _, buffer::paged::CacheRef,
+    Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef,
 };
 use commonware_storage::{archive::prunable, translator::TwoCap};
 use commonware_utils::{NZU16, NZU64, NZUsize, NonZeroDuration};
@@ -209,7 +209,7 @@ pub async fn run<E, S, R, B, P, T>(
     mut peer_sets: T,
     running: Running,
 ) where
-    E: Clock + rand_core::CryptoRng + Spawner + Storage + Metrics + Clone,
+    E: Clock + rand_core::CryptoRng + Spawner + Storage + Metrics,
     S: Sender<PublicKey = ed25519::PublicKey>,
     R: Receiver<PublicKey = ed25519::PublicKey>,
     B: Blocker<PublicKey = ed25519::PublicKey>,
@@ -272,7 +272,7 @@ pub async fn run<E, S, R, B, P, T>(
             &prefix,
             "finalizations",
             page_cache.clone(),
-            <Scheme as commonware_cryptography::certificate::Scheme>::certificate_codec_config_unbounded(),
+            <Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded(),
         ),
     )
     .await

@@ -7,7 +7,8 @@ use common::*;
 use commonware_codec::Write as _;
 use commonware_consensus::simplex::types::{ConflictingNotarize, Notarize, Proposal};
 use commonware_consensus::types::{Epoch, Round, View};
-use commonware_cryptography::{Digest as _, Hasher as _, Sha256};
+use commonware_cryptography::{Hasher as _, Sha256};
+use commonware_runtime::Supervisor as _;
 use commonware_p2p::{Recipients, Sender as _};
 use commonware_runtime::{Clock, Runner as _};
 use rampart_consensus::Stats;
@@ -30,7 +31,7 @@ const LONG_EPOCHS: u64 = 100_000;
 fn four_validators_finalize_with_identical_roots() {
     runner(1, Duration::from_secs(300)).start(|context| async move {
         let g = genesis(4, 4, 8, bft_params(LONG_EPOCHS));
-        let mut net = Net::new(context.clone(), g, 4).await;
+        let mut net = Net::new(context.child("net"), g, 4).await;
         net.start_all().await;
         net.wait_for(&[0, 1, 2, 3], 3, Duration::from_secs(60)).await;
         const PER_HOLDER: u64 = 5;
@@ -84,7 +85,7 @@ fn four_validators_finalize_with_identical_roots() {
 fn a_crashed_validator_restarts_and_catches_up() {
     runner(2, Duration::from_secs(300)).start(|context| async move {
         let g = genesis(4, 4, 2, bft_params(LONG_EPOCHS));
-        let mut net = Net::new(context.clone(), g, 4).await;
+        let mut net = Net::new(context.child("net"), g, 4).await;
         net.start_all().await;
         net.wait_for(&[0, 1, 2, 3], 5, Duration::from_secs(60)).await;
         net.crash(3).await;
@@ -105,7 +106,7 @@ fn a_crashed_validator_restarts_and_catches_up() {
 fn a_two_two_partition_stalls_then_heals() {
     runner(3, Duration::from_secs(300)).start(|context| async move {
         let g = genesis(4, 4, 2, bft_params(LONG_EPOCHS));
-        let mut net = Net::new(context.clone(), g, 4).await;
+        let mut net = Net::new(context.child("net"), g, 4).await;
         net.start_all().await;
         net.wait_for(&[0, 1, 2, 3], 5, Duration::from_secs(60)).await;
         net.cut(&[0, 1], &[2, 3]).await;
@@ -127,7 +128,7 @@ fn proposal(view: u64, payload: &[u8]) -> Proposal<block::Digest> {
     Proposal::new(
         Round::new(Epoch::new(0), View::new(view)),
         View::new(view - 1),
-        Sha256::hash(payload),
+        Sha256::hash(&[payload]),
     )
 }
 
@@ -207,7 +208,7 @@ fn commonware_votes_verify_in_core_and_conflicts_slash() {
 fn missed_signatures_reach_downtime_tracking() {
     runner(4, Duration::from_secs(300)).start(|context| async move {
         let g = genesis(4, 4, 0, bft_params(LONG_EPOCHS));
-        let mut net = Net::new(context.clone(), g, 4).await;
+        let mut net = Net::new(context.child("net"), g, 4).await;
         net.start_all().await;
         net.wait_for(&[0, 1, 2, 3], 4, Duration::from_secs(60)).await;
         let down = dev_address(&validator_name(3));
@@ -242,7 +243,7 @@ fn malformed_messages_and_non_member_votes_are_dropped() {
     runner(5, Duration::from_secs(300)).start(|context| async move {
         // Five peers on the network, four seats: peer 4 is an intruder.
         let g = genesis(4, 4, 0, bft_params(LONG_EPOCHS));
-        let mut net = Net::new(context.clone(), g, 5).await;
+        let mut net = Net::new(context.child("net"), g, 5).await;
         for i in 0..4 {
             net.start(i).await;
         }
@@ -285,22 +286,19 @@ fn malformed_messages_and_non_member_votes_are_dropped() {
         bad_block.extend_from_slice(&[0xee; 100]);
         for (i, sender) in senders.iter_mut().enumerate() {
             let _ = sender
-                .send(Recipients::All, garbage.clone().into(), false)
-                .await;
+                .send(Recipients::All, garbage.clone(), false);
             if i == 0 {
                 let _ = sender
-                    .send(Recipients::All, vote_bytes.clone().into(), false)
-                    .await;
+                    .send(Recipients::All, vote_bytes.clone(), false);
             }
             if i == 4 {
                 let _ = sender
-                    .send(Recipients::All, bad_block.clone().into(), false)
-                    .await;
+                    .send(Recipients::All, bad_block.clone(), false);
             }
         }
         // Oversized: refused by the network before anyone reads it.
         let huge = vec![0u8; 17 * 1024 * 1024];
-        let _ = senders[4].send(Recipients::All, huge.into(), false).await;
+        let _ = senders[4].send(Recipients::All, huge, false);
         let h = net.height(0);
         net.wait_for(&[0, 1, 2, 3], h + 5, Duration::from_secs(120)).await;
         net.same_roots();

@@ -165,7 +165,7 @@ pub fn engine_config(i: usize) -> EngineConfig {
     }
 }
 
-const QUOTA: Quota = Quota::per_second(NZU32!(100_000));
+const QUOTA: Quota = Quota::per_second(NZU32!(1_024));
 
 impl Net {
     /// A network of `peers` validators (keys 0..peers) for `genesis`; nothing started.
@@ -193,7 +193,7 @@ impl Net {
             context.child("network"),
             simulated::Config {
                 max_size: 16 * 1024 * 1024,
-                max_peers_per_set: NZUsize!(64),
+                max_peers_per_set: NZUsize!(8),
                 disconnect_on_block: false,
                 tracked_peer_sets: NZUsize!(4),
             },
@@ -364,6 +364,10 @@ impl Net {
 
 /// A deterministic runner starting at the genesis time.
 pub fn runner(seed: u64, timeout: Duration) -> deterministic::Runner {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     deterministic::Runner::new(
         deterministic::Config::new()
             .with_seed(seed)
