@@ -78,6 +78,8 @@ fn genesis(stakers: u64, services: u64) -> Genesis {
                 address: validator(i),
                 self_bond: Amount::new((1_000 + u128::from(i)) * E18),
                 commission_bps: Bps::new(500 + (i % 10) as u32 * 100),
+                consensus_key: None,
+                p2p_address: None,
             })
             .collect(),
     }

@@ -43,6 +43,8 @@ fn genesis(voters: u64) -> Genesis {
                 address: validator(i),
                 self_bond: Amount::new((10_000 + u128::from(i)) * E18),
                 commission_bps: Bps::new(500),
+                consensus_key: None,
+                p2p_address: None,
             })
             .collect(),
     }

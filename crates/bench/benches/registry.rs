@@ -69,6 +69,8 @@ fn genesis(validators: u64, stakers: u64) -> Genesis {
                     E18 + u128::from(i)
                 }),
                 commission_bps: Bps::new(500),
+                consensus_key: None,
+                p2p_address: None,
             })
             .collect(),
     }

@@ -151,7 +151,7 @@ fn spawn_activity(shared: Arc<Shared>, mut driver: Driver) -> anyhow::Result<()>
                 std::thread::sleep(if driver.setting_up() { interval } else { pace });
                 match shared.with_state(|s| driver.step(s)) {
                     Ok(txs) => {
-                        demo::submit(&shared, &txs);
+                        demo::submit(&shared, &txs, rampart_node::node::unix_now());
                     }
                     Err(_) => return,
                 }

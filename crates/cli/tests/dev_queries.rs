@@ -47,6 +47,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("vault", &["vault=rstETH"]),
     ("governance", &["proposal=0"]),
     ("params", &[]),
+    ("consensus", &[]),
     ("invariants", &[]),
     ("security", &["shock=1/10", "budget_ms=2000"]),
     ("state_root", &[]),

@@ -18,18 +18,21 @@ use serde::{Deserialize, Serialize};
 
 /// Every action a transaction can carry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "tx", rename_all = "snake_case", deny_unknown_fields)]
 #[allow(missing_docs)]
 pub enum Action {
     // --- bank ---
     /// Move tokens to another account.
     Transfer {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to: Address,
         asset: String,
         amount: Amount,
     },
     /// Create tokens of an external asset (its issuer only).
     Mint {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to: Address,
         asset: String,
         amount: Amount,
@@ -53,6 +56,7 @@ pub enum Action {
         #[serde(default)]
         default_commission_bps: Option<Bps>,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         signing_key: Option<Address>,
     },
     /// Publish binding risk commitments (loosening waits `config_delay_s`).
@@ -61,8 +65,10 @@ pub enum Action {
     RegisterService(RegisterService),
     /// Change the slasher and resolver (after `config_delay_s`).
     SetServiceSlasher {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         slasher: Address,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         resolver: Option<Address>,
     },
     /// Create an operator set.
@@ -75,21 +81,28 @@ pub enum Action {
     /// Declare a set's profit from corruption and corruption threshold (RISK.md §1).
     SetSecurityProfile(restaking::SetSecurityProfile),
     /// Approve an operator for a set that requires approval.
-    ApproveOperator { operator: Address, set: SetRef },
+    ApproveOperator {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        operator: Address,
+        set: SetRef,
+    },
     /// Join an operator set.
     RegisterForSet { set: SetRef },
     /// Leave an operator set (operator), or remove an operator (service).
     DeregisterFromSet {
         set: SetRef,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         operator: Option<Address>,
     },
     /// Delegate deposit shares to an operator.
     Delegate {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         strategy: String,
         shares: ShareAmount,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         validator: Option<Address>,
     },
     /// Set the magnitude allocated to a set for a strategy.
@@ -101,10 +114,12 @@ pub enum Action {
     /// Queue a withdrawal from a position (or of undelegated shares without `operator`).
     QueueWithdrawal {
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         operator: Option<Address>,
         strategy: String,
         shares: ShareAmount,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         validator: Option<Address>,
     },
     /// Complete a queued withdrawal.
@@ -115,11 +130,14 @@ pub enum Action {
     },
     /// Move a position to another operator at once.
     Redelegate {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         from_operator: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to_operator: Address,
         strategy: String,
         shares: ShareAmount,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         validator: Option<Address>,
     },
     /// Slash an operator's allocation to a set.
@@ -132,9 +150,24 @@ pub enum Action {
     SubmitDoubleSignEvidence(restaking::DoubleSignEvidenceArgs),
     /// Replace the operator's signing key; the old one stays accountable for
     /// `deallocation_delay_s`.
-    SetSigningKey { signing_key: Address },
+    SetSigningKey {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        signing_key: Address,
+    },
+    /// Bind an ed25519 consensus key to the signer's validator, with its proof of possession.
+    SetConsensusKey {
+        #[cfg_attr(feature = "openapi", schema(value_type = alloy_primitives::String))]
+        key: alloy_primitives::B256,
+        p2p_address: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        pop: alloy_primitives::Bytes,
+    },
+    /// Prove a committee member signed two conflicting consensus votes; slashes and tombstones
+    /// its validator (anyone).
+    SubmitConsensusEvidence(crate::base::ConsensusEvidence),
     /// Restake base delegation shares natively.
     RestakeNative {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         #[serde(default)]
         shares: Option<ShareAmount>,
@@ -143,6 +176,7 @@ pub enum Action {
     },
     /// Set an operator's commission on one service's rewards (after `commission_delay_s`).
     SetServiceCommission {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         service: Address,
         commission_bps: Bps,
     },
@@ -151,6 +185,7 @@ pub enum Action {
     /// Claim restaking rewards.
     ClaimRewards {
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         operator: Option<Address>,
         #[serde(default)]
         strategy: Option<String>,
@@ -162,9 +197,14 @@ pub enum Action {
         self_bond: Amount,
     },
     /// Delegate RAM to a validator.
-    DelegateBase { validator: Address, amount: Amount },
+    DelegateBase {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        validator: Address,
+        amount: Amount,
+    },
     /// Undelegate (shares or a RAM amount).
     UndelegateBase {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         #[serde(default)]
         shares: Option<ShareAmount>,
@@ -173,7 +213,9 @@ pub enum Action {
     },
     /// Move a base delegation to another validator at once.
     RedelegateBase {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         from_validator: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to_validator: Address,
         #[serde(default)]
         shares: Option<ShareAmount>,
@@ -205,6 +247,7 @@ pub enum Action {
         symbol: String,
         decimals: u8,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         issuer: Option<Address>,
         #[serde(default = "yes")]
         restakable: bool,
@@ -242,12 +285,14 @@ pub enum Action {
     /// Delegate idle vault assets to an operator (the curator).
     VaultAllocate {
         vault: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         amount: Amount,
     },
     /// Queue a restaking withdrawal from one of the vault's positions (the curator).
     VaultDeallocate {
         vault: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         amount: vault::AmountOrAll,
     },
@@ -292,6 +337,7 @@ fn yes() -> bool {
 
 /// What a successful action produced.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Nothing to report beyond its events.
@@ -373,6 +419,8 @@ impl Action {
             Self::ExecuteSlash { .. } => "execute_slash",
             Self::SubmitDoubleSignEvidence(_) => "submit_double_sign_evidence",
             Self::SetSigningKey { .. } => "set_signing_key",
+            Self::SetConsensusKey { .. } => "set_consensus_key",
+            Self::SubmitConsensusEvidence(_) => "submit_consensus_evidence",
             Self::RestakeNative { .. } => "restake_native",
             Self::SetServiceCommission { .. } => "set_service_commission",
             Self::CreateRewardProgram(_) => "create_reward_program",
@@ -552,6 +600,24 @@ impl Action {
                 r::set_signing_key(state, ctx, signing_key)?;
                 Ok(Outcome::Done)
             }
+            Self::SetConsensusKey {
+                key,
+                p2p_address,
+                pop,
+            } => {
+                base::consensus::set_consensus_key(state, ctx, key, p2p_address, pop)?;
+                Ok(Outcome::Done)
+            }
+            Self::SubmitConsensusEvidence(evidence) => {
+                crate::block::apply_consensus_evidence(
+                    state,
+                    &mut ctx.events,
+                    &evidence,
+                    ctx.height,
+                    ctx.now,
+                )?;
+                Ok(Outcome::Done)
+            }
             Self::RestakeNative {
                 validator,
                 shares,
@@ -642,7 +708,7 @@ impl Action {
             Self::SetParams(patch) => {
                 require_governance(state, ctx, "set_params")?;
                 let params = patch.apply(state.params());
-                params.validate()?;
+                params.validate_change(state.params())?;
                 state.put::<ParamsTable>((), params);
                 ctx.emit(Event::ParamsChanged);
                 Ok(Outcome::Done)

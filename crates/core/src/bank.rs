@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssetKind {
     /// The native coin.
@@ -36,12 +37,14 @@ pub enum AssetKind {
 
 /// An entry of the asset registry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Asset {
     /// Unique symbol.
     pub symbol: String,
     /// Display decimals.
     pub decimals: u8,
     /// The account that may mint and burn it (external assets only).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub issuer: Option<Address>,
     /// Kind.
     pub kind: AssetKind,

@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 
 /// The chain's position and id counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Meta {
     /// EIP-712 chain id.
     pub chain_id: u64,
@@ -31,6 +32,7 @@ pub struct Meta {
     /// Time of the first block; epochs count from it.
     pub genesis_time: Timestamp,
     /// The account allowed to sign governance actions.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub governance: Address,
     /// The last epoch whose start has been processed.
     pub epoch: Epoch,
@@ -149,6 +151,8 @@ pub struct BlockHeader {
     /// Active validators that did not sign it. Blocks elided between two headers (a height gap)
     /// count as signed by all.
     pub missed: Vec<Address>,
+    /// Equivocation evidence consensus found (each verified here; invalid items are skipped).
+    pub evidence: Vec<crate::base::ConsensusEvidence>,
 }
 
 impl BlockHeader {
@@ -159,6 +163,7 @@ impl BlockHeader {
             time,
             proposer,
             missed: Vec::new(),
+            evidence: Vec::new(),
         }
     }
 }
@@ -353,6 +358,13 @@ fn start_block(state: &mut State, header: &BlockHeader) -> HookResult<Vec<Event>
     set_clock(state, header.height, header.time);
     run_due_timers(state, &mut ctx, header.time)?;
     crate::base::record_signatures(state, &mut ctx.events, elided, &header.missed, header.time)?;
+    for evidence in &header.evidence {
+        // Consensus checked the evidence before voting for the block; one that does not hold
+        // here (or convicts a validator already tombstoned) changes nothing.
+        let _ =
+            apply_consensus_evidence(state, &mut ctx.events, evidence, header.height, header.time);
+    }
+    crate::base::consensus::on_block(state, header.height)?;
     Ok(ctx.events)
 }
 
@@ -405,6 +417,36 @@ fn run_due_timers(state: &mut State, ctx: &mut Ctx, upto: Timestamp) -> HookResu
         state.delete::<Timers>(&key);
         run_timer(state, ctx, timer)?;
     }
+}
+
+/// Checks consensus evidence and applies the double sign it proves, atomically. A validator
+/// already tombstoned is not slashed again (and the evidence is refused).
+pub fn apply_consensus_evidence(
+    state: &mut State,
+    events: &mut Vec<Event>,
+    evidence: &crate::base::ConsensusEvidence,
+    height: Height,
+    now: Timestamp,
+) -> Result<Address> {
+    let (validator, infraction) = crate::base::consensus::check_evidence(state, evidence)?;
+    let v = crate::base::validator(state, validator)?;
+    if v.status == crate::base::ValidatorStatus::Tombstoned {
+        return Err(Error::InvalidEvidence(format!(
+            "validator {} is tombstoned already",
+            crate::ids::fmt_address(&validator)
+        )));
+    }
+    let fault = crate::base::Fault::DoubleSign {
+        validator,
+        height: Some(infraction),
+    };
+    apply_fault(state, events, &fault, height, now)?;
+    events.push(Event::ConsensusEquivocation {
+        validator,
+        epoch: evidence.first.epoch,
+        view: evidence.first.view,
+    });
+    Ok(validator)
 }
 
 /// Applies a fault reported by consensus (or a scenario's `fault` step) atomically: a fault that

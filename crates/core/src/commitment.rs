@@ -189,14 +189,17 @@ impl Commitment {
 
 /// A proof that a key holds a value, or nothing, under a root.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proof {
     /// Tree depth.
     pub depth: u8,
     /// The key's bucket.
     pub bucket: u32,
     /// Every (key, leaf hash) in the bucket, in key order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<(Vec<u8>, String)>))]
     pub entries: Vec<(Vec<u8>, B256)>,
     /// Sibling hashes from the bucket up to the root.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub siblings: Vec<B256>,
 }
 

@@ -299,6 +299,14 @@ pub enum Error {
     },
 
     // --- base layer ----------------------------------------------------------------------
+    /// The consensus key is bound to another validator.
+    #[error("consensus key {key} is bound to validator {validator}")]
+    ConsensusKeyInUse {
+        /// The key.
+        key: alloy_primitives::B256,
+        /// Its owner.
+        validator: String,
+    },
     /// No such validator.
     #[error("{0} is not a validator")]
     UnknownValidator(String),
@@ -542,6 +550,7 @@ impl Error {
             Self::EvidenceNotConflicting { .. } => "evidence_not_conflicting",
             Self::NoDoubleSignRule(_) => "no_double_sign_rule",
             Self::EvidenceAlreadyUsed { .. } => "evidence_already_used",
+            Self::ConsensusKeyInUse { .. } => "consensus_key_in_use",
             Self::UnknownValidator(_) => "unknown_validator",
             Self::ValidatorExists(_) => "validator_exists",
             Self::ValidatorUnavailable { .. } => "validator_unavailable",

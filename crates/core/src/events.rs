@@ -11,6 +11,7 @@ use serde::Serialize;
 
 /// Something that happened in a transaction or at a block boundary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum Event {
@@ -22,12 +23,14 @@ pub enum Event {
     // --- governance ---
     ProposalSubmitted {
         proposal: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         proposer: Address,
         deposit: Amount,
         risk: crate::governance::Risk,
     },
     ProposalDeposited {
         proposal: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         depositor: Address,
         amount: Amount,
     },
@@ -37,6 +40,7 @@ pub enum Event {
     },
     Voted {
         proposal: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         voter: Address,
         option: crate::governance::VoteOption,
     },
@@ -61,51 +65,65 @@ pub enum Event {
         until: Timestamp,
     },
     Minted {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to: Address,
         asset: AssetId,
         amount: Amount,
     },
     Burned {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         from: Address,
         asset: AssetId,
         amount: Amount,
     },
     Transferred {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         from: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to: Address,
         asset: AssetId,
         amount: Amount,
     },
     FeePaid {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         payer: Address,
         fee: Amount,
         priority_tip: Amount,
     },
     Deposited {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         staker: Address,
         strategy: AssetId,
         amount: Amount,
         shares: Shares,
     },
     Delegated {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         staker: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         strategy: AssetId,
         shares: Shares,
     },
     OperatorRegistered {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
     },
     CommitmentsChanged {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         effect_at: Timestamp,
     },
     ServiceRegistered {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         service: Address,
     },
     SlasherChanged {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         service: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         slasher: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         resolver: Option<Address>,
         effect_at: Timestamp,
     },
@@ -118,19 +136,23 @@ pub enum Event {
         threshold: String,
     },
     OperatorApproved {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         set: SetRef,
     },
     RegisteredForSet {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         set: SetRef,
     },
     DeregisteredFromSet {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         set: SetRef,
         slashable_until: Timestamp,
     },
     AllocationQueued {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         set: SetRef,
         strategy: AssetId,
@@ -138,6 +160,7 @@ pub enum Event {
         effect_at: Timestamp,
     },
     AllocationApplied {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         set: SetRef,
         strategy: AssetId,
@@ -145,7 +168,9 @@ pub enum Event {
     },
     WithdrawalQueued {
         id: WithdrawalId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         staker: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         operator: Option<Address>,
         strategy: AssetId,
         shares: Shares,
@@ -153,13 +178,17 @@ pub enum Event {
     },
     WithdrawalCompleted {
         id: WithdrawalId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         staker: Address,
         shares: Shares,
         amount: Option<Amount>,
     },
     Redelegated {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         staker: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         from: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to: Address,
         strategy: AssetId,
         shares: Shares,
@@ -167,6 +196,7 @@ pub enum Event {
     },
     SlashRequested {
         id: SlashId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         set: SetRef,
         wad: Wad,
@@ -179,17 +209,20 @@ pub enum Event {
         id: SlashId,
     },
     VaultEpochSkipped {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
         code: &'static str,
         reason: String,
     },
     WithdrawalsHeld {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         strategy: AssetId,
         until: Timestamp,
     },
     Slashed {
         id: SlashId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         set: SetRef,
         strategy: AssetId,
@@ -201,24 +234,44 @@ pub enum Event {
     /// Double-sign evidence was verified; slash `id` executed at once.
     DoubleSignProven {
         id: SlashId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         set: SetRef,
         height: u64,
         wad: Wad,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         submitter: Address,
     },
     /// An operator replaced its signing key; the old one stays accountable until
     /// `old_accountable_until` (strictly before).
     SigningKeyChanged {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         old: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         new: Address,
         old_accountable_until: Timestamp,
+    },
+    /// A validator bound a consensus key (it reaches consensus at the next committee).
+    ConsensusKeySet {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        validator: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = alloy_primitives::String))]
+        key: alloy_primitives::B256,
+    },
+    /// Consensus evidence convicted a validator of equivocating.
+    ConsensusEquivocation {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        validator: Address,
+        epoch: u64,
+        view: u64,
     },
     /// The submitter of double-sign evidence was paid its share of an escrow.
     EvidenceRewarded {
         id: SlashId,
         escrow: EscrowId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         submitter: Address,
         asset: AssetId,
         amount: Amount,
@@ -230,47 +283,60 @@ pub enum Event {
         destination: Destination,
     },
     ValidatorCreated {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         commission: crate::num::Bps,
         self_bond: Amount,
     },
     CommissionScheduled {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         commission: crate::num::Bps,
         from_epoch: crate::time::Epoch,
     },
     ValidatorUnjailed {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
     },
     ValidatorStatusChanged {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         status: &'static str,
     },
     BaseDelegated {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         delegator: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         amount: Amount,
         active_from: crate::time::Epoch,
     },
     BaseUndelegated {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         delegator: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         amount: Amount,
         completes_at: Timestamp,
         id: u64,
     },
     BaseRedelegated {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         delegator: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         from: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to: Address,
         amount: Amount,
         slashable_by_source_until: Timestamp,
     },
     UnbondedClaimed {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         delegator: Address,
         amount: Amount,
     },
     BaseSlashed {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         fault: &'static str,
         pool: Amount,
@@ -278,6 +344,7 @@ pub enum Event {
         redelegations: Amount,
     },
     RewardCredited {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         source: &'static str,
         gross: Amount,
@@ -287,24 +354,29 @@ pub enum Event {
     FeeCharged {
         layer: &'static str,
         kind: &'static str,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         on: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to: Address,
         asset: AssetId,
         amount: Amount,
     },
     LstDeposited {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         account: Address,
         amount: Amount,
         lst: Amount,
     },
     LstRedeemRequested {
         id: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         account: Address,
         lst: Amount,
         value_at_request: Amount,
     },
     LstClaimed {
         id: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         account: Address,
         amount: Amount,
     },
@@ -313,6 +385,7 @@ pub enum Event {
     },
     RewardProgramCreated {
         id: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         service: Address,
         set: SetRef,
         asset: AssetId,
@@ -329,46 +402,59 @@ pub enum Event {
         amount: Amount,
     },
     RewardsClaimed {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         staker: Address,
         asset: AssetId,
         amount: Amount,
     },
     ServiceCommissionScheduled {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         service: Address,
         commission: crate::num::Bps,
         effect_at: Timestamp,
     },
     NativeRestaked {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         staker: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         shares: Shares,
     },
     // --- liquid restaking vaults ---
     VaultCreated {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
         lrt: String,
         asset: AssetId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         curator: Address,
         seed: Amount,
     },
     VaultDeposited {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         account: Address,
         amount: Amount,
         fee: Amount,
         lrt: Amount,
     },
     VaultWithdrawn {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         account: Address,
         lrt: Amount,
         amount: Amount,
         fee: Amount,
     },
     VaultWithdrawalRequested {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
         id: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         owner: Address,
         lrt: Amount,
         value_at_request: Amount,
@@ -376,6 +462,7 @@ pub enum Event {
     },
     /// `payout = min(value_at_request, value_now)`.
     VaultRequestFinalized {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
         id: u64,
         value_at_request: Amount,
@@ -383,39 +470,49 @@ pub enum Event {
         payout: Amount,
     },
     VaultClaimed {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
         id: u64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         owner: Address,
         amount: Amount,
     },
     VaultAllocated {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         amount: Amount,
         shares: Shares,
     },
     VaultDeallocated {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
         shares: Shares,
         withdrawal: WithdrawalId,
     },
     VaultRewardsRecognized {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
         gross: Amount,
         fee: Amount,
         vested_by: Timestamp,
     },
     VaultHarvested {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
         asset: AssetId,
         amount: Amount,
     },
     VaultFeesChanged {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
         rises_from_epoch: Option<crate::time::Epoch>,
     },
     VaultPolicyChanged {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         vault: Address,
         effect_at: Timestamp,
     },

@@ -17,6 +17,7 @@ pub const NATIVE_SYMBOL: &str = "RAM";
 
 /// What the chain starts with.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
     /// EIP-712 chain id.
@@ -29,9 +30,11 @@ pub struct Genesis {
     /// once. A production genesis leaves it out (the zero address: no one), so every change goes
     /// through a proposal and its timelock.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub governance: Option<Address>,
     /// The guardian: may pause new deposits and allocations once, for at most `max_pause_s`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub guardian: Option<Address>,
     /// Parameters that differ from the defaults.
     #[serde(default)]
@@ -49,19 +52,29 @@ pub struct Genesis {
 
 /// A validator at genesis: active from epoch 0 if it makes the active set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenesisValidator {
     /// Its account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub address: Address,
     /// RAM it bonds to itself.
     pub self_bond: Amount,
     /// Commission.
     #[serde(default)]
     pub commission_bps: crate::num::Bps,
+    /// Its ed25519 consensus key (required on a BFT chain, `consensus_epoch_blocks` > 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<alloy_primitives::String>))]
+    pub consensus_key: Option<alloy_primitives::B256>,
+    /// Its p2p endpoint, `host:port` (with `consensus_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p2p_address: Option<String>,
 }
 
 /// An external asset at genesis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenesisAsset {
     /// Unique symbol.
@@ -71,6 +84,7 @@ pub struct GenesisAsset {
     pub decimals: u8,
     /// The account that may mint and burn it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub issuer: Option<Address>,
     /// Whether it gets a restaking strategy.
     #[serde(default = "yes")]
@@ -86,9 +100,11 @@ fn yes() -> bool {
 
 /// An account's opening balances, by asset symbol.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenesisAccount {
     /// The account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub address: Address,
     /// Balances by symbol.
     #[serde(default)]
@@ -158,8 +174,24 @@ impl Genesis {
                 v.commission_bps,
                 self.time,
             )?;
+            match (v.consensus_key, &v.p2p_address) {
+                (Some(key), Some(p2p)) => crate::base::consensus::bind_consensus_key(
+                    &mut state,
+                    v.address,
+                    key,
+                    p2p.clone(),
+                )?,
+                (None, None) => {}
+                _ => {
+                    return Err(Error::invalid(
+                        "validators",
+                        "consensus_key and p2p_address go together",
+                    ));
+                }
+            }
         }
         crate::base::select_active_set(&mut state, &mut sink).map_err(Error::Broken)?;
+        crate::base::consensus::genesis_committee(&mut state)?;
         if self.accounts.iter().any(|a| a.address == Address::ZERO) {
             return Err(Error::invalid(
                 "accounts",

@@ -22,6 +22,7 @@ use std::str::FromStr;
     BorshSerialize,
     BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct AssetId(pub u32);
 
@@ -43,6 +44,7 @@ macro_rules! counter_id {
             Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize,
             BorshSerialize, BorshDeserialize,
         )]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(transparent)]
         pub struct $name(pub u64);
 

@@ -39,6 +39,7 @@ use serde::Serialize;
 
 /// One line of the yield breakdown.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct YieldSource {
     /// `base`, `lst` or `restaking`.
     pub layer: &'static str,
@@ -47,17 +48,21 @@ pub struct YieldSource {
     /// The holding it comes from (a validator, an operator/strategy, the LST).
     pub holding: String,
     /// The funding service, for restaking programs.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub service: Option<Address>,
     /// The asset it is paid in.
     pub asset: String,
     /// Before fees, in RAM.
     #[serde(serialize_with = "crate::num::i128_as_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub gross: i128,
     /// Fees taken at this layer, in RAM.
     #[serde(serialize_with = "crate::num::i128_as_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub fees: i128,
     /// After fees, in RAM.
     #[serde(serialize_with = "crate::num::i128_as_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub net: i128,
     /// Seconds over which it was earned.
     pub window_s: u64,
@@ -65,6 +70,7 @@ pub struct YieldSource {
 
 /// A fee line, summed by layer and kind.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeeLine {
     /// Layer.
     pub layer: &'static str,
@@ -72,11 +78,13 @@ pub struct FeeLine {
     pub kind: &'static str,
     /// In RAM.
     #[serde(serialize_with = "crate::num::i128_as_string")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount: i128,
 }
 
 /// Yield of one layer.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LayerYield {
     /// Layer.
     pub layer: &'static str,
@@ -90,8 +98,10 @@ pub struct LayerYield {
 
 /// `yield {account}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct YieldView {
     /// The account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub account: Address,
     /// Value of everything measured, in RAM.
     pub value: Amount,
@@ -621,6 +631,7 @@ fn native_base_yield(
 
 /// One step of an exit.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExitStep {
     /// The action or wait.
     pub kind: &'static str,
@@ -638,6 +649,7 @@ pub struct ExitStep {
 
 /// The exit of one holding.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExitPathView {
     /// What is exited.
     pub holding: String,
@@ -651,8 +663,10 @@ pub struct ExitPathView {
 
 /// `exit_path {account}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExitView {
     /// The account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub account: Address,
     /// The steps of the slowest exit (all exits run in parallel).
     pub steps: Vec<ExitStep>,

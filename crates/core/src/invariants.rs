@@ -21,7 +21,9 @@
 //! 7. rewards: see [`crate::rewards`] (escrow = amount − streamed, claimable ≤ distributed);
 //! 8. the per-operator index of pending slash requests holds exactly the pending requests;
 //! 9. governance: see [`crate::governance`] (deposits held = deposits of live proposals, the
-//!    overridden shares of every proposal in voting match its voters' delegations).
+//!    overridden shares of every proposal in voting match its voters' delegations);
+//! 10. consensus seats: see [`crate::base::consensus`] (keys and owners inverse, committees
+//!     sorted and unique).
 //!
 //! Slash caps and "new deposits are untouched" (invariant 4 of §12) are properties of single
 //! transitions; they are asserted where slashing happens and tested by the reference model.
@@ -57,6 +59,7 @@ pub fn check(state: &State) -> Vec<String> {
     pending_slash_index(state, &mut v);
     indexes(state, &mut v);
     crate::governance::check::check(state, &mut v);
+    crate::base::consensus::check(state, &mut v);
     for (name, result) in [
         ("restaking", restaking_terms(state, &mut v)),
         ("base layer", base_layer(state, &mut v)),

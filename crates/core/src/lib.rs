@@ -36,6 +36,8 @@ pub mod insight;
 pub mod invariants;
 pub mod lst;
 pub mod num;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod params;
 pub mod pricing;
 pub mod query;

@@ -41,6 +41,7 @@ pub const LST_SYMBOL: &str = "stRAM";
 
 /// The pool's books.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LstPool {
     /// The LST asset.
     pub asset: AssetId,
@@ -63,8 +64,10 @@ pub struct LstPool {
 
 /// A redemption in the queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Redemption {
     /// Who is paid.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub owner: Address,
     /// LST burned.
     pub lst: Amount,
@@ -78,6 +81,7 @@ pub struct Redemption {
 
 /// The pool at one epoch boundary, for yields.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LstSnapshot {
     /// Time of the boundary.
     pub time: Timestamp,

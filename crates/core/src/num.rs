@@ -178,6 +178,13 @@ macro_rules! quantity {
             }
         }
 
+        #[cfg(feature = "openapi")]
+        crate::openapi::text_schema!(
+            $name,
+            concat!(stringify!($name), ": an unsigned 128-bit integer as a decimal string"),
+            "^[0-9]{1,39}$"
+        );
+
         impl std::str::FromStr for $name {
             type Err = ParseAmountError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -264,6 +271,7 @@ fn deserialize_u128<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
     BorshSerialize,
     BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Bps(u32);
 

@@ -29,6 +29,7 @@ macro_rules! params {
         /// encoding (a tail of defaults is refused). `Params` is only ever stored as a whole
         /// value (table `params`), never inside another value, so the tail is "the rest".
         #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(deny_unknown_fields)]
         pub struct Params {
             $( $(#[$doc])* pub $name: $ty, )*
@@ -77,6 +78,7 @@ macro_rules! params {
 
         /// A partial set of parameters: the fields given replace the current ones.
         #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(deny_unknown_fields)]
         pub struct ParamsPatch {
             $(
@@ -243,6 +245,10 @@ params! {
         gov_max_changes: u32 = 32; 1..=256,
         /// Accounts that may deposit on one proposal (refunds visit each).
         gov_max_depositors: u32 = 64; 1..=1_024,
+        // --- consensus (docs/consensus.md) ---
+        /// Heights per consensus epoch under BFT consensus (the committee changes between
+        /// epochs); 0 for a single block producer. Fixed at genesis.
+        consensus_epoch_blocks: u64 = 0; 0..=1_000_000,
     }
 }
 
@@ -272,6 +278,18 @@ raw! {
 }
 
 impl Params {
+    /// [`Params::validate`], and refuses a change of a parameter fixed at genesis
+    /// (`consensus_epoch_blocks`: every node's consensus epochs follow it).
+    pub fn validate_change(&self, old: &Params) -> Result<()> {
+        if self.consensus_epoch_blocks != old.consensus_epoch_blocks {
+            return Err(Error::invalid(
+                "consensus_epoch_blocks",
+                "is fixed at genesis (every node's consensus epochs follow it)",
+            ));
+        }
+        self.validate()
+    }
+
     /// Rejects parameters that would break the protocol's arithmetic or timing.
     pub fn validate(&self) -> Result<()> {
         for (field, value, min, max) in self.ranges() {

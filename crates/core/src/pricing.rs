@@ -28,6 +28,7 @@ pub const MAX_PRICE_WAD: u128 = 1_000_000_000_000_000_000_000_000_000_000_000_00
 
 /// Where a price comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PriceSource {
     /// RAM itself.

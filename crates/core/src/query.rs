@@ -21,10 +21,12 @@ use serde::{Deserialize, Serialize};
 
 /// A read request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
 #[allow(missing_docs)]
 pub enum Query {
     Balance {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         account: Address,
         asset: String,
     },
@@ -35,40 +37,50 @@ pub enum Query {
         strategy: String,
     },
     Operator {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         operator: Address,
     },
     Service {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         service: Address,
     },
     OperatorSet {
         set: SetRef,
     },
     Position {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         staker: Address,
     },
     Withdrawals {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         staker: Address,
     },
     SlashRequests {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         service: Address,
     },
     Validator {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
     },
     BaseDelegation {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         delegator: Address,
     },
     Lst {
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         account: Option<Address>,
     },
     RewardProgram {
         id: u64,
     },
     Yield {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         account: Address,
     },
     ExitPath {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         account: Address,
     },
     Vault {
@@ -80,6 +92,11 @@ pub enum Query {
     },
     Params,
     Invariants,
+    /// The consensus committee of an epoch (default: the epoch of the next block).
+    Consensus {
+        #[serde(default)]
+        epoch: Option<u64>,
+    },
 }
 
 impl Query {
@@ -105,6 +122,7 @@ impl Query {
             Self::Vault { .. } => "vault",
             Self::Governance { .. } => "governance",
             Self::Invariants => "invariants",
+            Self::Consensus { .. } => "consensus",
         }
     }
 
@@ -132,8 +150,38 @@ impl Query {
                 to_json(crate::governance::governance_view(state, *proposal)?)
             }
             Self::Invariants => to_json(InvariantsView::of(state)),
+            Self::Consensus { epoch } => to_json(consensus_view(state, *epoch)),
         };
         Ok(value)
+    }
+}
+
+/// `consensus {epoch?}`: the committee of a consensus epoch (docs/consensus.md).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsensusView {
+    /// Heights per consensus epoch; 0 on a single-producer chain (no committees).
+    pub consensus_epoch_blocks: u64,
+    /// The last executed height.
+    pub height: u64,
+    /// The epoch asked for (default: the next block's).
+    pub epoch: u64,
+    /// Its committee, if kept (none on a single-producer chain, for an epoch not yet chosen,
+    /// or one pruned after the evidence window).
+    pub committee: Option<crate::base::Committee>,
+}
+
+/// `consensus {epoch?}`.
+pub fn consensus_view(state: &State, epoch: Option<u64>) -> ConsensusView {
+    let l = state.params().consensus_epoch_blocks;
+    let height = state.meta().height.get();
+    let epoch =
+        epoch.unwrap_or_else(|| crate::base::consensus::epoch_of(height.saturating_add(1), l));
+    ConsensusView {
+        consensus_epoch_blocks: l,
+        height,
+        epoch,
+        committee: crate::base::consensus::committee(state, epoch),
     }
 }
 
@@ -143,8 +191,10 @@ fn to_json<T: Serialize>(v: T) -> serde_json::Value {
 
 /// `balance {account, asset}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BalanceView {
     /// The account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub account: Address,
     /// The asset symbol.
     pub asset: String,
@@ -169,6 +219,7 @@ pub fn shares_value(state: &State, strategy: AssetId, shares: Shares) -> Result<
 
 /// `strategy {strategy}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StrategyView {
     /// The strategy's name.
     pub strategy: String,
@@ -203,6 +254,7 @@ pub fn strategy_view(state: &State, name: &str) -> Result<StrategyView> {
 
 /// One strategy of an operator.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OperatorStrategyView {
     /// The strategy.
     pub strategy: String,
@@ -220,6 +272,7 @@ pub struct OperatorStrategyView {
 
 /// One allocation of an operator.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllocationView {
     /// The set.
     pub set: SetRef,
@@ -244,6 +297,7 @@ pub struct AllocationView {
 
 /// One set membership of an operator.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembershipView {
     /// The set.
     pub set: SetRef,
@@ -255,8 +309,10 @@ pub struct MembershipView {
 
 /// `operator {operator}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OperatorView {
     /// The operator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub operator: Address,
     /// Metadata URI.
     pub metadata_uri: String,
@@ -265,6 +321,7 @@ pub struct OperatorView {
     /// Default commission.
     pub default_commission_bps: Bps,
     /// Double-sign key.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub signing_key: Address,
     /// Keys it replaced that double-sign evidence still counts for, until `accountable_until`.
     pub retired_signing_keys: Vec<RetiredSigningKeyView>,
@@ -282,8 +339,10 @@ pub struct OperatorView {
 
 /// A replaced signing key still accountable for double signs.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetiredSigningKeyView {
     /// The key.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub key: Address,
     /// When `set_signing_key` replaced it.
     pub replaced_at: Timestamp,
@@ -465,14 +524,18 @@ fn slashable_amount(
 
 /// `service {service}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceView {
     /// The service.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub service: Address,
     /// Metadata URI.
     pub metadata_uri: String,
     /// Slasher in force.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub slasher: Address,
     /// Resolver in force.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub resolver: Option<Address>,
     /// Veto window.
     pub veto_window_s: Duration,
@@ -485,6 +548,7 @@ pub struct ServiceView {
     /// Objective double-sign slash.
     pub double_sign_wad: Option<Wad>,
     /// Slasher change in waiting: (slasher, resolver, effect_at).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<(String, Option<String>, Timestamp)>))]
     pub pending_slasher: Option<(Address, Option<Address>, Timestamp)>,
     /// Its operator sets.
     pub sets: Vec<SetRef>,
@@ -517,8 +581,10 @@ pub fn service_view(state: &State, service: Address) -> Result<ServiceView> {
 
 /// One member of an operator set.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetMemberView {
     /// The operator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub operator: Address,
     /// Per strategy of the set: magnitude and slashable tokens.
     pub allocations: Vec<SetAllocationView>,
@@ -526,6 +592,7 @@ pub struct SetMemberView {
 
 /// A member's allocation for one strategy of the set.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetAllocationView {
     /// The strategy.
     pub strategy: String,
@@ -537,6 +604,7 @@ pub struct SetAllocationView {
 
 /// `operator_set {set}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OperatorSetView {
     /// The set.
     pub set: SetRef,
@@ -592,6 +660,7 @@ pub fn operator_set_view(state: &State, set: SetRef) -> Result<OperatorSetView> 
 
 /// An undelegated deposit.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepositView {
     /// The strategy.
     pub strategy: String,
@@ -603,10 +672,12 @@ pub struct DepositView {
 
 /// A set's reach into a position.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExposureView {
     /// The set.
     pub set: SetRef,
     /// The operator whose allocation the set slashes.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub operator: Address,
     /// Tokens this position loses if the set slashes its whole allocation now.
     pub slashable: Amount,
@@ -621,8 +692,10 @@ pub struct ExposureView {
 
 /// Stake redelegated into a position, still slashable by its old operator.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LockedView {
     /// The old operator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub from: Address,
     /// Deposit shares.
     pub shares: Shares,
@@ -634,8 +707,10 @@ pub struct LockedView {
 
 /// A delegation position.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PositionEntryView {
     /// The operator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub operator: Address,
     /// The strategy.
     pub strategy: String,
@@ -655,6 +730,7 @@ pub struct PositionEntryView {
 
 /// Unclaimed rewards of one asset.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RewardView {
     /// The reward asset.
     pub asset: String,
@@ -664,8 +740,10 @@ pub struct RewardView {
 
 /// `position {staker}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PositionView {
     /// The staker.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub staker: Address,
     /// Undelegated deposits.
     pub deposits: Vec<DepositView>,
@@ -882,10 +960,12 @@ fn set_exposures(
 
 /// A queued withdrawal.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WithdrawalView {
     /// Its id.
     pub id: WithdrawalId,
     /// The operator it left (absent for undelegated shares).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub operator: Option<Address>,
     /// The strategy.
     pub strategy: String,
@@ -928,10 +1008,12 @@ pub fn withdrawals_view(state: &State, staker: Address) -> Result<Vec<Withdrawal
 
 /// A slash request.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlashRequestView {
     /// Its id.
     pub id: SlashId,
     /// The operator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub operator: Address,
     /// The set.
     pub set: SetRef,
@@ -958,6 +1040,7 @@ pub struct SlashRequestView {
 
 /// What an executed slash took from one strategy.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlashOutcomeView {
     /// The strategy.
     pub strategy: String,
@@ -1019,6 +1102,7 @@ pub fn slash_requests_view(state: &State, service: Address) -> Result<Vec<SlashR
 
 /// `invariants`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvariantsView {
     /// Whether every invariant holds.
     pub ok: bool,
@@ -1061,6 +1145,7 @@ fn pending_rewards(state: &State, p: &Position) -> Vec<RewardView> {
 
 /// Rewards of one source at a validator.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceView {
     /// The source.
     pub source: &'static str,
@@ -1072,8 +1157,10 @@ pub struct SourceView {
 
 /// `validator {validator}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValidatorView {
     /// The validator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub validator: Address,
     /// `pending`, `active`, `jailed`, `tombstoned`.
     pub status: &'static str,
@@ -1107,6 +1194,7 @@ pub struct ValidatorView {
 
 /// A scheduled commission change.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingCommissionView {
     /// The new rate.
     pub commission_bps: Bps,
@@ -1116,6 +1204,7 @@ pub struct PendingCommissionView {
 
 /// The double sign a validator was slashed for (it is tombstoned).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DoubleSignView {
     /// Height of the infraction.
     pub infraction_height: crate::time::Height,
@@ -1169,8 +1258,10 @@ pub fn validator_view(state: &State, addr: Address) -> Result<ValidatorView> {
 
 /// One base delegation.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BaseDelegationEntry {
     /// The validator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub validator: Address,
     /// Free shares.
     pub shares: Shares,
@@ -1190,6 +1281,7 @@ pub struct BaseDelegationEntry {
 
 /// A bond waiting to activate.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingBondView {
     /// The epoch it counts from.
     pub active_from: crate::time::Epoch,
@@ -1199,8 +1291,10 @@ pub struct PendingBondView {
 
 /// Stake redelegated in that its source validator can still slash; it cannot move again yet.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BaseLockView {
     /// The source validator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub from: Address,
     /// Its RAM value now.
     pub value: Amount,
@@ -1210,10 +1304,12 @@ pub struct BaseLockView {
 
 /// An unbonding entry.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnbondingView {
     /// Its id.
     pub id: u64,
     /// The validator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub validator: Address,
     /// RAM it will pay.
     pub amount: Amount,
@@ -1223,8 +1319,10 @@ pub struct UnbondingView {
 
 /// `base_delegation {delegator}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BaseDelegationView {
     /// The delegator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub delegator: Address,
     /// Per validator.
     pub delegations: Vec<BaseDelegationEntry>,
@@ -1303,10 +1401,12 @@ pub fn base_delegation_view(state: &State, delegator: Address) -> Result<BaseDel
 
 /// A redemption in the LST queue.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RedemptionView {
     /// Its id.
     pub id: u64,
     /// Owner.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub owner: Address,
     /// LST burned.
     pub lst: Amount,
@@ -1320,6 +1420,7 @@ pub struct RedemptionView {
 
 /// An account's LST, in both views.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LstBalanceView {
     /// Non-rebasing: LST held.
     pub shares: Amount,
@@ -1329,6 +1430,7 @@ pub struct LstBalanceView {
 
 /// `lst {account?}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LstView {
     /// The LST's symbol.
     pub symbol: String,
@@ -1414,6 +1516,7 @@ pub fn lst_view(state: &State, account: Option<Address>) -> Result<LstView> {
 
 /// `reward_program {id}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RewardProgramView {
     /// Its id.
     pub id: u64,
@@ -1441,4 +1544,59 @@ pub fn reward_program_view(state: &State, id: u64) -> Result<RewardProgramView> 
         active: state.contains::<crate::state::ActivePrograms>(&id),
         program,
     })
+}
+
+/// A schema, or a reference to a component (feature `openapi`).
+#[cfg(feature = "openapi")]
+pub type SchemaRef = utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>;
+
+/// The OpenAPI schema of every query's answer (feature `openapi`): per query name the schema
+/// (a reference to a component, or an array of one), and every component those reference,
+/// all generated from the view types.
+#[cfg(feature = "openapi")]
+pub fn response_schemas() -> (
+    std::collections::BTreeMap<&'static str, SchemaRef>,
+    Vec<(String, SchemaRef)>,
+) {
+    use std::collections::BTreeMap;
+    use utoipa::openapi::schema::ArrayBuilder;
+    use utoipa::openapi::{Ref, RefOr};
+    type Components = Vec<(String, SchemaRef)>;
+    fn one<T: utoipa::ToSchema>(c: &mut Components) -> SchemaRef {
+        c.push((T::name().into_owned(), T::schema()));
+        T::schemas(c);
+        RefOr::Ref(Ref::from_schema_name(T::name()))
+    }
+    fn many<T: utoipa::ToSchema>(c: &mut Components) -> SchemaRef {
+        ArrayBuilder::new().items(one::<T>(c)).into()
+    }
+    let mut c = Components::new();
+    let answers = BTreeMap::from([
+        ("balance", one::<BalanceView>(&mut c)),
+        ("asset", one::<bank::Asset>(&mut c)),
+        ("strategy", one::<StrategyView>(&mut c)),
+        ("operator", one::<OperatorView>(&mut c)),
+        ("service", one::<ServiceView>(&mut c)),
+        ("operator_set", one::<OperatorSetView>(&mut c)),
+        ("position", one::<PositionView>(&mut c)),
+        ("withdrawals", many::<WithdrawalView>(&mut c)),
+        ("slash_requests", many::<SlashRequestView>(&mut c)),
+        ("params", one::<crate::params::Params>(&mut c)),
+        ("validator", one::<ValidatorView>(&mut c)),
+        ("base_delegation", one::<BaseDelegationView>(&mut c)),
+        ("lst", one::<LstView>(&mut c)),
+        ("reward_program", one::<RewardProgramView>(&mut c)),
+        ("yield", one::<crate::insight::YieldView>(&mut c)),
+        ("exit_path", one::<crate::insight::ExitView>(&mut c)),
+        ("vault", one::<crate::vault::VaultView>(&mut c)),
+        (
+            "governance",
+            one::<crate::governance::GovernanceView>(&mut c),
+        ),
+        ("invariants", one::<InvariantsView>(&mut c)),
+        ("consensus", one::<ConsensusView>(&mut c)),
+    ]);
+    c.sort_by(|a, b| a.0.cmp(&b.0));
+    c.dedup_by(|a, b| a.0 == b.0);
+    (answers, c)
 }

@@ -68,6 +68,7 @@ pub fn direct(operator: Address, term: AssetId) -> TermKey {
     BorshSerialize,
     BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Weighting {
     /// By slashable stake allocated to the set (unique stake).
@@ -79,8 +80,10 @@ pub enum Weighting {
 
 /// A reward program.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RewardProgram {
     /// The funding service.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub service: Address,
     /// The set it rewards.
     pub set: SetRef,
@@ -140,6 +143,7 @@ pub struct PositionReward {
 
 /// An operator's commission on one service's rewards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceCommission {
     /// In force.
     pub bps: Bps,
@@ -149,9 +153,11 @@ pub struct ServiceCommission {
 
 /// Arguments of `create_reward_program`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRewardProgram {
     /// The funding service (must sign).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub service: Address,
     /// The set.
     pub set: SetRef,

@@ -15,6 +15,7 @@ macro_rules! instant {
             Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize,
             Deserialize, BorshSerialize, BorshDeserialize,
         )]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(transparent)]
         pub struct $name(u64);
 

@@ -18,8 +18,10 @@ use serde::{Deserialize, Serialize};
 
 /// An authenticated transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tx {
     /// The account that signed it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub signer: Address,
     /// The signer's next nonce.
     pub nonce: u64,

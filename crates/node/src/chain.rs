@@ -34,6 +34,24 @@ pub struct Proposal {
     pub proposer: Option<Address>,
     /// Verified transactions, in execution order.
     pub txs: Vec<VerifiedTx>,
+    /// Active validators that did not sign the parent (from its certificate; BFT only).
+    pub missed: Vec<Address>,
+    /// Equivocation evidence to apply (BFT only).
+    pub evidence: Vec<rampart_core::base::ConsensusEvidence>,
+}
+
+impl Proposal {
+    /// A proposal with no consensus reports (the single producer's).
+    pub fn new(height: u64, time: u64, proposer: Option<Address>, txs: Vec<VerifiedTx>) -> Self {
+        Self {
+            height,
+            time,
+            proposer,
+            txs,
+            missed: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
 }
 
 /// A transaction of a proposal that was rejected before execution (not in the block).
@@ -148,11 +166,13 @@ impl Chain {
     }
 
     fn run(&mut self, proposal: Proposal) -> Result<Executed, NodeError> {
-        let header = BlockHeader::new(
+        let mut header = BlockHeader::new(
             Height::new(proposal.height),
             Timestamp::new(proposal.time),
             proposal.proposer,
         );
+        header.missed = proposal.missed.clone();
+        header.evidence = proposal.evidence.clone();
         let begin_events = begin_block(&mut self.state, &header).map_err(|e| match e {
             rampart_core::error::BlockError::BadHeader(reason) => NodeError::BadProposal(reason),
             broken => NodeError::Protocol(broken.into()),
@@ -200,11 +220,83 @@ impl Chain {
                 header,
                 txs,
                 events,
+                missed: proposal.missed,
+                evidence: proposal.evidence,
             },
             receipts,
             rejected,
             changes,
         })
+    }
+
+    /// A keeper's dry run of the next block: `begin_block` at `time`, the `pending`
+    /// transactions (the mempool's, in proposal order), then each candidate signed by its
+    /// closure with the nonce its signer would have at that point. A candidate whose action
+    /// fails (or that would be rejected) is undone on its own, so later candidates see the
+    /// block without it. Everything is undone at the end: the chain is exactly as before.
+    /// Returns, per candidate, its signed transaction if it would succeed, else why not.
+    pub fn dry_run<F>(
+        &mut self,
+        time: u64,
+        proposer: Option<Address>,
+        pending: Vec<VerifiedTx>,
+        candidates: Vec<(Address, F)>,
+    ) -> Vec<Result<VerifiedTx, ApiError>>
+    where
+        F: FnOnce(u64) -> Result<rampart_api::SignedTx, ApiError>,
+    {
+        let start = self.state.mark();
+        let header = BlockHeader::new(
+            Height::new(self.head.height + 1),
+            Timestamp::new(time.max(self.head.time)),
+            proposer,
+        );
+        let began = begin_block(&mut self.state, &header);
+        let out = match began {
+            Err(e) => {
+                let error = ApiError::new(
+                    rampart_api::codes::UNAVAILABLE,
+                    format!("the next block would not begin: {e}"),
+                );
+                candidates.iter().map(|_| Err(error.clone())).collect()
+            }
+            Ok(_) => {
+                for vtx in pending {
+                    let _ = execute_tx(&mut self.state, &header, vtx.tx);
+                }
+                candidates
+                    .into_iter()
+                    .map(|(signer, sign)| self.dry_run_one(&header, signer, sign))
+                    .collect()
+            }
+        };
+        self.state.rollback_to(start);
+        out
+    }
+
+    fn dry_run_one(
+        &mut self,
+        header: &BlockHeader,
+        signer: Address,
+        sign: impl FnOnce(u64) -> Result<rampart_api::SignedTx, ApiError>,
+    ) -> Result<VerifiedTx, ApiError> {
+        let nonce = rampart_core::tx::next_nonce(&self.state, signer);
+        let vtx = self.verifier.verify(sign(nonce)?)?;
+        let mark = self.state.mark();
+        let outcome = match execute_tx(&mut self.state, header, vtx.tx.clone()) {
+            Err(e) => Err(ApiError::from(e)),
+            Ok(receipt) => match receipt.result {
+                Ok(_) => Ok(()),
+                Err(e) => Err(ApiError::from(e)),
+            },
+        };
+        match outcome {
+            Ok(()) => Ok(vtx),
+            Err(e) => {
+                self.state.rollback_to(mark);
+                Err(e)
+            }
+        }
     }
 
     /// Writes an executed block to storage; it becomes the head. On a storage error the
@@ -243,6 +335,8 @@ impl Chain {
             time: block.header.time,
             proposer: block.header.proposer,
             txs,
+            missed: block.missed.clone(),
+            evidence: block.evidence.clone(),
         })?;
         let got = &executed.block.header;
         if got.hash != block.header.hash || !executed.rejected.is_empty() {

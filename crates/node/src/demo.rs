@@ -223,6 +223,8 @@ pub fn genesis(start: u64) -> Genesis {
                 address: dev_address(name),
                 self_bond: Amount::new(bond * E18),
                 commission_bps: Bps::new(*commission),
+                consensus_key: None,
+                p2p_address: None,
             })
             .collect(),
     }
@@ -1183,35 +1185,52 @@ fn tip(action: &Value) -> u128 {
     }
 }
 
-/// Signs and submits a block's worth of demo transactions through the node's admission path.
-/// Returns how many were accepted.
-pub fn submit(shared: &Shared, txs: &[DemoTx]) -> usize {
-    let mut next: BTreeMap<Address, u64> = BTreeMap::new();
-    let mut accepted = 0;
-    for (name, action) in txs {
-        let who = dev_address(name);
-        let result = (|| {
-            let nonce = match next.get(&who) {
-                Some(n) => *n,
-                None => shared.nonce(who)?.next,
-            };
-            let fee = shared.with_state(|s| {
-                let tx_name = action.get("tx").and_then(Value::as_str).unwrap_or_default();
-                s.params().base_fee_of(tx_name).get()
-            })?;
-            sign_with_tip(name, action, nonce, fee, tip(action))
-                .and_then(|t| shared.submit(t))
-                .map(|_| nonce)
-        })();
+/// What became of a block's worth of demo transactions.
+#[derive(Clone, Debug, Default)]
+pub struct Submitted {
+    /// Admitted to the mempool (each expected to succeed).
+    pub accepted: usize,
+    /// Not sent, with the reason: the dry run said its action would fail (a stale plan, such
+    /// as a withdrawal still held, or nothing to claim yet) or admission refused it.
+    pub skipped: Vec<(String, String, String)>,
+}
+
+/// Dry-runs a block's worth of demo transactions on the next block (at `time`) and submits only
+/// those that would succeed ([`Shared::submit_if_ok`]), as a keeper bot checks a call before
+/// sending it: the demo commits no failing transaction. Skipped ones are logged at DEBUG.
+pub fn submit(shared: &Shared, txs: &[DemoTx], time: u64) -> Submitted {
+    let fees: Vec<u128> = shared
+        .with_state(|s| {
+            txs.iter()
+                .map(|(_, action)| {
+                    let name = action.get("tx").and_then(Value::as_str).unwrap_or_default();
+                    s.params().base_fee_of(name).get()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let candidates: Vec<_> = txs
+        .iter()
+        .zip(&fees)
+        .map(|((name, action), fee)| {
+            (dev_address(name), move |nonce: u64| {
+                sign_with_tip(name, action, nonce, *fee, tip(action))
+            })
+        })
+        .collect();
+    let mut out = Submitted::default();
+    for ((name, action), result) in txs.iter().zip(shared.submit_if_ok(time, candidates)) {
         match result {
-            Ok(nonce) => {
-                accepted += 1;
-                next.insert(who, nonce + 1);
+            Ok(_) => out.accepted += 1,
+            Err(e) => {
+                let tx_name = action.get("tx").and_then(Value::as_str).unwrap_or_default();
+                tracing::debug!(signer = name, tx = tx_name, code = %e.code, "demo transaction not sent: {}", e.message);
+                out.skipped
+                    .push((name.clone(), tx_name.to_owned(), e.code.into_owned()));
             }
-            Err(e) => tracing::debug!(signer = name, code = %e.code, "demo transaction refused"),
         }
     }
-    accepted
+    out
 }
 
 fn unavailable(e: ApiError) -> crate::NodeError {
@@ -1229,8 +1248,8 @@ pub fn run_history(
 ) -> Result<(), crate::NodeError> {
     for i in 0..blocks {
         let txs = shared.with_state(|s| driver.step(s)).map_err(unavailable)?;
-        submit(shared, &txs);
         let time = shared.with_state(|s| s.now().get()).map_err(unavailable)? + step_s;
+        submit(shared, &txs, time);
         shared.produce_block_at(time)?;
         progress(i + 1);
     }

@@ -476,12 +476,26 @@ async fn openapi() -> Response {
 /// core's `Query` deserializer ([`rampart_api::vocabulary::query_fields`]).
 pub fn openapi_document() -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let (answers, components) = rampart_core::query::response_schemas();
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for (name, schema) in components {
+            let schema = serde_json::to_value(schema).unwrap_or_default();
+            schemas.entry(name).or_insert(schema);
+        }
+    }
     if let Some(paths) = doc
         .get_mut("paths")
         .and_then(serde_json::Value::as_object_mut)
     {
         for name in rampart_api::vocabulary::query_names() {
-            paths.insert(format!("/v1/query/{name}"), query_path(&name));
+            let answer = answers
+                .get(name.as_str())
+                .and_then(|s| serde_json::to_value(s).ok())
+                .unwrap_or_else(|| serde_json::json!({"type": "object"}));
+            paths.insert(format!("/v1/query/{name}"), query_path(&name, answer));
         }
         for item in paths.values_mut() {
             let operations = item
@@ -526,7 +540,7 @@ fn describe(status: &str, response: &mut serde_json::Value) {
     fields.insert("description".into(), serde_json::Value::String(text));
 }
 
-fn query_path(name: &str) -> serde_json::Value {
+fn query_path(name: &str, answer: serde_json::Value) -> serde_json::Value {
     let parameters: Vec<serde_json::Value> = rampart_api::vocabulary::query_fields(name)
         .into_iter()
         .map(|f| {
@@ -549,7 +563,7 @@ fn query_path(name: &str) -> serde_json::Value {
         "summary": format!("The `{name}` query (PROTOCOL.md §11) from URL parameters"),
         "parameters": parameters,
         "responses": {
-            "200": {"description": format!("the `{name}` answer"), "content": {"application/json": {"schema": {"type": "object"}}}},
+            "200": {"description": format!("the `{name}` answer"), "content": {"application/json": {"schema": answer}}},
             "400": {"description": "Bad Request: JSON `{code, message}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}},
         },
     }})

@@ -334,16 +334,60 @@ impl Shared {
         Ok(executed.block.header)
     }
 
+    /// The next block's proposer. Without a configured one, the block names the stake-weighted
+    /// one the protocol picks for its height (as the scenario runner does), so tips and builder
+    /// payments reach a validator.
+    fn next_proposer(&self, chain: &Chain) -> Option<Address> {
+        self.config.proposer.or_else(|| {
+            rampart_core::base::proposer_for(
+                chain.state(),
+                rampart_core::Height::new(chain.head().height + 1),
+            )
+        })
+    }
+
+    /// A keeper's submission (the demo driver's): dry-runs `candidates` in order on the next
+    /// block at `time` (after what the mempool holds; [`Chain::dry_run`]) and admits, under
+    /// the same lock, only those whose action would succeed, each signed by its closure with
+    /// the nonce it takes. Returns per candidate its hash, or why it was not sent.
+    pub fn submit_if_ok<F>(
+        &self,
+        time: u64,
+        candidates: Vec<(Address, F)>,
+    ) -> Vec<Result<B256, ApiError>>
+    where
+        F: FnOnce(u64) -> Result<SignedTx, ApiError>,
+    {
+        let mut chain = match self.chain_mut() {
+            Ok(chain) => chain,
+            Err(e) => return candidates.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let pending = match self.mempool() {
+            Ok(m) => m.propose(usize::MAX),
+            Err(e) => return candidates.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let proposer = self.next_proposer(&chain);
+        let outcomes = chain.dry_run(time, proposer, pending, candidates);
+        outcomes
+            .into_iter()
+            .map(|o| {
+                let result = o.and_then(|vtx| self.admit(&chain, vtx));
+                self.metrics.submitted(result.is_ok());
+                result
+            })
+            .collect()
+    }
+
     fn execute_and_commit(&self, chain: &mut Chain, time: u64) -> Result<Executed, NodeError> {
         #[cfg(test)]
         if self.panic_in_next_block.swap(false, Ordering::Relaxed) {
             // What a bug in execution looks like: a panic after the state has changed.
-            let _ = chain.execute(Proposal {
-                height: chain.head().height + 1,
-                time: time.max(chain.head().time),
-                proposer: None,
-                txs: Vec::new(),
-            });
+            let _ = chain.execute(Proposal::new(
+                chain.head().height + 1,
+                time.max(chain.head().time),
+                None,
+                Vec::new(),
+            ));
             panic!("injected panic in block execution");
         }
         let txs = self
@@ -351,21 +395,8 @@ impl Shared {
             .map_err(unavailable)?
             .propose(self.config.max_block_txs);
         let head = chain.head().clone();
-        // Without a configured proposer, the block names the stake-weighted one the protocol
-        // picks for this height (as the scenario runner does), so tips and builder payments
-        // reach a validator.
-        let proposer = self.config.proposer.or_else(|| {
-            rampart_core::base::proposer_for(
-                chain.state(),
-                rampart_core::Height::new(head.height + 1),
-            )
-        });
-        let proposal = Proposal {
-            height: head.height + 1,
-            time: time.max(head.time),
-            proposer,
-            txs,
-        };
+        let proposer = self.next_proposer(chain);
+        let proposal = Proposal::new(head.height + 1, time.max(head.time), proposer, txs);
         let signers: BTreeSet<Address> = proposal.txs.iter().map(|t| t.tx.signer).collect();
         let executed = chain.execute(proposal)?;
         chain.commit(&executed)?;

@@ -262,6 +262,8 @@ fn stored_block(
             })
             .collect(),
         events: view.events,
+        missed: vec![],
+        evidence: vec![],
     }
 }
 

@@ -1,6 +1,6 @@
 //! The demo chain of `rampart dev` over its default 30 simulated days (blocks four hours apart):
-//! every setup transaction and every vault transaction of the driver commits successfully, and
-//! the vaults' history shows in the queries.
+//! every transaction the driver sends commits successfully (its dry run keeps back the few
+//! plans that would fail, counted here), and the vaults' history shows in the queries.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
@@ -35,22 +35,34 @@ fn thirty_days_of_demo_history_commit_every_setup_and_vault_transaction() {
     config.block_interval_ms = Some(0);
     let s = Shared::open(config, &demo::genesis(T0)).expect("opens");
     let mut driver = Driver::default();
-    // `demo::run_history`, one transaction at a time so refusals at admission show.
-    let mut refused = Vec::new();
+    // `demo::run_history`, counting what the driver's dry run kept back.
+    let (mut planned, mut sent) = (0usize, 0usize);
+    let mut skipped: BTreeMap<String, u32> = BTreeMap::new();
     for _ in 0..30 * 86_400 / STEP_S {
-        for t in s.with_state(|st| driver.step(st)).unwrap() {
-            if demo::submit(&s, std::slice::from_ref(&t)) == 0 {
-                refused.push(t);
-            }
-        }
+        let txs = s.with_state(|st| driver.step(st)).unwrap();
         let time = s.with_state(|st| st.now().get()).unwrap() + STEP_S;
+        let out = demo::submit(&s, &txs, time);
+        planned += txs.len();
+        sent += out.accepted;
+        for (_, tx, code) in out.skipped {
+            *skipped.entry(format!("{tx} {code}")).or_default() += 1;
+        }
         s.produce_block_at(time).expect("block commits");
     }
-    let refused_vault: Vec<&(String, Value)> = refused
-        .iter()
-        .filter(|(_, a)| a["tx"].as_str().is_some_and(|t| t.contains("vault")))
+    let skipped_total: u32 = skipped.values().sum();
+    eprintln!("demo: {planned} planned, {sent} sent, {skipped_total} kept back: {skipped:?}");
+    // The driver's plans are mostly right (the dry run is a safety net, not the planner).
+    assert!(sent > 1_000, "{sent} of {planned} sent");
+    assert!(
+        u64::from(skipped_total) * 20 < planned as u64,
+        "more than 5 % of the driver's plans would fail: {skipped:?}"
+    );
+    // Setup and vault transactions are never kept back.
+    let setup_or_vault: Vec<&String> = skipped
+        .keys()
+        .filter(|k| k.contains("vault") || k.starts_with("create_") || k.starts_with("register"))
         .collect();
-    assert!(refused_vault.is_empty(), "refused: {refused_vault:#?}");
+    assert!(setup_or_vault.is_empty(), "kept back: {skipped:?}");
 
     let setup = demo::setup_steps();
     let mut setup_committed = 0;
@@ -69,8 +81,8 @@ fn thirty_days_of_demo_history_commit_every_setup_and_vault_transaction() {
                 e.0 += 1;
                 e.1 += u32::from(!t.ok);
             }
-            let governance = matches!(t.action.as_str(), "submit_proposal" | "vote");
-            if !t.ok && (in_setup || vault || governance) {
+            // No demo transaction fails: a failure in the demo is a bug to look at.
+            if !t.ok {
                 failed.push(format!(
                     "block {h} {}: {}",
                     t.action,

@@ -61,8 +61,8 @@ fn ninety_days_of_demo_at_default_delays_with_a_redemption_every_block() {
                 json!({"tx": "lst_request_redeem", "shares": "1000000000000000000"}),
             ));
         }
-        demo::submit(&s, &txs);
         let time = s.with_state(|st| st.now().get()).unwrap() + STEP_S;
+        demo::submit(&s, &txs, time);
         s.produce_block_at(time).expect("every block commits");
         blocks += 1;
         if step % 120 == 0 {

@@ -98,6 +98,8 @@ mod tests {
                     address: Address::with_last_byte(u8::try_from(i + 1).unwrap_or(0)),
                     self_bond: Amount::new(*b),
                     commission_bps: Bps::ZERO,
+                    consensus_key: None,
+                    p2p_address: None,
                 })
                 .collect(),
             params: serde_json::from_value(serde_json::json!({"min_self_bond": "1"}))

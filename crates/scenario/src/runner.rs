@@ -762,6 +762,8 @@ fn build_genesis(
             address,
             self_bond,
             commission_bps,
+            consensus_key: None,
+            p2p_address: None,
         });
     }
     let chain_id = spec

@@ -111,6 +111,12 @@ pub struct StoredBlock {
     pub txs: Vec<StoredTx>,
     /// Events of the block's start.
     pub events: serde_json::Value,
+    /// Active validators that did not sign the block's parent (BFT consensus only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missed: Vec<alloy_primitives::Address>,
+    /// Equivocation evidence the block carried (BFT consensus only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<rampart_core::base::ConsensusEvidence>,
 }
 
 impl StoredBlock {
@@ -356,6 +362,8 @@ mod tests {
                 header: header(1, 1),
                 txs: vec![],
                 events: serde_json::json!([]),
+                missed: vec![],
+                evidence: vec![],
             };
             let changes = vec![(b"a".to_vec(), None), (b"c".to_vec(), Some(b"3".to_vec()))];
             store
@@ -389,6 +397,8 @@ mod tests {
             header: header(2, 1),
             txs: vec![],
             events: serde_json::json!([]),
+            missed: vec![],
+            evidence: vec![],
         };
         let err = store
             .commit(&BlockCommit {

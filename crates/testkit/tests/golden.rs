@@ -353,6 +353,23 @@ fn scenario() -> State {
         a("op0"),
         json!({"tx": "set_signing_key", "signing_key": h(a("op0-hsm"))}),
     );
+    // Consensus seats (tables 110–112): a BFT chain whose validators carry consensus keys.
+    let mut bft = genesis(
+        2,
+        0,
+        &[],
+        ParamsPatch {
+            consensus_epoch_blocks: Some(10),
+            ..ParamsPatch::default()
+        },
+    );
+    for (i, v) in bft.validators.iter_mut().enumerate() {
+        let seed = rampart_core::base::consensus::dev_consensus_seed(&format!("v{i}"));
+        let key = ed25519_consensus::SigningKey::from(seed).verification_key();
+        v.consensus_key = Some(alloy_primitives::B256::from(key.to_bytes()));
+        v.p2p_address = Some(format!("127.0.0.1:{}", 26_656 + i));
+    }
+    snap(&Net::new(&bft));
     net.chain.state.clone()
 }
 
@@ -564,6 +581,12 @@ const GOLDEN: &[(&str, &str)] = &[
     ("6a0000000000000000", ""),
     // queued_proposals
     ("6b0000000000000000", ""),
+    // consensus_keys
+    ("6e07c0a7eedd781722129ead8385c460d94985dd0a", "026c2e12b3a995f2a8d0c31bef155ec933b211db1a03b65d4f77a0e1d9c85bae0f0000003132372e302e302e313a3236363536"),
+    // consensus_key_owners
+    ("6f026c2e12b3a995f2a8d0c31bef155ec933b211db1a03b65d4f77a0e1d9c85bae", "07c0a7eedd781722129ead8385c460d94985dd0a"),
+    // consensus_committees
+    ("700000000000000000", "0000000000000000000000000000000002000000026c2e12b3a995f2a8d0c31bef155ec933b211db1a03b65d4f77a0e1d9c85bae07c0a7eedd781722129ead8385c460d94985dd0a0f0000003132372e302e302e313a323636353609a83abf353c679f8e57bb2e65f808ae5105f5e344cd6b330eead2bb0c8acc9bd318311fd0fdecdf767f2d8aa2a8e9716008f36d0f0000003132372e302e302e313a3236363537"),
 ];
 
 #[test]

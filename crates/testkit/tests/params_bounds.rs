@@ -45,8 +45,13 @@ fn chain(params: ParamsPatch) -> Result<Net, Error> {
         params,
     );
     // No commission, so that every value of `commission_max_bps` admits the validators.
-    for v in &mut g.validators {
+    for (i, v) in g.validators.iter_mut().enumerate() {
         v.commission_bps = rampart_core::Bps::ZERO;
+        // A BFT genesis (consensus_epoch_blocks > 0) needs validators with consensus keys.
+        let seed = rampart_core::base::consensus::dev_consensus_seed(&format!("v{i}"));
+        let key = ed25519_consensus::SigningKey::from(seed).verification_key();
+        v.consensus_key = Some(alloy_primitives::B256::from(key.to_bytes()));
+        v.p2p_address = Some(format!("127.0.0.1:{}", 26_656 + i));
     }
     g.build()?;
     Ok(Net::new(&g))
@@ -238,6 +243,22 @@ fn every_parameter_at_its_bounds_is_accepted_by_set_params_and_the_chain_keeps_g
     for (name, _, min, max) in Params::default().ranges() {
         let mut net = chain(ParamsPatch::default()).expect("default genesis");
         net.settle();
+        if name == "consensus_epoch_blocks" {
+            // Fixed at genesis: every value but the chain's own is refused, and nothing changes.
+            for value in [max, 1] {
+                let e = set_params(&mut net, patch(name, value).expect("parses"))
+                    .err()
+                    .unwrap_or_else(|| panic!("set_params {name}={value} accepted"));
+                assert_eq!(e.code(), "invalid_input", "{name}={value}: {e}");
+            }
+            assert_eq!(
+                u128::from(net.chain.state.params().consensus_epoch_blocks),
+                min,
+                "{name} changed"
+            );
+            accepted += activity(&mut net, 1);
+            continue;
+        }
         for value in [min, max] {
             set_params(&mut net, patch(name, value).expect("parses"))
                 .unwrap_or_else(|e| panic!("set_params {name}={value}: {e}"));

@@ -371,6 +371,8 @@ fn base_work_with_delegators(n: usize) -> (usize, usize) {
         address: addr("v1"),
         self_bond: Amount::new(1_000 * UNIT),
         commission_bps: Bps::new(500),
+        consensus_key: None,
+        p2p_address: None,
     }];
     for i in 0..n {
         g.accounts.push(GenesisAccount {

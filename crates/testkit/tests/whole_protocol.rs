@@ -241,6 +241,8 @@ fn genesis() -> Genesis {
                 address: validator(i),
                 self_bond: Amount::new((2 + i as u128) * 1_000 * E18),
                 commission_bps: Bps::new(500),
+                consensus_key: None,
+                p2p_address: None,
             })
             .collect(),
     }

@@ -19,11 +19,13 @@ use serde::{Deserialize, Serialize};
 
 /// A fault reported by consensus (or injected by a scenario's `fault` step).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
     /// Two conflicting votes at `height` (default: the current block).
     DoubleSign {
         /// The validator.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         /// Height of the infraction.
         #[serde(default)]
@@ -32,6 +34,7 @@ pub enum Fault {
     /// The validator missed the last `blocks` blocks.
     Downtime {
         /// The validator.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         validator: Address,
         /// Consecutive blocks missed, ending now.
         blocks: u64,

@@ -30,12 +30,14 @@
 //!   account holds at least Σ unbonding entries' current values.
 //! - Σ delegators' shares (settled) ≤ each validator's `shares`.
 
+pub mod consensus;
 mod delegation;
 pub(crate) use delegation::settle_stored;
 mod faults;
 mod rewards;
 mod validator;
 
+pub use consensus::{Committee, ConsensusEvidence, ConsensusKeyRecord};
 pub use delegation::{
     BaseAmount, BaseDelegationValue, Earnings, base_delegation_value, bond, burn_native_shares,
     claim_unbonded, delegate_base, delegation_earnings, lock_native_shares,
@@ -72,6 +74,7 @@ pub const INDEX_SCALE: u128 = 1_000_000_000_000_000_000_000_000_000_000_000_000;
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum ValidatorStatus {
     /// Eligible, not in the active set.
@@ -101,6 +104,7 @@ impl ValidatorStatus {
 
 /// A reward source of the base layer (§4.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// New RAM minted at epoch boundaries.

@@ -236,9 +236,13 @@ pub fn activate_epoch(state: &mut State, epoch: Epoch) -> HookResult {
 /// registered validator: O(active set · log n), plus the candidates it passes over for too small
 /// a self bond (each of which holds more stake than the last validator chosen).
 pub fn select_active_set(state: &mut State, events: &mut Vec<Event>) -> HookResult {
-    let (max, min_self) = {
+    let (max, min_self, bft) = {
         let p = state.params();
-        (p.max_validators as usize, p.min_self_bond)
+        (
+            p.max_validators as usize,
+            p.min_self_bond,
+            p.consensus_epoch_blocks > 0,
+        )
     };
     let mut chosen = std::collections::BTreeSet::new();
     for ((_, addr), ()) in state.iter::<ValidatorPower>() {
@@ -246,7 +250,9 @@ pub fn select_active_set(state: &mut State, events: &mut Vec<Event>) -> HookResu
             break;
         }
         let v = validator(state, *addr).or_broken("an indexed validator")?;
-        if self_bond(state, *addr, v)? >= min_self {
+        // Under BFT consensus a seat needs a consensus key (docs/consensus.md).
+        let keyed = !bft || state.get::<crate::state::ConsensusKeys>(addr).is_some();
+        if keyed && self_bond(state, *addr, v)? >= min_self {
             chosen.insert(*addr);
         }
     }

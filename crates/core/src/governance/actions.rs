@@ -353,7 +353,7 @@ fn check_change(state: &State, change: &Change) -> Result<()> {
     match change {
         Change::Params(patch) => {
             scratch = patch.0.apply(&scratch);
-            scratch.validate()
+            scratch.validate_change(state.params())
         }
         Change::RegisterAsset { symbol, .. } => {
             if bank::asset_id(state, symbol).is_ok() {

@@ -271,7 +271,7 @@ fn apply_change(
     match change {
         Change::Params(patch) => {
             let params = patch.0.apply(state.params());
-            params.validate()?;
+            params.validate_change(state.params())?;
             state.put::<ParamsTable>((), params);
             events.push(Event::ParamsChanged);
         }

@@ -77,6 +77,7 @@ use std::collections::BTreeMap;
     BorshSerialize,
     BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VoteOption {
     /// For.
@@ -107,6 +108,7 @@ impl VoteOption {
 /// A parameter patch, stored as its canonical JSON so that a queued proposal survives parameters
 /// added to the protocol later (an omitted name keeps its value).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct StoredPatch(pub Box<ParamsPatch>);
 
@@ -128,6 +130,7 @@ impl BorshDeserialize for StoredPatch {
 
 /// One change a proposal makes when it applies.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Change {
     /// Replace the parameters named in the patch.
@@ -141,6 +144,7 @@ pub enum Change {
         decimals: u8,
         /// The account that may mint and burn it.
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         issuer: Option<Address>,
         /// Whether it gets a restaking strategy.
         #[serde(default = "yes")]
@@ -151,6 +155,7 @@ pub enum Change {
     /// Pay from the treasury (which receives protocol fees).
     TreasurySpend {
         /// Recipient.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         to: Address,
         /// Asset symbol.
         asset: String,
@@ -160,6 +165,7 @@ pub enum Change {
     /// Replace the guardian (or remove it with `null`); the new guardian may pause once.
     SetGuardian {
         /// The new guardian.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         guardian: Option<Address>,
     },
     /// Extend the pause of new deposits and allocations by up to `max_pause_s` from when the
@@ -181,6 +187,7 @@ fn yes() -> bool {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Collecting deposits.
@@ -207,6 +214,7 @@ pub enum Status {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tally {
     /// For.
     pub yes: Amount,
@@ -222,8 +230,10 @@ pub struct Tally {
 
 /// A proposal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proposal {
     /// Who submitted it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub proposer: Address,
     /// Title.
     pub title: String,
@@ -255,12 +265,14 @@ pub struct Proposal {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GovState {
     /// Next proposal id.
     pub next_proposal: u64,
     /// Proposals in their voting period (at most `gov_max_active_proposals`).
     pub active: u32,
     /// The guardian (may pause new deposits and allocations).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub guardian: Option<Address>,
     /// Whether the guardian may still pause (once per appointment; renewals need a proposal).
     pub guardian_can_pause: bool,

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
     borsh::BorshSerialize,
     borsh::BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
     /// Cannot raise a depositor's risk: the short timelock.
@@ -48,6 +49,7 @@ pub enum Direction {
 /// treated as [`Direction::Any`] (and a test requires every parameter to be listed).
 pub const PARAM_RISK: &[(&str, Direction)] = &[
     ("block_time_s", Direction::Never),
+    ("consensus_epoch_blocks", Direction::Any),
     ("epoch_length_s", Direction::Up),
     ("max_validators", Direction::Down),
     ("bonding_epochs", Direction::Up),

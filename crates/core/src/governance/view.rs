@@ -18,6 +18,7 @@ const VOTES_LISTED: usize = 1_000;
 
 /// The answer of `governance`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GovernanceView {
     /// The rules proposals follow now.
     pub rules: Rules,
@@ -31,6 +32,7 @@ pub struct GovernanceView {
 
 /// The governance parameters in force, and the timelocks they give.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rules {
     /// Minimum deposit for a vote.
     pub min_deposit: Amount,
@@ -54,8 +56,10 @@ pub struct Rules {
 
 /// The guardian.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GuardianView {
     /// Its account, if any.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub address: Option<Address>,
     /// Whether it may still pause.
     pub can_pause: bool,
@@ -69,10 +73,12 @@ pub struct GuardianView {
 
 /// One proposal.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProposalView {
     /// Its id.
     pub id: u64,
     /// Who submitted it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub proposer: Address,
     /// Title.
     pub title: String,
@@ -105,6 +111,7 @@ pub struct ProposalView {
 
 /// A change and its class.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeView {
     /// The change.
     pub change: Change,
@@ -116,8 +123,10 @@ pub struct ChangeView {
 
 /// One vote.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VoteView {
     /// The voter.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub voter: Address,
     /// Its option.
     pub option: VoteOption,
@@ -125,6 +134,7 @@ pub struct VoteView {
 
 /// A passed proposal waiting for its effect time.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueuedChange {
     /// The proposal.
     pub proposal: u64,
@@ -250,6 +260,7 @@ pub fn queued_changes(state: &State) -> Vec<QueuedChange> {
 /// A queued change as one account sees it: whether its slowest exit, started now, completes
 /// before the change applies.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GovernanceFlag {
     /// The proposal.
     pub proposal: u64,

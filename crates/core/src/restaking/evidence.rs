@@ -139,21 +139,27 @@ pub fn recover_signer(hash: B256, signature: &[u8]) -> Result<Address, Signature
 /// `submit_double_sign_evidence {operator, set, height, digest_a, signature_a, digest_b,
 /// signature_b}`: anyone may sign it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DoubleSignEvidenceArgs {
     /// The operator that signed twice.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub operator: Address,
     /// The set both attestations name (`"<service>/<id>"`).
     pub set: SetRef,
     /// The service height both attestations name.
     pub height: u64,
     /// The first digest (32 bytes, `0x` hex).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub digest_a: B256,
     /// Its signature (65 bytes `r ‖ s ‖ v`, `0x` hex).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub signature_a: Bytes,
     /// The second digest.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub digest_b: B256,
     /// Its signature.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub signature_b: Bytes,
 }
 

@@ -30,15 +30,18 @@ use serde::{Deserialize, Serialize};
 
 /// Arguments of `register_service`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterService {
     /// Where its metadata lives.
     #[serde(default)]
     pub metadata_uri: String,
     /// Who may slash.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub slasher: Address,
     /// Who may veto; omit for instant slashing.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub resolver: Option<Address>,
     /// Veto window (ignored without a resolver).
     #[serde(default)]
@@ -388,6 +391,7 @@ pub fn deregister_from_set(
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FaultModel {
     /// Halting the service takes more than a third of its stake: default α = 1/3.
@@ -466,6 +470,7 @@ impl<'de> Deserialize<'de> for Threshold {
 
 /// A service's declaration of what its operator set protects (RISK.md §1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecurityProfile {
     /// Profit from corruption π: what corrupting the set would gain an attacker, in RAM base
     /// units.
@@ -480,6 +485,7 @@ pub struct SecurityProfile {
 
 /// Arguments of `set_security_profile`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetSecurityProfile {
     /// The signer's set.

@@ -40,9 +40,11 @@ use serde::{Deserialize, Serialize};
 
 /// Arguments of `slash`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlashArgs {
     /// The operator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub operator: Address,
     /// The set whose allocation is slashed.
     pub set: SetRef,

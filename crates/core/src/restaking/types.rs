@@ -148,10 +148,12 @@ pub struct Withdrawal {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Commitments {
     /// Services it may allocate to (`None`: any).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
     pub allowed_services: Option<Vec<Address>>,
     /// Largest fraction of its magnitude allocated in total, per strategy (`None`: up to 1).
     #[serde(default)]
@@ -184,11 +186,13 @@ pub struct Operator {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Destination {
     /// Destroyed.
     Burn,
     /// Paid to this account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     Redistribute(Address),
 }
 
@@ -243,6 +247,7 @@ pub struct Service {
     BorshSerialize,
     BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Admission {
     /// Any operator may join.
@@ -327,6 +332,7 @@ impl Allocation {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlashStatus {
     /// Waiting for the veto window to end.
@@ -378,6 +384,7 @@ pub struct SlashRequest {
 
 /// What one executed slash took from one strategy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlashOutcome {
     /// The strategy.
     pub strategy: AssetId,

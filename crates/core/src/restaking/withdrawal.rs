@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a completed withdrawal is received.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Receive {
     /// As the strategy's tokens.

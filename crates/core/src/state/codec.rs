@@ -75,6 +75,15 @@ impl KeyCodec for Address {
     }
 }
 
+impl KeyCodec for alloy_primitives::B256 {
+    fn encode_key(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_slice());
+    }
+    fn decode_key(input: &mut &[u8]) -> Option<Self> {
+        take(input, 32).map(alloy_primitives::B256::from_slice)
+    }
+}
+
 impl KeyCodec for SetRef {
     fn encode_key(&self, out: &mut Vec<u8>) {
         self.service.encode_key(out);

@@ -3,7 +3,9 @@
 
 use super::{DecodeError, KeyCodec, Table, encode_full_key, encode_value};
 use crate::bank::{Account, Asset};
-use crate::base::{Activation, BaseDelegation, Unbonding, Validator};
+use crate::base::{
+    Activation, BaseDelegation, Committee, ConsensusKeyRecord, Unbonding, Validator,
+};
 use crate::block::{Meta, Timer};
 use crate::governance::{GovState, Proposal, VoteOption};
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
@@ -17,6 +19,7 @@ use crate::restaking::{
 use crate::rewards::{RewardIndex, RewardProgram, ServiceCommission, Stream};
 use crate::time::{Epoch, Height, Timestamp};
 use crate::vault::{VaultBooks, VaultConfig, VaultCounters, VaultRequest, VaultSnapshot};
+use alloy_primitives::B256;
 use std::collections::BTreeMap;
 
 macro_rules! tables {
@@ -248,6 +251,13 @@ tables! {
     106 voting_proposals: VotingProposals(u64 => ()),
     /// Index: passed proposals waiting for their effect time.
     107 queued_proposals: QueuedProposals(u64 => ()),
+
+    /// Consensus keys of validators (base/consensus.rs): the current key and p2p address.
+    110 consensus_keys: ConsensusKeys(Address => ConsensusKeyRecord),
+    /// Every consensus key ever bound, with its validator (a key belongs to one validator).
+    111 consensus_key_owners: ConsensusKeyOwners(B256 => Address),
+    /// The committee of each consensus epoch still within reach of evidence.
+    112 consensus_committees: ConsensusCommittees(u64 => Committee),
 
     /// The liquid staking pool.
     60 lst_pools: LstPools(() => LstPool),

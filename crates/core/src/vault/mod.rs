@@ -181,6 +181,7 @@ fn fold_config(state: &mut State, index: u32, now: Timestamp) -> Result<VaultCon
 
 /// What the vault is worth, part by part.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultValue {
     /// Idle assets not reserved for finalized requests: the buffer for instant exits.
     pub idle_free: Amount,

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
     BorshSerialize,
     BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VaultFees {
     /// Per year of the vault's value, accrued at each epoch boundary, minted as LRT.
@@ -136,14 +137,17 @@ impl FeeKind {
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// Operators the vault may delegate to (sorted, unique).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub allowed_operators: Vec<Address>,
     /// Services whose sets an operator it delegates to may have allocated the vault's strategy
     /// to (sorted, unique).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub allowed_services: Vec<Address>,
     /// Largest share of the vault's value delegated to one operator.
     pub max_per_operator_bps: Bps,
@@ -187,6 +191,7 @@ pub struct VaultConfig {
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vesting {
     /// Amount still unvested at `from`.
     pub amount: Amount,
@@ -245,6 +250,7 @@ impl VaultBooks {
 /// A pending request's LRT is burned but still exposed: it shares the vault's slashes and
 /// rewards until finalization, when it is paid `min(value at request, value then)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Waiting in the queue.
@@ -289,6 +295,7 @@ pub struct VaultRequest {
 
 /// A vault at one epoch boundary, for trailing yields.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultSnapshot {
     /// Time of the boundary.
     pub time: Timestamp,
@@ -297,6 +304,7 @@ pub struct VaultSnapshot {
     /// LRT supply plus queued LRT.
     pub units: Amount,
     /// Cumulative gross rewards recognized, per funding service.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<(String, Amount)>))]
     pub earned: Vec<(Address, Amount)>,
     /// Cumulative fees per kind.
     pub fees: [Amount; 4],
@@ -325,12 +333,14 @@ pub type AmountOrAll = crate::num::OrAll<Amount>;
 
 /// Arguments of `create_vault`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateVault {
     /// The asset (a restakable strategy other than `RAM-native`).
     pub asset: String,
     /// The curator (default: the signer).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub curator: Option<Address>,
     /// Symbol of the LRT (unique).
     pub lrt_symbol: String,

@@ -20,10 +20,12 @@ pub const MAX_QUEUE_VIEW: usize = 1_000;
 
 /// A request in a vault's queue.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultRequestView {
     /// Its id (`vault_claim {id}`).
     pub id: u64,
     /// Who is paid.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub owner: Address,
     /// LRT burned.
     pub lrt: Amount,
@@ -39,6 +41,7 @@ pub struct VaultRequestView {
 
 /// One of the vault's restaking positions.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultPositionView {
     /// The position as `position` shows it (withdrawable, pending rewards, exposure per set).
     #[serde(flatten)]
@@ -54,10 +57,12 @@ pub struct VaultPositionView {
 
 /// A restaking withdrawal in flight (a deallocation).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultWithdrawalView {
     /// The restaking withdrawal.
     pub id: WithdrawalId,
     /// The operator it leaves.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub operator: Option<Address>,
     /// What it would pay now.
     pub payout: Amount,
@@ -67,6 +72,7 @@ pub struct VaultWithdrawalView {
 
 /// Fees charged so far, per kind, in the vault's asset.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeesChargedView {
     /// Management (value of the LRT minted).
     pub management: Amount,
@@ -80,6 +86,7 @@ pub struct FeesChargedView {
 
 /// Rewards on their way into the value.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultRewardsView {
     /// Recognized, not harvested yet (gross).
     pub recognized: Amount,
@@ -90,6 +97,7 @@ pub struct VaultRewardsView {
     /// When the current vesting ends.
     pub vesting_until: Timestamp,
     /// Cumulative gross rewards recognized, per funding service.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<(String, Amount)>))]
     pub earned: Vec<(Address, Amount)>,
     /// Rewards in other assets, held apart and never valued (no oracle).
     pub side_pocket: Vec<(String, Amount)>,
@@ -97,14 +105,17 @@ pub struct VaultRewardsView {
 
 /// `vault {vault}`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultView {
     /// The vault (its LRT symbol).
     pub vault: String,
     /// Its module account.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub account: Address,
     /// The asset it holds.
     pub asset: String,
     /// The curator.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub curator: Address,
     /// Assets per LRT, × 1e18 (`A · 1e18 / T`, floor).
     pub rate_wad: Wad,
@@ -291,8 +302,10 @@ fn request_view(id: u64, r: &super::VaultRequest, payout: Amount) -> VaultReques
 
 /// What one set can take from a holder through a vault.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultExposureView {
     /// The operator the vault delegates to.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub operator: Address,
     /// The set.
     pub set: SetRef,
@@ -304,6 +317,7 @@ pub struct VaultExposureView {
 
 /// A holder's stake in one vault: LRT → vault → operator → set.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultHoldingView {
     /// The vault (its LRT symbol).
     pub vault: String,

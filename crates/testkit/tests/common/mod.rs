@@ -62,6 +62,8 @@ pub fn genesis(
                 address: validator(i),
                 self_bond: rampart_core::Amount::new(10_000 * E18),
                 commission_bps: Bps::new(500),
+                consensus_key: None,
+                p2p_address: None,
             })
             .collect(),
     }
