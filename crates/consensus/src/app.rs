@@ -20,9 +20,9 @@ use crate::block::{Block, Digest, MAX_BLOCK_EVIDENCE, MAX_CHECKPOINT_LAG};
 use crate::convert::{self, Scheme, key_bytes};
 use crate::reporter::SharedPool;
 use alloy_primitives::{Address, B256};
+use commonware_consensus::Application;
 use commonware_consensus::marshal::ancestry::Ancestry;
 use commonware_consensus::simplex::types::{Context, Notarization};
-use commonware_consensus::Application;
 use commonware_cryptography::certificate::Verifier as _;
 use commonware_cryptography::{Digested, Digestible, ed25519};
 use commonware_parallel::Sequential;
@@ -31,7 +31,7 @@ use futures::StreamExt;
 use rampart_api::SignedTx;
 use rampart_core::base::consensus::{Committee, check_evidence, committee};
 use rampart_node::Shared;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -158,10 +158,7 @@ impl App {
     }
 
     fn head(&self) -> Option<(u64, B256)> {
-        self.node
-            .head()
-            .ok()
-            .map(|h| (h.height, h.state_root))
+        self.node.head().ok().map(|h| (h.height, h.state_root))
     }
 
     /// The state root after `height` (a committed height; 0 is not asked).
@@ -245,7 +242,7 @@ impl App {
                 .map_err(|e| e.message)?
                 .map_err(|e| format!("evidence: {e}"))?;
         }
-        let mut seen = HashSet::with_capacity(block.txs.len());
+        let mut seen = BTreeSet::new();
         let verifier = self.node.verifier();
         for (i, raw) in block.txs.iter().enumerate() {
             let signed: SignedTx =
@@ -263,15 +260,19 @@ impl App {
         Ok(())
     }
 
-    fn check_parent_certificate(&self, block: &Block, p: &Block, parent: Digest) -> Result<(), String> {
+    fn check_parent_certificate(
+        &self,
+        block: &Block,
+        p: &Block,
+        parent: Digest,
+    ) -> Result<(), String> {
         let epoch = self
             .committees
             .get(p.epoch)
             .ok_or("no committee for the parent's epoch")?;
         let cfg = epoch.verifier.certificate_codec_config();
-        let n: Notarization<Scheme, Digest> =
-            convert::from_slice(&block.parent_certificate, &cfg)
-                .ok_or("the parent certificate does not decode")?;
+        let n: Notarization<Scheme, Digest> = convert::from_slice(&block.parent_certificate, &cfg)
+            .ok_or("the parent certificate does not decode")?;
         if n.proposal.payload != parent
             || n.proposal.round.epoch().get() != p.epoch
             || n.proposal.round.view().get() != p.view
@@ -332,9 +333,13 @@ where
             .saturating_sub(MAX_CHECKPOINT_LAG)
             .max(p.checkpoint.0);
         let (head, root) = self.executed(&rt, need).await?;
-        let checkpoint = if head == 0 { (0, B256::ZERO) } else { (head, root) };
+        let checkpoint = if head == 0 {
+            (0, B256::ZERO)
+        } else {
+            (head, root)
+        };
         // Transactions already in unexecuted ancestors are not proposed again.
-        let mut excluded = HashSet::new();
+        let mut excluded = BTreeSet::new();
         if p.height > head {
             excluded.extend(p.txs.iter().map(|t| tx_key(t)));
             while let Some(a) = ancestry.next().await {
@@ -376,13 +381,20 @@ where
             parent_view: ctx.parent.0.get(),
             proposer,
             checkpoint,
-            parent_certificate: parent_certificate.map(bytes::Bytes::from).unwrap_or_default(),
+            parent_certificate: parent_certificate
+                .map(bytes::Bytes::from)
+                .unwrap_or_default(),
             evidence,
             txs,
         };
         let digest = block.digest();
         Stats::bump(&self.stats.proposed);
-        tracing::debug!(height, txs = block.txs.len(), view = block.view, "proposing");
+        tracing::debug!(
+            height,
+            txs = block.txs.len(),
+            view = block.view,
+            "proposing"
+        );
         Some(Digested::precomputed(block, digest))
     }
 

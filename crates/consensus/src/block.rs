@@ -187,8 +187,7 @@ impl Read for Block {
         let parent_view = u64::read(buf)?;
         let proposer = Address::from(<[u8; 20]>::read(buf)?);
         let checkpoint = (u64::read(buf)?, B256::from(<[u8; 32]>::read(buf)?));
-        let parent_certificate =
-            Bytes::read_cfg(buf, &RangeCfg::from(..=MAX_CERTIFICATE_BYTES))?;
+        let parent_certificate = Bytes::read_cfg(buf, &RangeCfg::from(..=MAX_CERTIFICATE_BYTES))?;
         let n = usize::read_cfg(buf, &RangeCfg::from(..=MAX_BLOCK_EVIDENCE))?;
         let mut evidence = Vec::with_capacity(n);
         for _ in 0..n {

@@ -22,7 +22,9 @@ use crate::reporter::{ActivityReporter, SharedPool};
 use commonware_broadcast::buffered;
 use commonware_consensus::Reporters;
 use commonware_consensus::marshal::{
-    self, Identifier, Start, core::Actor as MarshalActor, resolver::p2p as marshal_resolver,
+    self, Identifier, Start,
+    core::Actor as MarshalActor,
+    resolver::p2p as marshal_resolver,
     standard::{Inline, Standard},
 };
 use commonware_consensus::simplex::{
@@ -36,9 +38,7 @@ use commonware_cryptography::{Digested, Digestible, Sha256, Signer as _, ed25519
 use commonware_p2p::utils::mux::Muxer;
 use commonware_p2p::{Blocker, Receiver, Sender};
 use commonware_parallel::Sequential;
-use commonware_runtime::{
-    Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef,
-};
+use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef};
 use commonware_storage::{archive::prunable, translator::TwoCap};
 use commonware_utils::{NZU16, NZU64, NZUsize, NonZeroDuration};
 use futures::StreamExt;
@@ -173,7 +173,12 @@ pub struct Running {
     pub pool: SharedPool,
 }
 
-fn archive_config<C>(prefix: &str, name: &str, page_cache: CacheRef, codec: C) -> prunable::Config<TwoCap, C> {
+fn archive_config<C>(
+    prefix: &str,
+    name: &str,
+    page_cache: CacheRef,
+    codec: C,
+) -> prunable::Config<TwoCap, C> {
     prunable::Config {
         translator: TwoCap,
         metadata_partition: format!("{prefix}-{name}-metadata"),
@@ -219,14 +224,21 @@ pub async fn run<E, S, R, B, P, T>(
     let chain_id = node.chain_id();
     let namespace = consensus_namespace(chain_id);
     let Ok((epoch_blocks, genesis_time, head)) = node
-        .with_state(|s| (s.params().consensus_epoch_blocks, s.meta().genesis_time.get()))
+        .with_state(|s| {
+            (
+                s.params().consensus_epoch_blocks,
+                s.meta().genesis_time.get(),
+            )
+        })
         .and_then(|(l, t)| node.head().map(|h| (l, t, h)))
     else {
         tracing::error!("the node is not readable; consensus not started");
         return;
     };
     let Some(epoch_len) = NonZeroU64::new(epoch_blocks) else {
-        node.fail_now("consensus_epoch_blocks is 0: this chain has a single producer, not consensus");
+        node.fail_now(
+            "consensus_epoch_blocks is 0: this chain has a single producer, not consensus",
+        );
         return;
     };
     let prefix = config.partition_prefix.clone();
@@ -347,8 +359,11 @@ pub async fn run<E, S, R, B, P, T>(
     let activity = ActivityReporter::new(pool.clone(), node.clone(), stats.clone());
 
     // The three simplex channels, split per epoch.
-    let (votes_mux, mut votes) =
-        Muxer::new(context.child("mux_votes"), channels.votes.0, channels.votes.1);
+    let (votes_mux, mut votes) = Muxer::new(
+        context.child("mux_votes"),
+        channels.votes.0,
+        channels.votes.1,
+    );
     votes_mux.start();
     let (certs_mux, mut certs) = Muxer::new(
         context.child("mux_certificates"),

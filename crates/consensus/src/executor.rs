@@ -125,7 +125,10 @@ pub async fn run(parts: ExecutorParts, mut rx: mpsc::UnboundedReceiver<Update<Bl
         if b.height != head.height.saturating_add(1) {
             return halt(
                 &parts.node,
-                format!("finalized block {} does not follow head {}", b.height, head.height),
+                format!(
+                    "finalized block {} does not follow head {}",
+                    b.height, head.height
+                ),
             );
         }
         let (c, root) = b.checkpoint;
@@ -152,7 +155,10 @@ pub async fn run(parts: ExecutorParts, mut rx: mpsc::UnboundedReceiver<Update<Bl
                 Err(e) => {
                     return halt(
                         &parts.node,
-                        format!("finalized block {} holds a tx that does not verify: {e}", b.height),
+                        format!(
+                            "finalized block {} holds a tx that does not verify: {e}",
+                            b.height
+                        ),
                     );
                 }
             }

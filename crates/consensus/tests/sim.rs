@@ -8,8 +8,8 @@ use commonware_codec::Write as _;
 use commonware_consensus::simplex::types::{ConflictingNotarize, Notarize, Proposal};
 use commonware_consensus::types::{Epoch, Round, View};
 use commonware_cryptography::{Hasher as _, Sha256};
-use commonware_runtime::Supervisor as _;
 use commonware_p2p::{Recipients, Sender as _};
+use commonware_runtime::Supervisor as _;
 use commonware_runtime::{Clock, Runner as _};
 use rampart_consensus::Stats;
 use rampart_consensus::block::{self, Block};
@@ -33,7 +33,8 @@ fn four_validators_finalize_with_identical_roots() {
         let g = genesis(4, 4, 8, bft_params(LONG_EPOCHS));
         let mut net = Net::new(context.child("net"), g, 4).await;
         net.start_all().await;
-        net.wait_for(&[0, 1, 2, 3], 3, Duration::from_secs(60)).await;
+        net.wait_for(&[0, 1, 2, 3], 3, Duration::from_secs(60))
+            .await;
         const PER_HOLDER: u64 = 5;
         for nonce in 0..PER_HOLDER {
             for h in 0..8 {
@@ -75,7 +76,10 @@ fn four_validators_finalize_with_identical_roots() {
             .iter()
             .map(|v| Stats::get(&v.running.stats.proposed))
             .sum();
-        assert!(proposed >= target, "{proposed} proposals for {target} blocks");
+        assert!(
+            proposed >= target,
+            "{proposed} proposals for {target} blocks"
+        );
     });
 }
 
@@ -87,7 +91,8 @@ fn a_crashed_validator_restarts_and_catches_up() {
         let g = genesis(4, 4, 2, bft_params(LONG_EPOCHS));
         let mut net = Net::new(context.child("net"), g, 4).await;
         net.start_all().await;
-        net.wait_for(&[0, 1, 2, 3], 5, Duration::from_secs(60)).await;
+        net.wait_for(&[0, 1, 2, 3], 5, Duration::from_secs(60))
+            .await;
         net.crash(3).await;
         let at_crash = net.height(0);
         net.wait_for(&[0, 1, 2], at_crash + 15, Duration::from_secs(120))
@@ -108,7 +113,8 @@ fn a_two_two_partition_stalls_then_heals() {
         let g = genesis(4, 4, 2, bft_params(LONG_EPOCHS));
         let mut net = Net::new(context.child("net"), g, 4).await;
         net.start_all().await;
-        net.wait_for(&[0, 1, 2, 3], 5, Duration::from_secs(60)).await;
+        net.wait_for(&[0, 1, 2, 3], 5, Duration::from_secs(60))
+            .await;
         net.cut(&[0, 1], &[2, 3]).await;
         // In-flight finalizations may still land; then nothing moves.
         context.sleep(Duration::from_secs(3)).await;
@@ -139,22 +145,16 @@ fn proposal(view: u64, payload: &[u8]) -> Proposal<block::Digest> {
 fn commonware_votes_verify_in_core_and_conflicts_slash() {
     let g = genesis(4, 4, 0, bft_params(LONG_EPOCHS));
     let dir = tempfile::tempdir().unwrap();
-    let node = rampart_node::Shared::open(
-        rampart_node::NodeConfig::new(dir.path().to_path_buf()),
-        &g,
-    )
-    .unwrap();
+    let node =
+        rampart_node::Shared::open(rampart_node::NodeConfig::new(dir.path().to_path_buf()), &g)
+            .unwrap();
     let seats = node.with_state(|s| committee(s, 0)).unwrap().unwrap();
     let set = convert::participants(&seats).unwrap();
     let ns = consensus_namespace(CHAIN_ID);
     // The seat of validator-2.
     let seat = seats.index_of(&consensus_key(2)).unwrap();
-    let scheme = Scheme::signer(
-        &ns,
-        set,
-        convert::private_key(consensus_seed(2)).unwrap(),
-    )
-    .unwrap();
+    let scheme =
+        Scheme::signer(&ns, set, convert::private_key(consensus_seed(2)).unwrap()).unwrap();
     let n1 = Notarize::sign(&scheme, proposal(5, b"a")).unwrap();
     let n2 = Notarize::sign(&scheme, proposal(5, b"b")).unwrap();
     let v1 = convert::notarize_vote(&n1);
@@ -210,7 +210,8 @@ fn missed_signatures_reach_downtime_tracking() {
         let g = genesis(4, 4, 0, bft_params(LONG_EPOCHS));
         let mut net = Net::new(context.child("net"), g, 4).await;
         net.start_all().await;
-        net.wait_for(&[0, 1, 2, 3], 4, Duration::from_secs(60)).await;
+        net.wait_for(&[0, 1, 2, 3], 4, Duration::from_secs(60))
+            .await;
         let down = dev_address(&validator_name(3));
         let missed = |net: &Net| {
             net.node(0)
@@ -220,7 +221,8 @@ fn missed_signatures_reach_downtime_tracking() {
         let before = missed(&net);
         net.crash(3).await;
         let h = net.height(0);
-        net.wait_for(&[0, 1, 2], h + 10, Duration::from_secs(120)).await;
+        net.wait_for(&[0, 1, 2], h + 10, Duration::from_secs(120))
+            .await;
         let after = missed(&net);
         assert!(
             after >= before + 8,
@@ -247,7 +249,8 @@ fn malformed_messages_and_non_member_votes_are_dropped() {
         for i in 0..4 {
             net.start(i).await;
         }
-        net.wait_for(&[0, 1, 2, 3], 3, Duration::from_secs(60)).await;
+        net.wait_for(&[0, 1, 2, 3], 3, Duration::from_secs(60))
+            .await;
         let intruder = net.validators[4].pk.clone();
         let control = net.oracle.control(intruder.clone());
         let quota = commonware_runtime::Quota::per_second(commonware_utils::NZU32!(1000));
@@ -285,22 +288,24 @@ fn malformed_messages_and_non_member_votes_are_dropped() {
         let mut bad_block = vec![0u8; 8];
         bad_block.extend_from_slice(&[0xee; 100]);
         for (i, sender) in senders.iter_mut().enumerate() {
-            let _ = sender
-                .send(Recipients::All, garbage.clone(), false);
+            let _ = sender.send(Recipients::All, garbage.clone(), false);
             if i == 0 {
-                let _ = sender
-                    .send(Recipients::All, vote_bytes.clone(), false);
+                let _ = sender.send(Recipients::All, vote_bytes.clone(), false);
             }
             if i == 4 {
-                let _ = sender
-                    .send(Recipients::All, bad_block.clone(), false);
+                let _ = sender.send(Recipients::All, bad_block.clone(), false);
             }
         }
-        // Oversized: refused by the network before anyone reads it.
-        let huge = vec![0u8; 17 * 1024 * 1024];
-        let _ = senders[4].send(Recipients::All, huge, false);
+        // Over the block codec's limits (a transaction of 1 MiB) on the block broadcast and
+        // backfill channels: decoding refuses it before allocating.
+        let mut oversized = vec![0u8; 8 * 9 + 20 + 32];
+        oversized.extend_from_slice(&[0u8; 4]);
+        oversized.extend_from_slice(&[0xffu8; 1024 * 1024]);
+        let _ = senders[3].send(Recipients::All, oversized.clone(), false);
+        let _ = senders[4].send(Recipients::All, oversized, false);
         let h = net.height(0);
-        net.wait_for(&[0, 1, 2, 3], h + 5, Duration::from_secs(120)).await;
+        net.wait_for(&[0, 1, 2, 3], h + 5, Duration::from_secs(120))
+            .await;
         net.same_roots();
         let blocked = net.oracle.blocked().await.unwrap();
         let blockers = blocked.iter().filter(|(_, b)| *b == intruder).count();

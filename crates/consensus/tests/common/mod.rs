@@ -120,9 +120,10 @@ impl PeerSets for SimPeers {
         let primary = Set::from_iter_dedup(primary);
         let secondary = Set::from_iter_dedup(self.all.clone());
         // Id 0 is the network's initial set.
-        let _ = self
-            .manager
-            .track(epoch.saturating_add(1), TrackedPeers::new(primary, secondary));
+        let _ = self.manager.track(
+            epoch.saturating_add(1),
+            TrackedPeers::new(primary, secondary),
+        );
     }
 }
 
@@ -258,7 +259,16 @@ impl Net {
         let n = node.clone();
         let handle = ctx.spawn(move |ctx| async move {
             engine::run(
-                ctx, n, pk, Some(key), cfg, channels, blocker, provider, peers, running,
+                ctx,
+                n,
+                pk,
+                Some(key),
+                cfg,
+                channels,
+                blocker,
+                provider,
+                peers,
+                running,
             )
             .await;
         });
@@ -309,7 +319,11 @@ impl Net {
             if who.iter().all(|i| self.height(*i) >= height) {
                 return;
             }
-            let waited = self.context.current().duration_since(start).unwrap_or_default();
+            let waited = self
+                .context
+                .current()
+                .duration_since(start)
+                .unwrap_or_default();
             assert!(
                 waited < limit,
                 "validators {who:?} did not reach height {height} within {limit:?}: heights {:?}",
@@ -344,7 +358,10 @@ impl Net {
     pub async fn cut(&self, a: &[usize], b: &[usize]) {
         for x in a {
             for y in b {
-                let (px, py) = (self.validators[*x].pk.clone(), self.validators[*y].pk.clone());
+                let (px, py) = (
+                    self.validators[*x].pk.clone(),
+                    self.validators[*y].pk.clone(),
+                );
                 let _ = self.oracle.remove_link(px.clone(), py.clone()).await;
                 let _ = self.oracle.remove_link(py, px).await;
             }
@@ -354,7 +371,10 @@ impl Net {
     pub async fn heal(&self, a: &[usize], b: &[usize]) {
         for x in a {
             for y in b {
-                let (px, py) = (self.validators[*x].pk.clone(), self.validators[*y].pk.clone());
+                let (px, py) = (
+                    self.validators[*x].pk.clone(),
+                    self.validators[*y].pk.clone(),
+                );
                 let _ = self.oracle.add_link(px.clone(), py.clone(), link()).await;
                 let _ = self.oracle.add_link(py, px, link()).await;
             }
