@@ -40,6 +40,7 @@ use commonware_p2p::{Blocker, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef};
 use commonware_storage::{archive::prunable, translator::TwoCap};
+use commonware_utils::vec::NonEmptyVec;
 use commonware_utils::{NZU16, NZU64, NZUsize, NonZeroDuration};
 use futures::StreamExt;
 use futures::channel::mpsc;
@@ -53,6 +54,10 @@ use std::time::Duration;
 const PAGE_SIZE: NonZeroU16 = NZU16!(4096);
 const PAGE_CACHE_SIZE: NonZeroUsize = NZUsize!(64);
 const IO_BUFFER: NonZeroUsize = NZUsize!(16 * 1024);
+/// How often a node checks whether it is stuck behind the chain.
+const FOLLOW_EVERY: Duration = Duration::from_millis(500);
+/// How many finalizations a stuck node asks for at once.
+const FOLLOW_AHEAD: u64 = 16;
 
 /// Settings of a validator's engine.
 #[derive(Clone, Debug)]
@@ -358,6 +363,47 @@ pub async fn run<E, S, R, B, P, T>(
     );
     let activity = ActivityReporter::new(pool.clone(), node.clone(), stats.clone());
 
+    // Following: a node whose head has not moved for a while (it holds no seat, or it is
+    // catching up after downtime) asks the epoch's committee for the next finalizations.
+    let following = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let following = following.clone();
+        let node = node.clone();
+        let marshal = marshal.clone();
+        let committees = committees.clone();
+        let me = me.clone();
+        context.child("follower").spawn(move |ctx| async move {
+            let mut last = u64::MAX;
+            loop {
+                ctx.sleep(FOLLOW_EVERY).await;
+                let Ok(head) = node.head() else { return };
+                let seated = !following.load(std::sync::atomic::Ordering::Relaxed);
+                if head.height != last && seated {
+                    last = head.height;
+                    continue;
+                }
+                last = head.height;
+                let next = head.height.saturating_add(1);
+                let Some(seats) = committees.get(epoch_of(next, epoch_blocks)) else {
+                    continue;
+                };
+                let targets: Vec<ed25519::PublicKey> = seats
+                    .committee
+                    .members
+                    .iter()
+                    .filter_map(|m| convert::public_key(&m.key))
+                    .filter(|k| *k != me)
+                    .collect();
+                let Ok(targets) = NonEmptyVec::try_from(targets) else {
+                    continue;
+                };
+                for h in next..next.saturating_add(FOLLOW_AHEAD) {
+                    marshal.hint_finalized(Height::new(h), targets.clone());
+                }
+            }
+        });
+    }
+
     // The three simplex channels, split per epoch.
     let (votes_mux, mut votes) = Muxer::new(
         context.child("mux_votes"),
@@ -470,9 +516,11 @@ pub async fn run<E, S, R, B, P, T>(
                     seats = seats.committee.members.len(),
                     "consensus epoch started"
                 );
+                following.store(false, std::sync::atomic::Ordering::Relaxed);
                 Some(engine.start(v, c, r))
             }
             None => {
+                following.store(true, std::sync::atomic::Ordering::Relaxed);
                 tracing::info!(epoch, "no seat in this consensus epoch: following");
                 None
             }

@@ -312,3 +312,119 @@ fn malformed_messages_and_non_member_votes_are_dropped() {
         assert!(blockers >= 1, "the intruder was blocked: {blocked:?}");
     });
 }
+
+/// A signed transaction of dev account `name`.
+fn signed(name: &str, action: serde_json::Value, nonce: u64) -> rampart_api::SignedTx {
+    rampart_api::UnsignedTx::from_action_json(&action, nonce, 0, 0)
+        .unwrap()
+        .sign(&rampart_scenario::names::dev_signing_key(name), CHAIN_ID)
+        .unwrap()
+}
+
+/// (e) Across consensus epoch boundaries (L = 20): validator-4, active but without a key at
+/// genesis, binds one with `set_consensus_key` and joins the committee at the next boundary;
+/// validator-3, convicted by a `submit_consensus_evidence` transaction, is tombstoned and drops
+/// out. The new committee finalizes, with validator-4 voting and validator-3 following.
+#[test]
+fn validators_join_and_leave_at_epoch_boundaries() {
+    runner(6, Duration::from_secs(600)).start(|context| async move {
+        const L: u64 = 20;
+        let mut params = bft_params(L);
+        params.epoch_length_s = Some(rampart_core::Duration::new(60));
+        let g = genesis(5, 4, 1, params);
+        let mut net = Net::new(context.child("net"), g, 5).await;
+        net.start_all().await;
+        net.wait_for(&[0, 1, 2, 3, 4], 3, Duration::from_secs(60))
+            .await;
+        let c0 = net
+            .node(0)
+            .with_state(|s| committee(s, 0))
+            .unwrap()
+            .unwrap();
+        assert_eq!(c0.members.len(), 4);
+        // validator-4 binds its key, with a proof of possession.
+        let joiner = dev_address(&validator_name(4));
+        let sk = ed25519_consensus::SigningKey::from(consensus_seed(4));
+        let pop = sk.sign(&core_consensus::pop_message(CHAIN_ID, &joiner));
+        let bind = serde_json::json!({
+            "tx": "set_consensus_key",
+            "key": format!("{:#x}", consensus_key(4)),
+            "p2p_address": "127.0.0.1:26660",
+            "pop": format!("0x{}", alloy_primitives::hex::encode(pop.to_bytes())),
+        });
+        let bind_hash = net
+            .node(0)
+            .submit(signed(&validator_name(4), bind, 0))
+            .unwrap();
+        // Evidence against validator-3: two notarizes of one view.
+        let set = convert::participants(&c0).unwrap();
+        let scheme = Scheme::signer(
+            &consensus_namespace(CHAIN_ID),
+            set,
+            convert::private_key(consensus_seed(3)).unwrap(),
+        )
+        .unwrap();
+        let e = convert::conflicting_notarize(&ConflictingNotarize::new(
+            Notarize::sign(&scheme, proposal(2, b"one")).unwrap(),
+            Notarize::sign(&scheme, proposal(2, b"two")).unwrap(),
+        ))
+        .unwrap();
+        let mut submit = serde_json::to_value(&e).unwrap();
+        submit["tx"] = "submit_consensus_evidence".into();
+        net.node(1)
+            .submit(signed(&holder_name(0), submit, 0))
+            .unwrap();
+        // Three boundaries later every node agrees, under a committee with 4 in and 3 out.
+        net.wait_for(&[0, 1, 2, 3, 4], 3 * L + 5, Duration::from_secs(300))
+            .await;
+        net.same_roots();
+        let leaver = dev_address(&validator_name(3));
+        let status = net
+            .node(0)
+            .with_state(|s| s.get::<Validators>(&leaver).unwrap().status)
+            .unwrap();
+        assert_eq!(status, ValidatorStatus::Tombstoned);
+        let bound = net.node(0).tx_status(bind_hash).unwrap();
+        assert!(
+            serde_json::to_string(&bound)
+                .unwrap()
+                .contains("\"ok\":true"),
+            "set_consensus_key: {bound:?}"
+        );
+        let c3 = net
+            .node(0)
+            .with_state(|s| committee(s, 3))
+            .unwrap()
+            .unwrap();
+        let members: Vec<_> = c3.members.iter().map(|m| m.validator).collect();
+        assert!(!members.contains(&leaver), "validator-3 left: {members:?}");
+        // validator-4 is pending until the next staking epoch (60 s) makes it active; the
+        // consensus epoch after that seats it.
+        let mut joined = None;
+        for e in 4..40 {
+            net.wait_for(&[0, 1, 2, 4], e * L + 2, Duration::from_secs(300))
+                .await;
+            let c = net
+                .node(0)
+                .with_state(|s| committee(s, e))
+                .unwrap()
+                .unwrap();
+            if c.members.iter().any(|m| m.validator == joiner) {
+                joined = Some(e);
+                break;
+            }
+        }
+        let joined = joined.expect("validator-4 joined a committee");
+        net.wait_for(&[0, 1, 2, 4], (joined + 2) * L, Duration::from_secs(300))
+            .await;
+        net.same_roots();
+        assert!(
+            Stats::get(&net.validators[4].running.stats.verified) > 0,
+            "validator-4 votes"
+        );
+        // The leaver keeps executing as a follower.
+        net.wait_for(&[3], (joined + 2) * L, Duration::from_secs(120))
+            .await;
+        net.same_roots();
+    });
+}
