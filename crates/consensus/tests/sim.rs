@@ -1,6 +1,8 @@
 //! Deterministic multi-validator tests (issue 11): Commonware's deterministic runtime and
 //! simulated network, real Rampart nodes.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;

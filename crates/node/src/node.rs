@@ -838,7 +838,9 @@ impl Shared {
                 let what = panic_message(panic.as_ref());
                 let reason = match chain.reload() {
                     Ok(()) => format!("executing a decided block panicked: {what}"),
-                    Err(e) => format!("executing a decided block panicked ({what}); reload failed: {e}"),
+                    Err(e) => {
+                        format!("executing a decided block panicked ({what}); reload failed: {e}")
+                    }
                 };
                 drop(chain);
                 return Err(unavailable(self.fail_now(&reason)));
