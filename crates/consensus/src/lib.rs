@@ -22,6 +22,7 @@ pub mod block;
 pub mod convert;
 pub mod engine;
 pub mod executor;
+pub mod network;
 pub mod reporter;
 
 use std::sync::atomic::{AtomicU64, Ordering};
