@@ -119,6 +119,9 @@ pub struct AppConfig {
     pub max_block_txs: usize,
     /// The least time between this leader's proposals (pacing when the mempool is empty).
     pub block_interval: Duration,
+    /// Test only: propose invalid blocks (a transaction that does not decode), to check that
+    /// honest validators refuse them and the leader is skipped. Never set in a node.
+    pub invalid_proposals: bool,
 }
 
 /// The Rampart application (see the module docs).
@@ -387,6 +390,12 @@ where
             evidence,
             txs,
         };
+        let mut block = block;
+        if self.config.invalid_proposals {
+            block
+                .txs
+                .push(bytes::Bytes::from_static(b"not a transaction"));
+        }
         let digest = block.digest();
         Stats::bump(&self.stats.proposed);
         tracing::debug!(

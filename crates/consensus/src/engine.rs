@@ -87,6 +87,7 @@ impl Default for EngineConfig {
             app: AppConfig {
                 max_block_txs: 20_000,
                 block_interval: Duration::from_millis(500),
+                invalid_proposals: false,
             },
             leader_timeout: Duration::from_secs(1),
             certification_timeout: Duration::from_secs(2),

@@ -430,3 +430,32 @@ fn validators_join_and_leave_at_epoch_boundaries() {
         net.same_roots();
     });
 }
+
+/// A leader that proposes invalid blocks is skipped: honest validators refuse its proposals
+/// (counted), simplex nullifies its views, and the others' blocks keep finalizing with the same
+/// roots; none of its blocks is ever executed.
+#[test]
+fn a_leader_proposing_invalid_blocks_is_skipped() {
+    runner(7, Duration::from_secs(300)).start(|context| async move {
+        let g = genesis(4, 4, 0, bft_params(LONG_EPOCHS));
+        let mut net = Net::new(context.child("net"), g, 4).await;
+        net.invalid_proposer = Some(0);
+        net.start_all().await;
+        net.wait_for(&[0, 1, 2, 3], 20, Duration::from_secs(120))
+            .await;
+        let common = net.same_roots();
+        let refused: u64 = (1..4)
+            .map(|i| Stats::get(&net.validators[i].running.stats.invalid_blocks))
+            .sum();
+        assert!(refused > 0, "the invalid proposals were refused");
+        let bad = dev_address(&validator_name(0));
+        for h in 1..=common {
+            let b = net.node(1).block(Some(h)).unwrap();
+            assert_ne!(
+                b.header.proposer,
+                Some(bad),
+                "block {h} is the bad leader's"
+            );
+        }
+    });
+}

@@ -145,6 +145,8 @@ pub struct Net {
     pub validators: Vec<Validator>,
     pub config: EngineConfig,
     pub link: Link,
+    /// A validator whose proposals are invalid.
+    pub invalid_proposer: Option<usize>,
 }
 
 pub fn link() -> Link {
@@ -161,6 +163,7 @@ pub fn engine_config(i: usize) -> EngineConfig {
         app: AppConfig {
             max_block_txs: 1_000,
             block_interval: Duration::from_millis(200),
+            invalid_proposals: false,
         },
         ..EngineConfig::default()
     }
@@ -216,6 +219,7 @@ impl Net {
             validators,
             config: EngineConfig::default(),
             link: link(),
+            invalid_proposer: None,
         }
     }
 
@@ -255,7 +259,8 @@ impl Net {
         let (pk, key, running) = (v.pk.clone(), v.key.clone(), v.running.clone());
         let blocker = control.clone();
         let provider = self.oracle.manager();
-        let cfg = engine_config(i);
+        let mut cfg = engine_config(i);
+        cfg.app.invalid_proposals = self.invalid_proposer == Some(i);
         let n = node.clone();
         let handle = ctx.spawn(move |ctx| async move {
             engine::run(
