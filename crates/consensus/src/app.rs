@@ -112,6 +112,37 @@ impl Committees {
     }
 }
 
+/// Transactions this node already verified (as a leader from its mempool, or before voting),
+/// by the keccak of their bytes in the block, so the executor does not check their signatures
+/// a second time. Bounded: cleared when it grows past [`VerifiedCache::MAX`].
+#[derive(Clone, Debug, Default)]
+pub struct VerifiedCache(Arc<Mutex<BTreeMap<B256, rampart_api::VerifiedTx>>>);
+
+impl VerifiedCache {
+    /// Most entries kept.
+    pub const MAX: usize = 200_000;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<B256, rampart_api::VerifiedTx>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Remembers `vtx`, whose block bytes are `raw`.
+    pub fn insert(&self, raw: &[u8], vtx: rampart_api::VerifiedTx) {
+        let mut c = self.lock();
+        if c.len() >= Self::MAX {
+            c.clear();
+        }
+        c.insert(tx_key(raw), vtx);
+    }
+
+    /// Takes the verified form of `raw`, if this node verified exactly these bytes.
+    pub fn take(&self, raw: &[u8]) -> Option<rampart_api::VerifiedTx> {
+        self.lock().remove(&tx_key(raw))
+    }
+}
+
 /// Settings of the application.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
@@ -133,6 +164,7 @@ pub struct App {
     committees: Committees,
     stats: Arc<Stats>,
     config: AppConfig,
+    verified: VerifiedCache,
 }
 
 impl App {
@@ -144,6 +176,7 @@ impl App {
         committees: Committees,
         stats: Arc<Stats>,
         config: AppConfig,
+        verified: VerifiedCache,
     ) -> Self {
         Self {
             node,
@@ -152,6 +185,7 @@ impl App {
             committees,
             stats,
             config,
+            verified,
         }
     }
 
@@ -247,6 +281,7 @@ impl App {
         }
         let mut seen = BTreeSet::new();
         let verifier = self.node.verifier();
+        let mut checked = Vec::with_capacity(block.txs.len());
         for (i, raw) in block.txs.iter().enumerate() {
             let signed: SignedTx =
                 serde_json::from_slice(raw).map_err(|e| format!("tx {i} does not decode: {e}"))?;
@@ -256,9 +291,13 @@ impl App {
             if !seen.insert(vtx.hash) {
                 return Err(format!("tx {:#x} appears twice", vtx.hash));
             }
+            checked.push((raw, vtx));
         }
         if !block.parent_certificate.is_empty() {
             self.check_parent_certificate(block, p, parent.digest())?;
+        }
+        for (raw, vtx) in checked {
+            self.verified.insert(raw, vtx);
         }
         Ok(())
     }
@@ -357,13 +396,20 @@ where
             .node
             .propose_txs(max.saturating_add(excluded.len()))
             .ok()?;
-        let txs: Vec<bytes::Bytes> = candidates
-            .iter()
-            .filter_map(|v| serde_json::to_vec(&v.signed).ok())
-            .filter(|raw| !excluded.contains(&tx_key(raw)))
-            .take(max)
-            .map(bytes::Bytes::from)
-            .collect();
+        let mut txs: Vec<bytes::Bytes> = Vec::new();
+        for v in candidates {
+            if txs.len() >= max {
+                break;
+            }
+            let Ok(raw) = serde_json::to_vec(&v.signed) else {
+                continue;
+            };
+            if excluded.contains(&tx_key(&raw)) {
+                continue;
+            }
+            self.verified.insert(&raw, v);
+            txs.push(bytes::Bytes::from(raw));
+        }
         let epoch = self.committees.get(ctx.round.epoch().get())?;
         let proposer = epoch.validator_of(&ctx.leader)?;
         let (parent_certificate, evidence) = {

@@ -334,6 +334,7 @@ pub async fn run<E, S, R, B, P, T>(
     let pool = running.pool.clone();
     let stats = running.stats.clone();
     let (epochs_tx, mut epochs_rx) = mpsc::unbounded();
+    let verified = crate::app::VerifiedCache::default();
     let (executor, updates) = Executor::new();
     let parts = ExecutorParts {
         node: node.clone(),
@@ -342,6 +343,7 @@ pub async fn run<E, S, R, B, P, T>(
         stats: stats.clone(),
         epoch_blocks,
         epochs: epochs_tx,
+        verified: verified.clone(),
     };
     context
         .child("executor")
@@ -355,6 +357,7 @@ pub async fn run<E, S, R, B, P, T>(
         committees.clone(),
         stats.clone(),
         config.app.clone(),
+        verified,
     );
     let inline = Inline::new(
         context.child("inline"),

@@ -71,6 +71,8 @@ pub struct ExecutorParts {
     pub epoch_blocks: u64,
     /// Told the epoch to start after an epoch's last block executed.
     pub epochs: mpsc::UnboundedSender<u64>,
+    /// Transactions this node verified already.
+    pub verified: crate::app::VerifiedCache,
 }
 
 /// The committee members of the parent's epoch that did not sign its certificate.
@@ -147,6 +149,10 @@ pub async fn run(parts: ExecutorParts, mut rx: mpsc::UnboundedReceiver<Update<Bl
         let verifier = parts.node.verifier();
         let mut txs = Vec::with_capacity(b.txs.len());
         for raw in &b.txs {
+            if let Some(v) = parts.verified.take(raw) {
+                txs.push(v);
+                continue;
+            }
             let vtx = serde_json::from_slice::<SignedTx>(raw)
                 .map_err(|e| e.to_string())
                 .and_then(|s| verifier.verify(s).map_err(|e| e.message));
