@@ -123,6 +123,28 @@ enum KeysCommand {
     },
     /// List the keys and their addresses.
     List,
+    /// ed25519 consensus keys of validators (BFT mode).
+    #[cfg(feature = "bft")]
+    Consensus {
+        #[command(subcommand)]
+        command: ConsensusKeyCommand,
+    },
+}
+
+#[cfg(feature = "bft")]
+#[derive(Debug, Subcommand)]
+enum ConsensusKeyCommand {
+    /// Write a new consensus key (a hex ed25519 seed, mode 0600) to FILE and print its public key.
+    New {
+        /// The key file.
+        file: PathBuf,
+        /// The public dev key of this name instead of a random one (test networks only).
+        #[arg(long)]
+        dev: Option<String>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Runs a `keys` command.
@@ -163,6 +185,10 @@ pub fn run(args: KeysArgs, out: Output) -> anyhow::Result<ExitCode> {
             save(&dir, &name, &key, &args.store, insecure_empty_password, out)
         }
         KeysCommand::List => list(&dir, out),
+        #[cfg(feature = "bft")]
+        KeysCommand::Consensus {
+            command: ConsensusKeyCommand::New { file, dev, force },
+        } => crate::bft::keys_new(&file, dev.as_deref(), force, out),
     }
 }
 

@@ -3,6 +3,8 @@
 
 mod args;
 mod attest;
+#[cfg(feature = "bft")]
+mod bft;
 mod dev;
 mod keys;
 mod keystore;
@@ -34,6 +36,9 @@ enum Command {
     Dev(dev::DevArgs),
     /// Run a node from a TOML configuration file.
     Node(node::NodeArgs),
+    /// Start local validators (BFT consensus) on 127.0.0.1, each its own process.
+    #[cfg(feature = "bft")]
+    Testnet(bft::TestnetArgs),
     /// Manage encrypted keystore files (Ethereum keystore v3).
     Keys(keys::KeysArgs),
     /// Sign a transaction and submit it to a node.
@@ -91,6 +96,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dev(a) => dev::run(a, out),
         Command::Node(a) => node::run(a, out),
+        #[cfg(feature = "bft")]
+        Command::Testnet(a) => bft::testnet(a, out),
         Command::Keys(a) => keys::run(a, out),
         Command::Tx(a) => tx::run(a, out),
         Command::Attest(a) => attest::run(a, out),

@@ -37,6 +37,12 @@ pub fn run(a: NodeArgs, out: Output) -> anyhow::Result<ExitCode> {
         None => Genesis::default(),
     };
     let genesis = rampart_node::config::network_genesis(genesis);
+    if config.consensus.is_some() {
+        #[cfg(feature = "bft")]
+        return crate::bft::run_node(config, genesis, out);
+        #[cfg(not(feature = "bft"))]
+        anyhow::bail!("this binary was built without the `bft` feature: no [consensus] support");
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let node = rampart_node::start(config, &genesis).await?;

@@ -161,6 +161,10 @@ pub struct NodeConfig {
     /// How much per-epoch history the node keeps (`GET /v1/history`).
     #[serde(default)]
     pub history: HistoryLimits,
+    /// Present: the node runs BFT consensus (`rampart-consensus`) instead of producing blocks
+    /// itself; with a `key` it is a validator, without one a follower.
+    #[serde(default)]
+    pub consensus: Option<ConsensusSection>,
 }
 
 /// The bound on the node's history: the newest `recent` snapshots at full resolution, older
@@ -183,6 +187,61 @@ impl Default for HistoryLimits {
             daily: 1_825,
         }
     }
+}
+
+/// The `[consensus]` section of a node's configuration.
+///
+/// ```toml
+/// [consensus]
+/// key = "consensus.key"          # hex ed25519 seed (`rampart keys consensus new`); absent: follower
+/// p2p_listen = "127.0.0.1:26656"
+/// block_interval_ms = 500        # the least time between a leader's proposals
+/// [[consensus.peers]]            # bootstrap peers
+/// key = "0x…"                    # their consensus (p2p identity) key
+/// address = "127.0.0.1:26657"
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusSection {
+    /// File holding the ed25519 seed as hex.
+    #[serde(default)]
+    pub key: Option<PathBuf>,
+    /// Where the p2p network listens.
+    pub p2p_listen: SocketAddr,
+    /// Bootstrap peers.
+    #[serde(default)]
+    pub peers: Vec<ConsensusPeer>,
+    /// The least time between a leader's proposals.
+    #[serde(default = "default_bft_interval")]
+    pub block_interval_ms: u64,
+    /// How long to wait for a leader's proposal.
+    #[serde(default = "default_leader_timeout")]
+    pub leader_timeout_ms: u64,
+    /// How long to wait for certification.
+    #[serde(default = "default_certification_timeout")]
+    pub certification_timeout_ms: u64,
+}
+
+/// A bootstrap peer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusPeer {
+    /// Its ed25519 key.
+    pub key: alloy_primitives::B256,
+    /// Its p2p address.
+    pub address: SocketAddr,
+}
+
+fn default_bft_interval() -> u64 {
+    500
+}
+
+fn default_leader_timeout() -> u64 {
+    1_000
+}
+
+fn default_certification_timeout() -> u64 {
+    2_000
 }
 
 fn default_listen() -> SocketAddr {
@@ -209,6 +268,7 @@ impl NodeConfig {
             labels: std::collections::BTreeMap::new(),
             vault_names: std::collections::BTreeMap::new(),
             history: HistoryLimits::default(),
+            consensus: None,
         }
     }
 
@@ -221,6 +281,9 @@ impl NodeConfig {
         let base = path.parent().unwrap_or(Path::new("."));
         config.data_dir = base.join(&config.data_dir);
         config.genesis = config.genesis.map(|g| base.join(g));
+        if let Some(c) = &mut config.consensus {
+            c.key = c.key.take().map(|k| base.join(k));
+        }
         Ok(config)
     }
 

@@ -307,23 +307,33 @@ impl Shared {
     /// Produces one block from the mempool at `time` (raised to the head's time if earlier).
     /// The demo uses it to build history; the producer passes the wall clock.
     ///
-    /// Execution and commit run under the chain's write lock and inside `catch_unwind`: on an
-    /// error the chain has reloaded its last committed block; on a panic it is reloaded here,
-    /// before the lock is released, and the node is failed (so no reader ever sees a
-    /// half-executed block, and the lock is never poisoned).
+    /// Execution and commit are guarded as [`Shared::guarded_commit`] says.
     pub fn produce_block_at(&self, time: u64) -> Result<BlockHeaderView, NodeError> {
+        self.guarded_commit("block production", |chain| {
+            self.execute_and_commit(chain, time)
+        })
+    }
+
+    /// Runs `run` (execute and commit one block) under the chain's write lock and inside
+    /// `catch_unwind`: on an error the chain has reloaded its last committed block; on a panic it
+    /// is reloaded here, before the lock is released, and the node is failed (so no reader ever
+    /// sees a half-executed block, and the lock is never poisoned). Then the block is published
+    /// to metrics and event streams.
+    fn guarded_commit(
+        &self,
+        what: &str,
+        run: impl FnOnce(&mut Chain) -> Result<Executed, NodeError>,
+    ) -> Result<BlockHeaderView, NodeError> {
         let started = Instant::now();
         let mut chain = self.chain_mut().map_err(unavailable)?;
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.execute_and_commit(&mut chain, time)
-        }));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut chain)));
         let executed = match outcome {
             Ok(result) => result?,
             Err(panic) => {
-                let what = panic_message(panic.as_ref());
+                let panic = panic_message(panic.as_ref());
                 let reason = match chain.reload() {
-                    Ok(()) => format!("block production panicked: {what}"),
-                    Err(e) => format!("block production panicked ({what}); reload failed: {e}"),
+                    Ok(()) => format!("{what} panicked: {panic}"),
+                    Err(e) => format!("{what} panicked ({panic}); reload failed: {e}"),
                 };
                 drop(chain);
                 return Err(unavailable(self.fail_now(&reason)));
@@ -397,23 +407,7 @@ impl Shared {
         let head = chain.head().clone();
         let proposer = self.next_proposer(chain);
         let proposal = Proposal::new(head.height + 1, time.max(head.time), proposer, txs);
-        let signers: BTreeSet<Address> = proposal.txs.iter().map(|t| t.tx.signer).collect();
-        let epoch_before = chain.state().meta().epoch.get();
-        let executed = chain.execute(proposal)?;
-        chain.commit(&executed)?;
-        let epoch = chain.state().meta().epoch.get();
-        if epoch != epoch_before {
-            self.record_history(chain, epoch);
-        }
-        let committed: Vec<(Address, u64)> = signers
-            .iter()
-            .map(|a| (*a, next_nonce(chain.state(), *a)))
-            .collect();
-        let rejected: Vec<Address> = executed.rejected.iter().map(|r| r.signer).collect();
-        self.mempool()
-            .map_err(unavailable)?
-            .on_commit(&committed, &rejected);
-        Ok(executed)
+        self.commit_decided(chain, proposal)
     }
 
     /// Stores the history snapshot of the epoch that has just begun (after the block's commit:
@@ -841,6 +835,58 @@ impl Shared {
 
     fn stopped(&self) -> bool {
         self.is_stopping()
+    }
+
+    // The BFT engine's side of the seam (`rampart-consensus`): it chooses blocks from the
+    // mempool as a leader and executes the blocks consensus finalized.
+
+    /// The last committed header.
+    pub fn head(&self) -> Result<BlockHeaderView, ApiError> {
+        Ok(self.chain()?.head().clone())
+    }
+
+    /// The transaction verifier of this chain.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// Up to `max` pending transactions, as [`Mempool::propose`] orders them (a BFT leader's
+    /// proposal). The mempool is unchanged.
+    pub fn propose_txs(&self, max: usize) -> Result<Vec<VerifiedTx>, ApiError> {
+        self.check_alive()?;
+        Ok(self.mempool()?.propose(max))
+    }
+
+    /// Executes and commits a block someone else decided (a BFT engine's finalized block), as
+    /// the producer does its own: under the chain's write lock and inside `catch_unwind` (a
+    /// panic reloads the chain and fails the node), then the mempool forgets what the block
+    /// settled and the block is published to metrics and event streams.
+    pub fn commit_proposal(&self, proposal: Proposal) -> Result<BlockHeaderView, NodeError> {
+        self.guarded_commit("executing a decided block", |chain| {
+            self.commit_decided(chain, proposal)
+        })
+    }
+
+    /// Executes and commits `proposal` (the producer's own or one consensus decided), records
+    /// the history snapshot when an epoch began, and lets the mempool forget what it settled.
+    fn commit_decided(&self, chain: &mut Chain, proposal: Proposal) -> Result<Executed, NodeError> {
+        let signers: BTreeSet<Address> = proposal.txs.iter().map(|t| t.tx.signer).collect();
+        let epoch_before = chain.state().meta().epoch.get();
+        let executed = chain.execute(proposal)?;
+        chain.commit(&executed)?;
+        let epoch = chain.state().meta().epoch.get();
+        if epoch != epoch_before {
+            self.record_history(chain, epoch);
+        }
+        let committed: Vec<(Address, u64)> = signers
+            .iter()
+            .map(|a| (*a, next_nonce(chain.state(), *a)))
+            .collect();
+        let rejected: Vec<Address> = executed.rejected.iter().map(|r| r.signer).collect();
+        self.mempool()
+            .map_err(unavailable)?
+            .on_commit(&committed, &rejected);
+        Ok(executed)
     }
 }
 

@@ -1,0 +1,61 @@
+//! Rampart on Commonware: simplex + marshal with the ed25519 scheme (`docs/consensus.md`,
+//! "Engine").
+//!
+//! - [`block`]: the consensus block and its codec.
+//! - [`app`]: the [`commonware_consensus::Application`] (propose from the mempool; verify =
+//!   decode + stateless checks + the delayed state-root checkpoint), wrapped by marshal's
+//!   `Inline` into simplex's automaton, relay and reporter.
+//! - [`reporter`]: simplex activity → the parent certificates blocks carry (uptime) and
+//!   conflicting votes → core [`ConsensusEvidence`](rampart_core::base::ConsensusEvidence).
+//! - [`executor`]: marshal's finalized blocks → the node's `Chain::execute` + `commit`, with the
+//!   block's time; epoch hand-over signals.
+//! - [`engine`]: one validator's stack (marshal, broadcast, resolver) and the orchestrator that
+//!   runs one simplex engine per consensus epoch with the committee read from state.
+//! - [`convert`]: Commonware keys and votes ↔ the core's types.
+//!
+//! Execution happens on finalization only: nothing executes speculatively, so the node's
+//! single `Chain` stays the source of truth and `rampart dev` (single producer) never touches
+//! this crate.
+
+pub mod app;
+pub mod block;
+pub mod convert;
+pub mod engine;
+pub mod executor;
+pub mod network;
+pub mod reporter;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What the engine dropped or refused, counted (bad input never crashes a validator).
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Blocks proposed by this validator.
+    pub proposed: AtomicU64,
+    /// Blocks verified and voted for.
+    pub verified: AtomicU64,
+    /// Blocks refused by verification (malformed content, bad signatures, wrong proposer, …).
+    pub invalid_blocks: AtomicU64,
+    /// Blocks refused because their checkpoint disagrees with this node's state root.
+    pub checkpoint_mismatches: AtomicU64,
+    /// Equivocation evidence reported by the engine and accepted into the pool.
+    pub evidence_reported: AtomicU64,
+    /// Evidence reported by the engine that the core refused.
+    pub evidence_refused: AtomicU64,
+    /// Finalized blocks executed.
+    pub executed: AtomicU64,
+    /// Parent certificates that could not be decoded (no missed signatures reported).
+    pub bad_certificates: AtomicU64,
+}
+
+impl Stats {
+    /// Adds one to `counter`.
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reads `counter`.
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}
