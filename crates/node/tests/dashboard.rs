@@ -208,21 +208,6 @@ fn every_api_path_the_dashboard_calls_answers_on_the_demo() {
     }
 }
 
-/// A Chromium to drive: `$RAMPART_CHROMIUM`, or one on the PATH.
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("RAMPART_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| {
-            ["chromium", "chromium-browser", "google-chrome"]
-                .into_iter()
-                .map(move |n| dir.join(n))
-        })
-        .find(|p| p.is_file())
-}
-
 /// The DOM of `url` after its scripts ran (virtual time: timers and fetches complete, the
 /// event stream opens only after the budget), in a window `width` px wide.
 fn dump_dom_at(browser: &PathBuf, url: &str, width: u32) -> String {
@@ -322,12 +307,7 @@ fn render_at(
 
 #[test]
 fn every_view_renders_in_headless_chromium_without_an_error() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("RAMPART_REQUIRE_BROWSER").is_none(),
-            "RAMPART_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("skipped: no chromium on the PATH (scripts/test.sh installs one)");
+    let Some(browser) = common::chromium_or_skip() else {
         return;
     };
     let t = TestNode::start("dashboard-browser", 200, |c| {
@@ -471,12 +451,7 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
 /// are annualised while the 30-day ones say there is not enough history.
 #[test]
 fn charts_draw_the_history_api_in_headless_chromium() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("RAMPART_REQUIRE_BROWSER").is_none(),
-            "RAMPART_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("skipped: no chromium on the PATH (scripts/test.sh installs one)");
+    let Some(browser) = common::chromium_or_skip() else {
         return;
     };
     const STEP_S: u64 = 4 * 3_600;
@@ -496,18 +471,7 @@ fn charts_draw_the_history_api_in_headless_chromium() {
         &mut |_| {},
     )
     .unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rampart_node::node::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let node = runtime
-        .block_on(rampart_node::node::start_on(
-            listener,
-            std::sync::Arc::new(shared),
-        ))
-        .unwrap();
+    let (runtime, node) = common::serve(shared);
     let base = format!("http://{}", node.addr);
     let dom = render(
         &browser,

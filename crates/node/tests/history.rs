@@ -8,7 +8,6 @@ use common::temp_dir;
 use rampart_api::history::{HistoryIndex, HistoryView};
 use rampart_node::demo::{self, Driver};
 use rampart_node::{NodeConfig, Shared};
-use std::sync::Arc;
 
 const T0: u64 = 1_750_000_000;
 const STEP_S: u64 = 4 * 3_600;
@@ -38,15 +37,7 @@ fn thirty_days_of_demo_history_fill_every_group_over_http() {
     let s = demo_node("history-30-days", |_| {});
     let blocks = 30 * 86_400 / STEP_S;
     demo::run_history(&s, &mut Driver::default(), blocks, STEP_S, &mut |_| {}).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rampart_node::node::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let node = runtime
-        .block_on(rampart_node::node::start_on(listener, Arc::new(s)))
-        .unwrap();
+    let (runtime, node) = common::serve(s);
     let client = rampart_node::client::Client::new(&format!("http://{}", node.addr));
 
     let index: HistoryIndex = client.get("/v1/history").unwrap();

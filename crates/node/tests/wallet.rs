@@ -17,21 +17,6 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// A Chromium to drive: `$RAMPART_CHROMIUM`, or one on the PATH.
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("RAMPART_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| {
-            ["chromium", "chromium-browser", "google-chrome"]
-                .into_iter()
-                .map(move |n| dir.join(n))
-        })
-        .find(|p| p.is_file())
-}
-
 /// The DevTools protocol over Chromium's pipe (fd 3 in, fd 4 out; messages end with NUL).
 struct Cdp {
     child: Child,
@@ -297,12 +282,7 @@ true
 
 #[test]
 fn a_wallet_deposits_delegates_sees_its_position_and_claims_from_the_browser() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("RAMPART_REQUIRE_BROWSER").is_none(),
-            "RAMPART_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("skipped: no chromium on the PATH (scripts/test.sh installs one)");
+    let Some(browser) = common::chromium_or_skip() else {
         return;
     };
     // Three days of demo history first (one block every four hours, so epochs end and reward
@@ -325,18 +305,7 @@ fn a_wallet_deposits_delegates_sees_its_position_and_claims_from_the_browser() {
         &mut |_| {},
     )
     .unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rampart_node::node::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let node = runtime
-        .block_on(rampart_node::node::start_on(
-            listener,
-            std::sync::Arc::new(shared),
-        ))
-        .unwrap();
+    let (runtime, node) = common::serve(shared);
     let base = format!("http://{}", node.addr);
     let client = rampart_node::client::Client::new(&base);
     let alice = addr("alice").to_lowercase();

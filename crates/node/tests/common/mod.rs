@@ -115,3 +115,47 @@ impl Drop for TestNode {
 pub fn addr(name: &str) -> String {
     format!("{:#x}", rampart_scenario::names::dev_address(name))
 }
+
+/// A Chromium to drive (`$RAMPART_CHROMIUM`, or one on the PATH), or `None` with a message when
+/// there is none; fails instead when `RAMPART_REQUIRE_BROWSER` is set (as `scripts/test.sh`
+/// does where it could install one).
+pub fn chromium_or_skip() -> Option<PathBuf> {
+    let found = std::env::var_os("RAMPART_CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let path = std::env::var_os("PATH")?;
+            std::env::split_paths(&path)
+                .flat_map(|dir| {
+                    ["chromium", "chromium-browser", "google-chrome"]
+                        .into_iter()
+                        .map(move |n| dir.join(n))
+                })
+                .find(|p| p.is_file())
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("RAMPART_REQUIRE_BROWSER").is_none(),
+            "RAMPART_REQUIRE_BROWSER is set but no chromium was found"
+        );
+        eprintln!("skipped: no chromium on the PATH (scripts/test.sh installs one)");
+    }
+    found
+}
+
+/// Serves `shared` over HTTP on a loopback port in a runtime of its own (keep both alive).
+pub fn serve(shared: rampart_node::Shared) -> (tokio::runtime::Runtime, RunningNode) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let listener = rampart_node::node::bind(loopback).expect("binds a loopback port");
+    let node = runtime
+        .block_on(rampart_node::node::start_on(
+            listener,
+            std::sync::Arc::new(shared),
+        ))
+        .expect("serves");
+    (runtime, node)
+}
