@@ -6,6 +6,9 @@
 # the OpenAPI test when pip is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A clean build gains nothing from incremental caches, which are large on disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+disk() { echo "-- disk: $(du -sh target 2>/dev/null | cut -f1) in target, $(df -h . | awk 'NR==2 {print $4}') free"; }
 
 echo "== npm for the dashboard's charting library (the node's build.rs runs npm ci; Debian's npm installed if missing)"
 if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
@@ -48,8 +51,16 @@ else
   echo "warning: no openapi-spec-validator: the OpenAPI document is checked without it"
 fi
 
+disk
 echo "== cargo test"
 cargo test --workspace --locked
+
+disk
+if [ "${RAMPART_CI_FREE_DISK:-0}" = "1" ]; then
+  echo "== freeing the debug build before the release one (CI only)"
+  rm -rf target/debug
+  disk
+fi
 
 echo "== node crash test, heavier: 25 SIGKILLs under load (release)"
 RAMPART_CRASH_ITERATIONS=25 cargo test --release --locked -p rampart-cli --test node_crash
@@ -57,4 +68,5 @@ RAMPART_CRASH_ITERATIONS=25 cargo test --release --locked -p rampart-cli --test 
 echo "== benchmarks compile"
 cargo bench --workspace --locked --no-run
 
+disk
 echo "all checks passed"
