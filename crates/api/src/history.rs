@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-/// The series groups, each one chart's worth: `tvl`, `stake`, `rates`, `rewards`, `security`.
-pub const GROUPS: [&str; 5] = ["tvl", "stake", "rates", "rewards", "security"];
+/// The series groups, each one chart's worth: `tvl`, `stake`, `rates`, `rewards`, `security`,
+/// `accounts`.
+pub const GROUPS: [&str; 6] = ["tvl", "stake", "rates", "rewards", "security", "accounts"];
 
 /// One epoch's figures as stored: series key → exact decimal value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

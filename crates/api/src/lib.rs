@@ -10,6 +10,7 @@
 //! Everything here is plain data plus pure functions: no I/O, no clock. The node is the only
 //! judge of a transaction, but a client can run the same [`tx::verify`] offline.
 
+pub mod consensus;
 pub mod error;
 pub mod history;
 pub mod strict;

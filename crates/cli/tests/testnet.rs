@@ -4,6 +4,9 @@
 #![cfg(feature = "bft")]
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
+#[path = "../../node/tests/common/browser.rs"]
+mod browser;
+
 use rampart_node::client::Client;
 use rampart_scenario::names::{dev_address, dev_signing_key};
 use std::process::{Child, Command, Stdio};
@@ -138,4 +141,83 @@ fn four_processes_agree_and_a_killed_one_catches_up() {
         roots.iter().all(|r| *r == roots[0]),
         "roots at {target}: {roots:?}"
     );
+
+    // What each node reports of consensus: its own seat in the same committee, the blocks it saw
+    // finalized with their finality, and, from the chain's downtime tracking, the blocks the
+    // killed node missed.
+    let status: Vec<serde_json::Value> = clients
+        .iter()
+        .map(|c| c.get("/v1/consensus").unwrap())
+        .collect();
+    let seats = |s: &serde_json::Value| -> Vec<(String, String)> {
+        s["committee"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["validator"].to_string(), m["key"].to_string()))
+            .collect()
+    };
+    for (i, s) in status.iter().enumerate() {
+        assert_eq!(s["mode"], "bft", "node {i}: {s}");
+        assert_eq!(s["role"], "validator", "node {i}");
+        assert_eq!(s["committee"].as_array().unwrap().len(), 4, "node {i}");
+        assert_eq!(
+            seats(s),
+            seats(&status[0]),
+            "node {i} sees another committee"
+        );
+        let own: Vec<&serde_json::Value> = s["committee"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["this_node"] == true)
+            .collect();
+        assert_eq!(own.len(), 1, "node {i} finds its own seat once");
+        assert_eq!(own[0]["key"], s["key"], "node {i}");
+        assert!(!s["recent"].as_array().unwrap().is_empty(), "node {i}");
+        assert!(s["finalized_view"].as_u64().unwrap() > 0, "node {i}");
+        assert!(s["counters"]["executed"].as_u64().unwrap() > 0, "node {i}");
+    }
+    assert!(
+        status[0]["finality_ms_p50"].as_u64().is_some(),
+        "{}",
+        status[0]
+    );
+    let killed = status[2]["committee"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["this_node"] == true)
+        .unwrap()["validator"]
+        .clone();
+    let seen_by_0 = status[0]["committee"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["validator"] == killed)
+        .unwrap()
+        .clone();
+    assert!(
+        seen_by_0["missed_blocks"].as_u64().unwrap() > 0,
+        "the killed validator missed no block: {seen_by_0}"
+    );
+
+    // The dashboard's consensus page on one validator: the committee, this node's seat, the
+    // finalized blocks and a finality chart with data points.
+    if let Some(chromium) = browser::chromium_or_skip() {
+        browser::render(
+            &chromium,
+            clients[1].base(),
+            "consensus",
+            &[
+                "<h2>Consensus",
+                "Commonware simplex",
+                "Committee",
+                "this node",
+                "Finalized blocks",
+                "Engine counters",
+            ],
+            true,
+        );
+    }
 }

@@ -46,6 +46,7 @@ use futures::StreamExt;
 use futures::channel::mpsc;
 use rampart_core::base::consensus::{Committee, consensus_namespace, epoch_of};
 use rampart_node::Shared;
+use rampart_node::consensus::Role;
 use std::collections::BTreeMap;
 use std::num::{NonZeroU16, NonZeroU64, NonZeroUsize};
 use std::sync::{Arc, Mutex};
@@ -247,6 +248,15 @@ pub async fn run<E, S, R, B, P, T>(
         );
         return;
     };
+    {
+        let stats = running.stats.clone();
+        let role = match &signer {
+            Some(_) => Role::Validator(convert::key_bytes(&me)),
+            None => Role::Follower,
+        };
+        node.consensus
+            .start(role, Box::new(move || stats.counters()));
+    }
     let prefix = config.partition_prefix.clone();
     let mailbox = NonZeroUsize::new(config.mailbox_size).unwrap_or(NZUsize!(1024));
     let page_cache = CacheRef::new(PAGE_SIZE, PAGE_CACHE_SIZE);
@@ -521,10 +531,12 @@ pub async fn run<E, S, R, B, P, T>(
                     "consensus epoch started"
                 );
                 following.store(false, std::sync::atomic::Ordering::Relaxed);
+                node.consensus.engine(Some(epoch));
                 Some(engine.start(v, c, r))
             }
             None => {
                 following.store(true, std::sync::atomic::Ordering::Relaxed);
+                node.consensus.engine(None);
                 tracing::info!(epoch, "no seat in this consensus epoch: following");
                 None
             }

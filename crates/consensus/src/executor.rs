@@ -26,6 +26,7 @@ use commonware_utils::Acknowledgement as _;
 use futures::StreamExt;
 use futures::channel::mpsc;
 use rampart_api::SignedTx;
+use rampart_api::consensus::FinalizedBlockView;
 use rampart_node::Shared;
 use rampart_node::chain::Proposal;
 use std::collections::BTreeSet;
@@ -169,9 +170,21 @@ pub async fn run(parts: ExecutorParts, mut rx: mpsc::UnboundedReceiver<Update<Bl
                 }
             }
         }
+        let tx_count = u64::try_from(txs.len()).unwrap_or(u64::MAX);
         let mut proposal = Proposal::new(b.height, b.time.max(head.time), Some(b.proposer), txs);
         proposal.missed = missed(&parts.committees, b, &parts.stats);
         proposal.evidence = b.evidence.clone();
+        let seen = FinalizedBlockView {
+            height: b.height,
+            epoch: b.epoch,
+            view: b.view,
+            proposer: b.proposer,
+            time: proposal.time,
+            txs: tx_count,
+            evidence: u64::try_from(b.evidence.len()).unwrap_or(u64::MAX),
+            missed: proposal.missed.clone(),
+            finality_ms: None,
+        };
         if let Err(e) = parts.node.commit_proposal(proposal) {
             return halt(
                 &parts.node,
@@ -179,6 +192,7 @@ pub async fn run(parts: ExecutorParts, mut rx: mpsc::UnboundedReceiver<Update<Bl
             );
         }
         parts.pool.lock().included(&b.evidence);
+        parts.node.consensus.executed(seen);
         Stats::bump(&parts.stats.executed);
         ack.acknowledge();
         let l = parts.epoch_blocks;

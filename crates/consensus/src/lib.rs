@@ -58,4 +58,21 @@ impl Stats {
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
     }
+
+    /// Every counter by name (for `/v1/consensus`).
+    pub fn counters(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("proposed", Self::get(&self.proposed)),
+            ("verified", Self::get(&self.verified)),
+            ("invalid_blocks", Self::get(&self.invalid_blocks)),
+            (
+                "checkpoint_mismatches",
+                Self::get(&self.checkpoint_mismatches),
+            ),
+            ("evidence_reported", Self::get(&self.evidence_reported)),
+            ("evidence_refused", Self::get(&self.evidence_refused)),
+            ("executed", Self::get(&self.executed)),
+            ("bad_certificates", Self::get(&self.bad_certificates)),
+        ]
+    }
 }

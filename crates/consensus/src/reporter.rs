@@ -163,8 +163,37 @@ impl Reporter for ActivityReporter {
     type Activity = Activity<Scheme, Digest>;
 
     fn report(&mut self, activity: Self::Activity) -> Feedback {
+        let monitor = &self.node.consensus;
+        let round = |r: commonware_consensus::types::Round| (r.epoch().get(), r.view().get());
         match &activity {
-            Activity::Notarization(n) | Activity::Certification(n) => self.notarization(n),
+            Activity::Notarize(v) => {
+                let (e, w) = round(v.proposal.round);
+                monitor.seen(e, w);
+            }
+            Activity::Finalize(v) => {
+                let (e, w) = round(v.proposal.round);
+                monitor.seen(e, w);
+            }
+            Activity::Nullify(v) => {
+                let (e, w) = round(v.round);
+                monitor.seen(e, w);
+            }
+            Activity::Nullification(n) => {
+                let (e, w) = round(n.round);
+                monitor.nullified(e, w);
+            }
+            Activity::Finalization(f) => {
+                let (e, w) = round(f.proposal.round);
+                monitor.finalized(e, w);
+            }
+            _ => {}
+        }
+        match &activity {
+            Activity::Notarization(n) | Activity::Certification(n) => {
+                let (e, w) = round(n.proposal.round);
+                monitor.seen(e, w);
+                self.notarization(n);
+            }
             Activity::ConflictingNotarize(c) => self.evidence(convert::conflicting_notarize(c)),
             Activity::ConflictingFinalize(c) => self.evidence(convert::conflicting_finalize(c)),
             Activity::NullifyFinalize(c) => self.evidence(convert::nullify_finalize(c)),

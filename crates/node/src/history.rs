@@ -12,8 +12,14 @@
 //! | `rates` | `rates/lst/<LST>` RAM per LST; `rates/vault/<LRT>` asset per LRT | WAD |
 //! | `rewards` | `rewards/program/<id>` streamed so far | the program's asset |
 //! | `security` | `security/set/<service>/<id>/cost` the cost of corruption α · Σ slashable stake; `…/profit` the declared profit π | RAM (the protocol's valuation, `rampart_risk::live`) |
+//! | `accounts` | `accounts/<address>/value` what the account holds in positions (base delegations, the LST, restaking, vaults); `…/earned` their net earnings, each holding since it opened (slashes count as losses) | RAM (the `yield` query's valuation) |
+//!
+//! The `accounts` group covers the accounts the node names (`labels` in its configuration, at
+//! most [`MAX_TRACKED_ACCOUNTS`], by address), so what a snapshot costs is set by the node's
+//! operator, never by how many accounts anyone opens.
 
 use crate::config::HistoryLimits;
+use alloy_primitives::Address;
 use rampart_api::history::{
     GROUPS, HistoryBound, HistoryIndex, HistoryPoint, HistorySeries, HistorySnapshot, HistoryUnit,
     HistoryView, MAX_POINTS,
@@ -23,6 +29,9 @@ use rampart_core::state::{RewardPrograms, Strategies, Validators, Vaults};
 use rampart_core::{Query, State, bank};
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// Most accounts whose positions the node charts.
+pub const MAX_TRACKED_ACCOUNTS: usize = 256;
 
 /// Decimal places of WAD rates.
 const WAD_DECIMALS: u8 = 18;
@@ -69,8 +78,15 @@ fn decimals_of(state: &State, symbol: &str) -> u8 {
         .unwrap_or(18)
 }
 
-/// The snapshot of `state` at the start of `epoch` (block `height` at `time`).
-pub fn snapshot(state: &State, epoch: u64, time: u64, height: u64) -> HistorySnapshot {
+/// The snapshot of `state` at the start of `epoch` (block `height` at `time`), with the
+/// positions of `accounts` (the first [`MAX_TRACKED_ACCOUNTS`]).
+pub fn snapshot(
+    state: &State,
+    epoch: u64,
+    time: u64,
+    height: u64,
+    accounts: &[Address],
+) -> HistorySnapshot {
     let mut c = Collect::default();
     let native = bank::symbol(state, rampart_core::ids::AssetId::NATIVE);
     let native_decimals = decimals_of(state, &native);
@@ -197,6 +213,9 @@ pub fn snapshot(state: &State, epoch: u64, time: u64, height: u64) -> HistorySna
         );
     }
     security(state, &mut c, &native, native_decimals);
+    for account in accounts.iter().take(MAX_TRACKED_ACCOUNTS) {
+        positions(state, &mut c, *account, &native, native_decimals);
+    }
     HistorySnapshot {
         epoch,
         time,
@@ -204,6 +223,39 @@ pub fn snapshot(state: &State, epoch: u64, time: u64, height: u64) -> HistorySna
         values: c.values,
         units: c.units,
     }
+}
+
+/// What `account` holds in positions and their net earnings (nothing for an account that
+/// holds none).
+fn positions(state: &State, c: &mut Collect, account: Address, native: &str, decimals: u8) {
+    let Some(y) = view(
+        state,
+        serde_json::json!({"query": "yield", "account": account}),
+    ) else {
+        return;
+    };
+    let sources = y.get("sources").and_then(Value::as_array);
+    let value = text(&y, "value");
+    if value.as_deref() == Some("0") && sources.is_none_or(|s| s.is_empty()) {
+        return;
+    }
+    let earned = sources
+        .into_iter()
+        .flatten()
+        .filter_map(|s| text(s, "net")?.parse::<i128>().ok())
+        .fold(0i128, i128::saturating_add);
+    c.put(
+        format!("accounts/{account:#x}/value"),
+        value,
+        native,
+        decimals,
+    );
+    c.put(
+        format!("accounts/{account:#x}/earned"),
+        Some(earned.to_string()),
+        native,
+        decimals,
+    );
 }
 
 /// Cost of corruption (α · the stake the set can slash, valued as the protocol values assets)

@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::stream::{self, Stream};
+use rampart_api::consensus::ConsensusStatusView;
 use rampart_api::types::{
     BatchItem, BlockBody, BlockView, HealthView, NetworkView, NonceView, ProofView, StatusView,
     StreamEvent, StressExample, SubmitResponse, TxStatus,
@@ -437,6 +438,13 @@ async fn network(State(s): State<Arc<Shared>>) -> ApiResult<NetworkView> {
     blocking(move || s.network()).await.map(Json)
 }
 
+/// How this node reaches agreement: the committee with each seat's uptime (from the chain's
+/// state), the rounds and finalizations this node saw, and the engine's counters.
+#[utoipa::path(get, path = "/v1/consensus", tag = "chain", responses((status = 200, body = ConsensusStatusView)))]
+async fn consensus(State(s): State<Arc<Shared>>) -> ApiResult<ConsensusStatusView> {
+    blocking(move || s.consensus_status()).await.map(Json)
+}
+
 /// The built-in stress scenarios (RISK.md §4).
 #[utoipa::path(get, path = "/v1/risk/stress", tag = "risk", responses((status = 200, body = Vec<StressExample>)))]
 async fn stress_list(State(s): State<Arc<Shared>>) -> ApiResult<Vec<StressExample>> {
@@ -631,6 +639,7 @@ async fn method_not_allowed() -> Response {
         proof_balance,
         events,
         network,
+        consensus,
         stress_list,
         stress_run,
         history_index,
@@ -652,6 +661,9 @@ async fn method_not_allowed() -> Response {
         ProofView,
         StreamEvent,
         NetworkView,
+        rampart_api::consensus::ConsensusStatusView,
+        rampart_api::consensus::SeatView,
+        rampart_api::consensus::FinalizedBlockView,
         rampart_api::types::VaultListing,
         StressExample,
         rampart_api::history::HistoryIndex,
@@ -821,6 +833,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/proof/{key}", get(proof_key))
         .route("/v1/events", get(events))
         .route("/v1/network", get(network))
+        .route("/v1/consensus", get(consensus))
         .route("/v1/risk/stress", get(stress_list))
         .route("/v1/risk/stress/{name}", get(stress_run))
         .route("/v1/history", get(history_index))

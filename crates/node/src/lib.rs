@@ -16,6 +16,7 @@
 pub mod chain;
 pub mod client;
 pub mod config;
+pub mod consensus;
 pub mod datadir;
 pub mod demo;
 pub mod http;

@@ -60,6 +60,8 @@ pub struct Shared {
     summary: Mutex<Summary>,
     /// Per-account admission rate (`mempool.account_rate_per_s`), if limited.
     account_rate: Option<crate::limit::TokenBuckets<Address>>,
+    /// What this node sees of consensus (reported by `rampart-consensus` on a BFT node).
+    pub consensus: crate::consensus::ConsensusMonitor,
 }
 
 impl Shared {
@@ -117,6 +119,7 @@ impl Shared {
             account_rate,
             summary: Mutex::new(Summary::default()),
             recent_events: Mutex::new(std::collections::VecDeque::new()),
+            consensus: crate::consensus::ConsensusMonitor::default(),
         })
     }
 
@@ -414,7 +417,8 @@ impl Shared {
     /// a failure here is logged and loses that one point, never the block).
     fn record_history(&self, chain: &Chain, epoch: u64) {
         let head = chain.head();
-        let snap = crate::history::snapshot(chain.state(), epoch, head.time, head.height);
+        let named: Vec<Address> = self.config.labels.keys().copied().collect();
+        let snap = crate::history::snapshot(chain.state(), epoch, head.time, head.height, &named);
         let stored = serde_json::to_vec(&snap)
             .map_err(|e| e.to_string())
             .and_then(|bytes| {

@@ -60,6 +60,7 @@ assets! {
     "chart.js" => "text/javascript; charset=utf-8",
     "charts.js" => "text/javascript; charset=utf-8",
     "roles.js" => "text/javascript; charset=utf-8",
+    "consensus.js" => "text/javascript; charset=utf-8",
     "wallet.js" => "text/javascript; charset=utf-8",
     "vaults.js" => "text/javascript; charset=utf-8",
     "governance.js" => "text/javascript; charset=utf-8",

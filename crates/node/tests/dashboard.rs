@@ -5,13 +5,12 @@
 
 mod common;
 
+use common::browser::{render, render_at};
 use common::{TestNode, addr};
 use rampart_node::ui::ASSETS;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Status, headers (lower-cased) and body of a GET; with `headers_only`, stops after the headers
 /// (for the event stream, which never ends).
@@ -208,106 +207,9 @@ fn every_api_path_the_dashboard_calls_answers_on_the_demo() {
     }
 }
 
-/// The DOM of `url` after its scripts ran (virtual time: timers and fetches complete, the
-/// event stream opens only after the budget), in a window `width` px wide.
-fn dump_dom_at(browser: &PathBuf, url: &str, width: u32) -> String {
-    // One profile per run: tests run in parallel, and two Chromiums cannot share one.
-    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let profile =
-        std::env::temp_dir().join(format!("rampart-chromium-{}-{run}", std::process::id()));
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=1500",
-            "--dump-dom",
-        ])
-        .arg(format!("--window-size={width},2400"))
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            panic!("chromium did not finish {url}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
-    out
-}
-
-/// Renders `#/{view}` and checks that it shows no error and every marker; with `points`, that
-/// every chart on it has data points (the chart boxes count what they plot).
-fn render(browser: &PathBuf, base: &str, view: &str, markers: &[&str], points: bool) -> String {
-    render_at(browser, base, view, markers, points, 1280)
-}
-
-/// [`render`] in a window `width` px wide.
-fn render_at(
-    browser: &PathBuf,
-    base: &str,
-    view: &str,
-    markers: &[&str],
-    points: bool,
-    width: u32,
-) -> String {
-    let dom = dump_dom_at(browser, &format!("{base}/#/{view}"), width);
-    let errors = dom
-        .split("id=\"errors\"")
-        .nth(1)
-        .and_then(|rest| rest.split('>').next())
-        .unwrap_or_default();
-    assert!(
-        errors.contains("hidden"),
-        "#/{view} shows an error: {}",
-        dom.split("id=\"errors\"").nth(1).unwrap_or(&dom)
-    );
-    for m in markers {
-        assert!(dom.contains(m), "#/{view} lacks `{m}`:\n{dom}");
-    }
-    if points {
-        let mut charts = 0;
-        for part in dom.split("class=\"chart-box\"").skip(1) {
-            charts += 1;
-            let id = part.split("id=\"").nth(1).and_then(|r| r.split('"').next());
-            let n: u64 = part
-                .split("data-points=\"")
-                .nth(1)
-                .and_then(|r| r.split('"').next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            assert!(n > 0, "#/{view}: chart {id:?} has no data points");
-        }
-        assert!(charts > 0, "#/{view} draws no chart");
-    }
-    dom
-}
-
 #[test]
 fn every_view_renders_in_headless_chromium_without_an_error() {
-    let Some(browser) = common::chromium_or_skip() else {
+    let Some(browser) = common::browser::chromium_or_skip() else {
         return;
     };
     let t = TestNode::start("dashboard-browser", 200, |c| {
@@ -380,6 +282,17 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
         ),
         ("validators", vec!["Rewards by source", "val1"]),
         (
+            "consensus",
+            vec![
+                "<h2>Consensus",
+                "single producer",
+                "Active set",
+                "val1",
+                "Missed / window",
+                "100.00 %",
+            ],
+        ),
+        (
             "restaking",
             vec!["Allocations (unique stake", "oracle/0", "op1"],
         ),
@@ -451,7 +364,7 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
 /// are annualised while the 30-day ones say there is not enough history.
 #[test]
 fn charts_draw_the_history_api_in_headless_chromium() {
-    let Some(browser) = common::chromium_or_skip() else {
+    let Some(browser) = common::browser::chromium_or_skip() else {
         return;
     };
     const STEP_S: u64 = 4 * 3_600;
@@ -511,6 +424,10 @@ fn charts_draw_the_history_api_in_headless_chromium() {
         (
             format!("validator/{}", addr("val1")),
             vec!["Bonded stake over time"],
+        ),
+        (
+            format!("account/{}", addr("grace")),
+            vec!["Positions over time", "value held", "net earnings"],
         ),
     ] {
         render(&browser, &base, &view, &markers, true);

@@ -34,7 +34,7 @@ fn keys(view: &HistoryView) -> Vec<&str> {
 
 #[test]
 fn thirty_days_of_demo_history_fill_every_group_over_http() {
-    let s = demo_node("history-30-days", |_| {});
+    let s = demo_node("history-30-days", |c| c.labels = demo::labels());
     let blocks = 30 * 86_400 / STEP_S;
     demo::run_history(&s, &mut Driver::default(), blocks, STEP_S, &mut |_| {}).unwrap();
     let (runtime, node) = common::serve(s);
@@ -93,6 +93,25 @@ fn thirty_days_of_demo_history_fill_every_group_over_http() {
     let security: HistoryView = client.get("/v1/history/security").unwrap();
     assert!(keys(&security).iter().any(|k| k.ends_with("/cost")));
     assert!(keys(&security).iter().any(|k| k.ends_with("/profit")));
+
+    // The named accounts' positions (the demo names its accounts): value and net earnings.
+    let accounts: HistoryView = client.get("/v1/history/accounts").unwrap();
+    let grace = format!("accounts/{}", common::addr("grace"));
+    let value = series(&accounts, &format!("{grace}/value"));
+    assert_eq!(value.unit, "RAM");
+    let held: u128 = value.points.last().unwrap().value.parse().unwrap();
+    assert!(held > 0, "grace holds positions");
+    let earned = series(&accounts, &format!("{grace}/earned"));
+    assert!(earned.points.len() > 1);
+    let _: i128 = earned.points.last().unwrap().value.parse().unwrap();
+    // Only named accounts are charted: an unnamed one has no series.
+    let stranger = format!("{:#x}", alloy_primitives::Address::repeat_byte(0x77));
+    assert!(keys(&accounts).iter().all(|k| !k.contains(&stranger)));
+    assert!(
+        keys(&accounts).len() <= 2 * rampart_node::history::MAX_TRACKED_ACCOUNTS,
+        "{}",
+        keys(&accounts).len()
+    );
 
     // A day's resolution: at most one point per UTC day, the last of each.
     let daily: HistoryView = client.get("/v1/history/tvl?resolution=86400").unwrap();

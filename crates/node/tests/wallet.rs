@@ -282,7 +282,7 @@ true
 
 #[test]
 fn a_wallet_deposits_delegates_sees_its_position_and_claims_from_the_browser() {
-    let Some(browser) = common::chromium_or_skip() else {
+    let Some(browser) = common::browser::chromium_or_skip() else {
         return;
     };
     // Three days of demo history first (one block every four hours, so epochs end and reward

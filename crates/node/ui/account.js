@@ -4,7 +4,7 @@
 
 import { get } from './api.js';
 import { amount, badge, bps, card, duration, esc, knownAccounts, name, names, rolePages, table, time, wadPct, who } from './format.js';
-import { MIN_WINDOW_S, history } from './charts.js';
+import { MIN_WINDOW_S, chartBox, history, seriesOf, timeChart } from './charts.js';
 import { windowYieldRows, windowYieldTable } from './views.js';
 import { vaultLink } from './vaults.js';
 import { governanceFlags } from './governance.js';
@@ -227,7 +227,7 @@ export async function account(el, ctx, args, { quiet } = {}) {
     get('balance', { ...params, asset: 'RAM' }),
     Promise.all((network.vaults ?? []).map((v) => get('vault', { vault: v.vault }))),
   ]);
-  const [rates, status] = await Promise.all([history('rates'), get('status')]);
+  const [rates, status, tracked] = await Promise.all([history('rates'), get('status'), history('accounts')]);
   const operators = new Set(position.positions.map((p) => String(p.operator).toLowerCase()));
   const slashes = operators.size
     ? (await Promise.all((network.services ?? []).map((s) => get('slashRequests', { service: s }))))
@@ -256,6 +256,7 @@ export async function account(el, ctx, args, { quiet } = {}) {
       ${card('Worst case loss', position.worst_case_loss.map(([k, v]) => `${amount(v)} <span class="muted">${esc(k)}</span>`).join('<br>') || '—')}
       ${holdings.length ? card('In vaults', holdings.map((h) => `${amount(h.value)} <span class="muted">${esc(h.asset)} (${esc(h.vault)})</span>`).join('<br>')) : ''}
     </div>
+    ${chartBox('ch-account', 'Positions over time', 'RAM: value held in positions, and their net earnings (slashes count as losses)')}
     <h3>Restaking positions</h3>
     <div class="panel">${table(
       [
@@ -327,6 +328,13 @@ export async function account(el, ctx, args, { quiet } = {}) {
     <div class="panel">${exitPanel(exit, network)}${governanceFlags(exit.governance, Math.floor(Date.now() / 1000))}</div>`;
   bind(el);
   bindWallet(el, network, address, () => account(el, ctx, args));
+  const prefix = `accounts/${mine}/`;
+  const label = { value: 'value held', earned: 'net earnings' };
+  timeChart(
+    el.querySelector('#ch-account'),
+    seriesOf(tracked, prefix).map((s) => ({ label: label[s.key.slice(prefix.length)] ?? s.key, points: s.points, decimals: s.decimals, unit: s.unit })),
+    { empty: "this node keeps no history of this account: it charts the accounts it names (labels in node.toml), from the epoch it named them" },
+  );
 }
 
 function bind(el) {

@@ -4,6 +4,7 @@
 export const PATHS = {
   status: '/v1/status',
   network: '/v1/network',
+  consensus: '/v1/consensus',
   metrics: '/metrics',
   events: '/v1/events',
   params: '/v1/query/params',

@@ -9,8 +9,9 @@ import { stress } from './chart.js';
 import { vaults } from './vaults.js';
 import { governance } from './governance.js';
 import { operator, service, validator } from './roles.js';
+import { consensus } from './consensus.js';
 
-const VIEWS = { overview, validators, restaking, security, rewards, lst, vaults, governance, account, stress, events, operator, service, validator };
+const VIEWS = { overview, validators, consensus, restaking, security, rewards, lst, vaults, governance, account, stress, events, operator, service, validator };
 /** Pages without a tab of their own, and the tab they belong under. */
 const TAB_OF = { operator: 'restaking', service: 'restaking', validator: 'validators' };
 const REFRESH_MS = 8000;

@@ -9,6 +9,8 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub mod browser;
+
 /// A temporary directory unique to this test.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rampart-node-{name}-{}", std::process::id()));
@@ -114,32 +116,6 @@ impl Drop for TestNode {
 /// The dev address of `name` as text.
 pub fn addr(name: &str) -> String {
     format!("{:#x}", rampart_scenario::names::dev_address(name))
-}
-
-/// A Chromium to drive (`$RAMPART_CHROMIUM`, or one on the PATH), or `None` with a message when
-/// there is none; fails instead when `RAMPART_REQUIRE_BROWSER` is set (as `scripts/test.sh`
-/// does where it could install one).
-pub fn chromium_or_skip() -> Option<PathBuf> {
-    let found = std::env::var_os("RAMPART_CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let path = std::env::var_os("PATH")?;
-            std::env::split_paths(&path)
-                .flat_map(|dir| {
-                    ["chromium", "chromium-browser", "google-chrome"]
-                        .into_iter()
-                        .map(move |n| dir.join(n))
-                })
-                .find(|p| p.is_file())
-        });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("RAMPART_REQUIRE_BROWSER").is_none(),
-            "RAMPART_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("skipped: no chromium on the PATH (scripts/test.sh installs one)");
-    }
-    found
 }
 
 /// Serves `shared` over HTTP on a loopback port in a runtime of its own (keep both alive).
