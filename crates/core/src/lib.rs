@@ -43,6 +43,7 @@ pub mod pricing;
 pub mod query;
 pub mod restaking;
 pub mod rewards;
+pub mod schema;
 pub mod state;
 pub mod time;
 pub mod tx;

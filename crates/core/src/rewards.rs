@@ -25,6 +25,10 @@
 //! - A program's escrow is its amount less what it has streamed.
 //! - The reward pool holds at least Σ claimable over all positions.
 
+pub mod tables;
+
+pub use tables::*;
+
 use crate::bank;
 use crate::base::{INDEX_SCALE, index_amount};
 use crate::ctx::Ctx;
@@ -32,12 +36,10 @@ use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, SetRef, fmt_address, module};
 use crate::num::{Amount, BPS_DENOMINATOR, Bps, MathError, WAD, Wad, mul_div_ceil, mul_div_floor};
+use crate::restaking::SetMembers;
 use crate::restaking::{self, Position, Tranche};
+use crate::state::State;
 use crate::state::meta::{IdKind, Timer, next_id, schedule};
-use crate::state::{
-    ActivePrograms, RewardActivations, RewardIndexes, RewardMaturities, RewardPending,
-    RewardPrograms, ServiceCommissions, SetJoins, SetMembers, SetPrograms, State,
-};
 use crate::time::{Duration, Epoch, Timestamp};
 use alloy_primitives::U256;
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -978,12 +980,12 @@ fn term_weights(
             .or_broken("a term's value")?;
         out.push(TermWeight { key, units, value });
         for ((_, _, from), ()) in state
-            .range::<crate::state::BridgesIn, _>((operator, term, Address::ZERO)..)
+            .range::<crate::restaking::BridgesIn, _>((operator, term, Address::ZERO)..)
             .take_while(|((to, s, _), _)| *to == operator && *s == term)
         {
             let bkey = (*from, term, operator);
             let scaled = state
-                .get::<crate::state::Bridges>(&bkey)
+                .get::<crate::restaking::Bridges>(&bkey)
                 .map_or(0, |b| b.scaled);
             let units = scaled.saturating_sub(pending_of(state, bkey));
             let shares =
@@ -1050,7 +1052,7 @@ pub fn claim_rewards(
 ) -> Result<Vec<(AssetId, Amount)>> {
     let staker = ctx.signer;
     let keys: Vec<(Address, AssetId)> = state
-        .range::<crate::state::Positions, _>((staker, Address::ZERO, AssetId(0))..)
+        .range::<crate::restaking::Positions, _>((staker, Address::ZERO, AssetId(0))..)
         .take_while(|((s, _, _), _)| *s == staker)
         .map(|((_, o, t), _)| (*o, *t))
         .filter(|(o, t)| {
@@ -1143,7 +1145,7 @@ pub fn check(state: &State, v: &mut Vec<String>) -> Result<()> {
     }
     let now = state.now();
     let mut owed: std::collections::BTreeMap<AssetId, u128> = Default::default();
-    for ((staker, op, term), _) in state.iter::<crate::state::Positions>() {
+    for ((staker, op, term), _) in state.iter::<crate::restaking::Positions>() {
         if let Some(p) = restaking::settled_position(state, *staker, *op, *term, now)? {
             for r in reward_records(&p) {
                 let o = owed.entry(r.asset).or_default();

@@ -25,7 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("vault", &["vault"]),
     ("governance", &["governance"]),
     ("read", &["query", "insight", "invariants"]),
-    ("app", &["block", "tx", "action", "genesis"]),
+    ("app", &["block", "tx", "action", "genesis", "schema"]),
 ];
 
 /// Files of a component directory that belong to the read layer (its views, insight and
@@ -39,13 +39,6 @@ const KNOWN_UPWARD: &[&str] = &[
     "events -> restaking",
     "restaking -> governance",
     "restaking -> rewards",
-    "state -> bank",
-    "state -> base",
-    "state -> governance",
-    "state -> lst",
-    "state -> restaking",
-    "state -> rewards",
-    "state -> vault",
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -6,16 +6,17 @@ use super::{
     ValidatorStatus, index_amount, validator,
 };
 use crate::bank;
+use crate::base::{
+    Activations, BaseDelegations, DelegatorUnbondings, ModuleUnbondings, RedelegationCumulative,
+    RedelegationTargets, UnbondCumulative, Unbondings, ValidatorIndexes, Validators,
+};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address, module};
 use crate::num::{Amount, MathError, ShareAmount, mul_div_ceil, mul_div_floor};
+use crate::state::State;
 use crate::state::meta::{IdKind, next_id};
-use crate::state::{
-    Activations, BaseDelegations, DelegatorUnbondings, ModuleUnbondings, RedelegationCumulative,
-    RedelegationTargets, State, UnbondCumulative, Unbondings, ValidatorIndexes, Validators,
-};
 use crate::time::{Epoch, Height, Timestamp};
 use alloy_primitives::U256;
 

@@ -5,16 +5,18 @@
 use super::actions::{move_option_shares, proposal, voting_shares};
 use super::{Change, Proposal, Risk, Status, Tally, VoteOption, gov_state};
 use crate::bank;
+use crate::base::{ActiveSet, Validators};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
+use crate::governance::{
+    GovStateTable, OptionShares, ProposalDeposits, Proposals, QueuedProposals, VoteShares, Votes,
+    VotingProposals,
+};
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, mul_div_floor};
 use crate::state::meta::{Timer, schedule};
-use crate::state::{
-    ActiveSet, GovStateTable, OptionShares, ParamsTable, ProposalDeposits, Proposals,
-    QueuedProposals, State, Validators, VoteShares, Votes, VotingProposals,
-};
+use crate::state::{ParamsTable, State};
 use alloy_primitives::U256;
 
 /// A governance timer.

@@ -43,12 +43,14 @@ mod actions;
 pub mod check;
 mod hooks;
 pub mod risk;
+pub mod tables;
 mod view;
 
 pub use actions::{deposit_proposal, pause_deposits, require_unpaused, submit_proposal, vote};
 pub use hooks::tally;
 pub(crate) use hooks::{on_delegation_change, run_timer};
 pub use risk::{Risk, longest_exit_s};
+pub use tables::*;
 pub use view::{
     GovernanceFlag, GovernanceView, ProposalView, QueuedChange, flags, governance_view,
     queued_changes,
@@ -57,7 +59,7 @@ pub use view::{
 use crate::ids::Address;
 use crate::num::{Amount, Wad};
 use crate::params::ParamsPatch;
-use crate::state::{GovStateTable, State};
+use crate::state::State;
 use crate::time::{Duration, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};

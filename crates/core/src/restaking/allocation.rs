@@ -17,8 +17,10 @@ use crate::error::{Error, HookResult, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, SetRef, fmt_address};
 use crate::num::Wad;
+use crate::restaking::{Allocations, Magnitudes, Memberships};
+use crate::rewards::AllocationRaises;
+use crate::state::State;
 use crate::state::meta::{Timer, schedule};
-use crate::state::{AllocationRaises, Allocations, Magnitudes, Memberships, State};
 use crate::time::Timestamp;
 
 /// `allocate {set, strategy, magnitude}`, signed by the operator. Returns when the change takes

@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address};
 use crate::num::{MathError, ShareAmount, Shares, WAD, Wad, mul_div_floor, mul_mul_div_floor};
-use crate::state::{MagnitudeHistory, Positions, State, Terms};
+use crate::restaking::{MagnitudeHistory, Positions, Terms};
+use crate::state::State;
 use crate::time::Timestamp;
 
 /// `floor(real · WAD / m)`: real shares scaled into a term with magnitude `m`.

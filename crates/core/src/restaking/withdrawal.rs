@@ -22,11 +22,12 @@ use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, WithdrawalId, fmt_address, module};
 use crate::num::{MathError, ShareAmount, Shares, mul_div_ceil, mul_div_floor};
-use crate::state::meta::{IdKind, Timer, next_id, schedule};
-use crate::state::{
-    BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, State, Terms,
+use crate::restaking::{
+    BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, Terms,
     Withdrawals,
 };
+use crate::state::State;
+use crate::state::meta::{IdKind, Timer, next_id, schedule};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
