@@ -34,6 +34,7 @@ pub mod governance;
 pub mod ids;
 pub mod insight;
 pub mod invariants;
+pub mod kinds;
 pub mod lst;
 pub mod num;
 #[cfg(feature = "openapi")]

@@ -339,7 +339,8 @@ pub fn pause_deposits(state: &mut State, ctx: &mut Ctx, duration_s: Duration) ->
     Ok(until)
 }
 
-/// Refuses `action` (a new deposit or allocation) while deposits are paused.
+/// Refuses `action` (a new deposit) while deposits are paused. Raising an allocation is checked by
+/// `restaking::allocate`, which the action dispatch hands the pause.
 pub fn require_unpaused(state: &State, now: Timestamp, action: &'static str) -> Result<()> {
     let until = gov_state(state).paused_until;
     if now < until {

@@ -6,6 +6,8 @@ use crate::time::{Duration, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
+pub use crate::kinds::Destination;
+
 /// A strategy: the pool of one restakable asset, priced by shares (§6.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Strategy {
@@ -180,20 +182,6 @@ pub struct Operator {
     pub pending_commitments: Option<(Commitments, Timestamp)>,
     /// When it registered.
     pub registered_at: Timestamp,
-}
-
-/// Where executed slashes go after the resolution delay.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Destination {
-    /// Destroyed.
-    Burn,
-    /// Paid to this account.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    Redistribute(Address),
 }
 
 /// A slasher/resolver change waiting for `config_delay_s`.
