@@ -9,7 +9,10 @@
 //! Ids are versioned public API: never reuse or renumber one (the state root and storage depend
 //! on them); `tests::table_ids_are_pinned` holds them.
 
-use crate::state::{DecodeError, State, Table};
+use crate::base::BaseDelegation;
+use crate::ids::Address;
+use crate::state::{DecodeError, Observer, State, Table};
+use std::any::Any;
 
 pub use crate::bank::tables::*;
 pub use crate::base::tables::*;
@@ -117,6 +120,27 @@ schema! {
     crate::vault::VaultSnapshots,
     crate::vault::VaultCountersTable,
     crate::vault::VaultFinalized,
+}
+
+/// Observers of writes to a table by a module above the table's owner, wired here so the owner
+/// does not name it: governance keeps voters' vote shares in step with every base delegation
+/// written (`governance::on_delegation_change`).
+pub const OBSERVERS: &[(u8, Observer)] = &[(BaseDelegations::ID, base_delegation_written)];
+
+/// A write to `BaseDelegations`, shown to governance.
+fn base_delegation_written(state: &mut State, key: &dyn Any, value: Option<&dyn Any>) {
+    let Some(&(delegator, validator)) = key.downcast_ref::<(Address, Address)>() else {
+        return; // not this table's key: impossible, observers are registered by table id
+    };
+    let d = value.and_then(|v| v.downcast_ref::<BaseDelegation>());
+    crate::governance::on_delegation_change(state, delegator, validator, d);
+}
+
+impl Default for State {
+    /// The empty state, with the schema's [`OBSERVERS`].
+    fn default() -> Self {
+        Self::with_observers(OBSERVERS)
+    }
 }
 
 impl State {

@@ -330,6 +330,10 @@ fn apply_change(
 
 /// A delegation of `delegator` at `validator` now votes with `shares`: every proposal in voting
 /// where the delegator voted itself moves the difference (O(proposals in voting)).
+///
+/// Called just before every write of a base delegation (`d` is the value written, `None` for a
+/// delete), as the observer of `BaseDelegations` the app layer registers
+/// (`crate::schema::OBSERVERS`): base does not call governance.
 pub(crate) fn on_delegation_change(
     state: &mut State,
     delegator: Address,

@@ -172,6 +172,12 @@ impl Clone for Box<dyn AnyEntries> {
 /// Slots for every possible table id.
 const SLOTS: usize = 256;
 
+/// A function shown every write to one table just before it is made: the key, and the value
+/// written (`None` for a delete), as `&dyn Any` of the table's key and value types. How a module
+/// keeps its own tables in step with a lower layer's table without that layer naming it; the
+/// app layer's `crate::schema::OBSERVERS` registers them (docs/architecture.md, "Layers").
+pub type Observer = fn(&mut State, key: &dyn Any, value: Option<&dyn Any>);
+
 /// The whole protocol state.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -180,6 +186,8 @@ pub struct State {
     /// The table id of each write since the last `take_changes`, in order.
     journal: Vec<u8>,
     invariant_checks: bool,
+    /// Per table id, the observer shown each of its writes first.
+    observers: &'static [(u8, Observer)],
 }
 
 /// A point in the journal: [`State::rollback_to`] undoes every write made after it. Marks nest
@@ -189,12 +197,26 @@ pub struct State {
 #[must_use]
 pub struct Mark(usize);
 
-impl Default for State {
-    fn default() -> Self {
+impl State {
+    /// An empty state whose writes to a table listed in `observers` are shown to its observer
+    /// first. `State::default()` (in `crate::schema`) is the empty state with the schema's
+    /// observers: the one every state is built from.
+    pub fn with_observers(observers: &'static [(u8, Observer)]) -> Self {
         Self {
             tables: (0..SLOTS).map(|_| None).collect(),
             journal: Vec::new(),
             invariant_checks: cfg!(debug_assertions),
+            observers,
+        }
+    }
+
+    /// Shows a write to `T` to `T`'s observers, before it is made.
+    fn observe<T: Table>(&mut self, key: &T::Key, value: Option<&T::Value>) {
+        let observers = self.observers;
+        for (id, observer) in observers {
+            if *id == T::ID {
+                observer(self, key, value.map(|v| v as &dyn Any));
+            }
         }
     }
 }
@@ -267,16 +289,19 @@ impl State {
         self.map::<T>().is_some_and(|m| m.contains_key(key))
     }
 
-    /// Writes `value` under `key`.
+    /// Writes `value` under `key` (shown to the table's observers first).
     pub fn put<T: Table>(&mut self, key: T::Key, value: T::Value) {
+        self.observe::<T>(&key, Some(&value));
         let entries = self.entries_mut::<T>();
         let old = entries.map.insert(key.clone(), value);
         entries.undo.push((key, old));
         self.journal.push(T::ID);
     }
 
-    /// Removes `key`, returning its value.
+    /// Removes `key`, returning its value (shown to the table's observers first, whether or not
+    /// the key is present).
     pub fn delete<T: Table>(&mut self, key: &T::Key) -> Option<T::Value> {
+        self.observe::<T>(key, None);
         if !self.contains::<T>(key) {
             return None;
         }
@@ -470,5 +495,33 @@ mod tests {
             rebuilt.insert_encoded::<Balances>(&[1], &[]),
             Err(DecodeError::Key(Balances::ID))
         );
+    }
+
+    tables! {
+        /// How many writes the test observer saw (a second test table).
+        251 test_seen: Seen(() => u64),
+    }
+
+    fn count_writes(state: &mut State, key: &dyn Any, value: Option<&dyn Any>) {
+        let key = key.downcast_ref::<(Address, AssetId)>().unwrap();
+        assert!(value.is_none_or(|v| v.downcast_ref::<Amount>().is_some()));
+        // The write is not made yet: the test puts a new key, then deletes it.
+        assert_eq!(state.contains::<Balances>(key), value.is_none());
+        let seen = state.get::<Seen>(&()).copied().unwrap_or(0);
+        state.put::<Seen>((), seen + 1);
+    }
+
+    #[test]
+    fn observers_see_each_write_before_it_is_made_and_roll_back_with_it() {
+        static OBSERVERS: &[(u8, Observer)] = &[(Balances::ID, count_writes)];
+        let mut s = State::with_observers(OBSERVERS);
+        let a = (Address::repeat_byte(1), AssetId(0));
+        let mark = s.mark();
+        s.put::<Balances>(a, Amount::new(5));
+        assert_eq!(s.get::<Seen>(&()), Some(&1));
+        s.delete::<Balances>(&a);
+        assert_eq!(s.get::<Seen>(&()), Some(&2));
+        s.rollback_to(mark);
+        assert_eq!(s.encoded_entries(), Vec::new());
     }
 }
