@@ -39,6 +39,7 @@ mod delegation;
 mod evidence;
 #[cfg(test)]
 mod evidence_tests;
+pub mod ledger;
 mod operator;
 mod service;
 mod slashing;

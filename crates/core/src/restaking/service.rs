@@ -20,9 +20,8 @@ use crate::ids::{Address, SetRef, fmt_address};
 use crate::num::Amount;
 use crate::num::Wad;
 use crate::restaking::{
-    Memberships, OperatorSets, SecurityProfiles, Services, SetApprovals, SetMembers,
+    Memberships, OperatorSets, SecurityProfiles, Services, SetApprovals, SetJoins, SetMembers,
 };
-use crate::rewards::SetJoins;
 use crate::state::State;
 use crate::state::meta::{Timer, schedule};
 use crate::time::{Duration, Timestamp};

@@ -2,13 +2,14 @@
 //! positions, the withdrawal queue, services and operator sets, allocations, slashing (requests,
 //! escrows, evidence) and redelegation bridges.
 
+use super::ledger::{RewardIndex, Stream};
 use super::{
     Allocation, Bridge, BridgeChunk, Escrow, Magnitude, Membership, Operator, OperatorSet,
     Position, SecurityProfile, Service, SlashRequest, Strategy, Term, Withdrawal,
 };
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
 use crate::num::{Shares, Wad};
-use crate::time::Timestamp;
+use crate::time::{Epoch, Timestamp};
 
 crate::state::tables! {
     /// A strategy per restakable asset.
@@ -71,4 +72,21 @@ crate::state::tables! {
     /// Queue buckets held past their delay by a pending slash request: the magnitude they were
     /// released at (their withdrawals pay at it).
     94 queue_releases: QueueReleases((Address, AssetId, Timestamp) => Wad),
+
+    // The reward-index ledger (`ledger.rs`) and the reward weights' bookkeeping: ids of the
+    // rewards range, kept.
+    /// Reward indices per (reward term, funding service, reward asset).
+    72 reward_indexes: RewardIndexes((Address, AssetId, Address, Address, AssetId) => RewardIndex),
+    /// Scaled stake that joined a reward term in an epoch (earns from the next).
+    73 reward_pending: RewardPending((Epoch, Address, AssetId, Address) => u128),
+    /// Reward indices of a term right after the boundary that activated an epoch's pending stake.
+    74 reward_activations: RewardActivations((Epoch, Address, AssetId, Address, Address, AssetId) => RewardIndex),
+    /// The epoch each operator last joined each set in (its reward weight there counts from the
+    /// next epoch).
+    77 set_joins: SetJoins((Address, SetRef) => Epoch),
+    /// Allocation increases that took effect during an epoch: (epoch, allocation before). The
+    /// epoch's reward weight uses the smaller of the two.
+    78 allocation_raises: AllocationRaises((Address, SetRef, AssetId) => (Epoch, Wad)),
+    /// Bridge and direct reward indices when a bridge chunk matured: (stream, bridge, direct).
+    76 reward_maturities: RewardMaturities((Address, AssetId, Address, Timestamp) => Vec<(Stream, RewardIndex, RewardIndex)>),
 }

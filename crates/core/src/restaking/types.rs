@@ -88,7 +88,7 @@ pub struct Position {
     /// The epoch `pending_scaled` joined in.
     pub pending_epoch: crate::time::Epoch,
     /// Restaking rewards per reward asset.
-    pub rewards: Vec<crate::rewards::PositionReward>,
+    pub rewards: Vec<super::ledger::PositionReward>,
     /// When the position opened.
     pub since: Timestamp,
     /// For a native term: the validator's per-source net, then commission, reward indices when
@@ -115,7 +115,7 @@ pub struct Tranche {
     /// Whether its bridge activation has been credited.
     pub activated: bool,
     /// Its rewards on the bridge, per asset.
-    pub rewards: Vec<crate::rewards::PositionReward>,
+    pub rewards: Vec<super::ledger::PositionReward>,
 }
 
 /// A part of a bridge that leaves the old operator's reach at one time.
