@@ -1,4 +1,4 @@
-//! The reward-index ledger of restaking's terms (PROTOCOL.md §9): per reward term (an operator's
+//! The reward-index ledger of restaking's terms (PROTOCOL.md §7): per reward term (an operator's
 //! direct term, or a redelegation bridge) and stream (funding service, reward asset), the
 //! cumulative reward per scaled unit; the stake that joined a term this epoch (it earns from the
 //! next); the indices snapshotted when an epoch's pending stake activated and when a bridge chunk

@@ -12,6 +12,9 @@
 //! Writes go through [`State::put`] and [`State::delete`], which record the old value in a
 //! journal so that a failed transaction is rolled back exactly ([`State::rollback_to`]) and a
 //! block's changed keys can be handed to storage ([`State::take_changes`]).
+//! A write to a table with an [`Observer`] (registered by `crate::schema::OBSERVERS`) is shown to
+//! it just before it is made: how a higher module keeps its tables in step with a lower one's
+//! without the lower one calling it.
 //!
 //! # Invariants
 //!
