@@ -177,7 +177,7 @@ fn slash_cost(sizes: &[u64]) {
         }
         let per = start.elapsed().as_secs_f64() / f64::from(slashes);
         chain.state.discard_journal();
-        let positions = chain.state.count::<rampart_core::state::Positions>();
+        let positions = chain.state.count::<rampart_core::schema::Positions>();
         rows.push(vec![
             delegators.to_string(),
             positions.to_string(),

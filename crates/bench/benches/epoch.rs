@@ -212,7 +212,7 @@ fn epoch_boundary(position_count: u64) -> Vec<String> {
     chain.advance_to(T0 + EPOCH);
     chain.advance_to(T0 + 2 * EPOCH);
     let setup_s = setup.elapsed().as_secs_f64();
-    let held = chain.state.count::<rampart_core::state::Positions>();
+    let held = chain.state.count::<rampart_core::schema::Positions>();
 
     let mut times = Vec::new();
     let mut distributed = 0;

@@ -20,7 +20,7 @@ use rampart_core::base::ValidatorStatus;
 use rampart_core::base::consensus::{
     self as core_consensus, committee, consensus_namespace, verify_vote,
 };
-use rampart_core::state::Validators;
+use rampart_core::schema::Validators;
 use rampart_node::chain::Proposal as NodeProposal;
 use rampart_scenario::names::dev_address;
 use std::time::Duration;

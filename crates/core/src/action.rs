@@ -557,7 +557,12 @@ impl Action {
                 set,
                 strategy,
                 magnitude,
-            } => r::allocate(state, ctx, set, &strategy, magnitude).map(Outcome::EffectAt),
+            } => {
+                // The pause is governance's; restaking is handed it (it does not use governance).
+                let paused_until = crate::governance::gov_state(state).paused_until;
+                r::allocate(state, ctx, set, &strategy, magnitude, paused_until)
+                    .map(Outcome::EffectAt)
+            }
             Self::QueueWithdrawal {
                 operator,
                 strategy,

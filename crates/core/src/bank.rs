@@ -10,11 +10,15 @@
 //!   which emits an event.
 //! - A zero balance is stored as an absent entry, so the state (and its root) has one encoding.
 
+pub mod tables;
+
+pub use tables::*;
+
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address};
 use crate::num::Amount;
-use crate::state::{AssetSymbols, Assets, Balances, State};
+use crate::state::State;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 

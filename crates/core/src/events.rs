@@ -3,9 +3,13 @@
 //! Every change of supply, every fee and every slash emits one, so off-chain accounting (fee
 //! stacks, slash history) never has to diff state.
 
+mod view;
+
+pub use view::render;
+
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, WithdrawalId};
+use crate::kinds::{Destination, Risk, Status, VoteOption};
 use crate::num::{Amount, Shares, Wad};
-use crate::restaking::Destination;
 use crate::time::Timestamp;
 use serde::Serialize;
 
@@ -26,7 +30,7 @@ pub enum Event {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         proposer: Address,
         deposit: Amount,
-        risk: crate::governance::Risk,
+        risk: Risk,
     },
     ProposalDeposited {
         proposal: u64,
@@ -42,16 +46,16 @@ pub enum Event {
         proposal: u64,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         voter: Address,
-        option: crate::governance::VoteOption,
+        option: VoteOption,
     },
     ProposalPassed {
         proposal: u64,
-        risk: crate::governance::Risk,
+        risk: Risk,
         effect_at: Timestamp,
     },
     ProposalEnded {
         proposal: u64,
-        status: crate::governance::Status,
+        status: Status,
     },
     ProposalApplied {
         proposal: u64,
@@ -516,28 +520,4 @@ pub enum Event {
         vault: Address,
         effect_at: Timestamp,
     },
-}
-
-/// Events as JSON with asset and strategy ids replaced by their names, for receipts and streams.
-pub fn render(state: &crate::state::State, events: &[Event]) -> serde_json::Value {
-    let mut out = serde_json::to_value(events).unwrap_or(serde_json::Value::Null);
-    if let serde_json::Value::Array(items) = &mut out {
-        for item in items
-            .iter_mut()
-            .filter_map(serde_json::Value::as_object_mut)
-        {
-            for (key, value) in item.iter_mut() {
-                let Some(id) = value.as_u64().and_then(|n| u32::try_from(n).ok()) else {
-                    continue;
-                };
-                let id = AssetId(id);
-                match key.as_str() {
-                    "asset" => *value = crate::bank::symbol(state, id).into(),
-                    "strategy" => *value = crate::restaking::strategy_name(state, id).into(),
-                    _ => {}
-                }
-            }
-        }
-    }
-    out
 }

@@ -24,15 +24,15 @@
 
 use crate::bank;
 use crate::base::{self, Source};
+use crate::base::{BaseDelegations, DelegatorUnbondings, Unbondings};
 use crate::error::Result;
 use crate::ids::{Address, AssetId};
 use crate::lst;
+use crate::lst::LstSnapshots;
 use crate::num::{Amount, BPS_DENOMINATOR, WAD, mul_div_floor};
 use crate::restaking::{self, is_native_term, native_validator, settled_position};
-use crate::state::{
-    BaseDelegations, DelegatorUnbondings, Deposits, LstSnapshots, Positions, StakerWithdrawals,
-    State, Unbondings, Withdrawals,
-};
+use crate::restaking::{Deposits, Positions, StakerWithdrawals, Withdrawals};
+use crate::state::State;
 use crate::time::{Duration, Epoch, Timestamp};
 use alloy_primitives::U256;
 use serde::Serialize;

@@ -28,19 +28,25 @@
 //! Slash caps and "new deposits are untouched" (invariant 4 of §12) are properties of single
 //! transitions; they are asserted where slashing happens and tested by the reference model.
 
+use crate::bank::{Assets, Balances};
 use crate::base;
+use crate::base::{
+    Activations, ActiveSet, BaseDelegations, ModuleUnbondings, Unbondings, ValidatorPower,
+    Validators,
+};
 use crate::ids::{Address, AssetId, SlashId, module};
+use crate::lst::Redemptions;
 use crate::num::{Amount, Shares, Wad};
 use crate::restaking::{
     self, SlashStatus, bridge_value, is_native_term, scaled_value_floor, settled_position,
     tokens_for_shares_floor,
 };
-use crate::state::{
-    Activations, ActivePrograms, ActiveSet, Allocations, Assets, Balances, BaseDelegations,
-    BridgeChunks, Bridges, Deposits, Escrows, Magnitudes, ModuleUnbondings, OperatorPendingSlashes,
-    Positions, QueueBuckets, Redemptions, RewardPrograms, SetPrograms, SlashRequests, State,
-    Strategies, Terms, Unbondings, ValidatorPower, Validators, Withdrawals,
+use crate::restaking::{
+    Allocations, BridgeChunks, Bridges, Deposits, Escrows, Magnitudes, OperatorPendingSlashes,
+    Positions, QueueBuckets, SlashRequests, Strategies, Terms, Withdrawals,
 };
+use crate::rewards::{ActivePrograms, RewardPrograms, SetPrograms};
+use crate::state::State;
 use std::collections::BTreeMap;
 
 type Res<T> = crate::error::Result<T>;
@@ -464,13 +470,13 @@ fn liquid_staking(state: &State, v: &mut Vec<String>) -> Res<()> {
     for (id, r) in state.iter::<Redemptions>() {
         owed = owed.checked_add(r.value_at_request)?;
         queued = queued.checked_add(r.lst)?;
-        if !state.contains::<crate::state::AccountRedemptions>(&(r.owner, *id)) {
+        if !state.contains::<crate::lst::AccountRedemptions>(&(r.owner, *id)) {
             v.push(format!(
                 "lst: redemption {id} is missing from its owner's index"
             ));
         }
     }
-    if state.count::<crate::state::AccountRedemptions>() != state.count::<Redemptions>() {
+    if state.count::<crate::lst::AccountRedemptions>() != state.count::<Redemptions>() {
         v.push("lst: the owners' redemption index lists redemptions that do not exist".into());
     }
     if queued != pool.queued {

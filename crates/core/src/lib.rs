@@ -34,6 +34,7 @@ pub mod governance;
 pub mod ids;
 pub mod insight;
 pub mod invariants;
+pub mod kinds;
 pub mod lst;
 pub mod num;
 #[cfg(feature = "openapi")]
@@ -43,6 +44,7 @@ pub mod pricing;
 pub mod query;
 pub mod restaking;
 pub mod rewards;
+pub mod schema;
 pub mod state;
 pub mod time;
 pub mod tx;

@@ -20,18 +20,20 @@
 //! - The LST's supply is what holders hold; the pool's buffer is the RAM balance of its module
 //!   account; `owed` is Σ value at request of unclaimed redemptions.
 
+pub mod tables;
+
+pub use tables::*;
+
 use crate::bank::{self, AssetKind};
 use crate::base::{self, BaseDelegation};
+use crate::base::{BaseDelegations, ModuleUnbondings, Unbondings};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, MathError, ShareAmount, mul_div_ceil, mul_div_floor};
+use crate::state::State;
 use crate::state::meta::{Timer, schedule};
-use crate::state::{
-    AccountRedemptions, BaseDelegations, LstPools, LstSnapshots, ModuleUnbondings,
-    RedemptionBatches, Redemptions, State, Unbondings,
-};
 use crate::time::{Epoch, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::Serialize;

@@ -12,10 +12,11 @@ use crate::restaking::{
     self, Admission, Commitments, Destination, Membership, Position, SlashOutcome, SlashStatus,
     bridge_value, scaled_value_floor, settled_position,
 };
-use crate::state::{
+use crate::restaking::{
     Allocations, Deposits, Magnitudes, Memberships, OperatorSets, Positions, ServiceSlashes,
-    SetMembers, SlashRequests, StakerWithdrawals, State, Strategies, Terms, Withdrawals,
+    SetMembers, SlashRequests, StakerWithdrawals, Strategies, Terms, Withdrawals,
 };
+use crate::state::State;
 use crate::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -379,10 +380,10 @@ pub fn operator_stake(
         let t = restaking::term(state, operator, term);
         let mut d = scaled_value_floor(t.position_scaled, m)?;
         for ((_, _, from), ()) in state
-            .range::<crate::state::BridgesIn, _>((operator, term, Address::ZERO)..)
+            .range::<crate::restaking::BridgesIn, _>((operator, term, Address::ZERO)..)
             .take_while(|((to, s, _), _)| *to == operator && *s == term)
         {
-            if let Some(b) = state.get::<crate::state::Bridges>(&(*from, term, operator)) {
+            if let Some(b) = state.get::<crate::restaking::Bridges>(&(*from, term, operator)) {
                 d = d.checked_add(bridge_value(
                     b.scaled,
                     restaking::max_magnitude(state, *from, term),
@@ -493,7 +494,7 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
             service,
             commission_bps: crate::rewards::commission_of(state, operator, service),
             pending: state
-                .get::<crate::state::ServiceCommissions>(&(operator, service))
+                .get::<crate::rewards::ServiceCommissions>(&(operator, service))
                 .and_then(|c| c.pending),
         })
         .collect();
@@ -1363,7 +1364,7 @@ pub struct BaseDelegationView {
 pub fn base_delegation_view(state: &State, delegator: Address) -> Result<BaseDelegationView> {
     let mut delegations = Vec::new();
     let validators: Vec<Address> = state
-        .range::<crate::state::BaseDelegations, _>((delegator, Address::ZERO)..)
+        .range::<crate::base::BaseDelegations, _>((delegator, Address::ZERO)..)
         .take_while(|((d, _), _)| *d == delegator)
         .map(|((_, v), _)| *v)
         .collect();
@@ -1409,10 +1410,10 @@ pub fn base_delegation_view(state: &State, delegator: Address) -> Result<BaseDel
     }
     let mut unbonding = Vec::new();
     for ((_, id), ()) in state
-        .range::<crate::state::DelegatorUnbondings, _>((delegator, 0u64)..)
+        .range::<crate::base::DelegatorUnbondings, _>((delegator, 0u64)..)
         .take_while(|((d, _), _)| *d == delegator)
     {
-        if let Some(u) = state.get::<crate::state::Unbondings>(id) {
+        if let Some(u) = state.get::<crate::base::Unbondings>(id) {
             unbonding.push(UnbondingView {
                 id: *id,
                 validator: u.validator,
@@ -1500,7 +1501,7 @@ pub fn lst_view(state: &State, account: Option<Address>) -> Result<LstView> {
     let queue: Vec<(u64, crate::lst::Redemption)> = match account {
         Some(a) => crate::lst::redemptions_of(state, a),
         None => state
-            .iter::<crate::state::Redemptions>()
+            .iter::<crate::lst::Redemptions>()
             .take(QUEUE_HEAD)
             .map(|(id, r)| (*id, r.clone()))
             .collect(),
@@ -1537,7 +1538,7 @@ pub fn lst_view(state: &State, account: Option<Address>) -> Result<LstView> {
         unbonding: p.unbonding,
         fee_bps: state.params().lst_fee_bps,
         fees_charged: p.fees_charged,
-        queue_length: state.count::<crate::state::Redemptions>(),
+        queue_length: state.count::<crate::lst::Redemptions>(),
         redemptions,
         account,
     })
@@ -1563,14 +1564,14 @@ pub struct RewardProgramView {
 /// `reward_program {id}`.
 pub fn reward_program_view(state: &State, id: u64) -> Result<RewardProgramView> {
     let program = state
-        .get::<crate::state::RewardPrograms>(&id)
+        .get::<crate::rewards::RewardPrograms>(&id)
         .cloned()
         .ok_or_else(|| Error::invalid("id", format!("no reward program {id}")))?;
     Ok(RewardProgramView {
         id,
         asset_symbol: crate::bank::symbol(state, program.asset),
         escrowed: program.amount.saturating_sub(program.streamed),
-        active: state.contains::<crate::state::ActivePrograms>(&id),
+        active: state.contains::<crate::rewards::ActivePrograms>(&id),
         program,
     })
 }

@@ -7,13 +7,14 @@
 
 use crate::action::{Action, Outcome};
 use crate::bank;
+use crate::bank::Accounts;
 use crate::block::BlockHeader;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address, module};
 use crate::num::Amount;
-use crate::state::{Accounts, State};
+use crate::state::State;
 use serde::{Deserialize, Serialize};
 
 /// An authenticated transaction.

@@ -13,7 +13,7 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "primitives",
-        &["num", "time", "ids", "params", "error", "openapi"],
+        &["num", "time", "ids", "kinds", "params", "error", "openapi"],
     ),
     ("state", &["state", "commitment"]),
     ("kernel", &["bank", "events", "ctx"]),
@@ -25,28 +25,16 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("vault", &["vault"]),
     ("governance", &["governance"]),
     ("read", &["query", "insight", "invariants"]),
-    ("app", &["block", "tx", "action", "genesis"]),
+    ("app", &["block", "tx", "action", "genesis", "schema"]),
 ];
 
 /// Files of a component directory that belong to the read layer (its views, insight and
 /// invariant checks), whatever the component.
 const READ_SIDE_FILES: &[&str] = &["view.rs", "insight.rs", "check.rs"];
 
-/// Upward imports that remain (`module -> module it uses`), to be removed one by one.
-const KNOWN_UPWARD: &[&str] = &[
-    "base -> governance",
-    "events -> governance",
-    "events -> restaking",
-    "restaking -> governance",
-    "restaking -> rewards",
-    "state -> bank",
-    "state -> base",
-    "state -> governance",
-    "state -> lst",
-    "state -> restaking",
-    "state -> rewards",
-    "state -> vault",
-];
+/// Upward imports that remain (`module -> module it uses`), to be removed one by one. Empty since
+/// issue 10: a new entry is a new tangle, to be undone rather than listed.
+const KNOWN_UPWARD: &[&str] = &[];
 
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS

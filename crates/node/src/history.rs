@@ -25,7 +25,7 @@ use rampart_api::history::{
     HistoryView, MAX_POINTS,
 };
 use rampart_api::{ApiError, codes};
-use rampart_core::state::{RewardPrograms, Strategies, Validators, Vaults};
+use rampart_core::schema::{RewardPrograms, Strategies, Validators, Vaults};
 use rampart_core::{Query, State, bank};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -150,7 +150,7 @@ pub fn snapshot(
         &native,
         native_decimals,
     );
-    for (address, _) in state.iter::<rampart_core::state::Operators>() {
+    for (address, _) in state.iter::<rampart_core::schema::Operators>() {
         let address = *address;
         let Some(v) = view(
             state,

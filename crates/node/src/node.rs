@@ -603,7 +603,7 @@ impl Shared {
     /// its display name), and the configured display names (plus a name for each vault's module
     /// account).
     pub fn network(&self) -> Result<NetworkView, ApiError> {
-        use rampart_core::state::{
+        use rampart_core::schema::{
             Assets, OperatorSets, Operators, RewardPrograms, Services, Strategies, Validators,
             Vaults,
         };
@@ -814,7 +814,7 @@ impl Shared {
         let chain = self.chain()?;
         let id = bank::asset_id(chain.state(), asset)?;
         Ok(rampart_core::state::encode_full_key::<
-            rampart_core::state::Balances,
+            rampart_core::schema::Balances,
         >(&(account, id)))
     }
 

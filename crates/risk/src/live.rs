@@ -44,7 +44,7 @@ use num_traits::Zero;
 use rampart_core::State;
 use rampart_core::ids::{Address, AssetId, SetRef, fmt_address};
 use rampart_core::restaking::{self, FaultModel};
-use rampart_core::state::{Memberships, OperatorSets, SetMembers};
+use rampart_core::schema::{Memberships, OperatorSets, SetMembers};
 use serde_json::{Map, Value, json};
 
 use crate::analyze::{Analysis, AnalyzeOptions, concentration_json};

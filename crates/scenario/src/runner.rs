@@ -7,7 +7,7 @@ use rampart_core::commitment::{Commitment, DEFAULT_DEPTH};
 use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset, GenesisValidator};
 use rampart_core::ids::module;
 use rampart_core::params::ParamsPatch;
-use rampart_core::state::{Strategies, Vaults};
+use rampart_core::schema::{Strategies, Vaults};
 use rampart_core::{
     Amount, BlockHeader, Height, Query, State, Timestamp, begin_block, execute_tx, invariants,
     tx::next_nonce,

@@ -15,7 +15,8 @@ use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset};
 use rampart_core::ids::module;
 use rampart_core::num::{ShareAmount, Shares};
 use rampart_core::restaking::{self, Admission, Destination, Receive, RegisterService, SlashArgs};
-use rampart_core::state::{Accounts, Table};
+use rampart_core::schema::Accounts;
+use rampart_core::state::Table;
 use rampart_core::{
     Action, Address, Amount, BlockHeader, Duration, Height, Outcome, SetRef, State, Timestamp, Tx,
     Wad, begin_block, execute_tx, invariants,
@@ -943,7 +944,7 @@ impl Harness {
                 for set in 0..2 {
                     let core = self
                         .state
-                        .get::<rampart_core::state::Allocations>(&(
+                        .get::<rampart_core::schema::Allocations>(&(
                             self.ops[op],
                             self.sets[set],
                             self.asset_id(asset),
@@ -1038,7 +1039,7 @@ impl Harness {
         for (id, w) in &self.model.withdrawals {
             let core = self
                 .state
-                .get::<rampart_core::state::Withdrawals>(&rampart_core::ids::WithdrawalId(*id))
+                .get::<rampart_core::schema::Withdrawals>(&rampart_core::ids::WithdrawalId(*id))
                 .ok_or_else(|| format!("withdrawal {id} missing in core"))?;
             let paid = restaking::withdrawal_payout_shares(&self.state, core)
                 .map_err(|e| e.to_string())?
@@ -1070,7 +1071,7 @@ fn near_overflow(n: u128, m: u128) -> bool {
 
 fn restaking_deposit(state: &State, staker: Address, strategy: rampart_core::AssetId) -> u128 {
     state
-        .get::<rampart_core::state::Deposits>(&(staker, strategy))
+        .get::<rampart_core::schema::Deposits>(&(staker, strategy))
         .map_or(0, |s| s.get())
 }
 

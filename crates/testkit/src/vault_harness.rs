@@ -16,7 +16,8 @@
 use crate::harness::Part;
 use rampart_core::genesis::{Genesis, GenesisAccount, GenesisAsset};
 use rampart_core::ids::{fmt_address, module};
-use rampart_core::state::{Accounts, Table};
+use rampart_core::schema::Accounts;
+use rampart_core::state::Table;
 use rampart_core::{
     Action, Address, Amount, BlockHeader, Event, Height, Outcome, State, Timestamp, Tx,
     begin_block, execute_tx, invariants,
@@ -281,7 +282,7 @@ impl VaultHarness {
     fn position_value(&self, op: usize) -> u128 {
         let key = (module::vault(0), self.ops[op], self.steth());
         self.state
-            .get::<rampart_core::state::Positions>(&key)
+            .get::<rampart_core::schema::Positions>(&key)
             .map_or(0, |p| p.shares.get())
     }
 

@@ -12,7 +12,7 @@ use rampart_core::base::consensus::{
     vote_signing_bytes,
 };
 use rampart_core::params::ParamsPatch;
-use rampart_core::state::{ConsensusCommittees, Validators};
+use rampart_core::schema::{ConsensusCommittees, Validators};
 use rampart_core::{Action, Address, Amount, BlockHeader, Bps, Error, Height, Timestamp};
 use rampart_core::{begin_block, block::apply_consensus_evidence};
 use rampart_scenario::names::dev_address;

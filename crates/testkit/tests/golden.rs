@@ -15,7 +15,7 @@ use rampart_core::State;
 use rampart_core::genesis::{GenesisAccount, GenesisAsset};
 use rampart_core::ids::fmt_address;
 use rampart_core::params::ParamsPatch;
-use rampart_core::state::TABLES;
+use rampart_core::schema::TABLES;
 use rampart_core::{Action, Address, Amount};
 use rampart_scenario::names::dev_address;
 use serde_json::{Value, json};
@@ -627,7 +627,7 @@ fn frozen_entries_decode_to_the_values_written() {
     let state = State::from_entries(raw.iter().map(|(k, v)| (k.as_slice(), v.as_slice())))
         .expect("the frozen entries decode");
     let proposal = state
-        .get::<rampart_core::state::Proposals>(&0)
+        .get::<rampart_core::schema::Proposals>(&0)
         .expect("the frozen proposal");
     assert_eq!(proposal.title, "lower the LST fee");
     assert_eq!(proposal.proposer, a("h1"));
@@ -646,19 +646,19 @@ fn frozen_entries_decode_to_the_values_written() {
     assert_eq!(p.virtual_shares, 1_000);
     assert_eq!(p.min_self_bond.get(), E18);
     let r = state
-        .iter::<rampart_core::state::Redemptions>()
+        .iter::<rampart_core::schema::Redemptions>()
         .next()
         .map(|(_, r)| r.clone())
         .expect("a frozen redemption");
     assert_eq!((r.owner, r.lst.get()), (holder(1), 10 * E18));
     let (addr, v) = state
-        .iter::<rampart_core::state::Validators>()
+        .iter::<rampart_core::schema::Validators>()
         .next()
         .expect("a frozen validator");
     assert!([validator(0), validator(1)].contains(addr));
     assert_eq!(v.created_at.get(), common::T0);
     let ((operator, set, height), slash) = state
-        .iter::<rampart_core::state::DoubleSignEvidence>()
+        .iter::<rampart_core::schema::DoubleSignEvidence>()
         .next()
         .expect("a frozen double sign");
     assert_eq!(
@@ -667,7 +667,7 @@ fn frozen_entries_decode_to_the_values_written() {
     );
     assert_eq!(slash.0, 4);
     let ((operator, until, key), replaced_at) = state
-        .iter::<rampart_core::state::RetiredSigningKeys>()
+        .iter::<rampart_core::schema::RetiredSigningKeys>()
         .next()
         .expect("a frozen replaced key");
     assert_eq!((*operator, *key), (a("op0"), a("op0")));

@@ -16,7 +16,7 @@ use rampart_core::num::ShareAmount;
 use rampart_core::num::{mul_div_floor, wide_mul};
 use rampart_core::params::ParamsPatch;
 use rampart_core::restaking::{Admission, Destination, Receive, RegisterService, SlashArgs};
-use rampart_core::state::{StakerWithdrawals, VaultOwnerRequests};
+use rampart_core::schema::{StakerWithdrawals, VaultOwnerRequests};
 use rampart_core::vault::{AmountOrAll, CreateVault, Policy, VaultFees};
 use rampart_core::{Action, Address, Amount, Bps, Duration, SetRef, Shares, WAD, Wad};
 use rampart_scenario::names::dev_address;
@@ -519,7 +519,7 @@ fn walk_action(net: &Net, step: &Step) -> Option<(Address, Action)> {
                 shares: if p == 100 {
                     ShareAmount::All
                 } else {
-                    let pos = state.get::<rampart_core::state::Positions>(&(
+                    let pos = state.get::<rampart_core::schema::Positions>(&(
                         holder(h),
                         operator(o),
                         lst_asset(net),
@@ -624,7 +624,7 @@ fn lst_asset(net: &Net) -> rampart_core::AssetId {
 fn last_pending_slash(net: &Net) -> Option<rampart_core::ids::SlashId> {
     net.chain
         .state
-        .iter::<rampart_core::state::OperatorPendingSlashes>()
+        .iter::<rampart_core::schema::OperatorPendingSlashes>()
         .map(|((_, id), ())| *id)
         .max()
 }

@@ -9,7 +9,7 @@ mod common;
 use common::{E18, Net, T0, genesis, holder, validator};
 use rampart_core::num::ShareAmount;
 use rampart_core::params::{Params, ParamsPatch};
-use rampart_core::state::Accounts;
+use rampart_core::schema::Accounts;
 use rampart_core::{Action, Address, Amount, Epoch, Error, Event, Timestamp};
 use rampart_scenario::names::dev_address;
 
@@ -152,7 +152,7 @@ fn register_operator() -> Action {
 fn withdrawals(net: &Net, staker: Address) -> Vec<rampart_core::ids::WithdrawalId> {
     net.chain
         .state
-        .range::<rampart_core::state::StakerWithdrawals, _>(
+        .range::<rampart_core::schema::StakerWithdrawals, _>(
             (staker, rampart_core::ids::WithdrawalId(0))..,
         )
         .take_while(|((a, _), _)| *a == staker)
@@ -182,7 +182,8 @@ fn set_params(net: &mut Net, patch: ParamsPatch) -> Result<(), Error> {
 
 /// Every entry but the nonces and the balances a fee paid by governance moves.
 fn entries(net: &Net) -> Vec<(Vec<u8>, Vec<u8>)> {
-    use rampart_core::state::{Balances, Table};
+    use rampart_core::schema::Balances;
+    use rampart_core::state::Table;
     let fee_pool = rampart_core::ids::module::fee_pool();
     net.chain
         .state

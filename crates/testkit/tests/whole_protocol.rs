@@ -15,7 +15,8 @@ use rampart_core::ids::WithdrawalId;
 use rampart_core::num::{ShareAmount, Shares};
 use rampart_core::restaking::{Admission, Receive, SlashArgs};
 use rampart_core::rewards::{CreateRewardProgram, Weighting};
-use rampart_core::state::{Accounts, Balances, StakerWithdrawals, Table, VaultOwnerRequests};
+use rampart_core::schema::{Accounts, Balances, StakerWithdrawals, VaultOwnerRequests};
+use rampart_core::state::Table;
 use rampart_core::vault::{AmountOrAll, CreateVault, Policy, VaultFees};
 use rampart_core::{
     Action, Address, Amount, Bps, Duration, Height, SetRef, Timestamp, WAD, Wad, invariants,
@@ -379,7 +380,7 @@ fn withdrawal(chain: &Chain, s: usize, index: usize) -> WithdrawalId {
 fn recent_proposal(chain: &Chain, back: u64) -> u64 {
     let voting: Vec<u64> = chain
         .state
-        .iter::<rampart_core::state::VotingProposals>()
+        .iter::<rampart_core::schema::VotingProposals>()
         .map(|(id, ())| *id)
         .collect();
     match usize::try_from(back)
@@ -790,12 +791,12 @@ fn a_seeded_walk_of_3000_steps_over_every_layer_keeps_every_invariant() {
     // The walk reached the objective rule, not only its refusals.
     let punished = chain
         .state
-        .count::<rampart_core::state::DoubleSignEvidence>();
+        .count::<rampart_core::schema::DoubleSignEvidence>();
     assert!(punished > 0, "no double-sign evidence was accepted");
     eprintln!(
         "double signs punished: {punished}; replaced keys on record: {}",
         chain
             .state
-            .count::<rampart_core::state::RetiredSigningKeys>()
+            .count::<rampart_core::schema::RetiredSigningKeys>()
     );
 }

@@ -47,11 +47,12 @@
 //! - Committees are kept while evidence against them can still slash (the unbonding period
 //!   in blocks after their epoch ends), then pruned, at most two per block.
 
+use crate::base::{ConsensusCommittees, ConsensusKeyOwners, ConsensusKeys};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, fmt_address};
-use crate::state::{ConsensusCommittees, ConsensusKeyOwners, ConsensusKeys, State};
+use crate::state::State;
 use crate::time::Height;
 use alloy_primitives::{B256, Bytes, keccak256};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -286,7 +287,7 @@ pub fn set_consensus_key(
     pop: Bytes,
 ) -> Result<()> {
     let validator = ctx.signer;
-    if state.get::<crate::state::Validators>(&validator).is_none() {
+    if state.get::<crate::base::Validators>(&validator).is_none() {
         return Err(Error::unauthorized(
             "set_consensus_key",
             &validator,

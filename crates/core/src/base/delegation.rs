@@ -6,16 +6,17 @@ use super::{
     ValidatorStatus, index_amount, validator,
 };
 use crate::bank;
+use crate::base::{
+    Activations, BaseDelegations, DelegatorUnbondings, ModuleUnbondings, RedelegationCumulative,
+    RedelegationTargets, UnbondCumulative, Unbondings, ValidatorIndexes, Validators,
+};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address, module};
 use crate::num::{Amount, MathError, ShareAmount, mul_div_ceil, mul_div_floor};
+use crate::state::State;
 use crate::state::meta::{IdKind, next_id};
-use crate::state::{
-    Activations, BaseDelegations, DelegatorUnbondings, ModuleUnbondings, RedelegationCumulative,
-    RedelegationTargets, State, UnbondCumulative, Unbondings, ValidatorIndexes, Validators,
-};
 use crate::time::{Epoch, Height, Timestamp};
 use alloy_primitives::U256;
 
@@ -245,12 +246,14 @@ pub(crate) fn settle_stored(
     Ok(())
 }
 
+/// Writes a delegation (deleting an empty one). Governance keeps the vote shares of delegators
+/// who voted in step with these writes: its observer of `BaseDelegations`, registered by the app
+/// layer (`crate::schema::OBSERVERS`), sees each one just before it is made, so base does not
+/// use governance.
 fn store(state: &mut State, delegator: Address, validator_addr: Address, d: BaseDelegation) {
     if d.shares == 0 && d.pending.is_empty() && d.locked.is_empty() {
-        crate::governance::on_delegation_change(state, delegator, validator_addr, None);
         state.delete::<BaseDelegations>(&(delegator, validator_addr));
     } else {
-        crate::governance::on_delegation_change(state, delegator, validator_addr, Some(&d));
         state.put::<BaseDelegations>((delegator, validator_addr), d);
     }
 }

@@ -9,11 +9,12 @@
 
 use super::{DoubleSign, Uptime, ValidatorStatus, validator};
 use crate::bank;
+use crate::base::{RedelegationCumulative, RedelegationTargets, UnbondCumulative};
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, Bps, MathError, mul_div_ceil, mul_div_floor};
-use crate::state::{RedelegationCumulative, RedelegationTargets, State, UnbondCumulative};
+use crate::state::State;
 use crate::time::{Height, Timestamp};
 use serde::{Deserialize, Serialize};
 

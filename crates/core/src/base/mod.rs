@@ -35,6 +35,7 @@ mod delegation;
 pub(crate) use delegation::settle_stored;
 mod faults;
 mod rewards;
+pub mod tables;
 mod validator;
 
 pub use consensus::{Committee, ConsensusEvidence, ConsensusKeyRecord};
@@ -47,6 +48,7 @@ pub use delegation::{
 pub(crate) use delegation::{cancel_pending_module, unbond_module};
 pub use faults::{DoubleSignReach, Fault, apply_fault, record_signatures};
 pub use rewards::{credit_proposer, distribute_epoch_rewards, pay_proposer};
+pub use tables::*;
 pub use validator::{
     activate_epoch, create_validator, genesis_validator, proposer_for, select_active_set,
     set_validator_commission, unjail,
@@ -55,7 +57,7 @@ pub use validator::{
 use crate::error::{Error, Result};
 use crate::ids::{Address, fmt_address};
 use crate::num::{Amount, Bps, MathError, mul_div_floor};
-use crate::state::{ActiveSet, State, ValidatorPower, Validators};
+use crate::state::State;
 use crate::time::{Epoch, Height, Timestamp};
 use alloy_primitives::U256;
 use borsh::{BorshDeserialize, BorshSerialize};

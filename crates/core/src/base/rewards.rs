@@ -9,12 +9,13 @@
 
 use super::{Source, index_step, validator};
 use crate::bank;
+use crate::base::Validators;
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, MathError, mul_div_ceil, mul_div_floor};
-use crate::state::{State, Validators};
+use crate::state::State;
 use crate::time::Duration;
 use alloy_primitives::U256;
 

@@ -2,14 +2,15 @@
 //! chosen at each epoch boundary, activation of pending bonds, and the proposer of each block.
 
 use super::{Activation, Uptime, Validator, ValidatorStatus, validator};
+use crate::base::{
+    Activations, ActiveSet, CommissionChanges, ValidatorIndexes, ValidatorPower, Validators,
+};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, fmt_address};
 use crate::num::{Amount, Bps, MathError};
-use crate::state::{
-    Activations, ActiveSet, CommissionChanges, State, ValidatorIndexes, ValidatorPower, Validators,
-};
+use crate::state::State;
 use crate::time::{Epoch, Height};
 use alloy_primitives::{U256, keccak256};
 
@@ -67,7 +68,7 @@ pub fn genesis_validator(
         rate_at_since: U256::from(super::INDEX_SCALE),
         ..super::BaseDelegation::default()
     };
-    state.put::<crate::state::BaseDelegations>((addr, addr), d);
+    state.put::<crate::base::BaseDelegations>((addr, addr), d);
     Ok(())
 }
 
@@ -251,7 +252,7 @@ pub fn select_active_set(state: &mut State, events: &mut Vec<Event>) -> HookResu
         }
         let v = validator(state, *addr).or_broken("an indexed validator")?;
         // Under BFT consensus a seat needs a consensus key (docs/consensus.md).
-        let keyed = !bft || state.get::<crate::state::ConsensusKeys>(addr).is_some();
+        let keyed = !bft || state.get::<crate::base::ConsensusKeys>(addr).is_some();
         if keyed && self_bond(state, *addr, v)? >= min_self {
             chosen.insert(*addr);
         }
@@ -290,7 +291,7 @@ pub fn select_active_set(state: &mut State, events: &mut Vec<Event>) -> HookResu
 /// RAM the validator's own account has bonded with it (active shares only).
 fn self_bond(state: &State, addr: Address, v: &Validator) -> HookResult<Amount> {
     let shares = state
-        .get::<crate::state::BaseDelegations>(&(addr, addr))
+        .get::<crate::base::BaseDelegations>(&(addr, addr))
         .map_or(0, |d| d.shares);
     let activated = super::delegation::settled_delegation(state, addr, addr)
         .or_broken("the validator's own delegation")?

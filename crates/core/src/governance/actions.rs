@@ -2,16 +2,17 @@
 
 use super::{Change, Proposal, Status, VoteOption, gov_state};
 use crate::bank;
+use crate::base::{BaseDelegations, Validators};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::governance::{
+    GovStateTable, OptionShares, ProposalDeposits, Proposals, VoteShares, Votes, VotingProposals,
+};
 use crate::ids::{Address, AssetId, fmt_address, module};
 use crate::num::{Amount, mul_div_ceil};
+use crate::state::State;
 use crate::state::meta::{Timer, schedule};
-use crate::state::{
-    BaseDelegations, GovStateTable, OptionShares, ProposalDeposits, Proposals, State, Validators,
-    VoteShares, Votes, VotingProposals,
-};
 use crate::time::{Duration, Timestamp};
 
 /// `submit_proposal {title, metadata_uri, changes, deposit}`: anyone, with at least
@@ -338,7 +339,8 @@ pub fn pause_deposits(state: &mut State, ctx: &mut Ctx, duration_s: Duration) ->
     Ok(until)
 }
 
-/// Refuses `action` (a new deposit or allocation) while deposits are paused.
+/// Refuses `action` (a new deposit) while deposits are paused. Raising an allocation is checked by
+/// `restaking::allocate`, which the action dispatch hands the pause.
 pub fn require_unpaused(state: &State, now: Timestamp, action: &'static str) -> Result<()> {
     let until = gov_state(state).paused_until;
     if now < until {

@@ -3,11 +3,12 @@
 use super::actions::voting_shares;
 use super::{Status, VoteOption, gov_state};
 use crate::bank;
-use crate::ids::{Address, AssetId, module};
-use crate::state::{
-    BaseDelegations, OptionShares, ProposalDeposits, Proposals, QueuedProposals, State, VoteShares,
-    Votes, VotingProposals,
+use crate::base::BaseDelegations;
+use crate::governance::{
+    OptionShares, ProposalDeposits, Proposals, QueuedProposals, VoteShares, Votes, VotingProposals,
 };
+use crate::ids::{Address, AssetId, module};
+use crate::state::State;
 use std::collections::BTreeMap;
 
 /// Pushes every violation found onto `v`.

@@ -5,16 +5,18 @@
 use super::actions::{move_option_shares, proposal, voting_shares};
 use super::{Change, Proposal, Risk, Status, Tally, VoteOption, gov_state};
 use crate::bank;
+use crate::base::{ActiveSet, Validators};
 use crate::ctx::Ctx;
 use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
+use crate::governance::{
+    GovStateTable, OptionShares, ProposalDeposits, Proposals, QueuedProposals, VoteShares, Votes,
+    VotingProposals,
+};
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, mul_div_floor};
 use crate::state::meta::{Timer, schedule};
-use crate::state::{
-    ActiveSet, GovStateTable, OptionShares, ParamsTable, ProposalDeposits, Proposals,
-    QueuedProposals, State, Validators, VoteShares, Votes, VotingProposals,
-};
+use crate::state::{ParamsTable, State};
 use alloy_primitives::U256;
 
 /// A governance timer.
@@ -328,6 +330,10 @@ fn apply_change(
 
 /// A delegation of `delegator` at `validator` now votes with `shares`: every proposal in voting
 /// where the delegator voted itself moves the difference (O(proposals in voting)).
+///
+/// Called just before every write of a base delegation (`d` is the value written, `None` for a
+/// delete), as the observer of `BaseDelegations` the app layer registers
+/// (`crate::schema::OBSERVERS`): base does not call governance.
 pub(crate) fn on_delegation_change(
     state: &mut State,
     delegator: Address,

@@ -43,12 +43,15 @@ mod actions;
 pub mod check;
 mod hooks;
 pub mod risk;
+pub mod tables;
 mod view;
 
+pub use crate::kinds::{Status, VoteOption};
 pub use actions::{deposit_proposal, pause_deposits, require_unpaused, submit_proposal, vote};
 pub use hooks::tally;
 pub(crate) use hooks::{on_delegation_change, run_timer};
 pub use risk::{Risk, longest_exit_s};
+pub use tables::*;
 pub use view::{
     GovernanceFlag, GovernanceView, ProposalView, QueuedChange, flags, governance_view,
     queued_changes,
@@ -57,53 +60,11 @@ pub use view::{
 use crate::ids::Address;
 use crate::num::{Amount, Wad};
 use crate::params::ParamsPatch;
-use crate::state::{GovStateTable, State};
+use crate::state::State;
 use crate::time::{Duration, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// A vote.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    BorshSerialize,
-    BorshDeserialize,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum VoteOption {
-    /// For.
-    Yes,
-    /// Against.
-    No,
-    /// Counts for quorum only.
-    Abstain,
-    /// Against, and if vetoes pass `gov_veto_threshold_bps` the deposits are burned.
-    Veto,
-}
-
-impl VoteOption {
-    /// Every option, in index order.
-    pub const ALL: [Self; 4] = [Self::Yes, Self::No, Self::Abstain, Self::Veto];
-
-    /// Its index in `option_shares` keys.
-    pub const fn index(self) -> u8 {
-        match self {
-            Self::Yes => 0,
-            Self::No => 1,
-            Self::Abstain => 2,
-            Self::Veto => 3,
-        }
-    }
-}
 
 /// A parameter patch, stored as its canonical JSON so that a queued proposal survives parameters
 /// added to the protocol later (an omitted name keeps its value).
@@ -181,33 +142,6 @@ fn eighteen() -> u8 {
 }
 fn yes() -> bool {
     true
-}
-
-/// Where a proposal is in its life.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Collecting deposits.
-    Deposit,
-    /// Being voted on.
-    Voting,
-    /// Passed; waits for its effect time.
-    Queued,
-    /// Its changes applied.
-    Applied,
-    /// Voted down (deposits refunded).
-    Rejected,
-    /// Vetoed (deposits burned).
-    Vetoed,
-    /// Too little stake voted (deposits burned).
-    NoQuorum,
-    /// Did not reach the minimum deposit in time (deposits burned).
-    Expired,
-    /// Passed, but a change could not apply at its effect time (nothing applied).
-    Failed,
 }
 
 /// Stake behind each option, in RAM, and the bonded stake it is measured against.

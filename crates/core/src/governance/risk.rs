@@ -7,30 +7,8 @@
 use super::Change;
 use crate::params::Params;
 use crate::time::Duration;
-use serde::{Deserialize, Serialize};
 
-/// The class of a change.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    borsh::BorshSerialize,
-    borsh::BorshDeserialize,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Risk {
-    /// Cannot raise a depositor's risk: the short timelock.
-    Neutral,
-    /// Can raise a depositor's risk: waits until every position open at passing could exit.
-    Raising,
-}
+pub use crate::kinds::Risk;
 
 /// Which way a parameter's move raises a depositor's risk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,9 +5,10 @@ use super::hooks::tally;
 use super::risk::{self, Risk, raising_params};
 use super::{Change, Proposal, Status, Tally, VoteOption, gov_state};
 use crate::error::{Error, Result};
+use crate::governance::{Proposals, QueuedProposals, Votes};
 use crate::ids::Address;
 use crate::num::{Amount, Bps};
-use crate::state::{Proposals, QueuedProposals, State, Votes};
+use crate::state::State;
 use crate::time::{Duration, Timestamp};
 use serde::Serialize;
 

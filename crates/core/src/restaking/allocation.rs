@@ -17,18 +17,24 @@ use crate::error::{Error, HookResult, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, SetRef, fmt_address};
 use crate::num::Wad;
+use crate::restaking::{AllocationRaises, Allocations, Magnitudes, Memberships};
+use crate::state::State;
 use crate::state::meta::{Timer, schedule};
-use crate::state::{AllocationRaises, Allocations, Magnitudes, Memberships, State};
 use crate::time::Timestamp;
 
 /// `allocate {set, strategy, magnitude}`, signed by the operator. Returns when the change takes
 /// effect.
+///
+/// `deposits_paused_until` is the guardian's pause (governance's, read by the action dispatch
+/// and handed down so that restaking does not use governance): an increase before it is
+/// refused with [`Error::DepositsPaused`]; a decrease (deallocation) is never paused.
 pub fn allocate(
     state: &mut State,
     ctx: &mut Ctx,
     set: SetRef,
     strategy_name: &str,
     magnitude: Wad,
+    deposits_paused_until: Timestamp,
 ) -> Result<Timestamp> {
     let operator = ctx.signer;
     let op = super::operator(state, operator)?.clone();
@@ -54,9 +60,12 @@ pub fn allocate(
     if magnitude == alloc.current {
         return Err(Error::invalid("magnitude", "equals the current allocation"));
     }
-    if magnitude > alloc.current {
+    if magnitude > alloc.current && ctx.now < deposits_paused_until {
         // A new allocation; a decrease (deallocation) is never paused.
-        crate::governance::require_unpaused(state, ctx.now, "allocate")?;
+        return Err(Error::DepositsPaused {
+            action: "allocate",
+            until: deposits_paused_until,
+        });
     }
     let membership = state.get::<Memberships>(&(operator, set)).copied();
     let mut mag = super::magnitude(state, operator, strategy);

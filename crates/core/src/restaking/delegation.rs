@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address};
 use crate::num::{MathError, ShareAmount, Shares, WAD, Wad, mul_div_floor, mul_mul_div_floor};
-use crate::state::{MagnitudeHistory, Positions, State, Terms};
+use crate::restaking::{MagnitudeHistory, Positions, Terms};
+use crate::state::State;
 use crate::time::Timestamp;
 
 /// `floor(real · WAD / m)`: real shares scaled into a term with magnitude `m`.
@@ -104,7 +105,7 @@ pub fn settled_position(
     else {
         return Ok(None);
     };
-    crate::rewards::accrue_position(state, operator, strategy, &mut p, now)?;
+    super::ledger::accrue_position(state, operator, strategy, &mut p, now)?;
     Ok(Some(p))
 }
 
@@ -173,7 +174,7 @@ pub(super) fn load_position(
         ..Position::default()
     };
     // Checkpoint every existing reward index, so the new position earns only from now on.
-    crate::rewards::accrue_position(state, operator, strategy, &mut p, now)?;
+    super::ledger::accrue_position(state, operator, strategy, &mut p, now)?;
     Ok(p)
 }
 
@@ -236,7 +237,7 @@ pub fn delegate(
         .pending_scaled
         .checked_add(scaled)
         .ok_or(MathError::Overflow)?;
-    crate::rewards::add_pending(state, crate::rewards::direct(operator, strategy), scaled)?;
+    super::ledger::add_pending(state, super::ledger::direct(operator, strategy), scaled)?;
     term.position_scaled = term
         .position_scaled
         .checked_add(scaled)

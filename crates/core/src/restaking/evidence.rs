@@ -22,7 +22,7 @@
 //! is the service's own height, which the chain cannot date, so "the key in force when the
 //! attestations were made" is kept as an *accountability window*: a replaced key stays
 //! accountable for `deallocation_delay_s` after its replacement (the same window an operator
-//! that leaves a set stays slashable), in [`crate::state::RetiredSigningKeys`], then it is
+//! that leaves a set stays slashable), in [`crate::restaking::RetiredSigningKeys`], then it is
 //! retired for good. Evidence counts when both attestations are by one key of the operator that
 //! is accountable when the evidence is submitted: the current key, or a replaced one still in its
 //! window. So rotating right after a double sign escapes nothing (the old key is still
@@ -33,7 +33,7 @@
 //!
 //! # Invariants
 //!
-//! - One punishment per (operator, set, height) ([`crate::state::DoubleSignEvidence`]); two
+//! - One punishment per (operator, set, height) ([`crate::restaking::DoubleSignEvidence`]); two
 //!   sets of one service are two offences.
 //! - The slash goes through the same path as every executed slash
 //!   ([`super::slashing::execute_at_once`]) with `min(double_sign_wad, max_slash_per_event)`,
@@ -54,7 +54,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, SetRef, SlashId, fmt_address};
 use crate::num::Wad;
-use crate::state::{DoubleSignEvidence, Operators, RetiredSigningKeys, State};
+use crate::restaking::{DoubleSignEvidence, Operators, RetiredSigningKeys};
+use crate::state::State;
 use crate::time::Timestamp;
 use alloy_primitives::{B256, Bytes, Signature, U256};
 use alloy_sol_types::{Eip712Domain, SolStruct, sol};

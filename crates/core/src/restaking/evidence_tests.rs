@@ -3,12 +3,14 @@
 //! change nothing but the signer's nonce and fee.
 
 use super::{attestation_signing_hash, magnitude};
+use crate::bank::{Accounts, Balances};
 use crate::genesis::{Genesis, GenesisAccount, GenesisAsset};
 use crate::ids::{Address, SetRef, fmt_address, module};
 use crate::num::{Amount, WAD, Wad};
 use crate::params::ParamsPatch;
 use crate::query::{operator_view, position_view};
-use crate::state::{Accounts, Balances, Escrows, SlashRequests, State, Table};
+use crate::restaking::{Escrows, SlashRequests};
+use crate::state::{State, Table};
 use crate::time::{Height, Timestamp};
 use crate::{Action, BlockHeader, Event, Outcome, Tx, begin_block, execute_tx};
 use alloy_primitives::{B256, Signature};
@@ -206,7 +208,7 @@ impl Chain {
     fn allocation(&self, s: SetRef) -> Wad {
         let id = crate::bank::asset_id(&self.state, "stETH").expect("asset");
         self.state
-            .get::<crate::state::Allocations>(&(operator(), s, id))
+            .get::<crate::restaking::Allocations>(&(operator(), s, id))
             .map_or(Wad::ZERO, |a| a.current)
     }
 }

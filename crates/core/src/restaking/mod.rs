@@ -39,10 +39,12 @@ mod delegation;
 mod evidence;
 #[cfg(test)]
 mod evidence_tests;
+pub mod ledger;
 mod operator;
 mod service;
 mod slashing;
 mod strategy;
+pub mod tables;
 mod types;
 mod withdrawal;
 
@@ -71,6 +73,7 @@ pub use strategy::{
     create_strategy, deposit, register_external_asset, shares_for_deposit_floor, strategy_id,
     strategy_name, tokens_for_shares_floor,
 };
+pub use tables::*;
 pub use types::*;
 pub(crate) use withdrawal::pay_withdrawal;
 pub use withdrawal::{
@@ -81,7 +84,7 @@ pub use withdrawal::{
 use crate::error::{Error, Result};
 use crate::ids::{Address, AssetId, SetRef, fmt_address};
 use crate::num::Wad;
-use crate::state::{Magnitudes, OperatorSets, Operators, Services, State, Terms};
+use crate::state::State;
 
 /// The operator registered at `account`.
 pub fn operator(state: &State, account: Address) -> Result<&Operator> {
@@ -202,7 +205,7 @@ pub fn term_value(
         return Ok(v.value_of(shares.get())?);
     }
     let s = state
-        .get::<crate::state::Strategies>(&term)
+        .get::<crate::restaking::Strategies>(&term)
         .cloned()
         .unwrap_or_default();
     tokens_for_shares_floor(&s, shares, state.params().virtual_shares)

@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, fmt_address};
 use crate::num::{Bps, Wad};
+use crate::restaking::Operators;
+use crate::state::State;
 use crate::state::meta::{Timer, schedule};
-use crate::state::{Operators, State};
 use crate::time::Duration;
 
 /// `register_operator {metadata_uri, allocation_delay_s, default_commission_bps, signing_key?}`,

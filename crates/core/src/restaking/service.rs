@@ -19,11 +19,11 @@ use crate::events::Event;
 use crate::ids::{Address, SetRef, fmt_address};
 use crate::num::Amount;
 use crate::num::Wad;
-use crate::state::meta::{Timer, schedule};
-use crate::state::{
+use crate::restaking::{
     Memberships, OperatorSets, SecurityProfiles, Services, SetApprovals, SetJoins, SetMembers,
-    State,
 };
+use crate::state::State;
+use crate::state::meta::{Timer, schedule};
 use crate::time::{Duration, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};

@@ -30,11 +30,12 @@ use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, EscrowId, SetRef, SlashId, module};
 use crate::num::{MathError, Shares, WAD, Wad, mul_div_ceil};
-use crate::state::meta::{IdKind, Timer, next_id, schedule};
-use crate::state::{
+use crate::restaking::{
     Allocations, Bridges, BridgesIn, Escrows, MagnitudeHistory, Magnitudes, Memberships,
-    OperatorPendingSlashes, ServiceSlashes, SlashRequests, State, Terms,
+    OperatorPendingSlashes, ServiceSlashes, SlashRequests, Terms,
 };
+use crate::state::State;
+use crate::state::meta::{IdKind, Timer, next_id, schedule};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 

@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, fmt_address, module};
 use crate::num::{Amount, Shares, mul_div_floor};
-use crate::state::{Deposits, State, Strategies};
+use crate::restaking::{Deposits, Strategies};
+use crate::state::State;
 
 /// Name of the native-restaking strategy (PROTOCOL.md §11).
 pub const NATIVE_STRATEGY: &str = "RAM-native";

@@ -6,6 +6,8 @@ use crate::time::{Duration, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
+pub use crate::kinds::Destination;
+
 /// A strategy: the pool of one restakable asset, priced by shares (§6.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Strategy {
@@ -86,7 +88,7 @@ pub struct Position {
     /// The epoch `pending_scaled` joined in.
     pub pending_epoch: crate::time::Epoch,
     /// Restaking rewards per reward asset.
-    pub rewards: Vec<crate::rewards::PositionReward>,
+    pub rewards: Vec<super::ledger::PositionReward>,
     /// When the position opened.
     pub since: Timestamp,
     /// For a native term: the validator's per-source net, then commission, reward indices when
@@ -113,7 +115,7 @@ pub struct Tranche {
     /// Whether its bridge activation has been credited.
     pub activated: bool,
     /// Its rewards on the bridge, per asset.
-    pub rewards: Vec<crate::rewards::PositionReward>,
+    pub rewards: Vec<super::ledger::PositionReward>,
 }
 
 /// A part of a bridge that leaves the old operator's reach at one time.
@@ -180,20 +182,6 @@ pub struct Operator {
     pub pending_commitments: Option<(Commitments, Timestamp)>,
     /// When it registered.
     pub registered_at: Timestamp,
-}
-
-/// Where executed slashes go after the resolution delay.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Destination {
-    /// Destroyed.
-    Burn,
-    /// Paid to this account.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    Redistribute(Address),
 }
 
 /// A slasher/resolver change waiting for `config_delay_s`.

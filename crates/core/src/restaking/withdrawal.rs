@@ -22,11 +22,12 @@ use crate::error::{Error, HookResult, OrBroken, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, WithdrawalId, fmt_address, module};
 use crate::num::{MathError, ShareAmount, Shares, mul_div_ceil, mul_div_floor};
-use crate::state::meta::{IdKind, Timer, next_id, schedule};
-use crate::state::{
-    BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, State, Terms,
+use crate::restaking::{
+    BridgeChunks, Bridges, BridgesIn, QueueBuckets, QueueReleases, StakerWithdrawals, Terms,
     Withdrawals,
 };
+use crate::state::State;
+use crate::state::meta::{IdKind, Timer, next_id, schedule};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -141,9 +142,9 @@ pub fn queue_withdrawal(
                 super::delegation::settled_position(state, staker, operator, strategy, ctx.now)?
                     .ok_or_else(|| no_position(staker, operator, strategy_name))?;
             let (shares, scaled, pending) = take_direct(staker, &mut p, amount)?;
-            crate::rewards::remove_pending(
+            super::ledger::remove_pending(
                 state,
-                crate::rewards::direct(operator, strategy),
+                super::ledger::direct(operator, strategy),
                 pending,
             )?;
             store_settled_position(state, staker, operator, strategy, p);
@@ -421,7 +422,7 @@ pub fn redelegate(
     let mut source = super::delegation::settled_position(state, staker, from, strategy, ctx.now)?
         .ok_or_else(|| no_position(staker, from, strategy_name))?;
     let (shares, scaled, pending) = take_direct(staker, &mut source, amount)?;
-    crate::rewards::remove_pending(state, crate::rewards::direct(from, strategy), pending)?;
+    super::ledger::remove_pending(state, super::ledger::direct(from, strategy), pending)?;
     let m_from = super::max_magnitude(state, from, strategy);
     let m_to = super::max_magnitude(state, to, strategy);
     let mut term_from = super::term(state, from, strategy);
@@ -460,7 +461,7 @@ pub fn redelegate(
             .pending_scaled
             .checked_add(s)
             .ok_or(MathError::Overflow)?;
-        crate::rewards::add_pending(state, crate::rewards::direct(to, strategy), s)?;
+        super::ledger::add_pending(state, super::ledger::direct(to, strategy), s)?;
     } else {
         let x = bridge_scale_in_floor(real, m_from, m_to)?;
         add_tranche(
@@ -540,7 +541,7 @@ fn add_to_bridge(
     next.scaled = next.scaled.checked_add(scaled).ok_or(MathError::Overflow)?;
     next.epoch = next.epoch.max(epoch);
     state.put::<BridgeChunks>(chunk_key, next);
-    crate::rewards::add_pending(state, key, scaled)?;
+    super::ledger::add_pending(state, key, scaled)?;
     if chunk.is_none() {
         schedule(
             state,
@@ -572,7 +573,7 @@ pub fn mature_bridge_chunk(
     else {
         return Ok(());
     };
-    crate::rewards::snapshot_maturity(state, key, at);
+    super::ledger::snapshot_maturity(state, key, at);
     state.delete::<BridgeChunks>(&(from, strategy, to, at));
     let Some(mut bridge) = state.get::<Bridges>(&key).cloned() else {
         return Ok(());
@@ -595,9 +596,9 @@ pub fn mature_bridge_chunk(
     state.put::<Terms>((to, strategy), term_to);
     if chunk.epoch >= state.meta().epoch {
         // Created this epoch: still pending, it stays pending in the new operator's term.
-        crate::rewards::remove_pending(state, key, chunk.scaled)
+        super::ledger::remove_pending(state, key, chunk.scaled)
             .or_broken("move pending reward weight")?;
-        crate::rewards::add_pending(state, crate::rewards::direct(to, strategy), scaled)
+        super::ledger::add_pending(state, super::ledger::direct(to, strategy), scaled)
             .or_broken("move pending reward weight")?;
     }
     if bridge.scaled == 0 {

@@ -1,16 +1,28 @@
 //! The chain's position (`Meta`: height, time, epoch and the id counters), the id allocator,
 //! and the timer queue's entries ([`Timer`], scheduled with [`schedule`], run by the app
-//! layer's `block::begin_block`). State-layer pieces every component uses, so they sit below
-//! the components (docs/architecture.md, "Layers").
+//! layer's `block::begin_block`), with their tables (`params`, `meta`, `timers`,
+//! `epoch_starts`). State-layer pieces every component uses, so they sit below the components
+//! (docs/architecture.md, "Layers").
 
 use crate::ids::{Address, AssetId, EscrowId, SetRef};
 use crate::num::MathError;
 use crate::params::Params;
-use crate::state::{EpochStarts, MetaTable, ParamsTable, State, Timers};
+use crate::state::State;
 use crate::time::{Duration, Epoch, Height, Timestamp};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::Serialize;
 use std::sync::LazyLock;
+
+crate::state::tables! {
+    /// Protocol parameters (PROTOCOL.md §13).
+    1 params: ParamsTable(() => Params),
+    /// Chain position and id counters.
+    2 meta: MetaTable(() => Meta),
+    /// Delayed effects keyed by due time and a sequence number.
+    7 timers: Timers((Timestamp, u64) => Timer),
+    /// When each epoch after the first started (epochs are never renumbered).
+    8 epoch_starts: EpochStarts(Timestamp => Epoch),
+}
 
 /// The chain's position and id counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, BorshSerialize, BorshDeserialize)]

@@ -7,9 +7,10 @@ use crate::bank;
 use crate::error::Result;
 use crate::ids::module;
 use crate::num::{Amount, WAD};
-use crate::state::{
-    State, VaultBooksTable, VaultByLrt, VaultFinalized, VaultOwnerRequests, VaultQueue,
-    VaultRequests, Vaults,
+use crate::state::State;
+use crate::vault::{
+    VaultBooksTable, VaultByLrt, VaultFinalized, VaultOwnerRequests, VaultQueue, VaultRequests,
+    Vaults,
 };
 use std::collections::BTreeMap;
 

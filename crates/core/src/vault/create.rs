@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{AssetId, module};
 use crate::num::Bps;
-use crate::state::{State, VaultBooksTable, VaultByLrt, Vaults};
+use crate::state::State;
+use crate::vault::{VaultBooksTable, VaultByLrt, Vaults};
 
 /// `create_vault {asset, curator, lrt_symbol, fees, deposit_cap, buffer_bps, policy,
 /// seed_amount, min_request?}`, signed by anyone, who pays the seed. The seed is minted 1:1 as

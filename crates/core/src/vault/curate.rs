@@ -13,8 +13,10 @@ use crate::events::Event;
 use crate::ids::{Address, AssetId, SetRef, WithdrawalId, fmt_address, module};
 use crate::num::{Amount, Bps, ShareAmount, Shares, mul_div_ceil};
 use crate::restaking;
-use crate::state::{Allocations, State, VaultBooksTable, Vaults};
+use crate::restaking::Allocations;
+use crate::state::State;
 use crate::time::Timestamp;
+use crate::vault::{VaultBooksTable, Vaults};
 
 fn curator_config(
     state: &mut State,
@@ -154,7 +156,7 @@ pub(super) fn sets_outside_policy(
 /// Tokens the vault's position with `operator` is worth now.
 fn operator_value(state: &State, index: u32, operator: Address, asset: AssetId) -> Result<Amount> {
     let key = (module::vault(index), operator, asset);
-    let Some(p) = state.get::<crate::state::Positions>(&key) else {
+    let Some(p) = state.get::<crate::restaking::Positions>(&key) else {
         return Ok(Amount::ZERO);
     };
     let shares = restaking::position_value(state, operator, asset, p)?.withdrawable;
@@ -222,7 +224,7 @@ fn deposit_shares_for_tokens_ceil(
         return Ok(ShareAmount::All);
     }
     let s = state
-        .get::<crate::state::Strategies>(&cfg.asset)
+        .get::<crate::restaking::Strategies>(&cfg.asset)
         .cloned()
         .unwrap_or_default();
     let v = state.params().virtual_shares;

@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::module;
 use crate::num::Amount;
-use crate::state::{State, VaultBooksTable};
+use crate::state::State;
+use crate::vault::VaultBooksTable;
 
 /// `vault_deposit {vault, amount, min_lrt_out?}`, by anyone: the deposit fee goes to the
 /// curator, the rest joins the vault's idle assets and mints `floor(net · T / A)` LRT. Fails if

@@ -13,11 +13,13 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, module};
 use crate::num::{Amount, MathError};
-use crate::state::{
-    State, VaultBooksTable, VaultCountersTable, VaultFinalized, VaultOwnerRequests, VaultQueue,
-    VaultRequests, Withdrawals,
-};
+use crate::restaking::Withdrawals;
+use crate::state::State;
 use crate::time::Timestamp;
+use crate::vault::{
+    VaultBooksTable, VaultCountersTable, VaultFinalized, VaultOwnerRequests, VaultQueue,
+    VaultRequests,
+};
 
 /// `vault_withdraw_instant {vault, lrt, min_out?}`: burns `lrt` and pays its value from the
 /// free buffer, less the withdrawal fee (to the curator). Due queue requests come first: while

@@ -13,8 +13,9 @@ use crate::error::{Error, HookResult, Result};
 use crate::events::Event;
 use crate::ids::{Address, AssetId, module};
 use crate::num::{Amount, Bps};
-use crate::state::{State, VaultBooksTable, VaultSnapshots, Vaults};
+use crate::state::State;
 use crate::time::{Epoch, Timestamp};
+use crate::vault::{VaultBooksTable, VaultSnapshots, Vaults};
 
 /// Distinct funding services tracked per vault; more are summed under the zero address.
 const MAX_TRACKED_SERVICES: usize = 64;

@@ -22,8 +22,9 @@ use crate::insight::{
     Acc, ExitPathView, Path, YieldSource, pro_rata, ram_value, signed, underlying,
 };
 use crate::num::{Amount, mul_div_floor};
-use crate::state::{State, VaultQueue, VaultSnapshots, Vaults};
+use crate::state::State;
 use crate::time::Epoch;
+use crate::vault::{VaultQueue, VaultSnapshots, Vaults};
 
 /// Adds the vault layer of every vault `account` holds LRT of.
 pub(crate) fn vault_yield(state: &State, account: Address, acc: &mut Acc) -> Result<()> {

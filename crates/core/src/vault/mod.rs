@@ -74,6 +74,7 @@ mod exit;
 mod harvest;
 pub mod insight;
 pub mod math;
+pub mod tables;
 mod types;
 mod view;
 
@@ -86,6 +87,7 @@ pub use curate::{allocate, deallocate, set_fees, set_policy};
 pub use deposit::deposit;
 pub use exit::{claim, request_withdrawal, withdraw_instant};
 pub use harvest::{harvest, on_epoch};
+pub use tables::*;
 pub use types::*;
 pub use view::{
     VaultExposureView, VaultHoldingView, VaultPositionView, VaultRequestView, VaultView,
@@ -97,10 +99,10 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::ids::{Address, AssetId, module};
 use crate::num::Amount;
-use crate::state::{
-    Deposits, OperatorPendingSlashes, Positions, StakerWithdrawals, State, VaultBooksTable,
-    VaultByLrt, Vaults, Withdrawals,
+use crate::restaking::{
+    Deposits, OperatorPendingSlashes, Positions, StakerWithdrawals, Withdrawals,
 };
+use crate::state::State;
 use crate::time::{Epoch, Timestamp};
 use std::collections::BTreeMap;
 

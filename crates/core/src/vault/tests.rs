@@ -3,12 +3,13 @@
 //! change nothing but the signer's nonce.
 
 use super::*;
+use crate::bank::Accounts;
 use crate::genesis::{Genesis, GenesisAccount, GenesisAsset};
 use crate::ids::AssetId;
 use crate::ids::fmt_address;
 use crate::num::{Bps, WAD, Wad};
 use crate::params::ParamsPatch;
-use crate::state::{Accounts, Table};
+use crate::state::Table;
 use crate::{Action, BlockHeader, Height, Outcome, Tx, begin_block, execute_tx};
 use alloy_primitives::U256;
 use serde_json::{Value, json};
@@ -1152,9 +1153,9 @@ fn a_position_emptied_with_rewards_unclaimed_is_kept_and_sound() {
         OP1,
         crate::bank::asset_id(&c.state, "stETH").unwrap(),
     );
-    assert!(c.state.contains::<crate::state::Positions>(&key));
+    assert!(c.state.contains::<crate::restaking::Positions>(&key));
     c.tx(BOB, json!({"tx": "vault_harvest", "vault": LRT}));
-    assert!(!c.state.contains::<crate::state::Positions>(&key));
+    assert!(!c.state.contains::<crate::restaking::Positions>(&key));
 }
 
 #[test]

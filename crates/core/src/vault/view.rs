@@ -11,8 +11,10 @@ use crate::error::Result;
 use crate::ids::{Address, AssetId, SetRef, WithdrawalId, module};
 use crate::num::{Amount, BPS_DENOMINATOR, Bps, WAD, Wad, mul_div_floor};
 use crate::query::PositionEntryView;
-use crate::state::{State, VaultFinalized, VaultQueue, VaultRequests, Vaults, Withdrawals};
+use crate::restaking::Withdrawals;
+use crate::state::State;
 use crate::time::{Epoch, Timestamp};
+use crate::vault::{VaultFinalized, VaultQueue, VaultRequests, Vaults};
 use serde::Serialize;
 
 /// Most pending (and most finalized) requests the `vault` query lists.

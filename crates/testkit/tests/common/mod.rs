@@ -9,7 +9,7 @@ use rampart_core::genesis::{Genesis, GenesisAccount, GenesisValidator};
 use rampart_core::ids::module;
 use rampart_core::lst::{self, LstPool, Redemption};
 use rampart_core::params::ParamsPatch;
-use rampart_core::state::Redemptions;
+use rampart_core::schema::Redemptions;
 use rampart_core::{
     Action, Address, AssetId, BlockHeader, Bps, Error, Event, Height, Outcome, Timestamp,
     begin_block, invariants,
@@ -283,7 +283,7 @@ impl Net {
     pub fn pool_unbondings(&self) -> usize {
         self.chain
             .state
-            .iter::<rampart_core::state::Unbondings>()
+            .iter::<rampart_core::schema::Unbondings>()
             .filter(|(_, u)| u.delegator == module::lst_pool())
             .count()
     }
@@ -299,7 +299,7 @@ impl Net {
     pub fn pool_pending(&self) -> u128 {
         self.chain
             .state
-            .iter::<rampart_core::state::BaseDelegations>()
+            .iter::<rampart_core::schema::BaseDelegations>()
             .filter(|((d, _), _)| *d == module::lst_pool())
             .flat_map(|(_, d)| d.pending.iter().map(|p| p.amount.get()))
             .sum()
