@@ -395,6 +395,7 @@ fn charts_draw_the_history_api_in_headless_chromium() {
             "TVL per vault",
             "Bonded stake",
             "LST and LRT rates",
+            "APY per window over time",
             "Security margin per operator set",
             "class=\"uplot",
             "stRAM (liquid staking)",

@@ -240,6 +240,26 @@ export function rateYield(points, windowS, n) {
     if (windowS == null || p.time <= last.time - windowS) first = p;
     if (windowS == null) break;
   }
+  return yieldBetween(first, last, n);
+}
+
+/**
+ * The trailing-`windowS` APY of a rate series at each of its snapshots, as percentages to plot
+ * (only where the history covers the window: nothing is annualised over less).
+ */
+export function rollingApy(points, windowS, n) {
+  const out = [];
+  let j = -1;
+  for (let i = 0; i < (points?.length ?? 0); i++) {
+    while (j + 1 < i && points[j + 1].time <= points[i].time - windowS) j++;
+    const y = j >= 0 ? yieldBetween(points[j], points[i], n) : null;
+    if (y) out.push({ time: points[i].time, value: Number(y.apy_bps) / 100 });
+  }
+  return out;
+}
+
+/** The yield from snapshot `first` to snapshot `last` (see rateYield). */
+function yieldBetween(first, last, n) {
   if (!first) return null;
   const dt = BigInt(last.time - first.time);
   if (dt < BigInt(MIN_WINDOW_S)) return null;

@@ -3,7 +3,7 @@
 import { get, getText, parseMetrics } from './api.js';
 import { amount, badge, bps, card, duration, esc, table, time, wadPct, wadRate, who } from './format.js';
 import { vaultLink, vaultName } from './vaults.js';
-import { WINDOWS, bpsText, chartBox, history, keyLabel, rateYield, seriesOf, timeChart } from './charts.js';
+import { WINDOWS, bpsText, chartBox, history, keyLabel, rateYield, rollingApy, seriesOf, timeChart } from './charts.js';
 
 /** Fields of an event worth a line in a feed. */
 const EVENT_FIELDS = ['staker', 'operator', 'set', 'service', 'validator', 'delegator', 'account', 'from', 'to', 'asset', 'strategy', 'amount', 'shares', 'wad', 'id'];
@@ -96,7 +96,7 @@ export function windowYieldTable(rows) {
   );
 }
 
-function drawOverviewCharts(el, groups) {
+function drawOverviewCharts(el, groups, perYear) {
   const [tvl, stake, rates, sec] = groups;
   const lines = (view, prefix, drop = 2) =>
     seriesOf(view, prefix).map((s) => ({ label: keyLabel(s.key, drop), points: s.points, decimals: s.decimals, unit: s.unit }));
@@ -107,6 +107,13 @@ function drawOverviewCharts(el, groups) {
     ...lines(stake, 'stake/validator/'),
   ]);
   timeChart(el.querySelector('#ch-rates'), lines(rates, 'rates/'), { places: 4 });
+  timeChart(
+    el.querySelector('#ch-apy'),
+    seriesOf(rates, 'rates/').flatMap((s) =>
+      WINDOWS.map((w) => ({ label: `${keyLabel(s.key)} ${w.label}`, numeric: true, unit: '%', points: rollingApy(s.points, w.s, perYear) })),
+    ),
+    { places: 2, empty: 'not enough history: nothing is annualised over less than 7 days' },
+  );
   timeChart(el.querySelector('#ch-security'), marginLines(sec), { places: 2 });
 }
 
@@ -159,13 +166,14 @@ export async function overview(el, ctx) {
       ${chartBox('ch-tvl-vault', 'TVL per vault', 'in the vault\'s asset')}
       ${chartBox('ch-bonded', 'Bonded stake', 'RAM')}
       ${chartBox('ch-rates', 'LST and LRT rates', 'asset per share')}
+      ${chartBox('ch-apy', 'APY per window over time', 'trailing 7 d and 30 d, from the rates; %')}
       ${chartBox('ch-security', 'Security margin per operator set', 'cost of corruption ÷ declared profit; above 1× corrupting it costs more than it pays')}
     </div>
     <h3>Yield per window <span class="muted">(exchange-rate change, annualised; never over less than 7 days)</span></h3>
     <div class="panel">${windowYieldTable(windowYieldRows(groups[2], n, epochsPerYear(status)))}</div>
     <h3>Live events</h3>
     <div class="panel"><ul class="feed" id="overview-feed">${feed(ctx, 15)}</ul></div>`;
-  drawOverviewCharts(el, groups);
+  drawOverviewCharts(el, groups, epochsPerYear(status));
   const list = el.querySelector('#overview-feed');
   ctx.onEvent = () => {
     list.innerHTML = feed(ctx, 15);
