@@ -199,3 +199,55 @@ fn the_check_sees_an_upward_import() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `(id, name)` of every table declared in a `tables!` block of the core's non-test code.
+fn declared_tables(src: &Path) -> BTreeSet<(u8, String)> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut out = BTreeSet::new();
+    for file in files {
+        let code = non_test_code(&std::fs::read_to_string(&file).expect("readable"));
+        let mut inside = false;
+        for line in code.lines() {
+            let t = line.trim();
+            if t.ends_with("tables! {") {
+                inside = true;
+                continue;
+            }
+            if inside && t.starts_with('}') {
+                inside = false;
+                continue;
+            }
+            // `3 accounts: Accounts(Address => Account),`
+            let Some((id, rest)) = t.split_once(' ') else {
+                continue;
+            };
+            let (Ok(id), Some((name, _))) = (id.parse::<u8>(), rest.split_once(':')) else {
+                continue;
+            };
+            if inside {
+                out.insert((id, name.trim().to_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// The schema lists every table a component declares (a table left out of it would be written
+/// but could not be decoded from storage), and nothing else.
+#[test]
+fn the_schema_lists_every_declared_table() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let declared = declared_tables(&src);
+    assert!(declared.len() > 50, "found only {declared:?}");
+    let listed: BTreeSet<(u8, String)> = rampart_core::schema::TABLES
+        .iter()
+        .map(|(id, name)| (*id, (*name).to_owned()))
+        .collect();
+    let missing: Vec<_> = declared.difference(&listed).collect();
+    let extra: Vec<_> = listed.difference(&declared).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "declared but not in schema!: {missing:?}; in schema! but not declared: {extra:?}"
+    );
+}
