@@ -843,6 +843,28 @@ pub fn position_view(state: &State, staker: Address) -> Result<PositionView> {
     })
 }
 
+/// The positions `staker` holds with `operator`, one per strategy: one row of the operator's
+/// delegator list (the node finds the stakers; this values them exactly as `position` does).
+pub fn delegator_positions(
+    state: &State,
+    staker: Address,
+    operator: Address,
+) -> Result<Vec<PositionEntryView>> {
+    let now = state.now();
+    let strategies: Vec<AssetId> = state
+        .range::<Positions, _>((staker, operator, AssetId(0))..)
+        .take_while(|((s, o, _), _)| *s == staker && *o == operator)
+        .map(|((_, _, st), _)| *st)
+        .collect();
+    let mut out = Vec::with_capacity(strategies.len());
+    for strategy in strategies {
+        if let Some(p) = settled_position(state, staker, operator, strategy, now)? {
+            out.push(position_entry(state, operator, strategy, &p, now)?);
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn position_entry(
     state: &State,
     operator: Address,
@@ -1360,6 +1382,53 @@ pub struct BaseDelegationView {
     pub unbonding: Vec<UnbondingView>,
 }
 
+/// `delegator`'s delegation to validator `v`, settled and valued (`None` if it has none): one
+/// entry of `base_delegation`, and one row of the validator's delegator list.
+pub fn base_delegation_entry(
+    state: &State,
+    delegator: Address,
+    v: Address,
+) -> Result<Option<BaseDelegationEntry>> {
+    let Some(d) = crate::base::settled_delegation(state, delegator, v)? else {
+        return Ok(None);
+    };
+    let value = crate::base::base_delegation_value(state, v, &d)?;
+    let val = crate::base::validator(state, v)?;
+    let earned = crate::base::delegation_earnings(state, delegator, v)?;
+    let mut locked = Vec::new();
+    for l in &d.locked {
+        locked.push(BaseLockView {
+            from: l.from,
+            value: val.value_of(crate::base::lock_shares_after_slash(state, l)?)?,
+            matures_at: l.matures_at,
+        });
+    }
+    Ok(Some(BaseDelegationEntry {
+        validator: v,
+        shares: Shares::new(d.shares),
+        value: value.free,
+        pending: d
+            .pending
+            .iter()
+            .map(|p| PendingBondView {
+                active_from: p.epoch,
+                amount: p.amount,
+            })
+            .collect(),
+        locked,
+        total: value.total()?,
+        earned: crate::base::Source::ALL
+            .iter()
+            .map(|s| SourceView {
+                source: s.name(),
+                gross: earned.net[s.index()].saturating_add(earned.commission[s.index()]),
+                commission: earned.commission[s.index()],
+            })
+            .collect(),
+        since: d.since,
+    }))
+}
+
 /// `base_delegation {delegator}`.
 pub fn base_delegation_view(state: &State, delegator: Address) -> Result<BaseDelegationView> {
     let mut delegations = Vec::new();
@@ -1369,44 +1438,9 @@ pub fn base_delegation_view(state: &State, delegator: Address) -> Result<BaseDel
         .map(|((_, v), _)| *v)
         .collect();
     for v in validators {
-        let Some(d) = crate::base::settled_delegation(state, delegator, v)? else {
-            continue;
-        };
-        let value = crate::base::base_delegation_value(state, v, &d)?;
-        let val = crate::base::validator(state, v)?;
-        let earned = crate::base::delegation_earnings(state, delegator, v)?;
-        let mut locked = Vec::new();
-        for l in &d.locked {
-            locked.push(BaseLockView {
-                from: l.from,
-                value: val.value_of(crate::base::lock_shares_after_slash(state, l)?)?,
-                matures_at: l.matures_at,
-            });
+        if let Some(entry) = base_delegation_entry(state, delegator, v)? {
+            delegations.push(entry);
         }
-        delegations.push(BaseDelegationEntry {
-            validator: v,
-            shares: Shares::new(d.shares),
-            value: value.free,
-            pending: d
-                .pending
-                .iter()
-                .map(|p| PendingBondView {
-                    active_from: p.epoch,
-                    amount: p.amount,
-                })
-                .collect(),
-            locked,
-            total: value.total()?,
-            earned: crate::base::Source::ALL
-                .iter()
-                .map(|s| SourceView {
-                    source: s.name(),
-                    gross: earned.net[s.index()].saturating_add(earned.commission[s.index()]),
-                    commission: earned.commission[s.index()],
-                })
-                .collect(),
-            since: d.since,
-        });
     }
     let mut unbonding = Vec::new();
     for ((_, id), ()) in state

@@ -15,6 +15,7 @@
 //! execute them, and require the same root.
 
 use crate::NodeError;
+use crate::delegators::DelegatorIndex;
 use alloy_primitives::{Address, B256};
 use rampart_api::tx::Verifier;
 use rampart_api::types::{BlockHeaderView, ReceiptView, tx_root};
@@ -85,6 +86,7 @@ pub struct Chain {
     head: BlockHeaderView,
     store: Store,
     verifier: Verifier,
+    delegators: DelegatorIndex,
 }
 
 impl Chain {
@@ -103,6 +105,7 @@ impl Chain {
             BlockHeaderView::new(0, genesis.time.get(), None, B256::ZERO, tx_root(&[]), root);
         store.init(genesis, &entries, &head)?;
         Ok(Self {
+            delegators: DelegatorIndex::of(&state),
             state,
             commitment,
             head,
@@ -114,6 +117,7 @@ impl Chain {
     fn resume(store: Store, verifier: Verifier) -> Result<Self, NodeError> {
         let (state, commitment, head) = load(&store)?;
         Ok(Self {
+            delegators: DelegatorIndex::of(&state),
             state,
             commitment,
             head,
@@ -125,6 +129,12 @@ impl Chain {
     /// The state after the head block.
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Who delegates to each operator and validator (see [`crate::delegators`]), in step with
+    /// [`Chain::state`].
+    pub fn delegators(&self) -> &DelegatorIndex {
+        &self.delegators
     }
 
     /// The last committed header.
@@ -205,6 +215,9 @@ impl Chain {
         }
         let changes = self.state.take_changes();
         self.commitment.apply(&changes);
+        self.delegators
+            .apply(&changes)
+            .map_err(|e| NodeError::Corrupt(format!("block {}: {e}", proposal.height)))?;
         let root = self.commitment.root();
         let hashes: Vec<B256> = txs.iter().map(|t| t.hash).collect();
         let header = BlockHeaderView::new(
@@ -357,6 +370,7 @@ impl Chain {
     /// Reloads the state, commitment and head from the last committed block.
     pub fn reload(&mut self) -> Result<(), NodeError> {
         let (state, commitment, head) = load(&self.store)?;
+        self.delegators = DelegatorIndex::of(&state);
         self.state = state;
         self.commitment = commitment;
         self.head = head;

@@ -337,6 +337,49 @@ async fn nonce(
     blocking(move || s.nonce(address)).await.map(Json)
 }
 
+fn page_at(page: crate::delegators::Page) -> Result<crate::delegators::PageAt, HttpError> {
+    Ok(crate::delegators::PageAt {
+        after: page.after.as_deref().map(parse_address).transpose()?,
+        limit: page.limit,
+    })
+}
+
+/// Every account with a position delegated to an operator, in address order, each valued as
+/// `position` values it (paged: `after` the previous page's `next`).
+#[utoipa::path(get, path = "/v1/operators/{address}/delegators", tag = "queries",
+    params(("address" = String, Path, description = "operator address"), crate::delegators::Page),
+    responses((status = 200, body = crate::delegators::OperatorDelegatorsView),
+        (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn operator_delegators(
+    State(s): State<Arc<Shared>>,
+    PathParams(address): PathParams<String>,
+    UrlParams(page): UrlParams<crate::delegators::Page>,
+) -> ApiResult<crate::delegators::OperatorDelegatorsView> {
+    let operator = parse_address(&address)?;
+    let page = page_at(page)?;
+    blocking(move || s.operator_delegators(operator, page))
+        .await
+        .map(Json)
+}
+
+/// Every account delegating to a validator, in address order, each valued as
+/// `base_delegation` values it (paged: `after` the previous page's `next`).
+#[utoipa::path(get, path = "/v1/validators/{address}/delegators", tag = "queries",
+    params(("address" = String, Path, description = "validator address"), crate::delegators::Page),
+    responses((status = 200, body = crate::delegators::ValidatorDelegatorsView),
+        (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn validator_delegators(
+    State(s): State<Arc<Shared>>,
+    PathParams(address): PathParams<String>,
+    UrlParams(page): UrlParams<crate::delegators::Page>,
+) -> ApiResult<crate::delegators::ValidatorDelegatorsView> {
+    let validator = parse_address(&address)?;
+    let page = page_at(page)?;
+    blocking(move || s.validator_delegators(validator, page))
+        .await
+        .map(Json)
+}
+
 /// A proof of any encoded state key (hex) against the head's state root.
 #[utoipa::path(get, path = "/v1/proof/{key}", tag = "proofs",
     params(("key" = String, Path, description = "encoded key, hex (table id first)")),
@@ -640,6 +683,8 @@ async fn method_not_allowed() -> Response {
         events,
         network,
         consensus,
+        operator_delegators,
+        validator_delegators,
         stress_list,
         stress_run,
         history_index,
@@ -664,6 +709,8 @@ async fn method_not_allowed() -> Response {
         rampart_api::consensus::ConsensusStatusView,
         rampart_api::consensus::SeatView,
         rampart_api::consensus::FinalizedBlockView,
+        crate::delegators::OperatorDelegatorsView,
+        crate::delegators::ValidatorDelegatorsView,
         rampart_api::types::VaultListing,
         StressExample,
         rampart_api::history::HistoryIndex,
@@ -834,6 +881,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/events", get(events))
         .route("/v1/network", get(network))
         .route("/v1/consensus", get(consensus))
+        .route(
+            "/v1/operators/{address}/delegators",
+            get(operator_delegators),
+        )
+        .route(
+            "/v1/validators/{address}/delegators",
+            get(validator_delegators),
+        )
         .route("/v1/risk/stress", get(stress_list))
         .route("/v1/risk/stress/{name}", get(stress_run))
         .route("/v1/history", get(history_index))

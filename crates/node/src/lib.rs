@@ -4,6 +4,7 @@
 //! - [`mempool`]: what waits for a block, and what goes in the next one.
 //! - [`node`]: the single-node producer loop and the operations the API exposes.
 //! - [`http`]: the HTTP API (axum), its OpenAPI document, SSE stream and metrics.
+//! - [`delegators`]: who delegates to each operator and validator (a reverse index).
 //! - [`limit`]: token buckets (per-IP requests, per-account admission).
 //! - [`client`]: a blocking client of the API (CLI, load generator, tests).
 //! - [`demo`]: the demo genesis and activity of `rampart dev`.
@@ -18,6 +19,7 @@ pub mod client;
 pub mod config;
 pub mod consensus;
 pub mod datadir;
+pub mod delegators;
 pub mod demo;
 pub mod http;
 pub mod limit;

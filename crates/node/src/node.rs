@@ -602,6 +602,43 @@ impl Shared {
     /// Every validator, operator, service, set, reward program, asset, strategy and vault (with
     /// its display name), and the configured display names (plus a name for each vault's module
     /// account).
+    /// A page of an operator's stakers (see [`crate::delegators`]).
+    pub fn operator_delegators(
+        &self,
+        operator: Address,
+        page: crate::delegators::PageAt,
+    ) -> Result<crate::delegators::OperatorDelegatorsView, ApiError> {
+        let chain = self.chain()?;
+        crate::delegators::operator_delegators(chain.delegators(), chain.state(), operator, &page)
+    }
+
+    /// Whether the delegator index is exactly what the state gives when rebuilt from scratch
+    /// (the check the tests run after blocks; `Err` names the failure).
+    pub fn check_delegator_index(&self) -> Result<(), ApiError> {
+        let chain = self.chain()?;
+        if *chain.delegators() == crate::delegators::DelegatorIndex::of(chain.state()) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                rampart_api::codes::INTERNAL,
+                format!(
+                    "the delegator index differs from the state at height {}",
+                    chain.head().height
+                ),
+            ))
+        }
+    }
+
+    /// A page of a validator's delegators (see [`crate::delegators`]).
+    pub fn validator_delegators(
+        &self,
+        validator: Address,
+        page: crate::delegators::PageAt,
+    ) -> Result<crate::delegators::ValidatorDelegatorsView, ApiError> {
+        let chain = self.chain()?;
+        crate::delegators::validator_delegators(chain.delegators(), chain.state(), validator, &page)
+    }
+
     pub fn network(&self) -> Result<NetworkView, ApiError> {
         use rampart_core::schema::{
             Assets, OperatorSets, Operators, RewardPrograms, Services, Strategies, Validators,

@@ -142,6 +142,8 @@ fn fill(template: &str, hash: &str) -> String {
         ("group", "tvl".to_owned()),
         ("strategy", "stETH".to_owned()),
         ("hash", hash.to_owned()),
+        ("limit", "2".to_owned()),
+        ("after", addr("alice")),
     ];
     let mut path = template.to_owned();
     for (k, v) in values {
@@ -260,7 +262,8 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
                 "Stake per strategy",
                 "Allocations per operator set",
                 "Commission per service",
-                "Delegators",
+                "Delegators <span class=\"muted\">(",
+                "erin",
                 "Slashes",
             ],
         ),
@@ -278,7 +281,13 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
         ),
         (
             &*validator,
-            vec!["<h2>Validator val1", "Uptime", "Bonded stake over time"],
+            vec![
+                "<h2>Validator val1",
+                "Uptime",
+                "Bonded stake over time",
+                "Delegators <span class=\"muted\">(",
+                "\">Delegator</th>",
+            ],
         ),
         ("validators", vec!["Rewards by source", "val1"]),
         (

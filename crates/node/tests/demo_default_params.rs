@@ -68,6 +68,7 @@ fn ninety_days_of_demo_at_default_delays_with_a_redemption_every_block() {
         if step % 120 == 0 {
             let inv = query(&s, json!({"query": "invariants"}));
             assert_eq!(inv["ok"], true, "day {}: {inv}", step * STEP_S / 86_400);
+            s.check_delegator_index().unwrap();
         }
     }
     let inv = query(&s, json!({"query": "invariants"}));

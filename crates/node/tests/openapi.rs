@@ -175,6 +175,17 @@ fn every_query_answer_on_the_demo_chain_matches_its_schema() {
     answers.push(("/v1/status".into(), json!(s.status().unwrap())));
     answers.push(("/v1/network".into(), json!(s.network().unwrap())));
     answers.push(("/v1/consensus".into(), json!(s.consensus_status().unwrap())));
+    let page = rampart_node::delegators::PageAt::default();
+    let op1 = addr("op1").parse().unwrap();
+    let val1 = addr("val1").parse().unwrap();
+    answers.push((
+        "/v1/operators/{address}/delegators".into(),
+        json!(s.operator_delegators(op1, page).unwrap()),
+    ));
+    answers.push((
+        "/v1/validators/{address}/delegators".into(),
+        json!(s.validator_delegators(val1, page).unwrap()),
+    ));
     for name in rampart_api::vocabulary::query_names() {
         assert!(
             covered.contains(&name) || untyped.contains(&name),

@@ -3,7 +3,7 @@
 // history from /v1/history.
 
 import { get } from './api.js';
-import { amount, badge, bps, card, duration, esc, knownAccounts, name, table, time, wadPct, who } from './format.js';
+import { amount, badge, bps, card, duration, esc, name, table, time, wadPct, who } from './format.js';
 import { chartBox, history, keyLabel, seriesOf, timeChart } from './charts.js';
 import { marginLines } from './views.js';
 import { bindWallet, walletPanel } from './wallet.js';
@@ -53,13 +53,38 @@ function slashTable(rows, empty) {
   );
 }
 
-/** Named accounts on this node whose positions are delegated to `operator` (one query each). */
-async function namedDelegators(operator) {
-  const accounts = knownAccounts();
-  const views = await Promise.all(accounts.map(([a]) => get('position', { account: a }).catch(() => null)));
-  return views
-    .filter(Boolean)
-    .flatMap((v) => v.positions.filter((p) => same(p.operator, operator)).map((p) => ({ ...p, staker: v.staker })));
+const DELEGATOR_PAGE = 50;
+
+/** One page of a role's delegators (`key`: operatorDelegators or validatorDelegators). */
+function delegatorPage(key, param, address, after) {
+  const params = { [param]: address, limit: DELEGATOR_PAGE };
+  return after ? get(`${key}After`, { ...params, after }) : get(key, params);
+}
+
+/**
+ * Draws a delegator list into `el`'s `#delegators`: the first page, and a button that appends
+ * the next one while the node says there is more.
+ */
+function delegatorList(el, columns, rowsOf, first, more, empty) {
+  let rows = rowsOf(first);
+  let shown = first.delegators.length;
+  let next = first.next;
+  const draw = () => {
+    const box = el.querySelector('#delegators');
+    if (!box) return;
+    box.innerHTML = `${table(columns, rows, { empty })}${
+      next ? `<p><button type="button" class="more">Show ${DELEGATOR_PAGE} more</button> <span class="muted">${esc(shown)} of ${esc(first.count)} accounts shown</span></p>` : ''
+    }`;
+    box.querySelector('button.more')?.addEventListener('click', async (ev) => {
+      ev.target.disabled = true;
+      const page = await more(next);
+      rows = rows.concat(rowsOf(page));
+      shown += page.delegators.length;
+      next = page.next;
+      draw();
+    });
+  };
+  draw();
 }
 
 function commitmentsText(c) {
@@ -83,7 +108,7 @@ export async function operator(el, ctx, args, { quiet } = {}) {
     get('operator', { operator: address }),
     history('stake'),
     allSlashes(network),
-    namedDelegators(address),
+    delegatorPage('operatorDelegators', 'operator', address),
     Promise.all((network.reward_programs ?? []).map((id) => get('rewardProgram', { id }))),
   ]);
   const mine = slashes.filter((r) => same(r.operator, address));
@@ -149,19 +174,23 @@ export async function operator(el, ctx, args, { quiet } = {}) {
     )}
     <p><b>Commitments in force</b><br>${commitmentsText(o.commitments)}</p>
     ${o.pending_commitments ? `<p class="warn"><b>Looser commitments from ${esc(time(o.pending_commitments[1]))}</b><br>${commitmentsText(o.pending_commitments[0])}</p>` : ''}</div>
-    <h3>Delegators <span class="muted">(the named accounts of this node)</span></h3>
-    <div class="panel">${table(
-      [
-        { label: 'Staker', html: (p) => who(p.staker) },
-        { label: 'Strategy', html: (p) => esc(p.strategy) },
-        { label: 'Withdrawable', num: true, html: (p) => `${amount(p.withdrawable)} <span class="muted">${esc(p.strategy)}</span>` },
-      ],
-      delegators,
-      { empty: 'no named account delegates to it' },
-    )}</div>
+    <h3>Delegators <span class="muted">(${esc(delegators.count)} accounts)</span></h3>
+    <div class="panel" id="delegators"></div>
     <h3>Slashes</h3>
     <div class="panel">${slashTable(mine, 'never slashed')}</div>
     <p class="muted">Uptime is a validator's figure (missed blocks in the signing window); an operator's liveness is judged by the services it serves, through their slashers.</p>`;
+  delegatorList(
+    el,
+    [
+      { label: 'Staker', html: (p) => who(p.staker) },
+      { label: 'Strategy', html: (p) => esc(p.strategy) },
+      { label: 'Withdrawable', num: true, html: (p) => `${amount(p.withdrawable)} <span class="muted">${esc(p.strategy)}</span>` },
+    ],
+    (page) => page.delegators.flatMap((d) => d.positions.map((p) => ({ ...p, staker: d.staker }))),
+    delegators,
+    (after) => delegatorPage('operatorDelegators', 'operator', address, after),
+    'no account delegates to it',
+  );
   bindWallet(el, network, address, () => operator(el, ctx, args), 'operator');
   const prefix = `stake/operator/${address.toLowerCase()}/`;
   timeChart(
@@ -281,12 +310,11 @@ export async function validator(el, ctx, args) {
   const network = ctx.network;
   const address = args[0];
   if (!address) return listPage(el, 'Validators', network.validators, 'validator');
-  const [v, stake, delegations] = await Promise.all([
+  const [v, stake, delegators] = await Promise.all([
     get('validator', { validator: address }),
     history('stake'),
-    Promise.all(knownAccounts().map(([a]) => get('baseDelegation', { account: a }).then((d) => d.delegations.filter((x) => same(x.validator, address)).map((x) => ({ ...x, delegator: a }))).catch(() => []))),
+    delegatorPage('validatorDelegators', 'validator', address),
   ]);
-  const delegators = delegations.flat();
   const missed = Number(v.missed_blocks ?? 0);
   const window = Number(v.window_blocks ?? 0);
   const uptime = window > 0 ? `${(((window - missed) * 100) / window).toFixed(2)} %` : '—';
@@ -311,16 +339,20 @@ export async function validator(el, ctx, args) {
       v.rewards ?? [],
       { empty: 'no rewards yet' },
     )}</div>
-    <h3>Delegators <span class="muted">(the named accounts of this node)</span></h3>
-    <div class="panel">${table(
-      [
-        { label: 'Delegator', html: (d) => who(d.delegator) },
-        { label: 'Value', num: true, html: (d) => `${amount(d.total ?? d.value)} RAM` },
-        { label: 'Since', html: (d) => esc(time(d.since)) },
-      ],
-      delegators,
-      { empty: 'no named account delegates to it' },
-    )}</div>`;
+    <h3>Delegators <span class="muted">(${esc(delegators.count)} accounts)</span></h3>
+    <div class="panel" id="delegators"></div>`;
+  delegatorList(
+    el,
+    [
+      { label: 'Delegator', html: (d) => who(d.delegator) },
+      { label: 'Value', num: true, html: (d) => `${amount(d.total ?? d.value)} RAM` },
+      { label: 'Since', html: (d) => esc(time(d.since)) },
+    ],
+    (page) => page.delegators.map((d) => ({ ...d.delegation, delegator: d.delegator })),
+    delegators,
+    (after) => delegatorPage('validatorDelegators', 'validator', address, after),
+    'no account delegates to it',
+  );
   const key = `stake/validator/${address.toLowerCase()}`;
   timeChart(
     el.querySelector('#ch-val-stake'),
