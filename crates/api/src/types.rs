@@ -79,6 +79,43 @@ pub fn tx_root(hashes: &[B256]) -> B256 {
     keccak256(buf)
 }
 
+/// `POST /v1/simulate`: an action to run on the next block without a signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SimulateRequest {
+    /// The account that would sign it.
+    pub from: String,
+    /// The action's name, as signed.
+    pub action: String,
+    /// Its arguments: the JSON text a wallet would sign (read as strictly as a signed one).
+    pub args: String,
+    /// The fee it would pay in RAM base units (default: the action's base fee).
+    #[serde(default)]
+    pub fee: Option<String>,
+}
+
+/// What an action would do on the next block, from `POST /v1/simulate`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SimulationView {
+    /// The height of the block it was run on (the head's plus one).
+    pub height: u64,
+    /// That block's time.
+    pub time: u64,
+    /// The nonce it would take (after the mempool's transactions of the same signer).
+    pub nonce: u64,
+    /// The fee it would pay, RAM base units, a decimal string.
+    pub fee: String,
+    /// Whether the action would succeed.
+    pub ok: bool,
+    /// What it would produce.
+    #[schema(value_type = Object)]
+    pub outcome: serde_json::Value,
+    /// Why it would fail: refused before execution (nonce, fee, balance) or by the action.
+    pub error: Option<ApiError>,
+    /// Its events (fee first), with asset ids as symbols.
+    #[schema(value_type = Vec<Object>)]
+    pub events: serde_json::Value,
+}
+
 /// What a committed transaction did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReceiptView {

@@ -242,6 +242,74 @@ impl Chain {
         })
     }
 
+    /// What `action` signed by `signer` would do as the next transaction of the next block at
+    /// `time`: `begin_block`, the `pending` transactions (the mempool's), then the action with
+    /// the signer's nonce at that point and `fee` (default: the action's base fee). No
+    /// signature is needed and everything is undone: the chain is exactly as before.
+    pub fn simulate(
+        &mut self,
+        time: u64,
+        proposer: Option<Address>,
+        pending: Vec<VerifiedTx>,
+        signer: Address,
+        action: rampart_core::Action,
+        fee: Option<rampart_core::Amount>,
+    ) -> Result<rampart_api::types::SimulationView, ApiError> {
+        let start = self.state.mark();
+        let header = BlockHeader::new(
+            Height::new(self.head.height + 1),
+            Timestamp::new(time.max(self.head.time)),
+            proposer,
+        );
+        let out = match begin_block(&mut self.state, &header) {
+            Err(e) => Err(ApiError::new(
+                rampart_api::codes::UNAVAILABLE,
+                format!("the next block would not begin: {e}"),
+            )),
+            Ok(_) => {
+                for vtx in pending {
+                    let _ = execute_tx(&mut self.state, &header, vtx.tx);
+                }
+                let nonce = rampart_core::tx::next_nonce(&self.state, signer);
+                let fee = fee.unwrap_or_else(|| self.state.params().base_fee_of(action.name()));
+                let tx = rampart_core::Tx {
+                    signer,
+                    nonce,
+                    fee,
+                    priority_tip: rampart_core::Amount::ZERO,
+                    action,
+                };
+                let mut view = rampart_api::types::SimulationView {
+                    height: header.height.get(),
+                    time: header.time.get(),
+                    nonce,
+                    fee: fee.to_string(),
+                    ok: false,
+                    outcome: serde_json::Value::Null,
+                    error: None,
+                    events: serde_json::Value::Array(Vec::new()),
+                };
+                match execute_tx(&mut self.state, &header, tx) {
+                    Err(e) => view.error = Some(e.into()),
+                    Ok(receipt) => {
+                        view.events = rampart_core::events::render(&self.state, &receipt.events);
+                        match receipt.result {
+                            Ok(outcome) => {
+                                view.ok = true;
+                                view.outcome = serde_json::to_value(outcome)
+                                    .unwrap_or(serde_json::Value::Null);
+                            }
+                            Err(e) => view.error = Some(ApiError::from(e)),
+                        }
+                    }
+                }
+                Ok(view)
+            }
+        };
+        self.state.rollback_to(start);
+        out
+    }
+
     /// A keeper's dry run of the next block: `begin_block` at `time`, the `pending`
     /// transactions (the mempool's, in proposal order), then each candidate signed by its
     /// closure with the nonce its signer would have at that point. A candidate whose action

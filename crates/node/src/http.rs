@@ -190,6 +190,27 @@ async fn submit_batch(
     blocking(move || Ok(s.submit_batch(txs))).await.map(Json)
 }
 
+/// Tokens of the per-IP bucket a simulation costs: it runs the next block's start and the
+/// action under the chain's lock, like a transaction without the signature check.
+const SIMULATE_COST: u32 = 10;
+
+/// What an action would do as the signer's next transaction on the next block, without a
+/// signature: outcome or error, and events. Nothing changes; a preview, not a promise (other
+/// accounts' pending transactions are not run first).
+#[utoipa::path(post, path = "/v1/simulate", request_body = rampart_api::types::SimulateRequest, tag = "transactions",
+    responses((status = 200, body = rampart_api::types::SimulationView), (status = 400, body = ApiError)))]
+async fn simulate(
+    State(s): State<Arc<Shared>>,
+    charge: Option<axum::Extension<Charge>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<rampart_api::types::SimulationView> {
+    let req: rampart_api::types::SimulateRequest = parse_body(body)?;
+    if let Some(axum::Extension(Charge { limiter, ip })) = charge {
+        limiter.charge(ip, SIMULATE_COST - 1);
+    }
+    blocking(move || s.simulate(req)).await.map(Json)
+}
+
 /// A transaction's status: pending, or committed with its receipt.
 #[utoipa::path(get, path = "/v1/tx/{hash}", tag = "transactions",
     params(("hash" = String, Path, description = "transaction hash")),
@@ -669,6 +690,7 @@ async fn method_not_allowed() -> Response {
     paths(
         submit,
         submit_batch,
+        simulate,
         tx_status,
         query_post,
         query_get,
@@ -719,6 +741,8 @@ async fn method_not_allowed() -> Response {
         rampart_api::history::HistorySeries,
         rampart_api::history::HistoryPoint,
         rampart_api::types::ReceiptView,
+        rampart_api::types::SimulateRequest,
+        rampart_api::types::SimulationView,
         rampart_api::types::BlockHeaderView,
         rampart_api::types::TxSummary,
         rampart_api::types::ProofJson,
@@ -868,6 +892,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let mut app = Router::new()
         .route("/v1/tx", post(submit))
         .route("/v1/tx/{hash}", get(tx_status))
+        .route("/v1/simulate", post(simulate))
         .route("/v1/query", post(query_post))
         .route("/v1/query/{name}", get(query_get))
         .route("/v1/status", get(status))

@@ -121,6 +121,13 @@ impl Mempool {
         })
     }
 
+    /// `account`'s pending transactions, in nonce order (at most `max_per_account`).
+    pub fn queue_of(&self, account: &Address) -> Vec<VerifiedTx> {
+        self.queues
+            .get(account)
+            .map_or_else(Vec::new, |q| q.iter().map(|e| e.vtx.clone()).collect())
+    }
+
     /// Pending transactions of `account`.
     pub fn pending_of(&self, account: &Address) -> usize {
         self.queues.get(account).map_or(0, VecDeque::len)

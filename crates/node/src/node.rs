@@ -359,6 +359,28 @@ impl Shared {
         })
     }
 
+    /// What an unsigned action would do as `from`'s next transaction on the next block
+    /// ([`Chain::simulate`]): after `from`'s own pending transactions (so its nonce and balance
+    /// are what they will be), at the wall clock's time. Other accounts' pending transactions
+    /// are not run, so the answer is a preview, not a promise. Changes nothing.
+    pub fn simulate(
+        &self,
+        req: rampart_api::types::SimulateRequest,
+    ) -> Result<rampart_api::types::SimulationView, ApiError> {
+        self.check_alive()?;
+        let from = rampart_api::strict::parse_address(&req.from)?;
+        let action = rampart_api::tx::parse_action(&req.action, &req.args)?;
+        let fee = req
+            .fee
+            .as_deref()
+            .map(|f| rampart_api::tx::parse_amount("fee", f))
+            .transpose()?;
+        let mut chain = self.chain_mut()?;
+        let pending = self.mempool()?.queue_of(&from);
+        let proposer = self.next_proposer(&chain);
+        chain.simulate(unix_now(), proposer, pending, from, action, fee)
+    }
+
     /// A keeper's submission (the demo driver's): dry-runs `candidates` in order on the next
     /// block at `time` (after what the mempool holds; [`Chain::dry_run`]) and admits, under
     /// the same lock, only those whose action would succeed, each signed by its closure with

@@ -276,6 +276,14 @@ window.__t = {
     const receipt = await this.until(() => document.getElementById('wallet-receipt'), 'the receipt');
     return { preview: text, ok: receipt.dataset.ok, receipt: receipt.textContent };
   },
+  async previewOnly(action, fields) {
+    await this.until(() => document.getElementById('wallet-action'), 'the wallet panel');
+    this.set('wallet-action', action);
+    for (const [k, v] of Object.entries(fields)) this.set('w-' + k, v);
+    document.getElementById('wallet-preview').click();
+    const preview = await this.until(() => document.querySelector('#wallet-out .preview'), 'the preview');
+    return { preview: preview.textContent, signDisabled: document.getElementById('wallet-sign').disabled };
+  },
 };
 true
 "#;
@@ -369,12 +377,99 @@ fn a_wallet_deposits_delegates_sees_its_position_and_claims_from_the_browser() {
         "{claim}"
     );
 
+    // The other staker actions of the page, each previewed, signed and committed.
+    let query = |path: String| -> Value { client.get(&path).unwrap() };
+    let queued_before = query(format!("/v1/query/withdrawals?staker={alice}"))
+        .as_array()
+        .unwrap()
+        .len();
+    let rest = [
+        (
+            "queue_withdrawal",
+            "{ operator: 'op1', strategy: 'stETH', shares: '1' }",
+            "completable after",
+        ),
+        (
+            "vault_deposit",
+            "{ vault: 'rstETH', amount: '2' }",
+            "receives about",
+        ),
+        (
+            "vault_request_withdrawal",
+            "{ vault: 'rstETH', lrt: '1.5' }",
+            "pays the lower of",
+        ),
+        ("lst_deposit", "{ amount: '10' }", "receives about"),
+        (
+            "lst_request_redeem",
+            "{ shares: '1' }",
+            "after the unbonding",
+        ),
+    ];
+    // A request worth less than the vault's minimum: the node's simulation says why before
+    // anything is signed, and the page does not offer to sign it.
+    let short =
+        cdp.eval("__t.previewOnly('vault_request_withdrawal', { vault: 'rstETH', lrt: '0.5' })");
+    assert_eq!(short["signDisabled"], true, "{short}");
+    let text = short["preview"].as_str().unwrap();
+    assert!(
+        text.contains("would fail") && text.contains("min_request"),
+        "{short}"
+    );
+    for (action, fields, says) in rest {
+        let r = cdp.eval(&format!("__t.act('{action}', {fields})"));
+        assert_eq!(r["ok"], "true", "{action}: {r}");
+        assert!(
+            r["preview"].as_str().unwrap().contains("succeeds"),
+            "simulated first: {r}"
+        );
+        assert!(
+            r["preview"].as_str().unwrap().contains(says),
+            "{action}: {r}"
+        );
+    }
+    let queued = query(format!("/v1/query/withdrawals?staker={alice}"));
+    assert_eq!(
+        queued.as_array().unwrap().len(),
+        queued_before + 1,
+        "{queued}"
+    );
+    let lst = query(format!("/v1/query/lst?account={alice}"));
+    assert!(
+        !lst["redemptions"].as_array().unwrap().is_empty(),
+        "a redemption queued: {lst}"
+    );
+    let held = query(format!("/v1/query/position?staker={alice}"));
+    let rst = held["vaults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["vault"] == "rstETH")
+        .unwrap_or_else(|| panic!("alice holds rstETH: {held}"));
+    // 1 rstETH left in the queue (the request burns it; it stays exposed until paid).
+    assert!(
+        rst["queued_lrt"].as_str().unwrap().parse::<u128>().unwrap() > 0,
+        "{rst}"
+    );
+
     let actions: Vec<&str> = cdp
         .signed
         .iter()
         .map(|m| m["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["deposit", "delegate", "claim_rewards"]);
+    assert_eq!(
+        actions,
+        [
+            "deposit",
+            "delegate",
+            "claim_rewards",
+            "queue_withdrawal",
+            "vault_deposit",
+            "vault_request_withdrawal",
+            "lst_deposit",
+            "lst_request_redeem"
+        ]
+    );
     // Drain late events, then: no console error, no uncaught exception.
     cdp.eval("__t.sleep(300).then(() => true)");
     assert!(cdp.errors.is_empty(), "{:#?}", cdp.errors);

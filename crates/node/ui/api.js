@@ -33,6 +33,7 @@ export const PATHS = {
   validatorDelegatorsAfter: '/v1/validators/{validator}/delegators?limit={limit}&after={after}',
   nonce: '/v1/accounts/{account}/nonce',
   submit: '/v1/tx',
+  simulate: '/v1/simulate',
   txStatus: '/v1/tx/{hash}',
   historyIndex: '/v1/history',
   history: '/v1/history/{group}',

@@ -88,6 +88,23 @@ export async function signAndSubmit(action, fields) {
   throw new Error(`transaction ${submitted.hash} not committed after a minute`);
 }
 
+/** What the node says `action` would do as this account's next transaction (nothing signed). */
+function simulate(action, fields) {
+  if (!account) throw new Error('connect a wallet first');
+  return post('simulate', { from: account, action, args: JSON.stringify(fields) });
+}
+
+/** The simulation as a preview line: what it would produce, or why it would fail. */
+function simulationLine(sim) {
+  if (!sim.ok) {
+    const e = sim.error ?? {};
+    return `<span class="bad" id="wallet-would-fail">would fail on block ${esc(sim.height)}: ${esc(e.code ?? '')}: ${esc(e.message ?? '')}</span> <span class="muted">(not signed: change the fields and preview again)</span>`;
+  }
+  const out = sim.outcome == null ? '' : JSON.stringify(sim.outcome);
+  const shown = out.length > 240 ? `${out.slice(0, 240)}…` : out;
+  return `<span class="good">simulated on block ${esc(sim.height)}: succeeds</span>${shown ? ` <span class="muted mono">${esc(shown)}</span>` : ''}`;
+}
+
 /** The actions a staker takes from its account page: fields and a preview of the effect. */
 const STAKER = {
   deposit: {
@@ -359,11 +376,12 @@ export function bindWallet(el, network, address, rerender, role = 'account') {
     const spec = actions[action];
     try {
       const args = readFields(fields, spec);
-      const lines = await spec.preview(args);
-      pending = { action, args };
+      const [lines, sim] = await Promise.all([spec.preview(args), simulate(action, args)]);
+      lines.push(simulationLine(sim));
+      pending = sim.ok ? { action, args } : null;
       out.innerHTML = `<div class="preview"><b>Preview</b><ul>${lines.map((l) => `<li>${l}</li>`).join('')}</ul>
         <p class="muted">The wallet signs: <span class="mono">${esc(action)} ${esc(JSON.stringify(args))}</span></p></div>`;
-      sign.disabled = false;
+      sign.disabled = !sim.ok;
     } catch (err) {
       out.innerHTML = `<p class="bad">${esc(err.message ?? err)}</p>`;
     }
