@@ -435,12 +435,21 @@ fn charts_draw_the_history_api_in_headless_chromium() {
             format!("validator/{}", addr("val1")),
             vec!["Bonded stake over time"],
         ),
-        (
-            format!("account/{}", addr("grace")),
-            vec!["Positions over time", "value held", "net earnings"],
-        ),
     ] {
         render(&browser, &base, &view, &markers, true);
     }
+    // The account page: positions over time, and the account's own 7-day yield (net earnings
+    // over the average value held) from the same history.
+    let dom = render(
+        &browser,
+        &base,
+        &format!("account/{}", addr("grace")),
+        &["Positions over time", "value held", "net earnings", "all its positions"],
+        true,
+    );
+    let row = dom.split("all its positions").nth(1).unwrap();
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("APR ") && row.contains("earned "), "{row}");
+    assert!(row.contains("not enough history for 30 d"), "{row}");
     runtime.block_on(node.shutdown());
 }

@@ -4,7 +4,7 @@
 
 import { get } from './api.js';
 import { amount, badge, bps, card, duration, esc, knownAccounts, name, names, rolePages, table, time, wadPct, who } from './format.js';
-import { MIN_WINDOW_S, chartBox, history, seriesOf, timeChart } from './charts.js';
+import { MIN_WINDOW_S, WINDOWS, chartBox, earningsYield, history, seriesOf, timeChart } from './charts.js';
 import { windowYieldRows, windowYieldTable } from './views.js';
 import { vaultLink } from './vaults.js';
 import { governanceFlags } from './governance.js';
@@ -41,6 +41,22 @@ function signedAmount(text) {
 /** The longest window over which `sources` (of one layer, or all) were earned. */
 function windowOf(sources) {
   return Math.max(0, ...sources.map((s) => Number(s.window_s ?? 0)));
+}
+
+/**
+ * The account's own row of the window table, from the node's accounts history (only for the
+ * accounts it names): net earnings over the average value held, per window.
+ */
+function accountWindowRow(tracked, mine, n) {
+  const of = (k) => seriesOf(tracked, `accounts/${mine}/${k}`)[0]?.points;
+  const value = of('value');
+  const earned = of('earned');
+  if (!value?.length || !earned?.length) return null;
+  const mark = (y) => (y ? { ...y, change_label: 'earned' } : null);
+  const row = { label: 'all its positions <span class="muted">(net earnings ÷ average value)</span>' };
+  for (const w of WINDOWS) row[w.label] = mark(earningsYield(value, earned, w.s, n));
+  row.since = mark(earningsYield(value, earned, null, n));
+  return row;
 }
 
 /** An APR or APY in bps over `window` seconds: shown only over at least MIN_WINDOW_S. */
@@ -91,7 +107,7 @@ function yieldPanel(y, network, position, windows) {
       ${card('Compounding', `${esc(y.compounding_per_year ?? '—')} <span class="muted">times a year</span>`)}
       ${card('Value', `${amount(y.value)} <span class="muted">RAM</span>`)}
     </div>
-    ${windows.length ? `<h3>Yield of what it holds, per window <span class="muted">(exchange-rate change, annualised)</span></h3><div class="panel">${windowYieldTable(windows)}</div>` : ''}
+    ${windows.length ? `<h3>Yield per window <span class="muted">(its positions: net earnings over the average value held; what it holds: exchange-rate change; annualised)</span></h3><div class="panel">${windowYieldTable(windows)}</div>` : ''}
     <h3>By layer</h3>
     <div class="panel">${table(
       [
@@ -242,6 +258,8 @@ export async function account(el, ctx, args, { quiet } = {}) {
   const held = new Set([...(BigInt(lstHolding.shares ?? '0') > 0n ? [`rates/lst/${lstView.symbol}`] : []), ...holdings.map((h) => `rates/vault/${h.vault}`)]);
   const perYear = Math.max(1, Math.floor((365 * 86400) / Number(status.epoch_length_s || 3600)));
   const windows = windowYieldRows({ series: (rates.series ?? []).filter((s) => held.has(s.key)) }, network, perYear);
+  const own = accountWindowRow(tracked, mine, perYear);
+  if (own) windows.unshift(own);
   const roles = rolePages(address, network);
   el.innerHTML = `
     <h2>${esc(name(address))} <span class="muted mono">${esc(address)}</span></h2>

@@ -258,6 +258,47 @@ export function rollingApy(points, windowS, n) {
   return out;
 }
 
+/**
+ * An account's yield over the trailing `windowS` (null: since its first snapshot) from its
+ * `value` and cumulative net `earned` series (the node's accounts history, same snapshots):
+ * net earnings over the window divided by the time-weighted average value held in it, annualised
+ * (APR = Δearned × year / ∫value dt; APY compounds it `n` times a year). Deposits and exits
+ * move the value, not the earnings, so they do not count as yield. `null` below MIN_WINDOW_S or
+ * with nothing held. Basis points, BigInt, rounded towards zero.
+ */
+export function earningsYield(value, earned, windowS, n) {
+  if (!value?.length || !earned?.length) return null;
+  const last = earned[earned.length - 1];
+  let first = null;
+  for (const p of earned) {
+    if (windowS == null || p.time <= last.time - windowS) first = p;
+    if (windowS == null) break;
+  }
+  if (!first) return null;
+  const dt = BigInt(last.time - first.time);
+  if (dt < BigInt(MIN_WINDOW_S)) return null;
+  // ∫ value dt, each snapshot's value held until the next one.
+  let integral = 0n;
+  for (let i = 0; i < value.length; i++) {
+    const t0 = Math.max(value[i].time, first.time);
+    const t1 = Math.min(i + 1 < value.length ? value[i + 1].time : last.time, last.time);
+    if (t1 > t0) integral += BigInt(value[i].value) * BigInt(t1 - t0);
+  }
+  if (integral <= 0n) return null;
+  const gain = BigInt(last.value) - BigInt(first.value);
+  const aprWad = (gain * WAD * BigInt(YEAR_S)) / integral;
+  const periods = BigInt(Math.max(1, n));
+  const apyWad = aprWad > -WAD * periods ? powWad(WAD + aprWad / periods, periods) - WAD : -WAD;
+  return {
+    from: first.time,
+    to: last.time,
+    window_s: Number(dt),
+    change_bps: (gain * 10000n * dt) / integral,
+    apr_bps: (aprWad * 10000n) / WAD,
+    apy_bps: (apyWad * 10000n) / WAD,
+  };
+}
+
 /** The yield from snapshot `first` to snapshot `last` (see rateYield). */
 function yieldBetween(first, last, n) {
   if (!first) return null;

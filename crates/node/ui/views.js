@@ -83,7 +83,7 @@ export function windowYieldRows(rates, network, n) {
 export function windowYieldTable(rows) {
   const cell = (y, wlabel) =>
     y
-      ? `APR ${bpsText(y.apr_bps)}<br><span class="muted">APY ${bpsText(y.apy_bps)} · rate ${y.change_bps < 0n ? '' : '+'}${bpsText(y.change_bps)}</span>`
+      ? `APR ${bpsText(y.apr_bps)}<br><span class="muted">APY ${bpsText(y.apy_bps)} · ${y.change_label ?? 'rate'} ${y.change_bps < 0n ? '' : '+'}${bpsText(y.change_bps)}</span>`
       : `<span class="muted" title="nothing is annualised over less than 7 days">not enough history for ${esc(wlabel)}</span>`;
   return table(
     [
