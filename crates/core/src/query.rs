@@ -352,6 +352,8 @@ pub struct ServiceCommissionView {
     pub commission_bps: Bps,
     /// A change and when it applies.
     pub pending: Option<(Bps, Timestamp)>,
+    /// Commission earned from this service's reward programs so far, per reward asset.
+    pub earned: Vec<RewardView>,
 }
 
 /// A replaced signing key still accountable for double signs.
@@ -486,8 +488,22 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
             },
         })
         .collect::<Vec<MembershipView>>();
-    let services: std::collections::BTreeSet<Address> =
-        sets.iter().map(|m| m.set.service).collect();
+    // Services of its sets, and those it earned from before leaving them.
+    let mut earned: std::collections::BTreeMap<Address, Vec<RewardView>> = Default::default();
+    for ((_, service, asset), amount) in state
+        .range::<crate::rewards::CommissionsEarned, _>((operator, Address::ZERO, AssetId(0))..)
+        .take_while(|((o, _, _), _)| *o == operator)
+    {
+        earned.entry(*service).or_default().push(RewardView {
+            asset: crate::bank::symbol(state, *asset),
+            amount: *amount,
+        });
+    }
+    let services: std::collections::BTreeSet<Address> = sets
+        .iter()
+        .map(|m| m.set.service)
+        .chain(earned.keys().copied())
+        .collect();
     let service_commissions = services
         .into_iter()
         .map(|service| ServiceCommissionView {
@@ -496,6 +512,7 @@ pub fn operator_view(state: &State, operator: Address) -> Result<OperatorView> {
             pending: state
                 .get::<crate::rewards::ServiceCommissions>(&(operator, service))
                 .and_then(|c| c.pending),
+            earned: earned.remove(&service).unwrap_or_default(),
         })
         .collect();
     Ok(OperatorView {

@@ -491,6 +491,15 @@ fn distribute_slice(
         }
         program.protocol_fees = program.protocol_fees.checked_add(fee)?;
         program.commissions = program.commissions.checked_add(commission)?;
+        if !commission.is_zero() {
+            let key = (operator, program.service, program.asset);
+            let earned = state
+                .get::<CommissionsEarned>(&key)
+                .copied()
+                .unwrap_or(Amount::ZERO)
+                .checked_add(commission)?;
+            state.put::<CommissionsEarned>(key, earned);
+        }
         let assigned = raise_indexes(state, stream, &terms, w, (rest, fee, commission))?;
         program.distributed = program.distributed.checked_add(assigned)?;
     }
@@ -790,6 +799,22 @@ pub fn check(state: &State, v: &mut Vec<String>) -> Result<()> {
         if parts > p.streamed {
             v.push(format!("program {id}: refunds, fees, commissions and distributions {parts} exceed streamed {}", p.streamed));
         }
+    }
+    let mut by_programs: std::collections::BTreeMap<(Address, AssetId), u128> = Default::default();
+    for p in state.iter::<RewardPrograms>().map(|(_, p)| p) {
+        let c = by_programs.entry((p.service, p.asset)).or_default();
+        *c = c.saturating_add(p.commissions.get());
+    }
+    let mut by_operators: std::collections::BTreeMap<(Address, AssetId), u128> = Default::default();
+    for ((_, service, asset), earned) in state.iter::<CommissionsEarned>() {
+        let c = by_operators.entry((*service, *asset)).or_default();
+        *c = c.saturating_add(earned.get());
+    }
+    by_programs.retain(|_, c| *c > 0);
+    if by_programs != by_operators {
+        v.push(format!(
+            "commissions earned per (service, asset): operators {by_operators:?}, programs {by_programs:?}"
+        ));
     }
     for (asset, left) in escrow {
         let held = bank::balance(state, module::reward_escrow(), asset).get();

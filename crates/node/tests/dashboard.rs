@@ -262,6 +262,7 @@ fn every_view_renders_in_headless_chromium_without_an_error() {
                 "Stake per strategy",
                 "Allocations per operator set",
                 "Commission per service",
+                "Earned so far",
                 "Delegators <span class=\"muted\">(",
                 "erin",
                 "Slashes",
@@ -444,7 +445,12 @@ fn charts_draw_the_history_api_in_headless_chromium() {
         &browser,
         &base,
         &format!("account/{}", addr("grace")),
-        &["Positions over time", "value held", "net earnings", "all its positions"],
+        &[
+            "Positions over time",
+            "value held",
+            "net earnings",
+            "all its positions",
+        ],
         true,
     );
     let row = dom.split("all its positions").nth(1).unwrap();

@@ -155,6 +155,26 @@ fn delegator_lists_follow_the_state_over_thirty_days_of_demo() {
     }
     assert!(rows_seen >= 10, "{rows_seen}");
 
+    // After a month of programs, operators show the commission they earned per service.
+    let earned: usize = operators
+        .iter()
+        .map(|op| {
+            let o = client
+                .query(&json!({"query": "operator", "operator": format!("{op:#x}")}))
+                .unwrap();
+            o["service_commissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| !c["earned"].as_array().unwrap().is_empty())
+                .count()
+        })
+        .sum();
+    assert!(
+        earned >= 1,
+        "no operator earned a commission in 30 days of demo"
+    );
+
     // A full page of the default size, the bounds on `limit`, unknown roles.
     let op = operators.iter().next().unwrap();
     let page: Value = client

@@ -157,6 +157,7 @@ export async function operator(el, ctx, args, { quiet } = {}) {
         { label: 'Service', html: (c) => who(c.service) },
         { label: 'Commission', num: true, html: (c) => bps(c.commission_bps) },
         { label: 'Change waiting', html: (c) => (c.pending ? `→ ${bps(c.pending[0])} from ${esc(time(c.pending[1]))}` : '—') },
+        { label: 'Earned so far', num: true, html: (c) => ((c.earned ?? []).length ? c.earned.map((r) => `${amount(r.amount)} <span class="muted">${esc(r.asset)}</span>`).join('<br>') : '<span class="muted">nothing yet</span>') },
       ],
       o.service_commissions ?? [],
       { empty: 'a member of no service' },

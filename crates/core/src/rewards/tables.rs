@@ -3,7 +3,8 @@
 //! restaking's (`restaking/tables.rs`, `restaking/ledger.rs`).
 
 use super::{RewardProgram, ServiceCommission};
-use crate::ids::{Address, SetRef};
+use crate::ids::{Address, AssetId, SetRef};
+use crate::num::Amount;
 
 crate::state::tables! {
     /// Reward programs.
@@ -14,4 +15,8 @@ crate::state::tables! {
     79 set_programs: SetPrograms(SetRef => u32),
     /// Operator commission per (operator, service).
     75 service_commissions: ServiceCommissions((Address, Address) => ServiceCommission),
+    /// Commission an operator has earned from a service's programs, per (operator, service,
+    /// reward asset), since its first: what the operator page shows per service. Σ over
+    /// operators equals Σ `commissions` of the service's programs in that asset.
+    95 commissions_earned: CommissionsEarned((Address, Address, AssetId) => Amount),
 }
