@@ -263,17 +263,27 @@ window.__t = {
     el.dispatchEvent(new Event('input', { bubbles: true }));
     el.dispatchEvent(new Event('change', { bubbles: true }));
   },
+  // The preview, or the error the panel shows instead (a failed read, a refused simulation).
+  async preview() {
+    const shown = await this.until(() => document.querySelector('#wallet-out .preview, #wallet-out .bad'), 'the preview');
+    if (!shown.classList.contains('preview')) throw new Error('the preview failed: ' + shown.textContent);
+    return shown;
+  },
   async act(action, fields) {
     await this.until(() => document.getElementById('wallet-action'), 'the wallet panel');
     this.set('wallet-action', action);
     for (const [k, v] of Object.entries(fields)) this.set('w-' + k, v);
     document.getElementById('wallet-preview').click();
-    const preview = await this.until(() => document.querySelector('#wallet-out .preview'), 'the preview');
+    const preview = await this.preview();
     const text = preview.textContent;
     const before = document.getElementById('wallet-receipt');
     if (before) before.remove();
     document.getElementById('wallet-sign').click();
     const receipt = await this.until(() => document.getElementById('wallet-receipt'), 'the receipt');
+    // The page redraws after a receipt; the panel keeps the action chosen and the receipt.
+    await this.sleep(700);
+    if (document.getElementById('wallet-action')?.value !== action || !document.getElementById('wallet-receipt'))
+      throw new Error('the redraw after the receipt reset the wallet panel');
     return { preview: text, ok: receipt.dataset.ok, receipt: receipt.textContent };
   },
   async previewOnly(action, fields) {
@@ -281,7 +291,7 @@ window.__t = {
     this.set('wallet-action', action);
     for (const [k, v] of Object.entries(fields)) this.set('w-' + k, v);
     document.getElementById('wallet-preview').click();
-    const preview = await this.until(() => document.querySelector('#wallet-out .preview'), 'the preview');
+    const preview = await this.preview();
     return { preview: preview.textContent, signDisabled: document.getElementById('wallet-sign').disabled };
   },
 };

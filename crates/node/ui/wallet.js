@@ -9,6 +9,12 @@ import { amount, bps, duration, esc, name, wadPct, wadRate, who } from './format
 let account = null;
 /** The last receipt's HTML, kept across the page's redraws. */
 let lastReceipt = '';
+/**
+ * The bound panel of the connected account's page: a redraw of the same page (the one after a
+ * receipt, a return to it) puts this node back instead of a fresh panel, so the chosen action, the
+ * typed fields, a preview being computed and the receipt survive it.
+ */
+let live = null;
 
 /** The injected EIP-1193 provider, if any. */
 export function provider() {
@@ -325,6 +331,7 @@ export function walletPanel(address, role = 'account') {
   if (!account || account !== String(address).toLowerCase()) {
     return `<div class="panel" id="wallet-panel"><b>Act with a wallet</b> <span class="muted">${provider() ? PITCH[role] : 'no EIP-1193 wallet found in this browser'}</span> ${provider() ? '<button id="wallet-connect">Connect wallet</button>' : ''}</div>`;
   }
+  if (live && live.address === account && live.role === role) return '<div id="wallet-panel-slot"></div>';
   const options = Object.entries(ROLES[role]).map(([k, a]) => `<option value="${k}">${esc(a.label)}</option>`).join('');
   return `<div class="panel" id="wallet-panel"><b>Act with your wallet</b> <span class="muted">connected as ${esc(name(account))}</span>
     <div class="row"><label>Action <select id="wallet-action">${options}</select></label></div>
@@ -350,8 +357,14 @@ export function bindWallet(el, network, address, rerender, role = 'account') {
     });
     return;
   }
+  const slot = el.querySelector('#wallet-panel-slot');
+  if (slot) {
+    slot.replaceWith(live.node);
+    return;
+  }
   const select = el.querySelector('#wallet-action');
   if (!select) return;
+  live = { address: account, role, node: el.querySelector('#wallet-panel') };
   const fields = el.querySelector('#wallet-fields');
   const out = el.querySelector('#wallet-out');
   const sign = el.querySelector('#wallet-sign');
