@@ -74,6 +74,12 @@ pub struct SeatView {
     pub window_blocks: u64,
     /// Signed share of the window, in basis points (10,000 = every block).
     pub uptime_bps: u64,
+    /// Its stake when the committee was written (base units): its weight in leader election.
+    /// None on a single-producer chain.
+    pub seat_stake: Option<String>,
+    /// Its expected share of views led, in basis points (seat stake over the committee's,
+    /// rounded down). None on a single-producer chain.
+    pub leader_share_bps: Option<u64>,
     /// Blocks it proposed among [`ConsensusStatusView::recent`].
     pub proposed_recent: u64,
     /// This node's own seat.

@@ -29,7 +29,8 @@ use commonware_parallel::Sequential;
 use commonware_runtime::Clock;
 use futures::StreamExt;
 use rampart_api::SignedTx;
-use rampart_core::base::consensus::{Committee, check_evidence, committee};
+use rampart_core::base::consensus::{Committee, check_evidence, committee, seat_stakes};
+use rampart_core::num::Amount;
 use rampart_node::Shared;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,8 @@ pub struct EpochCommittee {
     pub committee: Committee,
     /// A verify-only scheme over its keys.
     pub verifier: Scheme,
+    /// Each seat's stake when the committee was written (leader election's weights).
+    pub stakes: Vec<Amount>,
 }
 
 impl EpochCommittee {
@@ -92,16 +95,18 @@ impl Committees {
         if let Some(c) = cache.get(&epoch) {
             return Some(c.clone());
         }
-        let committee = self
+        let (committee, stakes) = self
             .node
-            .with_state(|s| committee(s, epoch))
+            .with_state(|s| committee(s, epoch).map(|c| (c, seat_stakes(s, epoch))))
             .ok()
             .flatten()?;
+        let stakes = stakes.unwrap_or_default();
         let set = convert::participants(&committee)?;
         let verifier = Scheme::verifier(&self.namespace, set);
         let entry = Arc::new(EpochCommittee {
             committee,
             verifier,
+            stakes,
         });
         cache.insert(epoch, entry.clone());
         // Old epochs are re-read from state if ever needed again.
@@ -135,6 +140,11 @@ impl VerifiedCache {
             c.clear();
         }
         c.insert(tx_key(raw), vtx);
+    }
+
+    /// The verified form of `raw`, if this node verified exactly these bytes (kept).
+    pub fn get(&self, raw: &[u8]) -> Option<rampart_api::VerifiedTx> {
+        self.lock().get(&tx_key(raw)).cloned()
     }
 
     /// Takes the verified form of `raw`, if this node verified exactly these bytes.
@@ -283,11 +293,17 @@ impl App {
         let verifier = self.node.verifier();
         let mut checked = Vec::with_capacity(block.txs.len());
         for (i, raw) in block.txs.iter().enumerate() {
-            let signed: SignedTx =
-                serde_json::from_slice(raw).map_err(|e| format!("tx {i} does not decode: {e}"))?;
-            let vtx = verifier
-                .verify(signed)
-                .map_err(|e| format!("tx {i}: {}", e.message))?;
+            // Exactly these bytes were checked before (gossip, or an earlier proposal).
+            let vtx = match self.verified.get(raw) {
+                Some(vtx) => vtx,
+                None => {
+                    let signed: SignedTx = serde_json::from_slice(raw)
+                        .map_err(|e| format!("tx {i} does not decode: {e}"))?;
+                    verifier
+                        .verify(signed)
+                        .map_err(|e| format!("tx {i}: {}", e.message))?
+                }
+            };
             if !seen.insert(vtx.hash) {
                 return Err(format!("tx {:#x} appears twice", vtx.hash));
             }

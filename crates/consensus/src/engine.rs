@@ -17,6 +17,7 @@ use crate::Stats;
 use crate::app::{App, AppConfig, Committees};
 use crate::block::{Block, Digest};
 use crate::convert::{self, Scheme};
+use crate::elector::StakeWeighted;
 use crate::executor::{self, Executor, ExecutorParts};
 use crate::reporter::{ActivityReporter, SharedPool};
 use commonware_broadcast::buffered;
@@ -30,11 +31,10 @@ use commonware_consensus::marshal::{
 use commonware_consensus::simplex::{
     self,
     config::{ForwardPolicy, SkipBudget, SkipPolicy},
-    elector::RoundRobin,
 };
 use commonware_consensus::types::{Epoch, FixedEpocher, Height, ViewDelta};
 use commonware_cryptography::certificate::{Provider, Scoped};
-use commonware_cryptography::{Digested, Digestible, Sha256, Signer as _, ed25519};
+use commonware_cryptography::{Digested, Digestible, Signer as _, ed25519};
 use commonware_p2p::utils::mux::Muxer;
 use commonware_p2p::{Blocker, Receiver, Sender};
 use commonware_parallel::Sequential;
@@ -113,10 +113,12 @@ pub struct Channels<S, R> {
     pub backfill: (S, R),
     /// Block broadcast.
     pub broadcast: (S, R),
+    /// Mempool gossip ([`crate::gossip`]).
+    pub transactions: (S, R),
 }
 
 /// Channel ids of [`Channels`], in order.
-pub const CHANNELS: [u64; 5] = [0, 1, 2, 3, 4];
+pub const CHANNELS: [u64; 6] = [0, 1, 2, 3, 4, 5];
 
 /// Tells the p2p layer who the peers of an epoch are.
 pub trait PeerSets: Clone + Send + 'static {
@@ -358,6 +360,18 @@ pub async fn run<E, S, R, B, P, T>(
     context
         .child("executor")
         .spawn(move |_| executor::run(parts, updates));
+    {
+        let (node, blocker, verified, stats) = (
+            node.clone(),
+            blocker.clone(),
+            verified.clone(),
+            stats.clone(),
+        );
+        let transactions = channels.transactions;
+        context.child("gossip").spawn(move |ctx| {
+            crate::gossip::run(ctx, node, transactions, blocker, verified, stats)
+        });
+    }
     marshal_actor.start(executor, buffer, resolver);
 
     let app = App::new(
@@ -495,7 +509,7 @@ pub async fn run<E, S, R, B, P, T>(
                     context.child("simplex").with_attribute("epoch", epoch),
                     simplex::Config {
                         scheme,
-                        elector: RoundRobin::<Sha256>::default(),
+                        elector: StakeWeighted::new(&seats.stakes),
                         blocker: blocker.clone(),
                         automaton: inline.clone(),
                         relay: inline.clone(),

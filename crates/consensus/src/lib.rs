@@ -11,7 +11,9 @@
 //!   block's time; epoch hand-over signals.
 //! - [`engine`]: one validator's stack (marshal, broadcast, resolver) and the orchestrator that
 //!   runs one simplex engine per consensus epoch with the committee read from state.
+//! - [`gossip`]: mempool gossip (what a node's API admits reaches every peer's mempool).
 //! - [`convert`]: Commonware keys and votes ↔ the core's types.
+//! - [`elector`]: stake-weighted leader election (the core's `leader_seat` over seat stakes).
 //!
 //! Execution happens on finalization only: nothing executes speculatively, so the node's
 //! single `Chain` stays the source of truth and `rampart dev` (single producer) never touches
@@ -20,8 +22,10 @@
 pub mod app;
 pub mod block;
 pub mod convert;
+pub mod elector;
 pub mod engine;
 pub mod executor;
+pub mod gossip;
 pub mod network;
 pub mod reporter;
 
@@ -46,6 +50,16 @@ pub struct Stats {
     pub executed: AtomicU64,
     /// Parent certificates that could not be decoded (no missed signatures reported).
     pub bad_certificates: AtomicU64,
+    /// Transactions this node gossiped to its peers.
+    pub gossip_sent: AtomicU64,
+    /// Gossiped transactions admitted into this node's mempool.
+    pub gossip_admitted: AtomicU64,
+    /// Gossiped transactions admission refused (already pending, a nonce gap, fees, …).
+    pub gossip_refused: AtomicU64,
+    /// Gossiped transactions that did not parse or whose signature did not verify.
+    pub gossip_invalid: AtomicU64,
+    /// Gossip messages that did not decode (their sender is blocked).
+    pub gossip_malformed: AtomicU64,
 }
 
 impl Stats {
@@ -73,6 +87,11 @@ impl Stats {
             ("evidence_refused", Self::get(&self.evidence_refused)),
             ("executed", Self::get(&self.executed)),
             ("bad_certificates", Self::get(&self.bad_certificates)),
+            ("gossip_sent", Self::get(&self.gossip_sent)),
+            ("gossip_admitted", Self::get(&self.gossip_admitted)),
+            ("gossip_refused", Self::get(&self.gossip_refused)),
+            ("gossip_invalid", Self::get(&self.gossip_invalid)),
+            ("gossip_malformed", Self::get(&self.gossip_malformed)),
         ]
     }
 }

@@ -130,8 +130,14 @@ pub fn run(mut config: NodeConfig, genesis: Genesis, v: Validator) -> Result<boo
         let quota = Quota::per_second(NZU32!(1_024));
         let mut pairs = CHANNELS.map(|c| Some(network.register(c, quota)));
         let mut take = |i: usize| pairs[i].take();
-        let (Some(votes), Some(certificates), Some(resolver), Some(backfill), Some(broadcast)) =
-            (take(0), take(1), take(2), take(3), take(4))
+        let (
+            Some(votes),
+            Some(certificates),
+            Some(resolver),
+            Some(backfill),
+            Some(broadcast),
+            Some(transactions),
+        ) = (take(0), take(1), take(2), take(3), take(4), take(5))
         else {
             return Err(NodeError::Config("p2p channels".into()));
         };
@@ -175,6 +181,7 @@ pub fn run(mut config: NodeConfig, genesis: Genesis, v: Validator) -> Result<boo
                     resolver,
                     backfill,
                     broadcast,
+                    transactions,
                 },
                 blocker,
                 provider,

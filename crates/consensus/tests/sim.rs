@@ -459,3 +459,115 @@ fn a_leader_proposing_invalid_blocks_is_skipped() {
         }
     });
 }
+
+/// Leaders are drawn by stake: validator 0 bonds 60k of the committee's 90k and proposes about
+/// two thirds of the blocks; every executed block's proposer holds the seat the core's
+/// `leader_seat` draws for the block's (epoch, view), on every node.
+#[test]
+fn leaders_are_drawn_by_stake() {
+    runner(8, Duration::from_secs(300)).start(|context| async move {
+        let mut g = genesis(4, 4, 0, bft_params(LONG_EPOCHS));
+        g.validators[0].self_bond = rampart_core::Amount::new(60_000 * E18);
+        g.accounts
+            .iter_mut()
+            .find(|a| a.address == g.validators[0].address)
+            .unwrap()
+            .balances
+            .insert("RAM".into(), rampart_core::Amount::new(61_000 * E18));
+        let mut net = Net::new(context.child("net"), g, 4).await;
+        net.start_all().await;
+        net.wait_for(&[0, 1, 2, 3], 60, Duration::from_secs(120))
+            .await;
+        let common = net.same_roots();
+        let (c, stakes) = net
+            .node(1)
+            .with_state(|s| {
+                (
+                    committee(s, 0).unwrap(),
+                    core_consensus::seat_stakes(s, 0).unwrap(),
+                )
+            })
+            .unwrap();
+        assert_eq!(stakes.len(), 4);
+        let heavy = dev_address(&validator_name(0));
+        let by_heavy = (1..=common)
+            .filter(|h| net.node(1).block(Some(*h)).unwrap().header.proposer == Some(heavy))
+            .count() as u64;
+        // Expected 2/3 of the blocks; the draw's deviation over 60 blocks is about 6 %.
+        assert!(
+            (common * 45 / 100..=common * 85 / 100).contains(&by_heavy),
+            "validator 0 proposed {by_heavy} of {common} blocks with 2/3 of the stake"
+        );
+        for i in 0..4 {
+            let recent = net.node(i).consensus_status().unwrap().recent;
+            assert!(recent.len() >= 30);
+            for b in recent {
+                let seat = core_consensus::leader_seat(&stakes, b.epoch, b.view);
+                assert_eq!(
+                    b.proposer, c.members[seat].validator,
+                    "block {} (view {}) on node {i}",
+                    b.height, b.view
+                );
+            }
+        }
+    });
+}
+
+/// Mempool gossip: transactions sent to one validator reach the others' mempools, so blocks led
+/// by the others carry them too; every node counts what it admitted from gossip and none is
+/// refused as invalid.
+#[test]
+fn transactions_sent_to_one_node_are_gossiped_to_every_leader() {
+    runner(9, Duration::from_secs(300)).start(|context| async move {
+        let g = genesis(4, 4, 8, bft_params(LONG_EPOCHS));
+        let mut net = Net::new(context.child("net"), g, 4).await;
+        net.start_all().await;
+        net.wait_for(&[0, 1, 2, 3], 3, Duration::from_secs(60))
+            .await;
+        let from = net.height(0);
+        const PER_HOLDER: u64 = 10;
+        for nonce in 0..PER_HOLDER {
+            for h in 0..8 {
+                net.node(0).submit(transfer(h, (h + 1) % 8, nonce)).unwrap();
+            }
+            context.sleep(Duration::from_millis(300)).await;
+        }
+        let start = context.current();
+        while !(0..8).all(|h| {
+            (0..4).all(|i| {
+                net.node(i)
+                    .nonce(dev_address(&holder_name(h)))
+                    .unwrap()
+                    .committed
+                    == PER_HOLDER
+            })
+        }) {
+            assert!(
+                context.current().duration_since(start).unwrap() < Duration::from_secs(120),
+                "the transactions did not commit everywhere"
+            );
+            context.sleep(Duration::from_millis(100)).await;
+        }
+        let head = net.height(0);
+        let first = dev_address(&validator_name(0));
+        let others_with_txs = (from + 1..=head)
+            .map(|h| net.node(1).block(Some(h)).unwrap())
+            .filter(|b| b.header.proposer != Some(first) && !b.txs.is_empty())
+            .count();
+        assert!(
+            others_with_txs >= 3,
+            "only {others_with_txs} blocks by other leaders carried node 0's transactions"
+        );
+        assert!(Stats::get(&net.validators[0].running.stats.gossip_sent) >= 80);
+        for i in 1..4 {
+            let s = &net.validators[i].running.stats;
+            assert!(
+                Stats::get(&s.gossip_admitted) > 0,
+                "node {i} admitted nothing"
+            );
+            assert_eq!(Stats::get(&s.gossip_invalid), 0);
+            assert_eq!(Stats::get(&s.gossip_malformed), 0);
+        }
+        net.same_roots();
+    });
+}

@@ -9,8 +9,8 @@
 //! All four validators run in one thread (Commonware's deterministic runtime, simulated network
 //! with 20 ms links), so the wall-clock throughput is what one core sustains for the whole
 //! network; each validator verifies every transaction, hence the ceiling ÷ 4. Latency is in
-//! simulated time (submission to execution at validator 0) and includes waiting for the
-//! receiving node's turn as leader (there is no mempool gossip yet).
+//! simulated time (submission to execution at validator 0); transactions reach every leader by
+//! mempool gossip (`rampart_consensus::gossip`).
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 

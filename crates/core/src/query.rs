@@ -170,6 +170,9 @@ pub struct ConsensusView {
     /// Its committee, if kept (none on a single-producer chain, for an epoch not yet chosen,
     /// or one pruned after the evidence window).
     pub committee: Option<crate::base::Committee>,
+    /// The bonded stake of each seat when the committee was written, in seat order: a seat
+    /// leads a view with probability its stake over their sum (docs/consensus.md, "Leaders").
+    pub seat_stakes: Option<Vec<crate::num::Amount>>,
 }
 
 /// `consensus {epoch?}`.
@@ -183,6 +186,7 @@ pub fn consensus_view(state: &State, epoch: Option<u64>) -> ConsensusView {
         height,
         epoch,
         committee: crate::base::consensus::committee(state, epoch),
+        seat_stakes: crate::base::consensus::seat_stakes(state, epoch),
     }
 }
 

@@ -96,6 +96,7 @@ schema! {
     crate::base::ConsensusKeys,
     crate::base::ConsensusKeyOwners,
     crate::base::ConsensusCommittees,
+    crate::base::ConsensusSeatStakes,
     crate::lst::LstPools,
     crate::lst::Redemptions,
     crate::lst::RedemptionBatches,

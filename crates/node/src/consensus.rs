@@ -197,11 +197,14 @@ impl crate::Shared {
                     .collect(),
                 None => Vec::new(),
             };
+            let stakes = view.seat_stakes.as_deref().unwrap_or_default();
+            let total = stakes.iter().fold(0u128, |t, s| t.saturating_add(s.get()));
             let committee = seats
                 .into_iter()
                 .zip(0u32..)
                 .map(|((validator, key, p2p_address), index)| {
-                    seat(
+                    let stake = usize::try_from(index).ok().and_then(|i| stakes.get(i));
+                    let mut seat = seat(
                         state,
                         validator,
                         key,
@@ -209,7 +212,10 @@ impl crate::Shared {
                         index,
                         own_key,
                         &proposed,
-                    )
+                    );
+                    seat.seat_stake = stake.map(|s| s.get().to_string());
+                    seat.leader_share_bps = stake.map(|s| share_bps(s.get(), total, stakes.len()));
+                    seat
                 })
                 .collect();
             let finality: Vec<u64> = observed
@@ -280,9 +286,24 @@ fn seat(
         missed_blocks,
         window_blocks,
         uptime_bps,
+        seat_stake: None,
+        leader_share_bps: None,
         proposed_recent: proposed.get(&validator).copied().unwrap_or(0),
         this_node: key.is_some() && key == own_key,
     }
+}
+
+/// A seat's share of views led, in basis points, rounded down: its stake over the total, or
+/// one n-th when no seat has stake (the views then rotate).
+fn share_bps(part: u128, total: u128, seats: usize) -> u64 {
+    let bps = if total == 0 {
+        10_000u128
+            .checked_div(u128::try_from(seats).unwrap_or(1))
+            .unwrap_or(0)
+    } else {
+        rampart_core::num::mul_div_floor(part, 10_000, total).unwrap_or(0)
+    };
+    u64::try_from(bps).unwrap_or(10_000)
 }
 
 /// Median and 99th percentile (nearest rank) of `values`, if any.

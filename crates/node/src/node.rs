@@ -62,7 +62,14 @@ pub struct Shared {
     account_rate: Option<crate::limit::TokenBuckets<Address>>,
     /// What this node sees of consensus (reported by `rampart-consensus` on a BFT node).
     pub consensus: crate::consensus::ConsensusMonitor,
+    /// Transactions its API admitted that the BFT engine has not gossiped yet (`None`: no
+    /// gossip, as on a single producer). Bounded by [`GOSSIP_OUTBOX`].
+    gossip: Mutex<Option<std::collections::VecDeque<SignedTx>>>,
 }
+
+/// Most transactions waiting to be gossiped; beyond it the oldest are dropped from the outbox
+/// (they stay in this node's mempool).
+pub const GOSSIP_OUTBOX: usize = 100_000;
 
 impl Shared {
     /// Opens the chain in the configured data directory (starting it from `genesis` if empty),
@@ -120,6 +127,7 @@ impl Shared {
             summary: Mutex::new(Summary::default()),
             recent_events: Mutex::new(std::collections::VecDeque::new()),
             consensus: crate::consensus::ConsensusMonitor::default(),
+            gossip: Mutex::new(None),
         })
     }
 
@@ -198,9 +206,66 @@ impl Shared {
         let result = self
             .verifier
             .verify(signed)
-            .and_then(|vtx| self.admit(&*self.chain()?, vtx));
+            .and_then(|vtx| self.admit_local(&*self.chain()?, vtx));
         self.metrics.submitted(result.is_ok());
         result
+    }
+
+    /// [`Self::admit`] for a transaction from this node's clients: once admitted it also waits
+    /// to be gossiped to the other validators (BFT mode).
+    fn admit_local(&self, chain: &Chain, vtx: VerifiedTx) -> Result<B256, ApiError> {
+        let copy = self.gossip_enabled().then(|| vtx.signed.clone());
+        let hash = self.admit(chain, vtx)?;
+        if let Some(signed) = copy {
+            let mut outbox = self
+                .gossip
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(q) = outbox.as_mut() {
+                if q.len() >= GOSSIP_OUTBOX {
+                    q.pop_front();
+                }
+                q.push_back(signed);
+            }
+        }
+        Ok(hash)
+    }
+
+    fn gossip_enabled(&self) -> bool {
+        self.gossip
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some()
+    }
+
+    /// Starts keeping what the API admits for gossip (the BFT engine calls it once).
+    pub fn enable_gossip(&self) {
+        let mut g = self
+            .gossip
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if g.is_none() {
+            *g = Some(std::collections::VecDeque::new());
+        }
+    }
+
+    /// Takes up to `max` transactions waiting to be gossiped, oldest first.
+    pub fn take_gossip(&self, max: usize) -> Vec<SignedTx> {
+        let mut g = self
+            .gossip
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(q) = g.as_mut() else {
+            return Vec::new();
+        };
+        let n = max.min(q.len());
+        q.drain(..n).collect()
+    }
+
+    /// Admits a transaction another node gossiped, already verified, under the same rules as
+    /// the API's (it is not gossiped again).
+    pub fn admit_gossiped(&self, vtx: VerifiedTx) -> Result<B256, ApiError> {
+        self.admit(&*self.chain()?, vtx)
     }
 
     /// Verifies every transaction (no lock held), then admits them in order under one lock.
@@ -212,7 +277,7 @@ impl Shared {
             .into_iter()
             .map(|v| {
                 let result = match &chain {
-                    Ok(chain) => v.and_then(|vtx| self.admit(chain, vtx)),
+                    Ok(chain) => v.and_then(|vtx| self.admit_local(chain, vtx)),
                     Err(e) => Err(e.clone()),
                 };
                 self.metrics.submitted(result.is_ok());
@@ -406,7 +471,7 @@ impl Shared {
         outcomes
             .into_iter()
             .map(|o| {
-                let result = o.and_then(|vtx| self.admit(&chain, vtx));
+                let result = o.and_then(|vtx| self.admit_local(&chain, vtx));
                 self.metrics.submitted(result.is_ok());
                 result
             })

@@ -33,6 +33,7 @@ export async function consensus(el) {
   ];
   if (bft) {
     seatColumns.push(
+      { label: 'Leads', num: true, html: (s) => s.leader_share_bps == null ? '—' : `${esc((s.leader_share_bps / 100).toFixed(2))} % <span class="muted">of views</span>` },
       { label: 'Proposed (recent)', num: true, html: (s) => esc(s.proposed_recent) },
       { label: 'Key', html: (s) => `<span class="mono" title="${esc(s.key)}">${esc(short(s.key ?? ''))}</span>` },
       { label: 'p2p', html: (s) => `<span class="mono">${esc(s.p2p_address ?? '')}</span>` },
@@ -49,7 +50,7 @@ export async function consensus(el) {
       ${bft ? card('View', `${esc(c.view)} <span class="muted">finalized ${esc(c.finalized_view)} · ${esc(c.nullified_views)} skipped</span>`) : ''}
       ${bft ? card('Finality', `${ms(c.finality_ms_p50)} <span class="muted">median · p99 ${c.finality_ms_p99 == null ? '—' : `${esc(c.finality_ms_p99)} ms`}</span>`) : ''}
     </div>
-    ${bft ? '' : `<p class="muted">This node makes every block (<span class="mono">rampart dev</span>); a network of validators agrees on blocks with Commonware simplex (<span class="mono">rampart testnet --validators 4</span>). One vote per seat: stake decides who holds a seat and how much can be slashed, not vote weight (see <a href="#/security">Security</a>). Below, the active set with its uptime.</p>`}
+    ${bft ? '' : `<p class="muted">This node makes every block (<span class="mono">rampart dev</span>); a network of validators agrees on blocks with Commonware simplex (<span class="mono">rampart testnet --validators 4</span>). One vote per seat: stake decides who holds a seat, how often it leads a view and how much can be slashed, not vote weight (see <a href="#/security">Security</a>). Below, the active set with its uptime.</p>`}
     <h3>${bft ? 'Committee' : 'Active set'} <span class="muted">(${esc(c.committee.length)} ${bft ? 'seats' : 'validators'}; uptime from the chain's signing window)</span></h3>
     <div class="panel">${table(seatColumns, c.committee, { empty: bft ? 'no committee chosen for this epoch yet' : 'no active validator' })}</div>
     ${bft ? `

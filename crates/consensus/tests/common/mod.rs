@@ -245,6 +245,7 @@ impl Net {
             resolver: pairs.next().unwrap(),
             backfill: pairs.next().unwrap(),
             broadcast: pairs.next().unwrap(),
+            transactions: pairs.next().unwrap(),
         };
         let peers = SimPeers {
             manager: self.oracle.manager(),

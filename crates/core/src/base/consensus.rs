@@ -17,6 +17,18 @@
 //! the previous committee carries over, so the chain keeps a quorum that can finalize the
 //! unjail transactions instead of halting for good.
 //!
+//! # Leaders
+//!
+//! Each view's leader is drawn by stake: seat i leads view v of epoch e when
+//! `keccak256("rampart-leader" ‖ e ‖ v) mod S` (8-byte big-endian integers, S the seats' total
+//! stake) falls in seat i's slice of the cumulative stakes, in seat order ([`leader_seat`]).
+//! The stakes are the seats' bonded stake when the committee was written
+//! ([`ConsensusSeatStakes`]), so every node draws the same schedule for the whole epoch, and a
+//! seat leads a share of views equal to its share of the committee's stake (in expectation;
+//! the draw is a keyed hash, not a rotation). If every seat's stake is zero the views rotate
+//! through the seats. The schedule is public in advance, as a round-robin one is: anyone can
+//! compute who leads which view.
+//!
 //! # Keys
 //!
 //! `set_consensus_key {key, p2p_address, pop}` is signed by the validator's account; `pop` is
@@ -46,15 +58,17 @@
 //!   that key when the committee was written.
 //! - Committees are kept while evidence against them can still slash (the unbonding period
 //!   in blocks after their epoch ends), then pruned, at most two per block.
+//! - Every kept committee has its seat stakes, one per member; no stakes without a committee.
 
-use crate::base::{ConsensusCommittees, ConsensusKeyOwners, ConsensusKeys};
+use crate::base::{ConsensusCommittees, ConsensusKeyOwners, ConsensusKeys, ConsensusSeatStakes};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Address, fmt_address};
+use crate::num::Amount;
 use crate::state::State;
 use crate::time::Height;
-use alloy_primitives::{B256, Bytes, keccak256};
+use alloy_primitives::{B256, Bytes, U256, keccak256};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -230,6 +244,40 @@ pub fn committee(state: &State, epoch: u64) -> Option<Committee> {
     state.get::<ConsensusCommittees>(&epoch).cloned()
 }
 
+/// The seat stakes of consensus epoch `epoch`'s committee, if it is kept.
+pub fn seat_stakes(state: &State, epoch: u64) -> Option<Vec<Amount>> {
+    state.get::<ConsensusSeatStakes>(&epoch).cloned()
+}
+
+/// The seat that leads `view` of consensus epoch `epoch` under seat stakes `stakes` (see the
+/// module docs, "Leaders"). 0 for an empty committee (which is never written).
+pub fn leader_seat(stakes: &[Amount], epoch: u64, view: u64) -> usize {
+    let n = stakes.len();
+    let total = stakes
+        .iter()
+        .fold(U256::ZERO, |t, s| t.saturating_add(U256::from(s.get())));
+    if total.is_zero() {
+        let n = u64::try_from(n).unwrap_or(u64::MAX).max(1);
+        let i = epoch.wrapping_add(view).checked_rem(n).unwrap_or(0);
+        return usize::try_from(i).unwrap_or(0);
+    }
+    let mut seed = b"rampart-leader".to_vec();
+    seed.extend_from_slice(&epoch.to_be_bytes());
+    seed.extend_from_slice(&view.to_be_bytes());
+    let draw = U256::from_be_bytes(keccak256(&seed).0)
+        .checked_rem(total)
+        .unwrap_or(U256::ZERO); // total ≠ 0 (checked above)
+    let mut cumulative = U256::ZERO;
+    for (i, s) in stakes.iter().enumerate() {
+        cumulative = cumulative.saturating_add(U256::from(s.get()));
+        if draw < cumulative {
+            return i;
+        }
+    }
+    // draw < total = the last cumulative sum: not reached.
+    n.saturating_sub(1)
+}
+
 /// The consensus key bound to `validator`.
 pub fn consensus_key<'a>(state: &'a State, validator: &Address) -> Option<&'a ConsensusKeyRecord> {
     state.get::<ConsensusKeys>(validator)
@@ -372,6 +420,14 @@ pub fn check(state: &State, v: &mut Vec<String>) {
                 "committee {epoch} is not sorted by key, unique, under its epoch"
             ));
         }
+        if state
+            .get::<ConsensusSeatStakes>(epoch)
+            .is_none_or(|stakes| stakes.len() != c.members.len())
+        {
+            v.push(format!(
+                "committee {epoch} has no seat stakes, or not one per seat"
+            ));
+        }
         for m in &c.members {
             if state.get::<ConsensusKeyOwners>(&m.key) != Some(&m.validator) {
                 v.push(format!(
@@ -379,6 +435,13 @@ pub fn check(state: &State, v: &mut Vec<String>) {
                     m.key
                 ));
             }
+        }
+    }
+    for (epoch, _) in state.iter::<ConsensusSeatStakes>() {
+        if state.get::<ConsensusCommittees>(epoch).is_none() {
+            v.push(format!(
+                "seat stakes of epoch {epoch} without its committee"
+            ));
         }
     }
 }
@@ -405,8 +468,8 @@ pub fn on_block(state: &mut State, height: Height) -> crate::error::HookResult {
         {
             members = previous.members;
         }
-        state.put::<ConsensusCommittees>(
-            epoch,
+        put_committee(
+            state,
             Committee {
                 epoch,
                 first_height: next_first,
@@ -416,6 +479,21 @@ pub fn on_block(state: &mut State, height: Height) -> crate::error::HookResult {
     }
     prune(state, height, l);
     Ok(())
+}
+
+/// Writes `committee` with its seats' bonded stake as they stand now.
+fn put_committee(state: &mut State, committee: Committee) {
+    let stakes = committee
+        .members
+        .iter()
+        .map(|m| {
+            state
+                .get::<crate::base::Validators>(&m.validator)
+                .map_or(Amount::ZERO, |v| v.bonded)
+        })
+        .collect();
+    state.put::<ConsensusSeatStakes>(committee.epoch, stakes);
+    state.put::<ConsensusCommittees>(committee.epoch, committee);
 }
 
 /// The active validators with a consensus key, sorted by key.
@@ -457,6 +535,7 @@ fn prune(state: &mut State, height: Height, l: u64) {
             return;
         }
         state.delete::<ConsensusCommittees>(&oldest);
+        state.delete::<ConsensusSeatStakes>(&oldest);
     }
 }
 
@@ -472,8 +551,8 @@ pub fn genesis_committee(state: &mut State) -> Result<()> {
             "a BFT chain (consensus_epoch_blocks > 0) needs genesis validators with consensus keys",
         ));
     }
-    state.put::<ConsensusCommittees>(
-        0,
+    put_committee(
+        state,
         Committee {
             epoch: 0,
             first_height: 0,
@@ -500,6 +579,54 @@ mod tests {
                 1
             ]
         );
+    }
+
+    #[test]
+    fn leaders_are_drawn_in_proportion_to_seat_stake() {
+        let e18 = 1_000_000_000_000_000_000u128;
+        let stakes: Vec<Amount> = [1u128, 2, 3, 4, 0]
+            .iter()
+            .map(|w| Amount::new(w * 1_000 * e18))
+            .collect();
+        const VIEWS: u64 = 20_000;
+        let mut led = [0u64; 5];
+        for view in 1..=VIEWS {
+            led[leader_seat(&stakes, 3, view)] += 1;
+        }
+        assert_eq!(led[4], 0, "a seat without stake never leads");
+        for (i, w) in [1u64, 2, 3, 4].iter().enumerate() {
+            // Expected VIEWS·w/10; the draw's standard deviation is under 70 views here.
+            let expected = VIEWS * w / 10;
+            assert!(
+                led[i].abs_diff(expected) < 300,
+                "seat {i} led {} views, expected about {expected}",
+                led[i]
+            );
+        }
+        // A pure function of (stakes, epoch, view); another epoch draws another schedule.
+        let a: Vec<usize> = (1..50).map(|v| leader_seat(&stakes, 3, v)).collect();
+        let b: Vec<usize> = (1..50).map(|v| leader_seat(&stakes, 3, v)).collect();
+        let c: Vec<usize> = (1..50).map(|v| leader_seat(&stakes, 4, v)).collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        // One seat with all the stake leads every view.
+        let one = [Amount::ZERO, Amount::new(5), Amount::ZERO];
+        assert!((1..100).all(|v| leader_seat(&one, 0, v) == 1));
+        // Stakes near the top of the range do not overflow.
+        let huge = [Amount::new(u128::MAX), Amount::new(u128::MAX)];
+        let mut both = [0u32; 2];
+        for v in 1..200 {
+            both[leader_seat(&huge, 0, v)] += 1;
+        }
+        assert!(both.iter().all(|n| *n > 60), "{both:?}");
+    }
+
+    #[test]
+    fn leaders_rotate_when_no_seat_has_stake() {
+        let zero = [Amount::ZERO; 4];
+        let led: Vec<usize> = (0..8).map(|v| leader_seat(&zero, 1, v)).collect();
+        assert_eq!(led, [1, 2, 3, 0, 1, 2, 3, 0]);
+        assert_eq!(leader_seat(&[], 0, 9), 0);
     }
 
     #[test]

@@ -43,4 +43,7 @@ crate::state::tables! {
     111 consensus_key_owners: ConsensusKeyOwners(B256 => Address),
     /// The committee of each consensus epoch still within reach of evidence.
     112 consensus_committees: ConsensusCommittees(u64 => Committee),
+    /// The bonded stake of each seat of a kept committee when it was written, in seat order:
+    /// the weights of leader election (base/consensus.rs, "Leaders").
+    113 consensus_seat_stakes: ConsensusSeatStakes(u64 => Vec<Amount>),
 }
