@@ -9,9 +9,10 @@
 //!   ([`VerifiedCache`]), so a block that carries those bytes later is not checked again; then
 //!   the node admits the transaction under its usual rules (nonce order, fees, balance, account
 //!   rate, mempool limits). It does not forward it: the origin sends to every peer, one hop.
-//! - **Bad input.** A message that does not decode blocks its sender; transactions that do not
-//!   parse or verify are counted (`gossip_invalid`), ones admission refuses (already pending,
-//!   a nonce gap, …) too (`gossip_refused`); nothing here can stop the node.
+//! - **Bad input.** A message that does not decode, or carries a transaction that does not
+//!   parse or verify (an honest node gossips only what it admitted), blocks its sender and is
+//!   counted (`gossip_malformed`, `gossip_invalid`); transactions admission refuses (already
+//!   pending, a nonce gap, …) are only counted (`gossip_refused`). Nothing here stops the node.
 
 use crate::Stats;
 use crate::app::VerifiedCache;
@@ -106,13 +107,15 @@ pub async fn run<E, S, R, B>(
             continue;
         };
         for raw in txs {
-            let Ok(signed) = serde_json::from_slice::<SignedTx>(&raw) else {
+            // An honest node gossips only what it admitted, which parsed and verified: a
+            // transaction that does not is its sender's fault, so the sender is blocked.
+            let Some(vtx) = serde_json::from_slice::<SignedTx>(&raw)
+                .ok()
+                .and_then(|signed| verifier.verify(signed).ok())
+            else {
                 Stats::bump(&stats.gossip_invalid);
-                continue;
-            };
-            let Ok(vtx) = verifier.verify(signed) else {
-                Stats::bump(&stats.gossip_invalid);
-                continue;
+                let _ = blocker.block(peer.clone());
+                break;
             };
             // The bytes a leader puts in a block are this JSON again (serialisation is
             // canonical), so a block carrying it finds its signature checked here.

@@ -286,6 +286,16 @@ fn malformed_messages_and_non_member_votes_are_dropped() {
         // Subchannel 0 (epoch 0) of the muxed vote channel.
         commonware_codec::varint::UInt(0u64).write(&mut vote_bytes);
         vote.write(&mut vote_bytes);
+        // A well-formed gossip message whose transaction was altered after signing: first on
+        // the gossip channel, so it is read before the garbage there blocks the intruder.
+        let mut forged = transfer(0, 1, 0);
+        forged.args = forged.args.replace("\"1\"", "\"1000\"");
+        let forged = bytes::Bytes::from(serde_json::to_vec(&forged).unwrap());
+        let _ = senders[5].send(
+            Recipients::All,
+            rampart_consensus::gossip::encode(&[forged]),
+            false,
+        );
         let garbage = vec![0xffu8; 512];
         let mut bad_block = vec![0u8; 8];
         bad_block.extend_from_slice(&[0xee; 100]);
@@ -312,6 +322,16 @@ fn malformed_messages_and_non_member_votes_are_dropped() {
         let blocked = net.oracle.blocked().await.unwrap();
         let blockers = blocked.iter().filter(|(_, b)| *b == intruder).count();
         assert!(blockers >= 1, "the intruder was blocked: {blocked:?}");
+        let invalid: u64 = (0..4)
+            .map(|i| Stats::get(&net.validators[i].running.stats.gossip_invalid))
+            .sum();
+        assert!(invalid >= 1, "the forged gossip was refused");
+        for i in 0..4 {
+            assert_eq!(
+                Stats::get(&net.validators[i].running.stats.gossip_admitted),
+                0
+            );
+        }
     });
 }
 
