@@ -251,6 +251,7 @@ mod tests {
             (110, "consensus_keys"),
             (111, "consensus_key_owners"),
             (112, "consensus_committees"),
+            (113, "consensus_seat_stakes"),
             (60, "lst_pools"),
             (61, "redemptions"),
             (62, "redemption_batches"),
