@@ -45,26 +45,8 @@ fn four_validators_finalize_with_identical_roots() {
             }
         }
         let all = [0, 1, 2, 3];
-        let start = context.current();
-        loop {
-            let done = all.iter().all(|i| {
-                (0..8).all(|h| {
-                    net.node(*i)
-                        .nonce(dev_address(&holder_name(h)))
-                        .unwrap()
-                        .committed
-                        == PER_HOLDER
-                })
-            });
-            if done {
-                break;
-            }
-            assert!(
-                context.current().duration_since(start).unwrap() < Duration::from_secs(120),
-                "transactions did not commit everywhere"
-            );
-            context.sleep(Duration::from_millis(100)).await;
-        }
+        net.wait_committed(&all, 8, PER_HOLDER, Duration::from_secs(120))
+            .await;
         let target = (0..4).map(|i| net.height(i)).max().unwrap() + 5;
         net.wait_for(&all, target, Duration::from_secs(60)).await;
         let common = net.same_roots();
@@ -552,22 +534,8 @@ fn transactions_sent_to_one_node_are_gossiped_to_every_leader() {
             }
             context.sleep(Duration::from_millis(300)).await;
         }
-        let start = context.current();
-        while !(0..8).all(|h| {
-            (0..4).all(|i| {
-                net.node(i)
-                    .nonce(dev_address(&holder_name(h)))
-                    .unwrap()
-                    .committed
-                    == PER_HOLDER
-            })
-        }) {
-            assert!(
-                context.current().duration_since(start).unwrap() < Duration::from_secs(120),
-                "the transactions did not commit everywhere"
-            );
-            context.sleep(Duration::from_millis(100)).await;
-        }
+        net.wait_committed(&[0, 1, 2, 3], 8, PER_HOLDER, Duration::from_secs(120))
+            .await;
         let head = net.height(0);
         let first = dev_address(&validator_name(0));
         let others_with_txs = (from + 1..=head)

@@ -320,21 +320,56 @@ impl Net {
     /// Waits until every running validator in `who` has executed `height` (panics after
     /// `limit` of simulated time).
     pub async fn wait_for(&self, who: &[usize], height: u64, limit: Duration) {
+        self.wait_until(
+            limit,
+            || who.iter().all(|i| self.height(*i) >= height),
+            || {
+                format!(
+                    "validators {who:?} did not reach height {height}: heights {:?}",
+                    who.iter().map(|i| self.height(*i)).collect::<Vec<_>>()
+                )
+            },
+        )
+        .await;
+    }
+
+    /// Waits until validators `who` have committed nonces `0..nonces` of holders `0..holders`.
+    pub async fn wait_committed(
+        &self,
+        who: &[usize],
+        holders: usize,
+        nonces: u64,
+        limit: Duration,
+    ) {
+        let committed = |i: usize, h: usize| {
+            self.node(i)
+                .nonce(dev_address(&holder_name(h)))
+                .unwrap()
+                .committed
+        };
+        self.wait_until(
+            limit,
+            || who.iter().all(|i| (0..holders).all(|h| committed(*i, h) == nonces)),
+            || format!("validators {who:?} did not commit {nonces} transactions of each of {holders} holders"),
+        )
+        .await;
+    }
+
+    /// Polls `done` in simulated time; fails with `what` after `limit`.
+    async fn wait_until(
+        &self,
+        limit: Duration,
+        done: impl Fn() -> bool,
+        what: impl Fn() -> String,
+    ) {
         let start = self.context.current();
-        loop {
-            if who.iter().all(|i| self.height(*i) >= height) {
-                return;
-            }
+        while !done() {
             let waited = self
                 .context
                 .current()
                 .duration_since(start)
                 .unwrap_or_default();
-            assert!(
-                waited < limit,
-                "validators {who:?} did not reach height {height} within {limit:?}: heights {:?}",
-                who.iter().map(|i| self.height(*i)).collect::<Vec<_>>()
-            );
+            assert!(waited < limit, "{} within {limit:?}", what());
             self.context.sleep(Duration::from_millis(50)).await;
         }
     }

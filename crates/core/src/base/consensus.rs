@@ -68,7 +68,7 @@ use crate::ids::{Address, fmt_address};
 use crate::num::Amount;
 use crate::state::State;
 use crate::time::Height;
-use alloy_primitives::{B256, Bytes, U256, keccak256};
+use alloy_primitives::{B256, Bytes, keccak256};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -252,30 +252,15 @@ pub fn seat_stakes(state: &State, epoch: u64) -> Option<Vec<Amount>> {
 /// The seat that leads `view` of consensus epoch `epoch` under seat stakes `stakes` (see the
 /// module docs, "Leaders"). 0 for an empty committee (which is never written).
 pub fn leader_seat(stakes: &[Amount], epoch: u64, view: u64) -> usize {
-    let n = stakes.len();
-    let total = stakes
-        .iter()
-        .fold(U256::ZERO, |t, s| t.saturating_add(U256::from(s.get())));
-    if total.is_zero() {
-        let n = u64::try_from(n).unwrap_or(u64::MAX).max(1);
-        let i = epoch.wrapping_add(view).checked_rem(n).unwrap_or(0);
-        return usize::try_from(i).unwrap_or(0);
-    }
     let mut seed = b"rampart-leader".to_vec();
     seed.extend_from_slice(&epoch.to_be_bytes());
     seed.extend_from_slice(&view.to_be_bytes());
-    let draw = U256::from_be_bytes(keccak256(&seed).0)
-        .checked_rem(total)
-        .unwrap_or(U256::ZERO); // total ≠ 0 (checked above)
-    let mut cumulative = U256::ZERO;
-    for (i, s) in stakes.iter().enumerate() {
-        cumulative = cumulative.saturating_add(U256::from(s.get()));
-        if draw < cumulative {
-            return i;
-        }
-    }
-    // draw < total = the last cumulative sum: not reached.
-    n.saturating_sub(1)
+    super::stake_draw(stakes, keccak256(&seed).0).unwrap_or_else(|| {
+        // No seat has stake: rotate.
+        let n = u64::try_from(stakes.len()).unwrap_or(u64::MAX).max(1);
+        let i = epoch.wrapping_add(view).checked_rem(n).unwrap_or(0);
+        usize::try_from(i).unwrap_or(0)
+    })
 }
 
 /// The consensus key bound to `validator`.

@@ -51,7 +51,7 @@ pub use rewards::{credit_proposer, distribute_epoch_rewards, pay_proposer};
 pub use tables::*;
 pub use validator::{
     activate_epoch, create_validator, genesis_validator, proposer_for, select_active_set,
-    set_validator_commission, unjail,
+    set_validator_commission, stake_draw, unjail,
 };
 
 use crate::error::{Error, Result};

@@ -302,28 +302,25 @@ fn self_bond(state: &State, addr: Address, v: &Validator) -> HookResult<Amount> 
 /// The proposer of the block at `height`: an active validator chosen with probability
 /// proportional to bonded stake, from a hash of the height (deterministic, no randomness).
 pub fn proposer_for(state: &State, height: Height) -> Option<Address> {
-    let active: Vec<(Address, Amount)> = state
+    let (active, bonded): (Vec<Address>, Vec<Amount>) = state
         .iter::<ActiveSet>()
         .filter_map(|(a, ())| state.get::<Validators>(a).map(|v| (*a, v.bonded)))
-        .filter(|(_, b)| !b.is_zero())
-        .collect();
-    let total: u128 = active
+        .unzip();
+    let i = stake_draw(&bonded, keccak256(height.get().to_be_bytes()).0)?;
+    active.get(i).copied()
+}
+
+/// The index `seed` draws from `weights` in proportion to them: the first i with
+/// `seed mod Σw < w₀ + … + wᵢ` (a zero weight is never drawn); `None` if every weight is zero.
+/// Block proposers (single producer) and consensus leaders are both drawn this way.
+pub fn stake_draw(weights: &[Amount], seed: [u8; 32]) -> Option<usize> {
+    let total = weights
         .iter()
-        .map(|(_, b)| b.get())
-        .fold(0u128, u128::saturating_add);
-    if total == 0 {
-        return None;
-    }
-    let seed = U256::from_be_bytes(keccak256(height.get().to_be_bytes()).0);
-    let mut pick = seed
-        .checked_rem(U256::from(total))
-        .and_then(|p| u128::try_from(p).ok())
-        .unwrap_or(0);
-    for (a, b) in active {
-        match pick.checked_sub(b.get()) {
-            None => return Some(a),
-            Some(rest) => pick = rest,
-        }
-    }
-    None
+        .fold(U256::ZERO, |t, w| t.saturating_add(U256::from(w.get())));
+    let draw = U256::from_be_bytes(seed).checked_rem(total)?;
+    let mut cumulative = U256::ZERO;
+    weights.iter().position(|w| {
+        cumulative = cumulative.saturating_add(U256::from(w.get()));
+        draw < cumulative
+    })
 }
